@@ -1,0 +1,156 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * seedbed's tasks: `npx tsx tasks.ts <task> [flags]`. This file only parses flags, prints and
+ * picks the exit code; the work is done by lib/api.ts, which returns data.
+ *
+ * Exit codes: 0 success; 1 the run failed (a seed, the connection, the database);
+ * 2 the input is wrong (a flag, a seed file, the dependency graph) and nothing ran.
+ */
+import { cac } from 'cac'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadEnvFiles, resolveSettings } from './lib/config.ts'
+import { codes, formatError, SeedbedError, type ErrorCode } from './lib/errors.ts'
+import { createLogger, type Logger } from './lib/log.ts'
+import { redactValue } from './lib/redact.ts'
+
+const USAGE_ERRORS = new Set<ErrorCode>([
+  codes.BAD_OPTION, codes.UNKNOWN_OPTION, codes.UNKNOWN_COMMAND, codes.SEEDS_DIR, codes.SEED_LOAD,
+  codes.SEED_NO_EXPORT, codes.SEED_INVALID, codes.SEED_DUPLICATE, codes.SEED_EXISTS,
+  codes.DEPENDENCY_MISSING, codes.DEPENDENCY_CYCLE, codes.ONLY_UNKNOWN,
+])
+
+interface Flags {
+  seeds?: string
+  schema?: string
+  only?: unknown
+  concurrency?: unknown
+  poolSize?: unknown
+  json?: boolean
+  applySchema?: boolean
+  verbose?: boolean
+  quiet?: boolean
+}
+
+const started = performance.now()
+let json = false
+
+/** Writes, waits for the pipe to take it, then exits: a piped stdout is never cut short. */
+function finish(code: number, out?: string): never {
+  const exit = () => process.exit(code)
+  if (out === undefined) exit()
+  else process.stdout.write(out, exit)
+  return undefined as never
+}
+
+function loggerFor(flags: Flags): Logger {
+  json = Boolean(flags.json)
+  return createLogger({ stream: json ? process.stderr : process.stdout, level: flags.quiet ? 1 : flags.verbose ? 4 : 3 })
+}
+
+function fail(err: unknown, log: Logger = createLogger({ stream: process.stderr })): never {
+  const e =
+    err instanceof SeedbedError
+      ? err
+      : (err as Error)?.name === 'CACError'
+        ? new SeedbedError(/Unknown option/.test((err as Error).message) ? codes.UNKNOWN_OPTION : codes.BAD_OPTION, (err as Error).message, {
+            hint: 'see `npx tsx tasks.ts <task> --help`',
+          })
+        : new SeedbedError(codes.SEED_FAILED, (err as Error)?.stack ?? String(err), { hint: 'this is a bug in seedbed: please report it' })
+  log.error(formatError(e))
+  const code = USAGE_ERRORS.has(e.code) ? 2 : 1
+  if (!json) return finish(code)
+  const report = { ok: false, durationMs: Math.round(performance.now() - started), seeds: [], error: e.toJSON() }
+  return finish(code, JSON.stringify(report) + '\n')
+}
+
+async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
+  const log = loggerFor(flags)
+  try {
+    const api = await import('./lib/api.ts')
+    const { formatSummary } = await import('./lib/summary.ts')
+    const settings = resolveSettings(flags)
+    const result = await api[task]({ ...settings, logger: log, applySchema: flags.applySchema })
+    const code = result.ok ? 0 : 1
+    if (json) return finish(code, JSON.stringify(redactValue(result)) + '\n')
+    log.log('\n' + formatSummary(result))
+    return finish(code)
+  } catch (err) {
+    return fail(err, log)
+  }
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const cli = cac('seedbed')
+
+const seedingFlags = (cmd: ReturnType<typeof cli.command>) =>
+  cmd
+    .option('--only <seeds>', 'Run only these seeds (comma-separated) and what they depend on')
+    .option('--concurrency <n>', 'Seeds of one level running at once (default: pool size; env SEEDBED_CONCURRENCY)')
+    .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
+    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+    .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
+    .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
+    .option('--verbose', 'Log debug lines too')
+    .option('--quiet', 'Log only warnings and errors')
+
+seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)'))
+  .option('--apply-schema', 'Apply the schema .sql files first (they must be idempotent)')
+  .example('  npx tsx tasks.ts seed --only users --json')
+  .action((flags: Flags) => runTask('seed', flags))
+
+seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed'))
+  .action((flags: Flags) => runTask('fresh', flags))
+
+seedingFlags(cli.command('validate', 'Run only the validate functions, read-only'))
+  .action((flags: Flags) => runTask('validate', flags))
+
+cli
+  .command('plan', 'Print the dependency levels; touches no database')
+  .option('--only <seeds>', 'Plan only these seeds and what they depend on')
+  .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+  .option('--json', 'Print the plan as JSON')
+  .action(async (flags: Flags) => {
+    const log = loggerFor(flags)
+    try {
+      const { plan } = await import('./lib/api.ts')
+      const { formatPlan, planToJson } = await import('./lib/summary.ts')
+      const { levels } = await plan({ ...resolveSettings(flags), logger: log })
+      return finish(0, (json ? JSON.stringify(planToJson(levels)) : formatPlan(levels)) + '\n')
+    } catch (err) {
+      return fail(err, log)
+    }
+  })
+
+cli
+  .command('new <name>', 'Write seeds/<name>.ts from a template')
+  .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+  .action(async (name: string, flags: Flags) => {
+    const log = loggerFor(flags)
+    try {
+      const { newSeedFile } = await import('./lib/scaffold.ts')
+      const file = await newSeedFile(resolveSettings(flags).seedsDir, name, path.join(here, 'lib', 'contract.ts'))
+      log.success(`wrote ${path.relative(process.cwd(), file)}`)
+      return finish(0)
+    } catch (err) {
+      return fail(err, log)
+    }
+  })
+
+cli.help()
+
+try {
+  loadEnvFiles()
+  cli.parse(process.argv, { run: false })
+  if (cli.options.help) finish(0)
+  if (!cli.matchedCommand) {
+    if (cli.args.length === 0) {
+      cli.outputHelp()
+      finish(0)
+    }
+    throw new SeedbedError(codes.UNKNOWN_COMMAND, `unknown task '${cli.args[0]}'`, { hint: 'tasks: seed, plan, fresh, validate, new' })
+  }
+  await cli.runMatchedCommand()
+} catch (err) {
+  fail(err)
+}
