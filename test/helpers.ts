@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import postgres from 'postgres'
+import { createLogger } from '../lib/log.ts'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures')
+export const fixture = (name: string) => path.join(FIXTURES, name)
+
+/** The subset of tap's Test these helpers use. */
+interface Teardown {
+  teardown(fn: () => unknown): void
+  name: string
+}
+
+export interface TestDatabase {
+  url: string
+  name: string
+  sql: postgres.Sql
+}
+
+const silent = createLogger({ level: -999 })
+
+/** A temporary folder PostgreSQL's own user can enter (mkdtemp makes it 0700). */
+export async function tempDir(t: Teardown, prefix = 'seedbed-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  await chmod(dir, 0o755)
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/**
+ * A database of this test file's own, dropped at teardown: on the server of DATABASE_URL when
+ * set, else on an embedded PostgreSQL started for this file alone.
+ */
+export async function testDatabase(t: Teardown): Promise<TestDatabase> {
+  let serverUrl = process.env.DATABASE_URL
+  if (!serverUrl) {
+    const { startEmbedded } = await import('../lib/embedded.ts')
+    const server = await startEmbedded({ dataDir: path.join(await tempDir(t, 'seedbed-pg-'), 'data'), log: silent })
+    t.teardown(() => server.stop())
+    serverUrl = server.url
+  }
+  const name = `seedbed_test_${t.name.replace(/\W+/g, '_').slice(0, 30)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase()
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`CREATE DATABASE "${name}"`)
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  const sql = postgres(url.toString(), { max: 4, onnotice: () => {} })
+  t.teardown(async () => {
+    await sql.end({ timeout: 5 })
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await admin.end({ timeout: 5 })
+  })
+  return { url: url.toString(), name, sql }
+}
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `tsx tasks.ts ...args` as a user would, with only the environment given (plus PATH). */
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tasks.ts'), ...args], {
+      cwd: options.cwd ?? ROOT,
+      // DATABASE_URL is always set, empty when a test wants the embedded default, so that a
+      // developer's .env never decides which database a test writes to.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Row counts of the example project's tables. */
+export async function exampleCounts(sql: postgres.Sql): Promise<Record<string, number>> {
+  const tables = ['roles', 'permissions', 'role_permissions', 'users', 'categories', 'products']
+  const out: Record<string, number> = {}
+  for (const table of tables) {
+    const [row] = await sql`SELECT count(*)::int AS n FROM ${sql(table)}`
+    out[table] = row!.n
+  }
+  return out
+}
