@@ -4,7 +4,10 @@ import { redactValue } from './redact.ts'
 export type Logger = ConsolaInstance
 
 export interface LoggerOptions {
-  /** Where human output goes. `seed --json` sends it to stderr so stdout holds only JSON. */
+  /**
+   * Where info lines go (warnings and errors always go to stderr). `seed --json` sends
+   * everything to stderr so that stdout holds only the JSON document.
+   */
   stream?: NodeJS.WriteStream
   /** consola level: 0 errors only, 3 info (default), 4 debug. */
   level?: number
@@ -27,7 +30,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const logger = createConsola({
     level: options.level ?? 3,
     stdout: stream,
-    stderr: stream,
+    stderr: process.stderr,
     // Identical lines from different seeds are real events: never swallow them.
     throttle: 0,
   })

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import postgres from 'postgres'
+import t from 'tap'
+import { startEmbedded } from '../lib/embedded.ts'
+import { createLogger } from '../lib/log.ts'
+import { fixture, runCli, tempDir } from './helpers.ts'
+
+// Always the embedded default, whatever DATABASE_URL the suite runs with: this is the README's
+// `make seed` on a machine with no PostgreSQL server.
+const dataDir = path.join(await tempDir(t, 'seedbed-embedded-'), 'data')
+const env = { SEEDBED_DATA_DIR: dataDir }
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+const postmasterPid = async () => Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0])
+
+t.test('seed works with no DATABASE_URL, twice, the second run all skipped, and stops the server', async (t) => {
+  const first = await runCli(['seed', '--apply-schema', '--json'], { env })
+  t.equal(first.code, 0, first.stderr)
+  t.match(first.stderr, /initialising the embedded PostgreSQL/)
+  t.ok(JSON.parse(first.stdout).seeds.every((s: { created: number }) => s.created > 0))
+  t.equal(await postmasterPid(), 0, 'the server was stopped')
+
+  const second = await runCli(['seed', '--json'], { env })
+  t.equal(second.code, 0, second.stderr)
+  t.notMatch(second.stderr, /initialising/, 'the data folder is reused')
+  const seeds = JSON.parse(second.stdout).seeds as { created: number; updated: number; skipped: number }[]
+  t.ok(seeds.every((s) => s.created === 0 && s.updated === 0 && s.skipped > 0), 'second run all skipped')
+})
+
+t.test('a server orphaned by a killed run does not break the next run', async (t) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture('start-embedded.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const [line] = (await once(child.stdout, 'data')) as [Buffer]
+  t.match(String(line), /^ready \d+/)
+  const orphan = await postmasterPid()
+  t.ok(orphan > 0 && alive(orphan), 'postmaster running')
+  child.kill('SIGKILL')
+  await once(child, 'exit')
+  t.ok(alive(orphan), 'postmaster survived its parent: an orphan')
+
+  const r = await runCli(['seed', '--json'], { env })
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stderr, /left running by an earlier run/)
+  t.notOk(alive(orphan), 'the orphan was shut down')
+  t.equal(await postmasterPid(), 0, 'and the new server stopped at the end')
+})
+
+t.test('a second run joins a server another live run owns, and leaves it running', async (t) => {
+  const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
+  t.teardown(() => server.stop())
+  const r = await runCli(['seed', '--json'], { env })
+  t.equal(r.code, 0, r.stderr)
+  const sql = postgres(server.url, { max: 1 })
+  t.teardown(() => sql.end())
+  const [{ n }] = await sql<[{ n: number }]>`SELECT count(*)::int AS n FROM products`
+  t.equal(n, 8, 'the owner can still query its server')
+})
+
+t.test('a wrong password is E_AUTH naming user and host, never the password', async (t) => {
+  const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
+  t.teardown(() => server.stop())
+  const password = 'Wrong-Pass-777'
+  const r = await runCli(['seed', '--json'], { env: { DATABASE_URL: `postgres://postgres:${password}@127.0.0.1:${server.port}/postgres` } })
+  t.equal(r.code, 1)
+  t.equal(JSON.parse(r.stdout).error.code, 'E_AUTH')
+  t.match(r.stderr, new RegExp(`authentication failed for user 'postgres' at 127\\.0\\.0\\.1:${server.port}`))
+  t.notMatch(r.stdout + r.stderr, password)
+})
