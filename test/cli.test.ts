@@ -63,7 +63,7 @@ t.test('plan prints three levels, as text and as JSON, without a database', asyn
 t.test('seed --json prints one JSON document on stdout, logs on stderr', async (t) => {
   const env = { DATABASE_URL: db.url }
   const first = await runCli(['seed', '--json', '--apply-schema'], { env })
-  t.equal(first.code, 0, first.stderr)
+  t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ""}`.trim())
   const result = json(first.stdout)
   t.same(Object.keys(result).sort(), ['durationMs', 'ok', 'seeds'])
   t.equal(result.ok, true)
@@ -120,7 +120,7 @@ t.test('new writes a seed that loads, and refuses to overwrite', async (t) => {
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
   const seeds = path.join(dir, 'seeds')
   const r = await runCli(['new', 'order_items', '--seeds', seeds])
-  t.equal(r.code, 0, r.stderr)
+  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ""}`.trim())
   t.match(r.stdout, /wrote .*order_items\.ts/)
   t.match(await readFile(path.join(seeds, 'order_items.ts'), 'utf8'), /defineSeed\(\{\n  name: 'order_items'/)
   const [loaded] = await discoverSeeds(seeds)

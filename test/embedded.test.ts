@@ -24,13 +24,13 @@ const postmasterPid = async () => Number((await readFile(path.join(dataDir, 'pg'
 
 t.test('seed works with no DATABASE_URL, twice, the second run all skipped, and stops the server', async (t) => {
   const first = await runCli(['seed', '--apply-schema', '--json'], { env })
-  t.equal(first.code, 0, first.stderr)
+  t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ""}`.trim())
   t.match(first.stderr, /initialising the embedded PostgreSQL/)
   t.ok(JSON.parse(first.stdout).seeds.every((s: { created: number }) => s.created > 0))
   t.equal(await postmasterPid(), 0, 'the server was stopped')
 
   const second = await runCli(['seed', '--json'], { env })
-  t.equal(second.code, 0, second.stderr)
+  t.equal(second.code, 0, `exit 0 ${second.code ? second.stderr : ""}`.trim())
   t.notMatch(second.stderr, /initialising/, 'the data folder is reused')
   const seeds = JSON.parse(second.stdout).seeds as { created: number; updated: number; skipped: number }[]
   t.ok(seeds.every((s) => s.created === 0 && s.updated === 0 && s.skipped > 0), 'second run all skipped')
@@ -47,7 +47,7 @@ t.test('a server orphaned by a killed run does not break the next run', async (t
   t.ok(alive(orphan), 'postmaster survived its parent: an orphan')
 
   const r = await runCli(['seed', '--json'], { env })
-  t.equal(r.code, 0, r.stderr)
+  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ""}`.trim())
   t.match(r.stderr, /left running by an earlier run/)
   t.notOk(alive(orphan), 'the orphan was shut down')
   t.equal(await postmasterPid(), 0, 'and the new server stopped at the end')
@@ -57,7 +57,7 @@ t.test('a second run joins a server another live run owns, and leaves it running
   const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
   t.teardown(() => server.stop())
   const r = await runCli(['seed', '--json'], { env })
-  t.equal(r.code, 0, r.stderr)
+  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ""}`.trim())
   const sql = postgres(server.url, { max: 1 })
   t.teardown(() => sql.end())
   const [{ n }] = await sql<[{ n: number }]>`SELECT count(*)::int AS n FROM products`
@@ -73,4 +73,17 @@ t.test('a wrong password is E_AUTH naming user and host, never the password', as
   t.equal(JSON.parse(r.stdout).error.code, 'E_AUTH')
   t.match(r.stderr, new RegExp(`authentication failed for user 'postgres' at 127\\.0\\.0\\.1:${server.port}`))
   t.notMatch(r.stdout + r.stderr, password)
+})
+
+t.test('a port that is taken is E_EMBEDDED with a hint, and leaves nothing running', async (t) => {
+  const { createServer } = await import('node:net')
+  const blocker = createServer().listen(0, '127.0.0.1')
+  await once(blocker, 'listening')
+  t.teardown(() => blocker.close())
+  const port = (blocker.address() as { port: number }).port
+  const r = await runCli(['seed'], { env: { ...env, SEEDBED_EMBEDDED_PORT: String(port) } })
+  t.equal(r.code, 1)
+  t.match(r.stderr, /E_EMBEDDED: embedded PostgreSQL failed to start/)
+  t.match(r.stderr, /hint: set DATABASE_URL/)
+  t.equal(await postmasterPid(), 0)
 })
