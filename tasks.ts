@@ -139,6 +139,20 @@ cli
 
 cli.help()
 
+// Ctrl-C / SIGTERM: say so, close the pool (the server rolls back what was in progress), stop the
+// embedded server, exit 130 / 143.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, async () => {
+    const { runShutdown } = await import('./lib/shutdown.ts')
+    const e = new SeedbedError(codes.INTERRUPTED, `interrupted by ${signal}; transactions in progress were rolled back`, {
+      hint: 'run again: every seed is applied whole or not at all',
+    })
+    createLogger({ stream: process.stderr }).error(formatError(e))
+    await runShutdown()
+    finish(code, json ? JSON.stringify({ ok: false, durationMs: Math.round(performance.now() - started), seeds: [], error: e.toJSON() }) + '\n' : undefined)
+  })
+}
+
 try {
   loadEnvFiles()
   cli.parse(process.argv, { run: false })

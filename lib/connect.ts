@@ -3,6 +3,7 @@ import { codes, SeedbedError } from './errors.ts'
 import type { Logger } from './log.ts'
 import { fromDriverError, type Target } from './pg-errors.ts'
 import { addSecret, redactUrl } from './redact.ts'
+import { onShutdown } from './shutdown.ts'
 
 export interface Database {
   sql: postgres.Sql
@@ -75,9 +76,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   const target = parseDatabaseUrl(url)
   const sql = createPool(url, options.poolSize)
   const close = async () => {
+    forget()
     await sql.end({ timeout: 5 })
     await embedded?.stop()
   }
+  const forget = onShutdown(close)
   try {
     await sql`select 1`
   } catch (err) {

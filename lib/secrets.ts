@@ -20,7 +20,7 @@ export function bcryptCost(env: NodeJS.ProcessEnv = process.env): number {
 export async function hashPassword(plain: string, current?: string | null, cost = bcryptCost()): Promise<string> {
   addSecret(plain)
   if (current && (await verify(plain, current).catch(() => false))) return current
-  return hash(plain, { cost })
+  return hash(plain, cost)
 }
 
 export function randomToken(bytes = 32): string {
