@@ -34,9 +34,14 @@ interface Flags {
 
 const started = performance.now()
 let json = false
+let interrupted = false
 
-/** Writes, waits for the pipe to take it, then exits: a piped stdout is never cut short. */
-function finish(code: number, out?: string): never {
+/**
+ * Writes, waits for the pipe to take it, then exits: a piped stdout is never cut short. Once a
+ * signal arrived, only its handler may exit (after its cleanup), whatever the run then reports.
+ */
+function finish(code: number, out?: string, fromSignal = false): never {
+  if (interrupted && !fromSignal) return undefined as never
   const exit = () => process.exit(code)
   if (out === undefined) exit()
   else process.stdout.write(out, exit)
@@ -143,13 +148,14 @@ cli.help()
 // embedded server, exit 130 / 143.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.once(signal, async () => {
+    interrupted = true
     const { runShutdown } = await import('./lib/shutdown.ts')
     const e = new SeedbedError(codes.INTERRUPTED, `interrupted by ${signal}; transactions in progress were rolled back`, {
       hint: 'run again: every seed is applied whole or not at all',
     })
     createLogger({ stream: process.stderr }).error(formatError(e))
     await runShutdown()
-    finish(code, json ? JSON.stringify({ ok: false, durationMs: Math.round(performance.now() - started), seeds: [], error: e.toJSON() }) + '\n' : undefined)
+    finish(code, json ? JSON.stringify({ ok: false, durationMs: Math.round(performance.now() - started), seeds: [], error: e.toJSON() }) + '\n' : undefined, true)
   })
 }
 

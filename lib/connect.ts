@@ -75,12 +75,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   const target = parseDatabaseUrl(url)
   const sql = createPool(url, options.poolSize)
-  const close = async () => {
+  // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
+  // server rolls back whatever was in flight instead of waiting for it.
+  const close = async (graceSeconds = 5) => {
     forget()
-    await sql.end({ timeout: 5 })
+    await sql.end({ timeout: graceSeconds })
     await embedded?.stop()
   }
-  const forget = onShutdown(close)
+  const forget = onShutdown(() => close(0))
   try {
     await sql`select 1`
   } catch (err) {

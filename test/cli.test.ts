@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
 import { discoverSeeds } from '../lib/discover.ts'
@@ -131,4 +132,22 @@ t.test('new writes a seed that loads, and refuses to overwrite', async (t) => {
   const badName = await runCli(['new', 'Order Items', '--seeds', seeds])
   t.equal(badName.code, 2)
   t.match(badName.stderr, /E_BAD_OPTION: seed name 'Order Items'/)
+})
+
+t.test('Ctrl-C rolls back the running seed, says E_INTERRUPTED and exits 130', async (t) => {
+  await db.sql`CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, name text NOT NULL UNIQUE)`
+  let child: ChildProcess | undefined
+  const done = runCli(['seed', '--seeds', fixture('slow/seeds')], { env: { DATABASE_URL: db.url }, onSpawn: (c) => (child = c) })
+  // Wait until the seed is inside its transaction, sleeping, with its row written.
+  for (let i = 0; i < 200; i++) {
+    const busy = await db.sql`SELECT 1 FROM pg_stat_activity WHERE datname = ${db.name} AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`
+    if (busy.length) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  child!.kill('SIGINT')
+  const r = await done
+  t.equal(r.code, 130)
+  t.notMatch(r.stdout + r.stderr, /\[sleepy\] ✔/, 'did not wait for the seed to finish')
+  t.match(r.stderr, /E_INTERRUPTED: interrupted by SIGINT/)
+  t.same(await db.sql`SELECT name FROM items WHERE name = 'sleepy'`, [], 'the seed was rolled back')
 })

@@ -87,3 +87,30 @@ t.test('a port that is taken is E_EMBEDDED with a hint, and leaves nothing runni
   t.match(r.stderr, /hint: set DATABASE_URL/)
   t.equal(await postmasterPid(), 0)
 })
+
+t.test('Ctrl-C during a run stops the embedded server too', async (t) => {
+  const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
+  const sql = postgres(server.url, { max: 1, onnotice: () => {} })
+  await sql`CREATE TABLE IF NOT EXISTS items (id serial PRIMARY KEY, name text NOT NULL UNIQUE)`
+  await sql.end()
+  await server.stop()
+
+  let child: import('node:child_process').ChildProcess | undefined
+  const done = runCli(['seed', '--seeds', fixture('slow/seeds')], { env, onSpawn: (c) => (child = c) })
+  let pid = 0
+  for (let i = 0; i < 200 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    const port = Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[3])
+    if (!port) continue
+    const probe = postgres(server.url.replace(/:\d+\//, `:${port}/`), { max: 1, onnotice: () => {} })
+    const busy = await probe`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`.catch(() => [])
+    await probe.end()
+    if (busy.length) pid = await postmasterPid()
+  }
+  t.ok(pid > 0, 'the seed is running on the embedded server')
+  child!.kill('SIGINT')
+  const r = await done
+  t.equal(r.code, 130, r.stderr)
+  t.match(r.stderr, 'E_INTERRUPTED')
+  t.notOk(alive(pid), 'the embedded server was stopped')
+})

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -65,7 +65,10 @@ export interface CliResult {
 }
 
 /** Runs `tsx tasks.ts ...args` as a user would, with only the environment given (plus PATH). */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tasks.ts'), ...args], {
       cwd: options.cwd ?? ROOT,
@@ -74,6 +77,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    options.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
