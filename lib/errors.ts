@@ -38,9 +38,8 @@ export const codes = {
 
 export type ErrorCode = (typeof codes)[keyof typeof codes]
 
-export interface ErrorDetails {
-  /** What to do about it, in one sentence. */
-  hint?: string
+/** What an error is about; each field is set only when known. */
+export interface ErrorSubject {
   /** The seed the error is about. */
   seed?: string
   /** The file the error is about (a seed file, a schema file). */
@@ -50,8 +49,25 @@ export interface ErrorDetails {
   constraint?: string
   /** PostgreSQL's SQLSTATE when the error came from the server. */
   sqlState?: string
+}
+
+export interface ErrorDetails extends ErrorSubject {
+  /** What to do about it, in one sentence. */
+  hint?: string
   cause?: unknown
 }
+
+/** The plain-data form of an error in JSON reports. */
+export interface SerializedError extends ErrorSubject {
+  code: ErrorCode
+  message: string
+  hint?: string
+}
+
+const SUBJECT_KEYS = ['seed', 'file', 'table', 'constraint', 'sqlState'] as const
+
+// Declaration merging: a SeedbedError carries the ErrorSubject fields it was given.
+export interface SeedbedError extends Readonly<ErrorSubject> {}
 
 /**
  * An error seedbed can explain: a stable `code`, a message naming the thing involved and a
@@ -60,46 +76,21 @@ export interface ErrorDetails {
 export class SeedbedError extends Error {
   readonly code: ErrorCode
   readonly hint?: string
-  readonly seed?: string
-  readonly file?: string
-  readonly table?: string
-  readonly constraint?: string
-  readonly sqlState?: string
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(redact(message), details.cause === undefined ? undefined : { cause: details.cause })
     this.name = 'SeedbedError'
     this.code = code
     if (details.hint) this.hint = redact(details.hint)
-    for (const key of ['seed', 'file', 'table', 'constraint', 'sqlState'] as const) {
-      if (details[key] !== undefined) this[key] = details[key]
-    }
+    for (const key of SUBJECT_KEYS) if (details[key] !== undefined) Object.assign(this, { [key]: details[key] })
   }
 
-  /** The plain-data form used in JSON reports. */
   toJSON(): SerializedError {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.hint && { hint: this.hint }),
-      ...(this.seed && { seed: this.seed }),
-      ...(this.file && { file: this.file }),
-      ...(this.table && { table: this.table }),
-      ...(this.constraint && { constraint: this.constraint }),
-      ...(this.sqlState && { sqlState: this.sqlState }),
-    }
+    const out: SerializedError = { code: this.code, message: this.message }
+    if (this.hint) out.hint = this.hint
+    for (const key of SUBJECT_KEYS) if (this[key] !== undefined) out[key] = this[key]
+    return out
   }
-}
-
-export interface SerializedError {
-  code: ErrorCode
-  message: string
-  hint?: string
-  seed?: string
-  file?: string
-  table?: string
-  constraint?: string
-  sqlState?: string
 }
 
 export const isSeedbedError = (e: unknown): e is SeedbedError => e instanceof SeedbedError

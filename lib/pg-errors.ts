@@ -66,6 +66,10 @@ export function fromDriverError(err: unknown, context: { seed?: string; target?:
       return make(codes.DATABASE_MISSING, `database '${t.database ?? '?'}' does not exist at ${where}`,
         'create it (createdb) or fix the database name in DATABASE_URL')
   }
+  if (e.code === 'CONNECTION_DESTROYED') {
+    // Only seedbed's own shutdown destroys its pool: the run is being interrupted.
+    return make(codes.INTERRUPTED, 'stopped by an interrupt; its transaction was rolled back', 'run again')
+  }
   if (e.code && CONNECT_CODES.has(e.code)) {
     return make(codes.CONNECT, `cannot reach PostgreSQL at ${where} (${e.code})`,
       'start the server, check host and port in DATABASE_URL, or unset DATABASE_URL to use the embedded PostgreSQL')

@@ -6,7 +6,7 @@ import postgres from 'postgres'
 import t from 'tap'
 import { startEmbedded } from '../lib/embedded.ts'
 import { createLogger } from '../lib/log.ts'
-import { fixture, runCli, tempDir } from './helpers.ts'
+import { fixture, NO_CHILD_COVERAGE, runCli, tempDir } from './helpers.ts'
 
 // Always the embedded default, whatever DATABASE_URL the suite runs with: this is the README's
 // `make seed` on a machine with no PostgreSQL server.
@@ -37,7 +37,10 @@ t.test('seed works with no DATABASE_URL, twice, the second run all skipped, and 
 })
 
 t.test('a server orphaned by a killed run does not break the next run', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture('start-embedded.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture('start-embedded.ts'), dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...NO_CHILD_COVERAGE },
+  })
   const [line] = (await once(child.stdout, 'data')) as [Buffer]
   t.match(String(line), /^ready \d+/)
   const orphan = await postmasterPid()
@@ -110,7 +113,7 @@ t.test('Ctrl-C during a run stops the embedded server too', async (t) => {
   t.ok(pid > 0, 'the seed is running on the embedded server')
   child!.kill('SIGINT')
   const r = await done
-  t.equal(r.code, 130, r.stderr)
+  t.equal(r.code, 130, 'exit 130')
   t.match(r.stderr, 'E_INTERRUPTED')
   t.notOk(alive(pid), 'the embedded server was stopped')
 })

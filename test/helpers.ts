@@ -58,6 +58,13 @@ export async function testDatabase(t: Teardown): Promise<TestDatabase> {
   return { url: url.toString(), name, sql }
 }
 
+/**
+ * The CLI runs under tsx, whose transpiled code and source maps differ from tap's loader: merged
+ * into tap's coverage they corrupt it (every file counted as one line). Coverage comes from the
+ * in-process tests; tap's process tracker is told not to collect it from these children.
+ */
+export const NO_CHILD_COVERAGE = { _TAPJS_PROCESSINFO_COVERAGE_: '0' }
+
 export interface CliResult {
   code: number | null
   stdout: string
@@ -74,7 +81,7 @@ export function runCli(
       cwd: options.cwd ?? ROOT,
       // DATABASE_URL is always set, empty when a test wants the embedded default, so that a
       // developer's .env never decides which database a test writes to.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...options.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...NO_CHILD_COVERAGE, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     options.onSpawn?.(child)
