@@ -30,6 +30,7 @@ interface Flags {
   applySchema?: boolean
   verbose?: boolean
   quiet?: boolean
+  scale?: unknown
 }
 
 const started = performance.now()
@@ -75,7 +76,9 @@ async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
     const api = await import('./lib/api.ts')
     const { formatSummary } = await import('./lib/summary.ts')
     const settings = resolveSettings(flags)
-    const result = await api[task]({ ...settings, logger: log, applySchema: flags.applySchema })
+    // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
+    const progress = process.stderr.isTTY && !json ? 'live' : 'lines'
+    const result = await api[task]({ ...settings, logger: log, applySchema: flags.applySchema, progress })
     const code = result.ok ? 0 : 1
     if (json) return finish(code, JSON.stringify(redactValue(result)) + '\n')
     log.log('\n' + formatSummary(result))
@@ -95,6 +98,7 @@ const seedingFlags = (cmd: ReturnType<typeof cli.command>) =>
     .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
+    .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
     .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
     .option('--verbose', 'Log debug lines too')
     .option('--quiet', 'Log only warnings and errors')

@@ -6,6 +6,7 @@ import { openDatabase, parseDatabaseUrl } from './connect.ts'
 import { createLogger, type Logger } from './log.ts'
 import type { Target } from './pg-errors.ts'
 import { planLevels } from './plan.ts'
+import { createProgress } from './progress.ts'
 import { executeLevels, type RunResult } from './run.ts'
 import { applySchema, dropPublicSchema } from './schema.ts'
 
@@ -20,6 +21,11 @@ export interface RunOptions extends Partial<Settings> {
   logger?: Logger
   /** Apply the schema folder's `.sql` files before seeding (they must be idempotent). */
   applySchema?: boolean
+  /**
+   * Progress of COPY loads, through the logger: `live` rewrites one terminal line, `lines` logs
+   * every 2 s. Default: none.
+   */
+  progress?: 'live' | 'lines'
 }
 
 export interface Planned {
@@ -29,7 +35,7 @@ export interface Planned {
 }
 
 function settle(options: RunOptions): { settings: Settings; log: Logger } {
-  const { sql: _sql, logger, applySchema: _apply, ...given } = options
+  const { sql: _sql, logger, applySchema: _apply, progress: _progress, ...given } = options
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
   const settings = { ...resolveSettings({}), ...defined } as Settings
   return { settings, log: logger ?? createLogger({ level: -999 }) }
@@ -81,6 +87,8 @@ async function run(options: RunOptions, mode: 'seed' | 'validate' | 'fresh'): Pr
       env: settings.env,
       mode: mode === 'validate' ? 'validate' : 'seed',
       target,
+      scale: settings.scale,
+      progress: options.progress ? createProgress({ log, live: options.progress === 'live' }) : undefined,
     })
   })
 }

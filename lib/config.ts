@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import { codes, SeedbedError } from './errors.ts'
+import { parseScale } from './fake.ts'
 
 /** Every setting of a run, resolved from flags, then environment variables, then defaults. */
 export interface Settings {
@@ -14,6 +15,8 @@ export interface Settings {
   concurrency: number
   env: string
   only: string[]
+  /** Multiplier for seeds' `ctx.scaled()` row counts. */
+  scale: number
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -23,6 +26,7 @@ export interface SettingFlags {
   concurrency?: unknown
   poolSize?: unknown
   only?: unknown
+  scale?: unknown
 }
 
 export const DEFAULT_POOL_SIZE = 10
@@ -73,5 +77,6 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     concurrency,
     env: env.APP_ENV || 'development',
     only: listOption(flags.only),
+    scale: parseScale('--scale', flags.scale) ?? parseScale('SEEDBED_SCALE', env.SEEDBED_SCALE) ?? 1,
   }
 }

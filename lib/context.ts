@@ -1,11 +1,32 @@
+import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
 import type { SeedContext, SeedCounts } from './contract.ts'
+import { copyRows } from './copy.ts'
+import { fakerFor, scaled } from './fake.ts'
+import { loadRows } from './load.ts'
 import type { Logger } from './log.ts'
+import type { ProgressTick } from './progress.ts'
 import { hashPassword, randomToken, readSecret } from './secrets.ts'
 import { tallyRows, upsertRows } from './upsert.ts'
 
+export interface ContextOptions {
+  /** The seed's name: keys its faker sequence. */
+  seed: string
+  env: string
+  /** Multiplier for `scaled()` row counts (default 1). */
+  scale?: number
+  /** Receives rows sent by `copy`/`load`, for the progress line. */
+  progress?: ProgressTick
+}
+
 /** A seed's context and the running tally its helpers add to. */
-export function createContext(sql: postgres.TransactionSql, log: Logger, env: string): { ctx: SeedContext; counts: SeedCounts } {
+export function createContext(sql: postgres.TransactionSql, log: Logger, options: ContextOptions): { ctx: SeedContext; counts: SeedCounts } {
+  const { env, seed } = options
+  const scale = options.scale ?? 1
+  let faker: Faker | undefined
+  // Rows of several copy/load calls add up in the progress line.
+  let before = 0
+  const progress = (rows: number) => options.progress?.(before + rows)
   const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
   const add = (c: Partial<SeedCounts>) => {
     counts.created += c.created ?? 0
@@ -27,6 +48,23 @@ export function createContext(sql: postgres.TransactionSql, log: Logger, env: st
       return c
     },
     count: add,
+    async copy(table, rows, { columns }) {
+      const n = await copyRows(sql, table, columns, rows, { onProgress: progress })
+      before += n
+      add({ created: n })
+      return n
+    },
+    async load(table, rows, loadOptions) {
+      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress })
+      before += result.created + result.updated + result.skipped
+      add(result)
+      return result
+    },
+    get faker() {
+      return (faker ??= fakerFor(seed))
+    },
+    scale,
+    scaled: (n) => scaled(n, scale),
     hashPassword: (plain, current) => hashPassword(plain, current),
     randomToken,
     secret: (name, options) => readSecret(name, env, options?.devDefault),

@@ -1,4 +1,7 @@
+import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
+import type { RowSource } from './copy.ts'
+import type { LoadOptions, LoadResult } from './load.ts'
 import type { Logger } from './log.ts'
 
 /** What a seed did: rows inserted, rows changed, rows already as wanted. */
@@ -57,6 +60,27 @@ export interface SeedContext {
   tally(rows: readonly { inserted: boolean }[], attempted: number): SeedCounts
   /** Adds counts the helpers did not see (for example rows deleted and re-created). */
   count(counts: Partial<SeedCounts>): void
+  /**
+   * Streams rows into a table with `COPY ... FROM STDIN` (no conflict handling: use it on tables
+   * the seed owns, or `load` for re-runnable loads). Rows are arrays in `columns` order or objects
+   * keyed by column; any sync or async iterable, so generators keep memory flat. Counts as created.
+   */
+  copy(table: string, rows: RowSource, options: { columns: readonly string[] }): Promise<number>
+  /**
+   * Idempotent bulk load at COPY speed: straight COPY when the table is empty, else staged in a
+   * temporary table and merged with `INSERT ... SELECT ... ON CONFLICT`, writing only new or changed
+   * rows. Counts created / updated / skipped into the seed's tally.
+   */
+  load(table: string, rows: RowSource, options: Omit<LoadOptions, 'onProgress'>): Promise<LoadResult>
+  /**
+   * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
+   * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).
+   */
+  readonly faker: Faker
+  /** The scale setting (`--scale`, SEEDBED_SCALE; default 1). */
+  scale: number
+  /** `base` rows times the scale, rounded, at least 1: `ctx.scaled(1000)` is 1,000 by default. */
+  scaled(base: number): number
   /**
    * bcrypt hash of `plain` (cost 10). Pass the stored hash as `current`: when it already
    * matches `plain` it is returned unchanged, so a re-run does not rewrite the row.

@@ -34,6 +34,8 @@ export const codes = {
   SCHEMA_FAILED: 'E_SCHEMA_FAILED',
   SECRET_MISSING: 'E_SECRET_MISSING',
   INTERRUPTED: 'E_INTERRUPTED',
+  COPY_ROW: 'E_COPY_ROW',
+  LOAD_OPTIONS: 'E_LOAD_OPTIONS',
 } as const
 
 export type ErrorCode = (typeof codes)[keyof typeof codes]

@@ -5,6 +5,7 @@ import { createContext } from './context.ts'
 import { codes, formatError, SeedbedError, type SerializedError } from './errors.ts'
 import type { Logger } from './log.ts'
 import { fromDriverError, type Target } from './pg-errors.ts'
+import type { ProgressReporter } from './progress.ts'
 
 export type SeedStatus = 'succeeded' | 'failed' | 'not_executed'
 
@@ -14,6 +15,8 @@ export interface SeedReport extends SeedCounts {
   level: number
   status: SeedStatus
   durationMs: number
+  /** Rows handled (created + updated + skipped) per second of the seed's duration. */
+  rowsPerSecond: number
   error: SerializedError | null
 }
 
@@ -35,6 +38,10 @@ export interface ExecuteOptions {
   mode?: 'seed' | 'validate'
   /** Where the connection goes, for error messages (never holds a password). */
   target?: Target
+  /** Multiplier for `ctx.scaled()` (default 1). */
+  scale?: number
+  /** Shows rows per second of COPY loads while they run. */
+  progress?: ProgressReporter
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
@@ -76,7 +83,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   const reports = new Map<string, SeedReport>()
   levels.forEach((level, i) =>
     level.forEach((s) =>
-      reports.set(s.name, { name: s.name, level: i, status: 'not_executed', created: 0, updated: 0, skipped: 0, durationMs: 0, error: null }),
+      reports.set(s.name, { name: s.name, level: i, status: 'not_executed', created: 0, updated: 0, skipped: 0, durationMs: 0, rowsPerSecond: 0, error: null }),
     ),
   )
   let failed = false
@@ -86,9 +93,10 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     const report = reports.get(seed.name)!
     const seedLog = log.withTag(seed.name)
     const t0 = performance.now()
+    const progress = options.progress?.start(seed.name)
     try {
       const body = async (tx: postgres.TransactionSql) => {
-        const { ctx, counts } = createContext(tx, seedLog, env)
+        const { ctx, counts } = createContext(tx, seedLog, { seed: seed.name, env, scale: options.scale, progress: progress?.tick })
         if (mode === 'validate') {
           await seed.validate?.(ctx)
           return counts
@@ -101,7 +109,9 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       const counts = mode === 'validate'
         ? await sql.begin('read only', (tx) => body(tx).catch((e) => Promise.reject(validationError(e, seed.name))))
         : await sql.begin(body)
-      Object.assign(report, counts, { status: 'succeeded', durationMs: elapsed(t0) })
+      const durationMs = elapsed(t0)
+      const rows = counts.created + counts.updated + counts.skipped
+      Object.assign(report, counts, { status: 'succeeded', durationMs, rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0 })
       seedLog.success(
         mode === 'validate'
           ? `valid (${report.durationMs} ms)`
@@ -112,6 +122,8 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       const error = fromDriverError(err, { seed: seed.name, target })
       Object.assign(report, { status: 'failed', durationMs: elapsed(t0), error: error.toJSON() })
       seedLog.error(formatError(error))
+    } finally {
+      progress?.end()
     }
   }
 

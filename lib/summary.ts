@@ -37,11 +37,13 @@ export function formatPlan(levels: readonly (readonly LoadedSeed[])[]): string {
 
 /** The table printed at the end of a run. */
 export function formatSummary(result: RunResult): string {
-  const rows = [['seed', 'level', 'status', 'created', 'updated', 'skipped', 'ms']]
+  const rows = [['seed', 'level', 'status', 'created', 'updated', 'skipped', 'rows/s', 'ms']]
   for (const s of result.seeds) {
-    rows.push([s.name, String(s.level), s.status, String(s.created), String(s.updated), String(s.skipped), String(s.durationMs)])
+    rows.push([s.name, String(s.level), s.status, String(s.created), String(s.updated), String(s.skipped), String(s.rowsPerSecond), String(s.durationMs)])
   }
-  const sum = (k: 'created' | 'updated' | 'skipped') => String(result.seeds.reduce((n, s) => n + s[k], 0))
-  rows.push(['total', '', result.ok ? 'ok' : 'FAILED', sum('created'), sum('updated'), sum('skipped'), String(result.durationMs)])
-  return table(rows, new Set([1, 3, 4, 5, 6]))
+  const total = (k: 'created' | 'updated' | 'skipped') => result.seeds.reduce((n, s) => n + s[k], 0)
+  const all = total('created') + total('updated') + total('skipped')
+  const perSecond = result.durationMs ? Math.round((all * 1000) / result.durationMs) : 0
+  rows.push(['total', '', result.ok ? 'ok' : 'FAILED', String(total('created')), String(total('updated')), String(total('skipped')), String(perSecond), String(result.durationMs)])
+  return table(rows, new Set([1, 3, 4, 5, 6, 7]))
 }

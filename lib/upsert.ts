@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 import type { SeedCounts, UpsertOptions, UpsertResult } from './contract.ts'
 import { codes, SeedbedError } from './errors.ts'
+import { columnList, joinFragments } from './fragments.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
 export const MAX_PARAMETERS = 65_535
@@ -10,11 +11,6 @@ const MAX_BATCH_ROWS = 5_000
 export function tallyRows(rows: readonly { inserted: boolean }[], attempted: number): SeedCounts {
   const created = rows.filter((r) => r.inserted).length
   return { created, updated: rows.length - created, skipped: attempted - rows.length }
-}
-
-/** Joins tagged-template fragments with commas (postgres.js nests fragments but has no join). */
-function join(sql: postgres.TransactionSql, fragments: postgres.PendingQuery<postgres.Row[]>[]) {
-  return fragments.reduce((acc, f) => sql`${acc}, ${f}`)
 }
 
 /**
@@ -44,9 +40,8 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   }
   const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
   const action = update.length
-    ? sql`DO UPDATE SET ${join(sql, update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`))}
-          WHERE ROW(${join(sql, update.map((c) => sql`${sql(table)}.${sql(c)}`))})
-                IS DISTINCT FROM ROW(${join(sql, update.map((c) => sql`excluded.${sql(c)}`))})`
+    ? sql`DO UPDATE SET ${joinFragments(sql, update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`))}
+          WHERE ROW(${columnList(sql, update, table)}) IS DISTINCT FROM ROW(${columnList(sql, update, 'excluded')})`
     : sql`DO NOTHING`
   const returning = options.returning?.length ? sql`, ${sql(options.returning as string[])}` : sql``
   const batchSize = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / columns.length)))
@@ -55,7 +50,7 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     // No `AS alias` before the rows: postgres.js would take it for a select list.
     const returned: ({ inserted: boolean } & Ret)[] = await loose`
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
-      ON CONFLICT (${loose(conflict)}) ${action}
+      ON CONFLICT (${columnList(sql, conflict)}) ${action}
       RETURNING (xmax = 0) AS inserted ${returning}`
     const counts = tallyRows(returned, batch.length)
     result.created += counts.created

@@ -11,7 +11,7 @@ const log = createLogger({ level: -999 })
 /** Runs fn with a seed context in a transaction, returning fn's result and the tally. */
 const inSeed = <T>(fn: (ctx: ReturnType<typeof createContext>['ctx']) => Promise<T>) =>
   db.sql.begin(async (tx) => {
-    const { ctx, counts } = createContext(tx, log, 'development')
+    const { ctx, counts } = createContext(tx, log, { seed: 'test', env: 'development' })
     const value = await fn(ctx)
     return { value, counts: { ...counts } }
   })
@@ -72,7 +72,7 @@ t.test('secret(): development default only in development', async (t) => {
   delete process.env.SEED_T_SECRET
   await t.resolves(inSeed(async (ctx) => t.equal(ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' }), 'dev-value')))
   await t.rejects(
-    db.sql.begin(async (tx) => createContext(tx, log, 'production').ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' })),
+    db.sql.begin(async (tx) => createContext(tx, log, { seed: 'test', env: 'production' }).ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' })),
     { code: codes.SECRET_MISSING, message: /SEED_T_SECRET is not set \(environment 'production'\)/ },
   )
 })
