@@ -3,9 +3,10 @@
 CREATE TABLE IF NOT EXISTS customers (
   id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   email      text NOT NULL UNIQUE,
-  name       text NOT NULL,
-  created_at timestamptz NOT NULL,
-  score      integer NOT NULL
+  name          text NOT NULL,
+  password_hash text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  score         integer NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS orders (

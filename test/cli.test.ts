@@ -48,12 +48,12 @@ t.test('wrong flags and tasks exit 2 with a code', async (t) => {
   }
 })
 
-t.test('plan prints three levels, as text and as JSON, without a database', async (t) => {
+t.test('plan prints four levels, as text and as JSON, without a database', async (t) => {
   // An unreachable DATABASE_URL proves plan never connects.
   const env = { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/none' }
   const text = await runCli(['plan'], { env })
   t.equal(text.code, 0)
-  t.match(text.stdout, /6 seeds in 3 levels/)
+  t.match(text.stdout, /9 seeds in 4 levels/)
   const r = await runCli(['plan', '--json', '--only', 'products'], { env })
   t.equal(r.code, 0)
   const plan = json(r.stdout)
@@ -68,9 +68,9 @@ t.test('seed --json prints one JSON document on stdout, logs on stderr', async (
   const result = json(first.stdout)
   t.same(Object.keys(result).sort(), ['durationMs', 'ok', 'seeds'])
   t.equal(result.ok, true)
-  t.equal(result.seeds.length, 6)
+  t.equal(result.seeds.length, 9)
   for (const s of result.seeds) {
-    t.same(Object.keys(s).sort(), ['created', 'durationMs', 'error', 'level', 'name', 'skipped', 'status', 'updated'])
+    t.same(Object.keys(s).sort(), ['created', 'durationMs', 'error', 'level', 'name', 'rowsPerSecond', 'skipped', 'status', 'updated'])
     t.equal(s.status, 'succeeded')
   }
   t.match(first.stderr, /\[users\]/, 'human lines went to stderr')
@@ -80,8 +80,8 @@ t.test('seed --json prints one JSON document on stdout, logs on stderr', async (
 
   const human = await runCli(['seed'], { env })
   t.equal(human.code, 0)
-  t.match(human.stdout, /seed\s+level\s+status\s+created\s+updated\s+skipped\s+ms/, 'summary table on stdout')
-  t.match(human.stdout, /total\s+ok\s+0\s+0\s+43/)
+  t.match(human.stdout, /seed\s+level\s+status\s+created\s+updated\s+skipped\s+rows\/s\s+ms/, 'summary table on stdout')
+  t.match(human.stdout, /total\s+ok\s+0\s+0\s+8043\s+\d+\s+\d+/)
 })
 
 t.test('a failing run exits 1 and reports each seed', async (t) => {

@@ -10,7 +10,7 @@ t.test('settings: flags win over environment variables, which win over defaults'
   const defaults = resolveSettings({}, {}, '/p')
   t.same(defaults, {
     databaseUrl: undefined, seedsDir: '/p/seeds', schemaDir: '/p/schema', dataDir: '/p/.seedbed', embeddedPort: undefined,
-    poolSize: DEFAULT_POOL_SIZE, concurrency: DEFAULT_POOL_SIZE, env: 'development', only: [],
+    poolSize: DEFAULT_POOL_SIZE, concurrency: DEFAULT_POOL_SIZE, env: 'development', only: [], scale: 1,
   })
   const env = { SEEDBED_POOL_SIZE: '6', SEEDBED_CONCURRENCY: '3', SEEDBED_SEEDS_DIR: 'db/seeds', SEEDBED_DATA_DIR: '/data', SEEDBED_EMBEDDED_PORT: '5555', APP_ENV: 'staging', DATABASE_URL: 'postgres://h/d' }
   const fromEnv = resolveSettings({}, env, '/p')

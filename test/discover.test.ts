@@ -13,7 +13,7 @@ const failure = (p: Promise<unknown>) =>
 
 t.test('the example project loads with names, defaults and files', async (t) => {
   const seeds = await discoverSeeds(path.join(ROOT, 'seeds'))
-  t.same(seeds.map((s) => s.name).sort(), ['categories', 'permissions', 'products', 'role_permissions', 'roles', 'users'])
+  t.same(seeds.map((s) => s.name).sort(), ['categories', 'customers', 'order_items', 'orders', 'permissions', 'products', 'role_permissions', 'roles', 'users'])
   const users = seeds.find((s) => s.name === 'users')!
   t.same(users.dependsOn, ['roles'])
   t.equal(users.priority, 100, 'default priority')

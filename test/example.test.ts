@@ -13,11 +13,12 @@ t.test('the example seeds apply, then a second run changes nothing', async (t) =
   const first = await seed(options)
   t.ok(first.ok, 'first run succeeds')
   const after1 = await exampleCounts(db.sql)
-  t.same(after1, { roles: 3, permissions: 8, role_permissions: 15, users: 4, categories: 5, products: 8 })
+  t.same(after1, { roles: 3, permissions: 8, role_permissions: 15, users: 4, categories: 5, products: 8, customers: 1000, orders: 2000, order_items: 5000 })
   t.same(
     first.seeds.map((s) => [s.name, s.level, s.status]),
-    [['roles', 0, 'succeeded'], ['permissions', 0, 'succeeded'], ['categories', 0, 'succeeded'],
-     ['role_permissions', 1, 'succeeded'], ['users', 1, 'succeeded'], ['products', 2, 'succeeded']],
+    [['roles', 0, 'succeeded'], ['permissions', 0, 'succeeded'], ['categories', 0, 'succeeded'], ['customers', 0, 'succeeded'],
+     ['orders', 1, 'succeeded'], ['role_permissions', 1, 'succeeded'], ['users', 1, 'succeeded'],
+     ['products', 2, 'succeeded'], ['order_items', 3, 'succeeded']],
   )
   for (const s of first.seeds) t.equal(s.created, after1[s.name], `${s.name}: every row counted as created`)
 
@@ -55,14 +56,14 @@ t.test('the admin password comes from the environment and is hashed with bcrypt'
 t.test('validate runs only the validate functions and passes on seeded data', async (t) => {
   const result = await validate(options)
   t.ok(result.ok)
-  t.same(result.seeds.map((s) => s.name).sort(), ['categories', 'products', 'role_permissions', 'roles', 'users'])
-  await db.sql`DELETE FROM products WHERE sku = 'PRES-FUN-002'`
+  t.same(result.seeds.map((s) => s.name).sort(), ['categories', 'order_items', 'products', 'role_permissions', 'roles', 'users'])
+  await db.sql`DELETE FROM role_permissions WHERE permission_id = (SELECT id FROM permissions WHERE name = 'orders.write')`
   const broken = await validate(options)
   t.notOk(broken.ok)
-  const products = broken.seeds.find((s) => s.name === 'products')!
-  t.equal(products.status, 'failed')
-  t.equal(products.error?.code, 'E_VALIDATION_FAILED')
-  t.match(products.error?.message, /expected 8 products, found 7/)
+  const grants = broken.seeds.find((s) => s.name === 'role_permissions')!
+  t.equal(grants.status, 'failed')
+  t.equal(grants.error?.code, 'E_VALIDATION_FAILED')
+  t.match(grants.error?.message, /admin holds 7 of 8 permissions/)
 })
 
 t.test('fresh drops everything, applies the schema and seeds', async (t) => {

@@ -96,7 +96,7 @@ export function runCli(
 
 /** Row counts of the example project's tables. */
 export async function exampleCounts(sql: postgres.Sql): Promise<Record<string, number>> {
-  const tables = ['roles', 'permissions', 'role_permissions', 'users', 'categories', 'products']
+  const tables = ['roles', 'permissions', 'role_permissions', 'users', 'categories', 'products', 'customers', 'orders', 'order_items']
   const out: Record<string, number> = {}
   for (const table of tables) {
     const [row] = await sql`SELECT count(*)::int AS n FROM ${sql(table)}`
