@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 TSX := node --import tsx tasks.ts
 
-.PHONY: help deps seed fresh plan validate test typecheck clean-db
+.PHONY: help deps seed fresh plan validate test typecheck bench clean-db
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ validate: deps ## Run only the seeds' validate functions
 
 test: deps ## Type-check and run the test suite
 	npm test
+
+bench: deps ## COPY benchmark: 1M rows by each method vs psql \copy (ROWS=..., RUNS=...)
+	npm run bench -- --rows $(or $(ROWS),1000000) --runs $(or $(RUNS),1)
 
 typecheck: deps ## Type-check seeds, lib and tests
 	npx tsc --noEmit

@@ -11,6 +11,8 @@ export interface Database {
   target: Target
   /** The connection string with its password replaced by `***`. */
   display: string
+  /** The connection string itself, password included: for child processes, never for output. */
+  url: string
   embedded: boolean
   /** Closes the pool and stops the embedded server if this run started it. */
   close(): Promise<void>
@@ -91,5 +93,5 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   const display = redactUrl(url)
   options.log.debug(`connected to ${display}`)
-  return { sql, target, display, embedded: embedded !== undefined, close }
+  return { sql, target, display, url, embedded: embedded !== undefined, close }
 }
