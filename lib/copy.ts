@@ -1,5 +1,4 @@
 import { once } from 'node:events'
-import type { Writable } from 'node:stream'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from './errors.ts'
 import { columnList } from './fragments.ts'
@@ -70,11 +69,6 @@ export function rowEncoder(columns: readonly string[], table: string): (row: Cop
   }
 }
 
-/** Waits for room in the stream, or for its failure (a rejected COPY destroys it). */
-async function drained(stream: Writable): Promise<void> {
-  await Promise.race([once(stream, 'drain'), once(stream, 'error').then(([e]) => Promise.reject(e))])
-}
-
 /**
  * Streams rows into `table` with `COPY ... FROM STDIN` on the given connection (use the seed's
  * transaction). Rows are encoded in chunks and backpressure is honoured, so memory stays flat
@@ -100,7 +94,9 @@ export async function copyRows(
     for await (const row of rows as AsyncIterable<CopyRow>) {
       chunk += encode(row, count++)
       if (++inChunk === chunkRows) {
-        if (!stream.write(chunk)) await drained(stream)
+        // once() rejects if the stream errors first (a rejected COPY destroys it), and removes
+        // both of its listeners either way.
+        if (!stream.write(chunk)) await once(stream, 'drain')
         chunk = ''
         inChunk = 0
         options.onProgress?.(count)
