@@ -90,16 +90,29 @@ export async function copyRows(
   let count = 0
   let chunk = ''
   let inChunk = 0
+  /** Adds a row; when a chunk is full, writes it and returns a promise only if the stream is full. */
+  const add = (row: CopyRow): Promise<unknown> | undefined => {
+    chunk += encode(row, count++)
+    if (++inChunk < chunkRows) return undefined
+    const full = !stream.write(chunk)
+    chunk = ''
+    inChunk = 0
+    options.onProgress?.(count)
+    // once() rejects if the stream errors first (a rejected COPY destroys it), and removes both
+    // of its listeners either way.
+    return full ? once(stream, 'drain') : undefined
+  }
   try {
-    for await (const row of rows as AsyncIterable<CopyRow>) {
-      chunk += encode(row, count++)
-      if (++inChunk === chunkRows) {
-        // once() rejects if the stream errors first (a rejected COPY destroys it), and removes
-        // both of its listeners either way.
-        if (!stream.write(chunk)) await once(stream, 'drain')
-        chunk = ''
-        inChunk = 0
-        options.onProgress?.(count)
+    // A sync source is walked without `for await`, which would cost a microtask per row.
+    if (Symbol.iterator in rows) {
+      for (const row of rows) {
+        const wait = add(row)
+        if (wait) await wait
+      }
+    } else {
+      for await (const row of rows) {
+        const wait = add(row)
+        if (wait) await wait
       }
     }
     if (chunk) stream.write(chunk)
