@@ -31,6 +31,8 @@ interface Flags {
   verbose?: boolean
   quiet?: boolean
   scale?: unknown
+  report?: string
+  logFormat?: string
 }
 
 const started = performance.now()
@@ -51,7 +53,11 @@ function finish(code: number, out?: string, fromSignal = false): never {
 
 function loggerFor(flags: Flags): Logger {
   json = Boolean(flags.json)
-  return createLogger({ stream: json ? process.stderr : process.stdout, level: flags.quiet ? 1 : flags.verbose ? 4 : 3 })
+  const format = flags.logFormat ?? 'text'
+  if (format !== 'text' && format !== 'json') {
+    throw new SeedbedError(codes.BAD_OPTION, `--log-format must be text or json, got '${format}'`, { hint: 'for example --log-format json' })
+  }
+  return createLogger({ stream: json ? process.stderr : process.stdout, level: flags.quiet ? 1 : flags.verbose ? 4 : 3, format })
 }
 
 function fail(err: unknown, log: Logger = createLogger({ stream: process.stderr })): never {
@@ -71,8 +77,9 @@ function fail(err: unknown, log: Logger = createLogger({ stream: process.stderr 
 }
 
 async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
-  const log = loggerFor(flags)
+  let log: Logger | undefined
   try {
+    log = loggerFor(flags)
     const api = await import('./lib/api.ts')
     const { formatSummary } = await import('./lib/summary.ts')
     const settings = resolveSettings(flags)
@@ -80,7 +87,12 @@ async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
     const progress = process.stderr.isTTY && !json ? 'live' : 'lines'
     const result = await api[task]({ ...settings, logger: log, applySchema: flags.applySchema, progress })
     const code = result.ok ? 0 : 1
-    if (json) return finish(code, JSON.stringify(redactValue(result)) + '\n')
+    const document = JSON.stringify(redactValue(result))
+    if (flags.report) {
+      const { writeFile } = await import('node:fs/promises')
+      await writeFile(flags.report, document + '\n')
+    }
+    if (json) return finish(code, document + '\n')
     log.log('\n' + formatSummary(result))
     return finish(code)
   } catch (err) {
@@ -100,6 +112,8 @@ const seedingFlags = (cmd: ReturnType<typeof cli.command>) =>
     .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
     .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
     .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
+    .option('--report <file>', 'Also write the JSON result to this file')
+    .option('--log-format <format>', 'text (default) or json: one JSON object per log line')
     .option('--verbose', 'Log debug lines too')
     .option('--quiet', 'Log only warnings and errors')
 
@@ -118,14 +132,15 @@ cli
   .command('plan', 'Print the dependency levels; touches no database')
   .option('--only <seeds>', 'Plan only these seeds and what they depend on')
   .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
-  .option('--json', 'Print the plan as JSON')
-  .action(async (flags: Flags) => {
+  .option('--json', 'Print the plan as JSON (same as --format json)')
+  .option('--format <format>', 'text (default), json, mermaid or dot')
+  .action(async (flags: Flags & { format?: string }) => {
     const log = loggerFor(flags)
     try {
       const { plan } = await import('./lib/api.ts')
-      const { formatPlan, planToJson } = await import('./lib/summary.ts')
+      const { renderPlan } = await import('./lib/plan-format.ts')
       const { levels } = await plan({ ...resolveSettings(flags), logger: log })
-      return finish(0, (json ? JSON.stringify(planToJson(levels)) : formatPlan(levels)) + '\n')
+      return finish(0, renderPlan(levels, json ? 'json' : String(flags.format ?? 'text')) + '\n')
     } catch (err) {
       return fail(err, log)
     }

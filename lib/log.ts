@@ -13,6 +13,18 @@ export interface LoggerOptions {
   level?: number
   /** Extra reporters (tests inject a collector, as consola's own tests do). */
   reporters?: ConsolaReporter[]
+  /** `json`: one JSON object per line (`time`, `level`, `tag`, `message`) for log shippers. */
+  format?: 'text' | 'json'
+}
+
+/** One JSON object per log line, on the stream info lines go to. */
+function jsonLines(stream: NodeJS.WritableStream): ConsolaReporter {
+  return {
+    log(o) {
+      const message = o.args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')
+      stream.write(JSON.stringify({ time: o.date.toISOString(), level: o.type, ...(o.tag && { tag: o.tag }), message }) + '\n')
+    },
+  }
 }
 
 /** Wraps a reporter so every argument is redacted before it is written anywhere. */
@@ -34,7 +46,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // Identical lines from different seeds are real events: never swallow them.
     throttle: 0,
   })
-  const base = options.reporters ?? logger.options.reporters
+  const base = options.reporters ?? (options.format === 'json' ? [jsonLines(stream)] : logger.options.reporters)
   logger.setReporters(base.map(redacting))
   return logger
 }

@@ -1,38 +1,11 @@
-import path from 'node:path'
-import type { LoadedSeed } from './contract.ts'
 import type { RunResult } from './run.ts'
 
 /** Left-aligned columns, the first row a header. */
-function table(rows: string[][], rightAligned: Set<number> = new Set()): string {
+export function table(rows: string[][], rightAligned: Set<number> = new Set()): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows
     .map((r) => r.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd())
     .join('\n')
-}
-
-/** The plan as JSON data: levels of seeds with what `plan --json` shows of each. */
-export function planToJson(levels: readonly (readonly LoadedSeed[])[]) {
-  return {
-    levels: levels.map((level, i) => ({
-      level: i,
-      seeds: level.map((s) => ({
-        name: s.name,
-        priority: s.priority,
-        dependsOn: [...s.dependsOn],
-        description: s.description,
-        file: path.relative(process.cwd(), s.file),
-      })),
-    })),
-  }
-}
-
-export function formatPlan(levels: readonly (readonly LoadedSeed[])[]): string {
-  const count = levels.reduce((n, l) => n + l.length, 0)
-  const rows = [['level', 'seed', 'priority', 'depends on', 'description']]
-  levels.forEach((level, i) =>
-    level.forEach((s, j) => rows.push([j === 0 ? String(i) : '', s.name, String(s.priority), s.dependsOn.join(', ') || '-', s.description])),
-  )
-  return `${count} seed${count === 1 ? '' : 's'} in ${levels.length} level${levels.length === 1 ? '' : 's'} (seeds of a level run concurrently)\n\n` + table(rows, new Set([0, 2]))
 }
 
 /** The table printed at the end of a run. */

@@ -53,3 +53,10 @@ t.test('every environment variable the code reads is documented', async (t) => {
   t.ok(names.size >= 8)
   for (const name of names) t.match(readme, `| \`${name}\` |`, name!)
 })
+
+t.test("the README's Mermaid graph is what `plan --format mermaid` prints", async (t) => {
+  const block = readme.match(/```mermaid\n([\s\S]*?)```/)
+  t.ok(block, 'the README has a mermaid block')
+  const r = await runCli(['plan', '--format', 'mermaid'])
+  t.equal(r.stdout, block![1])
+})
