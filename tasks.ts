@@ -9,7 +9,8 @@
 import { cac } from 'cac'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadEnvFiles, resolveSettings } from './lib/config.ts'
+import { resolveSettings } from './lib/config.ts'
+import { loadEnvironment } from './lib/environment.ts'
 import { codes, formatError, SeedbedError, type ErrorCode } from './lib/errors.ts'
 import { createLogger, type Logger } from './lib/log.ts'
 import { redactValue } from './lib/redact.ts'
@@ -17,7 +18,9 @@ import { redactValue } from './lib/redact.ts'
 const USAGE_ERRORS = new Set<ErrorCode>([
   codes.BAD_OPTION, codes.UNKNOWN_OPTION, codes.UNKNOWN_COMMAND, codes.SEEDS_DIR, codes.SEED_LOAD,
   codes.SEED_NO_EXPORT, codes.SEED_INVALID, codes.SEED_DUPLICATE, codes.SEED_EXISTS,
-  codes.DEPENDENCY_MISSING, codes.DEPENDENCY_CYCLE, codes.ONLY_UNKNOWN,
+  codes.DEPENDENCY_MISSING, codes.DEPENDENCY_CYCLE, codes.ONLY_UNKNOWN, codes.BAD_ENV, codes.ENV_UNKNOWN,
+  codes.SEEDING_DISABLED, codes.SEED_NOT_ALLOWED, codes.CONFIRMATION_REQUIRED, codes.CONFIRMATION_MISMATCH,
+  codes.FRESH_PRODUCTION, codes.SECRET_MISSING,
 ])
 
 interface Flags {
@@ -33,6 +36,32 @@ interface Flags {
   scale?: unknown
   report?: string
   logFormat?: string
+  env?: string
+  dryRun?: boolean
+  timeout?: unknown
+  seedTimeout?: unknown
+  maxRetries?: unknown
+  lockTimeout?: unknown
+  changed?: boolean
+  yes?: boolean
+  force?: boolean
+}
+
+/** Asks on the terminal for the environment's name to be typed back. */
+async function confirmOnTerminal(env: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises')
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await rl.question(`This run writes to ${env}. Type the environment name to continue: `)
+    if (answer.trim() !== env) {
+      throw new SeedbedError(codes.CONFIRMATION_MISMATCH, `confirmation '${answer.trim()}' does not match '${env}': nothing was written`, {
+        hint: `type ${env} exactly, or pass --yes in a pipeline`,
+      })
+    }
+    return true
+  } finally {
+    rl.close()
+  }
 }
 
 const started = performance.now()
@@ -82,10 +111,15 @@ async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
     log = loggerFor(flags)
     const api = await import('./lib/api.ts')
     const { formatSummary } = await import('./lib/summary.ts')
+    loadEnvironment(flags.env)
     const settings = resolveSettings(flags)
+    // Production writes: --yes, or the name typed back on a terminal (asked after every other check).
+    const confirm = process.stdin.isTTY ? confirmOnTerminal : undefined
     // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
     const progress = process.stderr.isTTY && !json ? 'live' : 'lines'
-    const result = await api[task]({ ...settings, logger: log, applySchema: flags.applySchema, progress })
+    const result = await api[task]({
+      ...settings, logger: log, applySchema: flags.applySchema, progress, confirmed: flags.yes, confirm, force: flags.force, argv: process.argv.slice(2),
+    })
     const code = result.ok ? 0 : 1
     const document = JSON.stringify(redactValue(result))
     if (flags.report) {
@@ -110,6 +144,13 @@ const seedingFlags = (cmd: ReturnType<typeof cli.command>) =>
     .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
+    .option('--env <name>', 'Environment profile: .env then .env.<name> (default APP_ENV, NODE_ENV, development)')
+    .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
+    .option('--timeout <duration>', 'Cancel the whole run after this long, e.g. 10m (env SEEDBED_TIMEOUT)')
+    .option('--seed-timeout <duration>', 'Cancel a seed after this long, e.g. 60s (env SEEDBED_SEED_TIMEOUT)')
+    .option('--max-retries <n>', 'Retries of a seed after a transient failure (default 3; env SEEDBED_MAX_RETRIES)')
+    .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
+    .option('--yes', 'Confirm a run that writes to production without a prompt')
     .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
     .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
     .option('--report <file>', 'Also write the JSON result to this file')
@@ -119,10 +160,12 @@ const seedingFlags = (cmd: ReturnType<typeof cli.command>) =>
 
 seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)'))
   .option('--apply-schema', 'Apply the schema .sql files first (they must be idempotent)')
+  .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
   .example('  npx tsx tasks.ts seed --only users --json')
   .action((flags: Flags) => runTask('seed', flags))
 
 seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed'))
+  .option('--force', 'Allow fresh in production (it still asks for confirmation)')
   .action((flags: Flags) => runTask('fresh', flags))
 
 seedingFlags(cli.command('validate', 'Run only the validate functions, read-only'))
@@ -134,13 +177,33 @@ cli
   .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
   .option('--json', 'Print the plan as JSON (same as --format json)')
   .option('--format <format>', 'text (default), json, mermaid or dot')
+  .option('--env <name>', 'Plan for this environment (its allow-list and seed environments)')
   .action(async (flags: Flags & { format?: string }) => {
     const log = loggerFor(flags)
     try {
+      loadEnvironment(flags.env)
       const { plan } = await import('./lib/api.ts')
       const { renderPlan } = await import('./lib/plan-format.ts')
       const { levels } = await plan({ ...resolveSettings(flags), logger: log })
       return finish(0, renderPlan(levels, json ? 'json' : String(flags.format ?? 'text')) + '\n')
+    } catch (err) {
+      return fail(err, log)
+    }
+  })
+
+cli
+  .command('status', 'Show the last runs and, per seed, its last success and whether its file changed')
+  .option('--env <name>', 'Environment profile to load (for DATABASE_URL and the allow-list)')
+  .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+  .option('--json', 'Print the status as JSON')
+  .action(async (flags: Flags) => {
+    const log = loggerFor(flags)
+    try {
+      loadEnvironment(flags.env)
+      const { status } = await import('./lib/api.ts')
+      const { formatStatus } = await import('./lib/summary.ts')
+      const result = await status({ ...resolveSettings(flags), logger: createLogger({ stream: process.stderr, level: 1 }) })
+      return finish(0, (json ? JSON.stringify(result) : formatStatus(result)) + '\n')
     } catch (err) {
       return fail(err, log)
     }
@@ -179,7 +242,6 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 }
 
 try {
-  loadEnvFiles()
   cli.parse(process.argv, { run: false })
   if (cli.options.help) finish(0)
   if (!cli.matchedCommand) {
@@ -187,7 +249,7 @@ try {
       cli.outputHelp()
       finish(0)
     }
-    throw new SeedbedError(codes.UNKNOWN_COMMAND, `unknown task '${cli.args[0]}'`, { hint: 'tasks: seed, plan, fresh, validate, new' })
+    throw new SeedbedError(codes.UNKNOWN_COMMAND, `unknown task '${cli.args[0]}'`, { hint: 'tasks: seed, plan, fresh, validate, status, new' })
   }
   await cli.runMatchedCommand()
 } catch (err) {

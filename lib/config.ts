@@ -1,7 +1,7 @@
 import path from 'node:path'
-import { config as loadDotenv } from 'dotenv'
 import { codes, SeedbedError } from './errors.ts'
 import { parseScale } from './fake.ts'
+import { optionError, parseBoolean, parseDuration, PRODUCTION } from './environment.ts'
 
 /** Every setting of a run, resolved from flags, then environment variables, then defaults. */
 export interface Settings {
@@ -17,6 +17,19 @@ export interface Settings {
   only: string[]
   /** Multiplier for seeds' `ctx.scaled()` row counts. */
   scale: number
+  /** The environment's profile (`.env.<env>`, SEEDBED_* variables, flags). */
+  enabled: boolean
+  onStartup: boolean
+  /** Whole-run and per-seed time limits in ms; 0 means none. */
+  timeoutMs: number
+  seedTimeoutMs: number
+  maxRetries: number
+  dryRun: boolean
+  /** Seeds allowed to run; empty means all (outside production, where it is required). */
+  allow: string[]
+  lockTimeoutMs: number
+  /** Run only seeds whose file changed since their last success, and what depends on them. */
+  changed: boolean
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -27,24 +40,24 @@ export interface SettingFlags {
   poolSize?: unknown
   only?: unknown
   scale?: unknown
+  env?: string
+  timeout?: unknown
+  seedTimeout?: unknown
+  maxRetries?: unknown
+  dryRun?: boolean
+  lockTimeout?: unknown
+  changed?: boolean
 }
 
 export const DEFAULT_POOL_SIZE = 10
 
-/** Loads `.env` from the project folder; real environment variables win over it. */
-export function loadEnvFiles(cwd = process.cwd()): void {
-  loadDotenv({ path: path.join(cwd, '.env'), quiet: true })
-}
-
 /** An integer option, or E_BAD_OPTION naming the flag or variable it came from. */
 export function intOption(name: string, raw: unknown, min: number, max: number): number | undefined {
   if (raw === undefined || raw === '') return undefined
-  if (typeof raw === 'boolean') throw new SeedbedError(codes.BAD_OPTION, `${name} needs a value`, { hint: `for example ${name} 4` })
+  if (typeof raw === 'boolean') throw optionError(name, `${name} needs a value`, `for example ${name} 4`)
   const n = typeof raw === 'number' ? raw : Number(String(raw).trim())
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SeedbedError(codes.BAD_OPTION, `${name} must be an integer from ${min} to ${max}, got '${String(raw)}'`, {
-      hint: `fix the value of ${name}`,
-    })
+    throw optionError(name, `${name} must be an integer from ${min} to ${max}, got '${String(raw)}'`, `fix the value of ${name}`)
   }
   return n
 }
@@ -75,8 +88,17 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     embeddedPort: intOption('SEEDBED_EMBEDDED_PORT', env.SEEDBED_EMBEDDED_PORT, 1, 65535),
     poolSize,
     concurrency,
-    env: env.APP_ENV || 'development',
+    env: flags.env || env.APP_ENV || 'development',
     only: listOption(flags.only),
     scale: parseScale('--scale', flags.scale) ?? parseScale('SEEDBED_SCALE', env.SEEDBED_SCALE) ?? 1,
+    enabled: parseBoolean('SEEDBED_ENABLED', env.SEEDBED_ENABLED) ?? true,
+    onStartup: parseBoolean('SEEDBED_ON_STARTUP', env.SEEDBED_ON_STARTUP) ?? false,
+    timeoutMs: parseDuration('--timeout', flags.timeout) ?? parseDuration('SEEDBED_TIMEOUT', env.SEEDBED_TIMEOUT) ?? 0,
+    seedTimeoutMs: parseDuration('--seed-timeout', flags.seedTimeout) ?? parseDuration('SEEDBED_SEED_TIMEOUT', env.SEEDBED_SEED_TIMEOUT) ?? 0,
+    maxRetries: intOption('--max-retries', flags.maxRetries, 0, 20) ?? intOption('SEEDBED_MAX_RETRIES', env.SEEDBED_MAX_RETRIES, 0, 20) ?? 3,
+    dryRun: flags.dryRun || (parseBoolean('SEEDBED_DRY_RUN', env.SEEDBED_DRY_RUN) ?? false),
+    allow: listOption(env.SEEDBED_ALLOW),
+    lockTimeoutMs: parseDuration('--lock-timeout', flags.lockTimeout) ?? parseDuration('SEEDBED_LOCK_TIMEOUT', env.SEEDBED_LOCK_TIMEOUT) ?? 180_000,
+    changed: Boolean(flags.changed),
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from './log.ts'
 import { fromDriverError, type Target } from './pg-errors.ts'
 import { addSecret, redactUrl } from './redact.ts'
 import { onShutdown } from './shutdown.ts'
+import { backoffMs, transientReason } from './retry.ts'
 
 export interface Database {
   sql: postgres.Sql
@@ -25,6 +26,8 @@ export interface OpenOptions {
   /** Embedded server's folder and port (used only without a URL). */
   dataDir: string
   embeddedPort?: number
+  /** Tries of the first connection while the server is not ready yet (default 0). */
+  retries?: number
   log: Logger
 }
 
@@ -85,11 +88,21 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await embedded?.stop()
   }
   const forget = onShutdown(() => close(0))
-  try {
-    await sql`select 1`
-  } catch (err) {
-    await close().catch(() => undefined)
-    throw fromDriverError(err, { target })
+  for (let n = 0; ; n++) {
+    try {
+      await sql`select 1`
+      break
+    } catch (err) {
+      const reason = transientReason(err)
+      if (reason && n < (options.retries ?? 0)) {
+        const wait = backoffMs(n)
+        options.log.warn(`connecting: retry ${n + 1}/${options.retries} in ${wait} ms: ${reason}`)
+        await new Promise((r) => setTimeout(r, wait))
+        continue
+      }
+      await close().catch(() => undefined)
+      throw fromDriverError(err, { target })
+    }
   }
   const display = redactUrl(url)
   options.log.debug(`connected to ${display}`)

@@ -120,6 +120,19 @@ export interface Seed {
   /** Order within a level: lower runs first (default 100). Ties go by name. */
   priority?: number
   /**
+   * Environments the seed runs in. Default: every environment but production; a seed runs in
+   * production only when it lists `production` here and the profile's allow-list (SEEDBED_ALLOW)
+   * names it.
+   */
+  environments?: readonly string[]
+  /**
+   * Environment variables the seed reads with `ctx.secret`. Outside development they have no
+   * default: a missing one stops the run before anything is written (E_SECRET_MISSING).
+   */
+  secrets?: readonly string[]
+  /** Seconds the seed may take before it is cancelled and rolled back (overrides --seed-timeout). */
+  timeout?: number
+  /**
    * Writes the seed's rows, idempotently. Counts come from the `upsert`/`tally` helpers;
    * if `run` returns counts instead, those are reported as they are.
    */
@@ -137,7 +150,12 @@ export interface LoadedSeed {
   description: string
   dependsOn: readonly string[]
   priority: number
+  environments?: readonly string[]
+  secrets: readonly string[]
+  timeout?: number
   file: string
+  /** sha256 of the seed file: the ledger tells a changed seed by it. */
+  checksum: string
   run: Seed['run']
   validate?: Seed['validate']
 }

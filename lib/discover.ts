@@ -1,11 +1,13 @@
-import { readdir } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from './errors.ts'
 import { DEFAULT_PRIORITY, SEED_NAME, type LoadedSeed } from './contract.ts'
 
 const SEED_FILE = /\.(ts|mts|js|mjs)$/
-const KNOWN_KEYS = new Set(['name', 'description', 'dependsOn', 'priority', 'run', 'validate'])
+const KNOWN_KEYS = new Set(['name', 'description', 'dependsOn', 'priority', 'environments', 'secrets', 'timeout', 'run', 'validate'])
+const names = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string')
 
 /** Seed files in a folder: `.ts`/`.js` files, not declarations, not `_helpers.ts`, sorted. */
 export async function listSeedFiles(dir: string): Promise<string[]> {
@@ -26,7 +28,7 @@ export async function listSeedFiles(dir: string): Promise<string[]> {
 }
 
 /** Checks one module's export and returns the seed it describes. Pure: no I/O. */
-export function toSeed(mod: Record<string, unknown>, file: string): LoadedSeed {
+export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''): LoadedSeed {
   const exported = mod.default ?? mod.seed
   const where = path.basename(file)
   if (!exported || typeof exported !== 'object') {
@@ -55,12 +57,19 @@ export function toSeed(mod: Record<string, unknown>, file: string): LoadedSeed {
   if (deps.includes(name)) throw invalid(`seed '${name}' depends on itself`)
   const priority = s.priority ?? DEFAULT_PRIORITY
   if (typeof priority !== 'number' || !Number.isFinite(priority)) throw invalid('`priority` must be a finite number')
+  if (s.environments !== undefined && !names(s.environments)) throw invalid('`environments` must be an array of environment names')
+  if (s.secrets !== undefined && !names(s.secrets)) throw invalid('`secrets` must be an array of variable names')
+  if (s.timeout !== undefined && !(typeof s.timeout === 'number' && s.timeout > 0)) throw invalid('`timeout` must be a number of seconds above 0')
   return {
     name,
     description: (s.description as string | undefined) ?? '',
     dependsOn: [...new Set(deps as string[])],
     priority,
+    ...(s.environments ? { environments: s.environments as string[] } : {}),
+    secrets: (s.secrets as string[] | undefined) ?? [],
+    ...(s.timeout ? { timeout: s.timeout as number } : {}),
     file,
+    checksum,
     run: s.run as LoadedSeed['run'],
     ...(s.validate ? { validate: s.validate as LoadedSeed['validate'] } : {}),
   }
@@ -86,7 +95,7 @@ export async function discoverSeeds(dir: string): Promise<LoadedSeed[]> {
         cause,
       })
     }
-    const seed = toSeed(mod, file)
+    const seed = toSeed(mod, file, createHash('sha256').update(await readFile(file)).digest('hex'))
     const other = byName.get(seed.name)
     if (other) {
       throw new SeedbedError(

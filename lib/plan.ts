@@ -10,6 +10,11 @@ export interface PlanSeed {
 export interface PlanOptions {
   /** Run only these seeds, plus everything they depend on (transitively). */
   only?: readonly string[]
+  /**
+   * Run exactly these seeds, not what they depend on (`--changed`: the unchanged dependencies are
+   * already applied). Levels stay those of the whole graph; empty ones are dropped.
+   */
+  exactly?: ReadonlySet<string>
 }
 
 const byPriority = (a: PlanSeed, b: PlanSeed) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
@@ -103,6 +108,10 @@ export function planLevels<S extends PlanSeed>(seeds: readonly S[], options: Pla
 
   const levels: S[][] = []
   for (const name of selected) (levels[levelOf(name)] ??= []).push(byName.get(name)!)
-  // Levels are contiguous: a selected seed at level n brings its dependency at level n - 1.
-  return levels.map((l) => l.sort(byPriority))
+  // With --only, levels are contiguous (a seed at level n brings its dependency at level n - 1);
+  // with `exactly` they may not be.
+  const exactly = options.exactly
+  return levels
+    .map((l) => (exactly ? l.filter((s) => exactly.has(s.name)) : l).sort(byPriority))
+    .filter((l) => l.length > 0)
 }

@@ -20,3 +20,13 @@ export function formatSummary(result: RunResult): string {
   rows.push(['total', '', result.ok ? 'ok' : 'FAILED', String(total('created')), String(total('updated')), String(total('skipped')), String(perSecond), String(result.durationMs)])
   return table(rows, new Set([1, 3, 4, 5, 6, 7]))
 }
+
+/** `status`: the last runs, then each seed's last success and whether its file changed since. */
+export function formatStatus(status: import('./api.ts').Status): string {
+  const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '-')
+  const runs = [['run', 'command', 'env', 'user@host', 'started', 'ended', 'status']]
+  for (const r of status.runs) runs.push([String(r.id), r.command, r.environment, `${r.os_user}@${r.host}`, when(r.started_at), when(r.ended_at), r.status])
+  const seeds = [['seed', 'last succeeded', 'file since']]
+  for (const s of status.seeds) seeds.push([s.name, when(s.lastSucceeded), s.file])
+  return (status.runs.length ? table(runs, new Set([0])) : 'no runs recorded yet') + '\n\n' + table(seeds)
+}

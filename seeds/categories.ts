@@ -12,6 +12,7 @@ export const CATEGORIES = [
 export default defineSeed({
   name: 'categories',
   description: 'The product category tree',
+  environments: ['development', 'test', 'staging', 'production'],
   async run({ sql, tally }) {
     // Parents first, then children looking their parent up by slug: plain tagged-template SQL,
     // counted by tally() from the RETURNING clause.

@@ -12,6 +12,7 @@ export function customerEmail(faker: Faker, i: number): string {
 export default defineSeed({
   name: 'customers',
   description: 'Fake customers, 1,000 x scale, loaded with COPY',
+  secrets: ['SEED_DEMO_PASSWORD'],
   async run({ sql, load, faker, scaled, secret, hashPassword }) {
     const count = scaled(CUSTOMERS_PER_SCALE)
     // One bcrypt hash for every fake customer: at cost 10 a hash takes ~60 ms, so hashing per row

@@ -11,6 +11,7 @@ export const PERMISSIONS = RESOURCES.flatMap((resource) =>
 export default defineSeed({
   name: 'permissions',
   description: 'One permission per resource and action',
+  environments: ['development', 'test', 'staging', 'production'],
   priority: 20,
   async run({ upsert }) {
     await upsert('permissions', PERMISSIONS, { conflict: ['name'] })

@@ -11,6 +11,7 @@ export const GRANTS: Record<string, readonly string[]> = {
 export default defineSeed({
   name: 'role_permissions',
   description: 'Grants each role its permissions',
+  environments: ['development', 'test', 'staging', 'production'],
   dependsOn: ['roles', 'permissions'],
   async run({ sql, tally }) {
     const pairs = Object.entries(GRANTS).flatMap(([role, perms]) =>

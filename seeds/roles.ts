@@ -9,6 +9,7 @@ export const ROLES = [
 export default defineSeed({
   name: 'roles',
   description: 'The roles every environment needs',
+  environments: ['development', 'test', 'staging', 'production'],
   priority: 10,
   async run({ upsert }) {
     await upsert('roles', ROLES, { conflict: ['name'] })

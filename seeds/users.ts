@@ -11,12 +11,16 @@ export default defineSeed({
   name: 'users',
   description: 'The admin account (password from SEED_ADMIN_PASSWORD) and demo users',
   dependsOn: ['roles'],
-  async run({ sql, upsert, secret, hashPassword, randomToken }) {
+  environments: ['development', 'test', 'staging', 'production'],
+  secrets: ['SEED_ADMIN_PASSWORD'],
+  async run({ sql, upsert, secret, hashPassword, randomToken, env }) {
     // Secrets come from the environment; the defaults exist in development only.
     const adminPassword = secret('SEED_ADMIN_PASSWORD', { devDefault: 'admin-dev-password' })
-    const demoPassword = secret('SEED_DEMO_PASSWORD', { devDefault: 'demo-dev-password' })
     const adminEmail = process.env.SEED_ADMIN_EMAIL || 'admin@example.com'
-    const people = [{ email: adminEmail, name: 'Administrator', role: 'admin' }, ...DEMO_USERS]
+    // Demo accounts never reach production.
+    const demo = env === 'production' ? [] : DEMO_USERS
+    const demoPassword = demo.length ? secret('SEED_DEMO_PASSWORD', { devDefault: 'demo-dev-password' }) : ''
+    const people = [{ email: adminEmail, name: 'Administrator', role: 'admin' }, ...demo]
 
     const roles = new Map((await sql<{ id: string; name: string }[]>`SELECT id, name FROM roles`).map((r) => [r.name, r.id]))
     const stored = new Map(

@@ -70,7 +70,7 @@ t.test('seed --json prints one JSON document on stdout, logs on stderr', async (
   t.equal(result.ok, true)
   t.equal(result.seeds.length, 9)
   for (const s of result.seeds) {
-    t.same(Object.keys(s).sort(), ['created', 'durationMs', 'error', 'level', 'name', 'rowsPerSecond', 'skipped', 'status', 'updated'])
+    t.same(Object.keys(s).sort(), ['attempts', 'created', 'durationMs', 'error', 'level', 'name', 'rowsPerSecond', 'skipped', 'status', 'updated'])
     t.equal(s.status, 'succeeded')
   }
   t.match(first.stderr, /\[users\]/, 'human lines went to stderr')
