@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 
-type Cancellable = { cancel(): unknown }
+// `active` is postgres.js's own flag (3.4.9, pinned) for a query sent and not yet answered.
+type Cancellable = { cancel(): unknown; active?: boolean }
 
 // The most recent queries a seed started. A transaction runs its queries one after another on one
 // connection, so the running one is among the last; keeping a bounded window keeps memory flat for
@@ -47,9 +48,9 @@ export function cancellable(tx: postgres.TransactionSql): { sql: postgres.Transa
     sql: proxy,
     cancel(reason) {
       stopped = reason
-      // Finished queries and unexecuted fragments ignore cancel(); the running one gets a
-      // CancelRequest.
-      for (const q of recent) void Promise.resolve(q.cancel()).catch(() => undefined)
+      // Only the query the server is working on gets a CancelRequest: cancelling a fragment or a
+      // query not sent yet would reject a promise nobody awaits.
+      for (const q of recent) if (q.active) void Promise.resolve(q.cancel()).catch(() => undefined)
     },
   }
 }
