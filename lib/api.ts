@@ -168,7 +168,10 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         levels = planLevels(kept, { exactly: rerun })
       }
       const ledger: LedgerHooks | undefined = runId === undefined ? undefined : {
-        succeeded: (tx, seed, report) => recordSeed(tx, runId!, seed, report),
+        succeeded: async (tx, seed, report) => {
+          await lock!.assertHeld(tx)
+          await recordSeed(tx, runId!, seed, report)
+        },
         failed: (seed, report) => recordSeed(sql, runId!, seed, report),
       }
       const result = await executeLevels({
@@ -192,7 +195,7 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
       }
       return result
     } catch (err) {
-      if (runId !== undefined) await finishRun(sql, runId, 'failed').catch(() => undefined)
+      if (runId !== undefined) await Promise.race([finishRun(sql, runId, 'failed').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))])
       throw err
     } finally {
       stop.clear()

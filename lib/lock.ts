@@ -6,6 +6,12 @@ import type { Logger } from './log.ts'
 export const LOCK_KEY = 0x5eedbed
 
 export interface RunLock {
+  /**
+   * Fails with E_LOCK_LOST unless the lock is still held, checked from `sql` (a seed's transaction,
+   * just before it commits): if an administrator terminated the lock's connection mid-run, no seed
+   * commits without it.
+   */
+  assertHeld(sql: postgres.Sql | postgres.TransactionSql): Promise<void>
   release(): Promise<void>
 }
 
@@ -42,9 +48,20 @@ export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Log
     conn.release()
     throw err
   }
+  const [{ pid }] = await conn<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`
   return {
+    async assertHeld(sql) {
+      const [row] = await sql<[{ held: boolean }]>`
+        SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = ${LOCK_KEY} AND granted AND pid = ${pid}) AS held`
+      if (!row.held) {
+        throw new SeedbedError(codes.LOCK_LOST, 'the run lost its lock (its connection was closed or terminated); the seed was rolled back', {
+          hint: 'run again: seeds that committed before are kept, the rest will run',
+        })
+      }
+    },
     async release() {
-      await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`.catch(() => undefined)
+      // A terminated lock connection must not hang the end of the run: the lock is gone with it.
+      await Promise.race([conn`SELECT pg_advisory_unlock(${LOCK_KEY})`.catch(() => undefined), sleep(2000)])
       conn.release()
     },
   }
