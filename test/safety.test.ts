@@ -140,3 +140,38 @@ t.test('validate does not take the lock or write the ledger', async (t) => {
   t.ok((await validate({ ...example, lockTimeoutMs: 100 })).ok)
   t.equal((await db.sql`SELECT count(*)::int AS n FROM seedbed.runs`)[0]!.n, before)
 })
+
+t.test('on a terminal, production asks for its name typed back', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const { ROOT: root } = await import('./helpers.ts')
+  const prod = await testDatabase(t)
+  await applySchema(prod.sql, path.join(ROOT, 'schema'))
+  // script(1) gives the CLI a real terminal; the answer is typed on its standard input.
+  const onTerminal = (answer: string) =>
+    spawnSync('script', ['-qec', `node --import tsx ${path.join(root, 'tasks.ts')} seed --env production --only roles`, '/dev/null'], {
+      input: `${answer}\n`,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: prod.url, SEEDBED_ALLOW: 'roles', _TAPJS_PROCESSINFO_COVERAGE_: '0' },
+      cwd: root,
+      timeout: 60_000,
+    })
+  const wrong = onTerminal('prod')
+  t.not(wrong.status, 0)
+  t.match(wrong.stdout, /Type the environment name to continue/)
+  t.match(wrong.stdout, /E_CONFIRMATION_MISMATCH: confirmation 'prod' does not match 'production'/)
+  t.equal((await prod.sql`SELECT count(*)::int AS n FROM roles`)[0]!.n, 0, 'nothing written')
+  const right = onTerminal('production')
+  t.equal(right.status, 0, right.status ? right.stdout : 'confirmed')
+  t.equal((await prod.sql`SELECT count(*)::int AS n FROM roles`)[0]!.n, 3, 'seeded once confirmed')
+})
+
+t.test('the status task lists the runs and each seed', async (t) => {
+  const { runCli } = await import('./helpers.ts')
+  const r = await runCli(['status'], { env: { DATABASE_URL: db.url } })
+  t.equal(r.code, 0)
+  t.match(r.stdout, /run\s+command\s+env\s+user@host\s+started\s+ended\s+status/)
+  t.match(r.stdout, /seed\s+last succeeded\s+file since/)
+  t.match(r.stdout, /products\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+unchanged/)
+  const json = JSON.parse((await runCli(['status', '--json'], { env: { DATABASE_URL: db.url } })).stdout)
+  t.ok(json.runs.length > 0 && json.seeds.length === 9)
+})
