@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 TSX := node --import tsx tasks.ts
 
-.PHONY: help deps seed fresh plan validate test typecheck bench clean-db
+.PHONY: help deps seed fresh plan validate status test typecheck bench clean-db
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ plan: deps ## Print the dependency levels (no database needed)
 
 validate: deps ## Run only the seeds' validate functions
 	$(TSX) validate
+
+status: deps ## Last runs from the ledger; per seed, last success and whether its file changed
+	$(TSX) status
 
 test: deps ## Type-check and run the test suite
 	npm test

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import t, { type Test } from 'tap'
+import { parse } from 'yaml'
+import { ROOT, runCli } from './helpers.ts'
+
+// There is no Docker engine or GitHub runner here: these tests check that the files parse and
+// that every command they run exists, with flags the task accepts.
+const read = (f: string) => readFile(path.join(ROOT, f), 'utf8')
+const helpOf = new Map<string, string>()
+async function assertCommand(t: Test, line: string) {
+  const m = /tsx tasks\.ts (\w+)(.*)$/.exec(line)
+  t.ok(m, `runs a seedbed task: ${line}`)
+  if (!m) return
+  const [, task, rest] = m
+  if (!helpOf.has(task!)) helpOf.set(task!, (await runCli([task!, '--help'])).stdout)
+  t.match(helpOf.get(task!), new RegExp(`Usage:\\s*\\n\\s*\\$ seedbed ${task}`), `task ${task} exists`)
+  for (const [flag] of rest!.matchAll(/--[a-z-]+/g)) t.match(helpOf.get(task!), flag, `${task} accepts ${flag}`)
+}
+
+t.test('the GitHub Actions workflow: manual trigger with environment and dry run; seed then validate', async (t) => {
+  const wf = parse(await read('.github/workflows/seed.yml'))
+  const inputs = wf.on.workflow_dispatch.inputs
+  t.same(inputs.environment.options, ['development', 'staging', 'production'])
+  t.equal(inputs.dry_run.type, 'boolean')
+  const runs: string[] = wf.jobs.seed.steps.filter((s: { run?: string }) => s.run).map((s: { run: string }) => s.run.replace(/\$\{\{.*?\}\}/g, '').trim())
+  t.same(runs.filter((r) => r.startsWith('npx tsx')).map((r) => r.split(' ')[3]), ['plan', 'seed', 'validate'])
+  for (const r of runs.filter((x) => x.includes('tasks.ts'))) await assertCommand(t, r)
+  t.match(JSON.stringify(wf), '--dry-run', 'the dry-run input adds --dry-run')
+  t.equal(wf.jobs.seed.env.DATABASE_URL, '${{ secrets.DATABASE_URL }}', 'credentials come from secrets')
+})
+
+t.test('docker-compose: PostgreSQL with a health check; the seed service waits for it', async (t) => {
+  const compose = parse(await read('docker-compose.yml'))
+  t.match(compose.services.db.image, /^postgres:/)
+  t.match(compose.services.db.healthcheck.test.join(' '), /pg_isready/)
+  t.equal(compose.services.seed.depends_on.db.condition, 'service_healthy')
+  await assertCommand(t, compose.services.seed.command.join(' '))
+})
+
+t.test('Dockerfile: copies files that exist and runs tasks.ts', async (t) => {
+  const text = await read('Dockerfile')
+  for (const [, sources] of text.matchAll(/^COPY (.+) \S+$/gm)) {
+    for (const src of sources!.split(' ')) t.ok(existsSync(path.join(ROOT, src)), `${src} exists`)
+  }
+  t.match(text, /ENTRYPOINT \["npx", "tsx", "tasks\.ts"\]/)
+  t.match(text, /npm ci --omit=dev/)
+  const pkg = JSON.parse(await read('package.json'))
+  t.ok(pkg.dependencies.tsx && pkg.dependencies['patch-package'], 'what the image runs is a runtime dependency')
+})
+
+t.test('make help lists every target the project documents', async (t) => {
+  const help = execFileSync('make', ['-s', 'help'], { cwd: ROOT, encoding: 'utf8' })
+  for (const target of ['seed', 'seed-%', 'fresh', 'plan', 'validate', 'status', 'test', 'bench']) t.match(help, new RegExp(`make ${target.replace('%', '%')}\\s`), target)
+})
