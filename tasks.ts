@@ -45,6 +45,8 @@ interface Flags {
   changed?: boolean
   yes?: boolean
   force?: boolean
+  metricsFile?: string
+  pushgateway?: string
 }
 
 /** Asks on the terminal for the environment's name to be typed back. */
@@ -121,6 +123,15 @@ async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
       ...settings, logger: log, applySchema: flags.applySchema, progress, confirmed: flags.yes, confirm, force: flags.force, argv: process.argv.slice(2),
     })
     const code = result.ok ? 0 : 1
+    const metricsFile = flags.metricsFile || process.env.SEEDBED_METRICS_FILE
+    const pushgateway = flags.pushgateway || process.env.SEEDBED_PUSHGATEWAY
+    if (metricsFile || pushgateway) {
+      const { runMetrics, writeMetricsFile, pushMetrics } = await import('./lib/metrics.ts')
+      const registry = runMetrics(result, settings.env)
+      if (metricsFile) await writeMetricsFile(registry, metricsFile)
+      // A failed push is reported but does not undo or fail the seeding that happened.
+      if (pushgateway) await pushMetrics(registry, pushgateway, settings.env).catch((e) => log!.error(formatError(e)))
+    }
     const document = JSON.stringify(redactValue(result))
     if (flags.report) {
       const { writeFile } = await import('node:fs/promises')
@@ -154,6 +165,8 @@ const seedingFlags = (cmd: ReturnType<typeof cli.command>) =>
     .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
     .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
     .option('--report <file>', 'Also write the JSON result to this file')
+    .option('--metrics-file <file>', 'Write Prometheus metrics (text format) for node_exporter (env SEEDBED_METRICS_FILE)')
+    .option('--pushgateway <url>', 'Push Prometheus metrics to a Pushgateway (env SEEDBED_PUSHGATEWAY)')
     .option('--log-format <format>', 'text (default) or json: one JSON object per log line')
     .option('--verbose', 'Log debug lines too')
     .option('--quiet', 'Log only warnings and errors')

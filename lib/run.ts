@@ -8,6 +8,8 @@ import type { Logger } from './log.ts'
 import { fromDriverError, type Target } from './pg-errors.ts'
 import type { ProgressReporter } from './progress.ts'
 import { backoffMs, transientReason } from './retry.ts'
+import { endSeedSpan, startSpan } from './tracing.ts'
+import type { Span } from '@opentelemetry/api'
 
 export type SeedStatus = 'succeeded' | 'failed' | 'not_executed'
 
@@ -165,9 +167,10 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     })
   }
 
-  const runOne = async (seed: LoadedSeed, transact: Transact) => {
+  const runOne = async (seed: LoadedSeed, transact: Transact, levelSpan: Span) => {
     if (stopped()) return // queued behind a failure (or the run was stopped): stays not_executed
     const report = reports.get(seed.name)!
+    const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
     const seedLog = log.withTag(seed.name)
     const t0 = performance.now()
     const progress = options.progress?.start(seed.name)
@@ -201,14 +204,18 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       if (options.ledger && mode === 'seed') await options.ledger.failed(seed, report).catch(() => undefined)
     } finally {
       progress?.end()
+      endSeedSpan(span, report)
     }
   }
 
+  const runSpan = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': env, 'seedbed.levels': levels.length })
   const runLevels = async (transact: Transact, concurrency: number) => {
-    for (const level of levels) {
+    for (const [i, level] of levels.entries()) {
       if (stopped()) break
+      const levelSpan = startSpan(`level ${i}`, { 'seedbed.level': i, 'seedbed.seeds': level.length }, runSpan)
       const limit = pLimit(Math.max(1, concurrency))
-      await Promise.all(level.map((seed) => limit(() => runOne(seed, transact))))
+      await Promise.all(level.map((seed) => limit(() => runOne(seed, transact, levelSpan))))
+      levelSpan.end()
     }
   }
 
@@ -229,5 +236,8 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   }
 
   const seeds = [...reports.values()]
-  return { ok: seeds.every((s) => s.status === 'succeeded'), durationMs: elapsed(started), ...(mode === 'dry-run' && { dryRun: true }), seeds }
+  const ok = seeds.every((s) => s.status === 'succeeded')
+  runSpan.setAttribute('seedbed.ok', ok)
+  runSpan.end()
+  return { ok, durationMs: elapsed(started), ...(mode === 'dry-run' && { dryRun: true }), seeds }
 }
