@@ -7,6 +7,7 @@ COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY tasks.ts tsconfig.json ./
 COPY lib ./lib
+COPY examples ./examples
 COPY seeds ./seeds
 COPY schema ./schema
 USER node
