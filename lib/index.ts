@@ -8,7 +8,10 @@
  * if (!result.ok) process.exitCode = 1
  * ```
  */
-export { seed, validate, fresh, plan, type RunOptions, type Planned } from './api.ts'
+export { seed, validate, fresh, plan, status, type RunOptions, type Planned, type Status } from './api.ts'
+export { seedOnStartup, type StartupOptions, type StartupOutcome } from './startup.ts'
+export { prepareTemplate, cloneDatabase, dropTemplate, truncateAndReplant } from './testing.ts'
+export { runMetrics } from './metrics.ts'
 export { defineSeed, type Seed, type SeedContext, type SeedCounts, type UpsertOptions, type UpsertResult } from './contract.ts'
 export { SeedbedError, codes, type ErrorCode } from './errors.ts'
 export { createLogger, type Logger } from './log.ts'
