@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { codes, SeedbedError } from './errors.ts'
 import { parseScale } from './fake.ts'
-import { optionError, parseBoolean, parseDuration, PRODUCTION } from './environment.ts'
+import { optionError, parseBoolean, parseDuration } from './environment.ts'
 
 /** Every setting of a run, resolved from flags, then environment variables, then defaults. */
 export interface Settings {
