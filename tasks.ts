@@ -120,7 +120,7 @@ async function runTask(task: 'seed' | 'validate' | 'fresh', flags: Flags) {
     // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
     const progress = process.stderr.isTTY && !json ? 'live' : 'lines'
     const result = await api[task]({
-      ...settings, logger: log, applySchema: flags.applySchema, progress, confirmed: flags.yes, confirm, force: flags.force, argv: process.argv.slice(2),
+      ...settings, logger: log, applySchema: flags.applySchema, progress, confirmed: flags.yes, confirm, force: flags.force, argv: redactValue(process.argv.slice(2)),
     })
     const code = result.ok ? 0 : 1
     const metricsFile = flags.metricsFile || process.env.SEEDBED_METRICS_FILE
