@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { openDatabase, createPool } from '../lib/connect.ts'
+import { createPool, databaseUrl, openDatabase } from '../lib/connect.ts'
 import { copyRows, rowEncoder, type CopyRow } from '../lib/copy.ts'
 import { loadRows } from '../lib/load.ts'
 import { createLogger } from '../lib/log.ts'
@@ -142,11 +142,7 @@ async function main() {
   const work = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-'))
   await db.sql.unsafe('DROP DATABASE IF EXISTS seedbed_bench WITH (FORCE)')
   await db.sql.unsafe('CREATE DATABASE seedbed_bench')
-  const benchUrl = (() => {
-    const u = new URL(db.url)
-    u.pathname = '/seedbed_bench'
-    return u.toString()
-  })()
+  const benchUrl = databaseUrl(db.url, 'seedbed_bench')
   const sql = createPool(benchUrl, 1)
   try {
     await sql.unsafe(`CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL, created_at timestamptz NOT NULL, score integer NOT NULL)`)

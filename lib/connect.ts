@@ -55,6 +55,13 @@ export function parseDatabaseUrl(url: string): Target {
   }
 }
 
+/** The same server, another database. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const u = new URL(serverUrl)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
 /** A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. */
 export function createPool(url: string, max: number): postgres.Sql {
   return postgres(url, {

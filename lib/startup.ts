@@ -27,8 +27,8 @@ export interface StartupOutcome {
 export async function seedOnStartup(options: StartupOptions = {}): Promise<StartupOutcome> {
   const { allowProduction, envDir, ...runOptions } = options
   const env = envDir === false ? options.env ?? process.env.APP_ENV ?? 'development' : loadEnvironment(options.env, envDir)
-  const settings = { ...resolveSettings({ env }), ...Object.fromEntries(Object.entries(runOptions).filter(([, v]) => v !== undefined)) }
-  if (!settings.onStartup) return { ran: false, reason: `SEEDBED_ON_STARTUP is not true in ${env}` }
+  const onStartup = runOptions.onStartup ?? resolveSettings({ env }).onStartup
+  if (!onStartup) return { ran: false, reason: `SEEDBED_ON_STARTUP is not true in ${env}` }
   if (env === PRODUCTION && !allowProduction) return { ran: false, reason: 'start-up seeding never runs in production unless allowProduction is set' }
   const result = await seed({ ...runOptions, env, changed: runOptions.changed ?? true, confirmed: env === PRODUCTION })
   return { ran: true, result }

@@ -1,16 +1,11 @@
 import postgres from 'postgres'
 import { seed, type RunOptions } from './api.ts'
-import { createPool } from './connect.ts'
+import { createPool, databaseUrl } from './connect.ts'
 import { codes, SeedbedError } from './errors.ts'
 import { applySchema } from './schema.ts'
 import type { RunResult } from './run.ts'
 
-/** The same server, another database. */
-export function databaseUrl(serverUrl: string, database: string): string {
-  const u = new URL(serverUrl)
-  u.pathname = `/${database}`
-  return u.toString()
-}
+export { databaseUrl }
 
 const ident = (name: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) {

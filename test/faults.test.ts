@@ -3,12 +3,13 @@ import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { applySchema } from '../lib/schema.ts'
+import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
 import { exampleCounts, ROOT, runCli, testDatabase, type CliResult } from './helpers.ts'
 
 // Fault tests of the example project, run as a user runs it (the CLI), against a real server.
 t.setTimeout(15 * 60_000)
 const home = await testDatabase(t)
-const admin = postgres(home.url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => {} })
+const admin = postgres(databaseUrl(home.url, 'postgres'), { max: 1, onnotice: () => {} })
 t.teardown(() => admin.end())
 const SCALE = '2'
 const TEMPLATE = `${home.name}_tpl`
@@ -16,7 +17,7 @@ const TEMPLATE = `${home.name}_tpl`
 // A template with the schema applied: each case gets a fresh copy in milliseconds.
 await admin.unsafe(`CREATE DATABASE "${TEMPLATE}"`)
 {
-  const tpl = postgres(home.url.replace(/\/[^/]*$/, `/${TEMPLATE}`), { max: 1, onnotice: () => {} })
+  const tpl = postgres(databaseUrl(home.url, TEMPLATE), { max: 1, onnotice: () => {} })
   await applySchema(tpl, path.join(ROOT, 'schema'))
   await tpl.end()
 }
@@ -24,15 +25,13 @@ t.teardown(() => admin.unsafe(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE
 
 let cases = 0
 async function freshDatabase(t: Test) {
-  const name = `${home.name}_c${++cases}`
-  await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE}"`)
-  const url = home.url.replace(/\/[^/]*$/, `/${name}`)
-  const sql = postgres(url, { max: 2, onnotice: () => {} })
+  const copy = await cloneDatabase(home.url, TEMPLATE, `${home.name}_c${++cases}`)
+  const sql = postgres(copy.url, { max: 2, onnotice: () => {} })
   t.teardown(async () => {
     await sql.end()
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await copy.drop()
   })
-  return { url, sql }
+  return { url: copy.url, sql }
 }
 
 const seedCli = (url: string, extra: string[] = [], onSpawn?: (c: ChildProcess) => void): Promise<CliResult> =>

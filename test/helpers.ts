@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { createLogger } from '../lib/log.ts'
+import { databaseUrl } from '../lib/testing.ts'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures')
@@ -47,15 +48,14 @@ export async function testDatabase(t: Teardown): Promise<TestDatabase> {
   const name = `seedbed_test_${t.name.replace(/\W+/g, '_').slice(0, 30)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase()
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`CREATE DATABASE "${name}"`)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const sql = postgres(url.toString(), { max: 4, onnotice: () => {} })
+  const url = databaseUrl(serverUrl, name)
+  const sql = postgres(url, { max: 4, onnotice: () => {} })
   t.teardown(async () => {
     await sql.end({ timeout: 5 })
     await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
     await admin.end({ timeout: 5 })
   })
-  return { url: url.toString(), name, sql }
+  return { url, name, sql }
 }
 
 /**
