@@ -17,11 +17,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createPool, databaseUrl, openDatabase } from '../lib/connect.ts'
-import { copyRows, rowEncoder, type CopyRow } from '../lib/copy.ts'
-import { loadRows } from '../lib/load.ts'
-import { createLogger } from '../lib/log.ts'
-import { redactUrl } from '../lib/redact.ts'
+import { createPool, databaseUrl, openDatabase } from '../lib/db/connect.ts'
+import type { CopyRow } from '../lib/contract/types.ts'
+import { copyRows, rowEncoder } from '../lib/sql/copy.ts'
+import { loadRows } from '../lib/sql/load.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { redactUrl } from '../lib/errors/redact.ts'
 
 const TABLE = 'bench_users'
 const COLUMNS = ['id', 'email', 'name', 'created_at', 'score']
@@ -35,7 +36,7 @@ function* plainRows(n: number): Generator<CopyRow> {
 
 // faker is loaded only by the runs that use it, so the plain runs' RSS does not carry its locale data.
 const needsFaker = !process.argv.includes('--child') || process.argv.includes('faker')
-const { fakerFor, uniqueEmail } = needsFaker ? await import('../lib/fake.ts') : ({} as typeof import('../lib/fake.ts'))
+const { fakerFor, uniqueEmail } = needsFaker ? await import('../lib/helpers/fake.ts') : ({} as typeof import('../lib/helpers/fake.ts'))
 
 /** Realistic rows from seeded faker; the row number keeps emails unique. */
 function* fakerRows(n: number): Generator<CopyRow> {
@@ -62,7 +63,7 @@ async function child(method: string, kind: Kind, rows: number, url: string) {
     await sql.begin(async (tx) => {
       let batch: Record<string, unknown>[] = []
       const flush = async () => {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        // biome-ignore lint/suspicious/noExplicitAny: postgres.js's helper types cannot follow a dynamic row list
         await (tx as any)`INSERT INTO ${tx(TABLE)} ${(tx as any)(batch, COLUMNS)}`
         batch = []
       }
@@ -81,7 +82,7 @@ async function child(method: string, kind: Kind, rows: number, url: string) {
   }
   const ms = performance.now() - t0
   await sql.end()
-  process.stdout.write(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, detail }) + '\n')
+  process.stdout.write(`${JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, detail })}\n`)
 }
 
 // ---- parent ----
@@ -92,10 +93,14 @@ interface Measure {
 }
 
 function runChild(method: string, kind: Kind, rows: number, url: string): Measure {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', HERE, '--child', method, '--kind', kind, '--rows', String(rows), '--url', url], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', HERE, '--child', method, '--kind', kind, '--rows', String(rows), '--url', url],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  )
   if (r.status !== 0) throw new Error(`${method} (${kind}) failed: ${redactUrl(r.stderr)}`)
   return JSON.parse(r.stdout.trim().split('\n').pop()!)
 }
@@ -135,7 +140,8 @@ async function main() {
   const rows = Number(values.rows)
   if (values.child) return child(values.child, values.kind as Kind, rows, values.url!)
   const runs = Number(values.runs)
-  if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(runs) || runs < 1) throw new Error('--rows and --runs take positive integers')
+  if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(runs) || runs < 1)
+    throw new Error('--rows and --runs take positive integers')
 
   const log = createLogger()
   const db = await openDatabase({ url: process.env.DATABASE_URL || undefined, poolSize: 1, dataDir: path.resolve('.seedbed'), log })
@@ -145,10 +151,14 @@ async function main() {
   const benchUrl = databaseUrl(db.url, 'seedbed_bench')
   const sql = createPool(benchUrl, 1)
   try {
-    await sql.unsafe(`CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL, created_at timestamptz NOT NULL, score integer NOT NULL)`)
+    await sql.unsafe(
+      `CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL, created_at timestamptz NOT NULL, score integer NOT NULL)`,
+    )
     const truncate = () => sql.unsafe(`TRUNCATE ${TABLE}`)
     const psql = spawnSync('psql', ['--version'], { encoding: 'utf8' }).status === 0
-    log.info(`${fmt(rows)} rows, ${runs} run(s), server ${redactUrl(benchUrl)}${psql ? '' : ' (psql not found: its baselines are skipped)'}`)
+    log.info(
+      `${fmt(rows)} rows, ${runs} run(s), server ${redactUrl(benchUrl)}${psql ? '' : ' (psql not found: its baselines are skipped)'}`,
+    )
 
     const files: Partial<Record<Kind, string>> = {}
     if (psql) {
@@ -165,7 +175,13 @@ async function main() {
     }
 
     const results: { name: string; kind: Kind; m: Measure; baseline?: string }[] = []
-    const measure = async (name: string, kind: Kind, fn: () => Measure | Promise<Measure>, before: () => Promise<unknown> = truncate, baseline?: string) => {
+    const measure = async (
+      name: string,
+      kind: Kind,
+      fn: () => Measure | Promise<Measure>,
+      before: () => Promise<unknown> = truncate,
+      baseline?: string,
+    ) => {
       const ms: number[] = []
       let rss = 0
       let detail = ''
@@ -182,27 +198,60 @@ async function main() {
     }
     const none = async () => {}
     if (psql) await measure('psql \\copy, pre-made file', 'plain', () => psqlCopy('plain'))
-    await measure('seedbed copy (rows made in JS)', 'plain', () => runChild('copy', 'plain', rows, benchUrl), truncate, 'psql \\copy, pre-made file')
+    await measure(
+      'seedbed copy (rows made in JS)',
+      'plain',
+      () => runChild('copy', 'plain', rows, benchUrl),
+      truncate,
+      'psql \\copy, pre-made file',
+    )
     // The re-run finds every row in place: the idempotent path of a seed run twice.
     const first = results.at(-1)!.m.ms
-    await measure('seedbed load, re-run (all skipped)', 'plain', () => runChild('rerun', 'plain', rows, benchUrl), none, 'psql \\copy, pre-made file')
+    await measure(
+      'seedbed load, re-run (all skipped)',
+      'plain',
+      () => runChild('rerun', 'plain', rows, benchUrl),
+      none,
+      'psql \\copy, pre-made file',
+    )
     const rerun = results.at(-1)!.m.ms
-    await measure('multi-row INSERT, 1,000 rows each', 'plain', () => runChild('insert', 'plain', rows, benchUrl), truncate, 'psql \\copy, pre-made file')
+    await measure(
+      'multi-row INSERT, 1,000 rows each',
+      'plain',
+      () => runChild('insert', 'plain', rows, benchUrl),
+      truncate,
+      'psql \\copy, pre-made file',
+    )
     if (psql) await measure('psql \\copy, faker rows file', 'faker', () => psqlCopy('faker'))
-    await measure('seedbed copy, faker rows', 'faker', () => runChild('copy', 'faker', rows, benchUrl), truncate, 'psql \\copy, faker rows file')
-    await measure('faker rows generated only (no load)', 'faker', () => runChild('generate', 'faker', rows, benchUrl), none, 'psql \\copy, faker rows file')
+    await measure(
+      'seedbed copy, faker rows',
+      'faker',
+      () => runChild('copy', 'faker', rows, benchUrl),
+      truncate,
+      'psql \\copy, faker rows file',
+    )
+    await measure(
+      'faker rows generated only (no load)',
+      'faker',
+      () => runChild('generate', 'faker', rows, benchUrl),
+      none,
+      'psql \\copy, faker rows file',
+    )
 
     const table = [['method', 'rows', 'wall s', 'rows/s', 'vs psql \\copy', 'peak RSS MB']]
     for (const r of results) {
       const base = results.find((x) => x.name === r.baseline)
       table.push([
-        r.name, fmt(rows), (r.m.ms / 1000).toFixed(2), fmt((rows * 1000) / r.m.ms),
+        r.name,
+        fmt(rows),
+        (r.m.ms / 1000).toFixed(2),
+        fmt((rows * 1000) / r.m.ms),
         r.baseline ? (base ? (base.m.ms / r.m.ms).toFixed(2) : 'n/a') : '1.00',
         r.m.rssMb ? fmt(r.m.rssMb) : 'psql',
       ])
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
-    console.log('\n' + table.map((row) => row.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).join('\n'))
+    console.log(`\n${table.map((row) => row.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).join('\n')}`)
     console.log(`\nidempotent re-run / first load: ${(rerun / first).toFixed(2)}x`)
 
     // Memory stays flat with the row count: seedbed copy at growing sizes.

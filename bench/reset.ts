@@ -9,10 +9,10 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
-import { seed } from '../lib/api.ts'
-import { openDatabase } from '../lib/connect.ts'
-import { createLogger } from '../lib/log.ts'
-import { applySchema } from '../lib/schema.ts'
+import { seed } from '../lib/execution/api.ts'
+import { openDatabase } from '../lib/db/connect.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { applySchema } from '../lib/db/schema.ts'
 import { cloneDatabase, databaseUrl, dropTemplate, prepareTemplate, truncateAndReplant } from '../lib/testing.ts'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, scale: { type: 'string', default: '1' } } })
@@ -39,15 +39,17 @@ try {
   await dropDb('seedbed_reset_replant')
   await db.sql.unsafe('CREATE DATABASE seedbed_reset_replant TEMPLATE seedbed_reset_tpl')
   for (let i = 0; i < runs; i++) {
-    full.push(await time(async () => {
-      await db.sql.unsafe('CREATE DATABASE seedbed_reset_full')
-      const url = databaseUrl(server, 'seedbed_reset_full')
-      const sql = postgres(url, { max: 1, onnotice: () => {} })
-      await applySchema(sql, schemaDir)
-      await sql.end()
-      const r = await seed({ ...seedOptions, databaseUrl: url })
-      if (!r.ok) throw new Error('full reseed failed')
-    }))
+    full.push(
+      await time(async () => {
+        await db.sql.unsafe('CREATE DATABASE seedbed_reset_full')
+        const url = databaseUrl(server, 'seedbed_reset_full')
+        const sql = postgres(url, { max: 1, onnotice: () => {} })
+        await applySchema(sql, schemaDir)
+        await sql.end()
+        const r = await seed({ ...seedOptions, databaseUrl: url })
+        if (!r.ok) throw new Error('full reseed failed')
+      }),
+    )
     await dropDb('seedbed_reset_full')
     clone.push(await time(() => cloneDatabase(server, 'seedbed_reset_tpl', 'seedbed_reset_clone')))
     await dropDb('seedbed_reset_clone')

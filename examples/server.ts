@@ -5,8 +5,8 @@
  * changed. In production it does not seed (seedOnStartup skips it unless allowProduction is set).
  */
 import { createServer } from 'node:http'
-import { createLogger } from '../lib/log.ts'
-import { seedOnStartup } from '../lib/startup.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { seedOnStartup } from '../lib/execution/startup.ts'
 
 const log = createLogger()
 const outcome = await seedOnStartup({ logger: log, progress: 'lines' })

@@ -8,11 +8,22 @@
  * if (!result.ok) process.exitCode = 1
  * ```
  */
-export { seed, validate, fresh, plan, status, type RunOptions, type Planned, type Status } from './api.ts'
-export { seedOnStartup, type StartupOptions, type StartupOutcome } from './startup.ts'
+export { seed, validate, fresh, plan, status, type RunOptions, type Planned, type Status } from './execution/api.ts'
+export { seedOnStartup, type StartupOptions, type StartupOutcome } from './execution/startup.ts'
 export { prepareTemplate, cloneDatabase, dropTemplate, truncateAndReplant } from './testing.ts'
-export { runMetrics } from './metrics.ts'
-export { defineSeed, type Seed, type SeedContext, type SeedCounts, type UpsertOptions, type UpsertResult } from './contract.ts'
-export { SeedbedError, codes, type ErrorCode } from './errors.ts'
-export { createLogger, type Logger } from './log.ts'
-export type { RunResult, SeedReport, SeedStatus } from './run.ts'
+export { runMetrics } from './output/metrics.ts'
+export { defineSeed, type Seed, type SeedContext } from './contract/contract.ts'
+export type {
+  CopyRow,
+  LoadOptions,
+  LoadResult,
+  RowSource,
+  RunResult,
+  SeedCounts,
+  SeedReport,
+  SeedStatus,
+  UpsertOptions,
+  UpsertResult,
+} from './contract/types.ts'
+export { SeedbedError, codes, type ErrorCode } from './errors/errors.ts'
+export { createLogger, type Logger } from './output/log.ts'

@@ -1,15 +1,17 @@
 import postgres from 'postgres'
-import { seed, type RunOptions } from './api.ts'
-import { createPool, databaseUrl } from './connect.ts'
-import { codes, SeedbedError } from './errors.ts'
-import { applySchema } from './schema.ts'
-import type { RunResult } from './run.ts'
+import { seed, type RunOptions } from './execution/api.ts'
+import { createPool, databaseUrl } from './db/connect.ts'
+import { codes, SeedbedError } from './errors/errors.ts'
+import { applySchema } from './db/schema.ts'
+import type { RunResult } from './contract/types.ts'
 
 export { databaseUrl }
 
 const ident = (name: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
-    throw new SeedbedError(codes.BAD_OPTION, `database name '${name}' must be lower case letters, digits and _`, { hint: 'pick a plain name' })
+    throw new SeedbedError(codes.BAD_OPTION, `database name '${name}' must be lower case letters, digits and _`, {
+      hint: 'pick a plain name',
+    })
   }
   return `"${name}"`
 }
@@ -44,7 +46,10 @@ export async function prepareTemplate(options: TemplateOptions): Promise<RunResu
       // CREATE DATABASE ... TEMPLATE needs the template to have no connections.
       await sql.end()
     }
-    if (!result.ok) throw new SeedbedError(codes.SEED_FAILED, `seeding the template ${options.template} failed`, { hint: 'run the seeds against it to see why' })
+    if (!result.ok)
+      throw new SeedbedError(codes.SEED_FAILED, `seeding the template ${options.template} failed`, {
+        hint: 'run the seeds against it to see why',
+      })
     await admin.unsafe(`ALTER DATABASE ${ident(options.template)} WITH IS_TEMPLATE true`)
     return result
   } finally {
@@ -95,7 +100,9 @@ export async function dropTemplate(serverUrl: string, template: string): Promise
 export async function truncateAndReplant(url: string, options: Omit<RunOptions, 'databaseUrl' | 'sql'>): Promise<RunResult> {
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   try {
-    const tables = await sql<{ t: string }[]>`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname IN ('public', 'seedbed')`
+    const tables = await sql<
+      { t: string }[]
+    >`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname IN ('public', 'seedbed')`
     if (tables.length) await sql.unsafe(`TRUNCATE ${tables.map((x) => x.t).join(', ')} RESTART IDENTITY CASCADE`)
   } finally {
     await sql.end()

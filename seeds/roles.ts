@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract.ts'
+import { defineSeed } from '../lib/contract/contract.ts'
 
 export const ROLES = [
   { name: 'admin', description: 'Full access, including user management' },
@@ -15,7 +15,9 @@ export default defineSeed({
     await upsert('roles', ROLES, { conflict: ['name'] })
   },
   async validate({ sql }) {
-    const [{ count }] = await sql<[{ count: number }]>`SELECT count(*)::int AS count FROM roles WHERE name IN ${sql(ROLES.map((r) => r.name))}`
+    const [{ count }] = await sql<
+      [{ count: number }]
+    >`SELECT count(*)::int AS count FROM roles WHERE name IN ${sql(ROLES.map((r) => r.name))}`
     if (count !== ROLES.length) throw new Error(`expected ${ROLES.length} roles, found ${count}`)
   },
 })

@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract.ts'
+import { defineSeed } from '../lib/contract/contract.ts'
 
 /** Demo accounts besides the admin; they share one demo password. */
 export const DEMO_USERS = [
@@ -24,8 +24,10 @@ export default defineSeed({
 
     const roles = new Map((await sql<{ id: string; name: string }[]>`SELECT id, name FROM roles`).map((r) => [r.name, r.id]))
     const stored = new Map(
-      (await sql<{ email: string; password_hash: string }[]>`
-        SELECT email, password_hash FROM users WHERE email IN ${sql(people.map((p) => p.email))}`).map((u) => [u.email, u.password_hash]),
+      (
+        await sql<{ email: string; password_hash: string }[]>`
+        SELECT email, password_hash FROM users WHERE email IN ${sql(people.map((p) => p.email))}`
+      ).map((u) => [u.email, u.password_hash]),
     )
     const rows = []
     for (const p of people) {

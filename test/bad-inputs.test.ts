@@ -1,8 +1,8 @@
 import path from 'node:path'
 import t from 'tap'
-import { acquireLock } from '../lib/lock.ts'
-import { createLogger } from '../lib/log.ts'
-import { applySchema } from '../lib/schema.ts'
+import { acquireLock } from '../lib/db/lock.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { applySchema } from '../lib/db/schema.ts'
 import { exampleCounts, fixture, ROOT, runCli, testDatabase } from './helpers.ts'
 
 // A corpus of bad inputs, each run as a user would: its error code, a non-zero exit, no data
@@ -53,11 +53,21 @@ const cases: Case[] = [
   ['unknown environment', ['seed', '--env', 'prod'], 'E_ENV_UNKNOWN'],
   ['seeding disabled', ['seed'], 'E_SEEDING_DISABLED', { SEEDBED_ENABLED: 'false' }],
   ['--only naming no seed', ['seed', '--only', 'nobody'], 'E_ONLY_UNKNOWN'],
-  ['--only naming a seed not for this environment', ['seed', '--env', 'staging', '--only', 'customers'], 'E_SEED_NOT_ALLOWED', { SEEDBED_ALLOW: 'roles' }],
+  [
+    '--only naming a seed not for this environment',
+    ['seed', '--env', 'staging', '--only', 'customers'],
+    'E_SEED_NOT_ALLOWED',
+    { SEEDBED_ALLOW: 'roles' },
+  ],
   ['production without an allow-list', ['seed', '--env', 'production', '--yes'], 'E_SEED_NOT_ALLOWED'],
   ['production without confirmation', ['seed', '--env', 'production'], 'E_CONFIRMATION_REQUIRED', { SEEDBED_ALLOW: 'roles' }],
   ['fresh in production without --force', ['fresh', '--env', 'production', '--yes'], 'E_FRESH_PRODUCTION', { SEEDBED_ALLOW: 'roles' }],
-  ['missing admin password in production', ['seed', '--env', 'production', '--yes'], 'E_SECRET_MISSING', { SEEDBED_ALLOW: 'roles,users', SEED_ADMIN_PASSWORD: '' }],
+  [
+    'missing admin password in production',
+    ['seed', '--env', 'production', '--yes'],
+    'E_SECRET_MISSING',
+    { SEEDBED_ALLOW: 'roles,users', SEED_ADMIN_PASSWORD: '' },
+  ],
   ['unreachable server', ['seed'], 'E_CONNECT', { DATABASE_URL: other((u) => (u.port = '1')) }],
   ['unknown user', ['seed'], 'E_AUTH', { DATABASE_URL: other((u) => (u.username = 'nobody_here')) }],
   ['missing database', ['seed'], 'E_DATABASE_MISSING', { DATABASE_URL: other((u) => (u.pathname = '/no_such_db_xyz')) }],
@@ -79,8 +89,15 @@ t.test(`${cases.length} bad inputs: coded, non-zero, nothing written, no secret 
     t.match(r.stderr, `${code}:`, `${name}: ${code}`)
     t.notMatch(out, dbPassword, `${name}: no database password in the output`)
     t.notMatch(out, ADMIN_PASSWORD, `${name}: no admin password in the output`)
-    const counts = { ...(await exampleCounts(db.sql)), items: (await db.sql`SELECT count(*)::int AS n FROM items`)[0]!.n, children: (await db.sql`SELECT count(*)::int AS n FROM children`)[0]!.n }
-    t.ok(Object.values(counts).every((n) => n === 0), `${name}: nothing written`)
+    const counts = {
+      ...(await exampleCounts(db.sql)),
+      items: (await db.sql`SELECT count(*)::int AS n FROM items`)[0]!.n,
+      children: (await db.sql`SELECT count(*)::int AS n FROM children`)[0]!.n,
+    }
+    t.ok(
+      Object.values(counts).every((n) => n === 0),
+      `${name}: nothing written`,
+    )
   }
 })
 

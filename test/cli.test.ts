@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
-import { discoverSeeds } from '../lib/discover.ts'
+import { discoverSeeds } from '../lib/planning/discover.ts'
 import { fixture, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
@@ -57,26 +57,43 @@ t.test('plan prints four levels, as text and as JSON, without a database', async
   const r = await runCli(['plan', '--json', '--only', 'products'], { env })
   t.equal(r.code, 0)
   const plan = json(r.stdout)
-  t.same(plan.levels.map((l: { seeds: { name: string }[] }) => l.seeds.map((s) => s.name)), [['roles', 'categories'], ['users'], ['products']])
+  t.same(
+    plan.levels.map((l: { seeds: { name: string }[] }) => l.seeds.map((s) => s.name)),
+    [['roles', 'categories'], ['users'], ['products']],
+  )
   t.same(Object.keys(plan.levels[2].seeds[0]).sort(), ['dependsOn', 'description', 'file', 'name', 'priority'])
 })
 
 t.test('seed --json prints one JSON document on stdout, logs on stderr', async (t) => {
   const env = { DATABASE_URL: db.url }
   const first = await runCli(['seed', '--json', '--apply-schema'], { env })
-  t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ""}`.trim())
+  t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ''}`.trim())
   const result = json(first.stdout)
   t.same(Object.keys(result).sort(), ['durationMs', 'ok', 'seeds'])
   t.equal(result.ok, true)
   t.equal(result.seeds.length, 9)
   for (const s of result.seeds) {
-    t.same(Object.keys(s).sort(), ['attempts', 'created', 'durationMs', 'error', 'level', 'name', 'rowsPerSecond', 'skipped', 'status', 'updated'])
+    t.same(Object.keys(s).sort(), [
+      'attempts',
+      'created',
+      'durationMs',
+      'error',
+      'level',
+      'name',
+      'rowsPerSecond',
+      'skipped',
+      'status',
+      'updated',
+    ])
     t.equal(s.status, 'succeeded')
   }
   t.match(first.stderr, /\[users\]/, 'human lines went to stderr')
 
   const second = json((await runCli(['seed', '--json'], { env })).stdout)
-  t.ok(second.seeds.every((s: { created: number; updated: number; skipped: number }) => s.created === 0 && s.updated === 0 && s.skipped > 0), 'second run: all skipped')
+  t.ok(
+    second.seeds.every((s: { created: number; updated: number; skipped: number }) => s.created === 0 && s.updated === 0 && s.skipped > 0),
+    'second run: all skipped',
+  )
 
   const human = await runCli(['seed'], { env })
   t.equal(human.code, 0)
@@ -90,7 +107,12 @@ t.test('a failing run exits 1 and reports each seed', async (t) => {
   t.equal(r.code, 1)
   const result = json(r.stdout)
   t.equal(result.ok, false)
-  t.same(Object.fromEntries(result.seeds.map((s: { name: string; status: string }) => [s.name, s.status])), { base: 'succeeded', dup: 'failed', slow: 'succeeded', after: 'not_executed' })
+  t.same(Object.fromEntries(result.seeds.map((s: { name: string; status: string }) => [s.name, s.status])), {
+    base: 'succeeded',
+    dup: 'failed',
+    slow: 'succeeded',
+    after: 'not_executed',
+  })
   t.equal(result.seeds.find((s: { name: string }) => s.name === 'dup').error.code, 'E_UNIQUE_VIOLATION')
 })
 
@@ -121,9 +143,9 @@ t.test('new writes a seed that loads, and refuses to overwrite', async (t) => {
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
   const seeds = path.join(dir, 'seeds')
   const r = await runCli(['new', 'order_items', '--seeds', seeds])
-  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ""}`.trim())
+  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ''}`.trim())
   t.match(r.stdout, /wrote .*order_items\.ts/)
-  t.match(await readFile(path.join(seeds, 'order_items.ts'), 'utf8'), /defineSeed\(\{\n  name: 'order_items'/)
+  t.match(await readFile(path.join(seeds, 'order_items.ts'), 'utf8'), /defineSeed\(\{\n {2}name: 'order_items'/)
   const [loaded] = await discoverSeeds(seeds)
   t.equal(loaded!.name, 'order_items')
   const again = await runCli(['new', 'order_items', '--seeds', seeds])
@@ -140,7 +162,8 @@ t.test('Ctrl-C rolls back the running seed, says E_INTERRUPTED and exits 130', a
   const done = runCli(['seed', '--seeds', fixture('slow/seeds')], { env: { DATABASE_URL: db.url }, onSpawn: (c) => (child = c) })
   // Wait until the seed is inside its transaction, sleeping, with its row written.
   for (let i = 0; i < 200; i++) {
-    const busy = await db.sql`SELECT 1 FROM pg_stat_activity WHERE datname = ${db.name} AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`
+    const busy =
+      await db.sql`SELECT 1 FROM pg_stat_activity WHERE datname = ${db.name} AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`
     if (busy.length) break
     await new Promise((r) => setTimeout(r, 50))
   }
@@ -156,12 +179,15 @@ t.test('plan --format mermaid and dot draw the graph by level; a bad format is E
   const env = { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/none' }
   const mermaid = await runCli(['plan', '--format', 'mermaid'], { env })
   t.equal(mermaid.code, 0)
-  t.match(mermaid.stdout, /^flowchart LR\n  subgraph level0\["level 0"\]\n    roles\n/)
-  t.match(mermaid.stdout, /subgraph level3\["level 3"\]\n    order_items\n  end/)
-  t.match(mermaid.stdout, /  products --> order_items\n/)
+  t.match(mermaid.stdout, /^flowchart LR\n {2}subgraph level0\["level 0"\]\n {4}roles\n/)
+  t.match(mermaid.stdout, /subgraph level3\["level 3"\]\n {4}order_items\n {2}end/)
+  t.match(mermaid.stdout, / {2}products --> order_items\n/)
   const dot = await runCli(['plan', '--format', 'dot', '--only', 'users'], { env })
   t.equal(dot.code, 0)
-  t.equal(dot.stdout, 'digraph seeds {\n  rankdir=LR;\n  node [shape=box];\n  subgraph cluster_0 {\n    label="level 0";\n    "roles";\n  }\n  subgraph cluster_1 {\n    label="level 1";\n    "users";\n  }\n  "roles" -> "users";\n}\n')
+  t.equal(
+    dot.stdout,
+    'digraph seeds {\n  rankdir=LR;\n  node [shape=box];\n  subgraph cluster_0 {\n    label="level 0";\n    "roles";\n  }\n  subgraph cluster_1 {\n    label="level 1";\n    "users";\n  }\n  "roles" -> "users";\n}\n',
+  )
   const json = await runCli(['plan', '--format', 'json'], { env })
   t.equal(JSON.parse(json.stdout).levels.length, 4)
   const bad = await runCli(['plan', '--format', 'svg'], { env })
@@ -176,7 +202,10 @@ t.test('--report writes the JSON result; --log-format json writes one object per
   t.equal(r.code, 0)
   const written = JSON.parse(await readFile(report, 'utf8'))
   t.same([written.ok, written.seeds.map((s: { name: string }) => s.name)], [true, ['roles']])
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
   t.ok(lines.length >= 2, 'every line is a JSON object')
   const roles = lines.find((l) => l.tag === 'roles')
   t.match(roles, { level: 'success', message: /created 0, updated 0, skipped 3/ })

@@ -1,21 +1,48 @@
 import path from 'node:path'
 import t from 'tap'
-import { DEFAULT_POOL_SIZE, listOption, resolveSettings } from '../lib/config.ts'
-import { parseDatabaseUrl } from '../lib/connect.ts'
-import { codes } from '../lib/errors.ts'
-import { fromDriverError } from '../lib/pg-errors.ts'
-import { redact } from '../lib/redact.ts'
+import { DEFAULT_POOL_SIZE, listOption, resolveSettings } from '../lib/config/config.ts'
+import { parseDatabaseUrl } from '../lib/db/connect.ts'
+import { codes } from '../lib/errors/errors.ts'
+import { fromDriverError } from '../lib/errors/pg-errors.ts'
+import { redact } from '../lib/errors/redact.ts'
 
 t.test('settings: flags win over environment variables, which win over defaults', async (t) => {
   const defaults = resolveSettings({}, {}, '/p')
   t.same(defaults, {
-    databaseUrl: undefined, seedsDir: '/p/seeds', schemaDir: '/p/schema', dataDir: '/p/.seedbed', embeddedPort: undefined,
-    poolSize: DEFAULT_POOL_SIZE, concurrency: DEFAULT_POOL_SIZE, env: 'development', only: [], scale: 1,
-    enabled: true, onStartup: false, timeoutMs: 0, seedTimeoutMs: 0, maxRetries: 3, dryRun: false, allow: [], lockTimeoutMs: 180_000, changed: false,
+    databaseUrl: undefined,
+    seedsDir: '/p/seeds',
+    schemaDir: '/p/schema',
+    dataDir: '/p/.seedbed',
+    embeddedPort: undefined,
+    poolSize: DEFAULT_POOL_SIZE,
+    concurrency: DEFAULT_POOL_SIZE,
+    env: 'development',
+    only: [],
+    scale: 1,
+    enabled: true,
+    onStartup: false,
+    timeoutMs: 0,
+    seedTimeoutMs: 0,
+    maxRetries: 3,
+    dryRun: false,
+    allow: [],
+    lockTimeoutMs: 180_000,
+    changed: false,
   })
-  const env = { SEEDBED_POOL_SIZE: '6', SEEDBED_CONCURRENCY: '3', SEEDBED_SEEDS_DIR: 'db/seeds', SEEDBED_DATA_DIR: '/data', SEEDBED_EMBEDDED_PORT: '5555', APP_ENV: 'staging', DATABASE_URL: 'postgres://h/d' }
+  const env = {
+    SEEDBED_POOL_SIZE: '6',
+    SEEDBED_CONCURRENCY: '3',
+    SEEDBED_SEEDS_DIR: 'db/seeds',
+    SEEDBED_DATA_DIR: '/data',
+    SEEDBED_EMBEDDED_PORT: '5555',
+    APP_ENV: 'staging',
+    DATABASE_URL: 'postgres://h/d',
+  }
   const fromEnv = resolveSettings({}, env, '/p')
-  t.same([fromEnv.poolSize, fromEnv.concurrency, fromEnv.seedsDir, fromEnv.dataDir, fromEnv.embeddedPort, fromEnv.env, fromEnv.databaseUrl], [6, 3, path.resolve('/p/db/seeds'), '/data', 5555, 'staging', 'postgres://h/d'])
+  t.same(
+    [fromEnv.poolSize, fromEnv.concurrency, fromEnv.seedsDir, fromEnv.dataDir, fromEnv.embeddedPort, fromEnv.env, fromEnv.databaseUrl],
+    [6, 3, path.resolve('/p/db/seeds'), '/data', 5555, 'staging', 'postgres://h/d'],
+  )
   const fromFlags = resolveSettings({ poolSize: '8', concurrency: 2, seeds: 'x', only: ['a,b', 'c'] }, env, '/p')
   t.same([fromFlags.poolSize, fromFlags.concurrency, fromFlags.seedsDir, fromFlags.only], [8, 2, '/p/x', ['a', 'b', 'c']])
   t.same(listOption(undefined), [])
@@ -38,7 +65,12 @@ t.test('bad settings are E_BAD_OPTION (a flag) or E_BAD_ENV (a variable), naming
 })
 
 t.test('DATABASE_URL parsing names the target and hides the password', async (t) => {
-  t.same(parseDatabaseUrl('postgres://app:pw%21x@db.internal:6543/shop'), { host: 'db.internal', port: 6543, user: 'app', database: 'shop' })
+  t.same(parseDatabaseUrl('postgres://app:pw%21x@db.internal:6543/shop'), {
+    host: 'db.internal',
+    port: 6543,
+    user: 'app',
+    database: 'shop',
+  })
   t.equal(redact('login pw!x'), 'login ***', 'the decoded password is now a secret')
   t.same(parseDatabaseUrl('postgresql://db/'), { host: 'db', port: 5432, user: process.env.PGUSER || 'postgres', database: 'postgres' })
   t.throws(() => parseDatabaseUrl('not a url :pw@'), { code: codes.BAD_OPTION })
@@ -49,10 +81,22 @@ t.test('driver errors map to codes that name the seed, table and constraint', as
   // These objects carry the fields postgres.js sets on PostgresError and on socket errors.
   const target = { host: 'db', port: 5433, user: 'app', database: 'shop' }
   const cases: [Record<string, unknown>, string, RegExp][] = [
-    [{ code: '23505', table_name: 'users', constraint_name: 'users_email_key', detail: 'Key (email)=(a) already exists.' }, codes.UNIQUE_VIOLATION, /seed 's': unique violation on table users, constraint users_email_key \(Key/],
-    [{ code: '23503', table_name: 'orders', schema_name: 'shop', constraint_name: 'orders_user_fkey' }, codes.FOREIGN_KEY_VIOLATION, /table shop\.orders, constraint orders_user_fkey/],
+    [
+      { code: '23505', table_name: 'users', constraint_name: 'users_email_key', detail: 'Key (email)=(a) already exists.' },
+      codes.UNIQUE_VIOLATION,
+      /seed 's': unique violation on table users, constraint users_email_key \(Key/,
+    ],
+    [
+      { code: '23503', table_name: 'orders', schema_name: 'shop', constraint_name: 'orders_user_fkey' },
+      codes.FOREIGN_KEY_VIOLATION,
+      /table shop\.orders, constraint orders_user_fkey/,
+    ],
     [{ code: '23502', table_name: 'users', column_name: 'name' }, codes.NOT_NULL_VIOLATION, /null value in column name of table users/],
-    [{ code: '23514', table_name: 'products', constraint_name: 'price_check' }, codes.CHECK_VIOLATION, /check constraint price_check on table products/],
+    [
+      { code: '23514', table_name: 'products', constraint_name: 'price_check' },
+      codes.CHECK_VIOLATION,
+      /check constraint price_check on table products/,
+    ],
     [{ code: '42P01', message: 'relation "x" does not exist' }, codes.MISSING_TABLE, /relation "x" does not exist/],
     [{ code: '42703', message: 'column "y" does not exist' }, codes.MISSING_COLUMN, /column "y"/],
     [{ code: '28P01' }, codes.AUTH, /authentication failed for user 'app' at db:5433/],

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import t from 'tap'
-import { seed } from '../lib/api.ts'
-import { copyRows, encodeField } from '../lib/copy.ts'
-import { codes } from '../lib/errors.ts'
-import { fakerFor } from '../lib/fake.ts'
-import { loadRows } from '../lib/load.ts'
-import { applySchema } from '../lib/schema.ts'
+import { seed } from '../lib/execution/api.ts'
+import { copyRows, encodeField } from '../lib/sql/copy.ts'
+import { codes } from '../lib/errors/errors.ts'
+import { fakerFor } from '../lib/helpers/fake.ts'
+import { loadRows } from '../lib/sql/load.ts'
+import { applySchema } from '../lib/db/schema.ts'
 import { fixture, ROOT, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
@@ -31,7 +31,23 @@ t.test('every common type goes through COPY and reads back equal', async (t) => 
     id int PRIMARY KEY, t text, n numeric, f float8, big bigint, b boolean, ts timestamptz,
     j jsonb, arr text[], nums int[], bin bytea)`
   const faker = fakerFor('round-trip')
-  const nasty = ['', '\t', '\n', '\r\n', '\\', '\\N', 'a\\tb', '"quoted"', "it's", '😀 emoji ✓', 'ünïcödé', ',', '{}', 'NULL', ' lead and trail ']
+  const nasty = [
+    '',
+    '\t',
+    '\n',
+    '\r\n',
+    '\\',
+    '\\N',
+    'a\\tb',
+    '"quoted"',
+    "it's",
+    '😀 emoji ✓',
+    'ünïcödé',
+    ',',
+    '{}',
+    'NULL',
+    ' lead and trail ',
+  ]
   const randomText = () =>
     Array.from({ length: faker.number.int({ min: 0, max: 30 }) }, () =>
       faker.helpers.arrayElement([...nasty, faker.string.sample(1), faker.string.alphanumeric(3)]),
@@ -54,14 +70,25 @@ t.test('every common type goes through COPY and reads back equal', async (t) => 
   t.equal(sent, rows.length)
   // Arrays are read back as JSON: postgres.js's own array parser returns NULL elements of text[]
   // as the string 'NULL' (a read-side quirk; the database holds real NULLs, checked below).
-  const back = await db.sql`SELECT id, t, n, f, big, b, ts, j, to_jsonb(arr) AS arr, to_jsonb(nums) AS nums, bin FROM every_type ORDER BY id`
-  const [{ nulls }] = await db.sql<[{ nulls: number }]>`SELECT count(*)::int AS nulls FROM every_type WHERE arr[2] IS NULL AND arr IS NOT NULL`
+  const back =
+    await db.sql`SELECT id, t, n, f, big, b, ts, j, to_jsonb(arr) AS arr, to_jsonb(nums) AS nums, bin FROM every_type ORDER BY id`
+  const [{ nulls }] = await db.sql<
+    [{ nulls: number }]
+  >`SELECT count(*)::int AS nulls FROM every_type WHERE arr[2] IS NULL AND arr IS NOT NULL`
   t.equal(nulls, rows.filter((r) => r.arr).length, 'NULL array elements are NULL in the database')
   t.equal(back.length, rows.length)
   // postgres.js reads bigint and numeric as strings; everything else comes back as sent.
   const expected = rows.map((r) => ({ ...r, big: String(r.big) }))
-  t.strictSame([...back].map((r) => ({ ...r })), expected, 'all 500 rows read back equal')
-  t.equal(back.filter((r) => r.t === '').length > 0 && back.filter((r) => r.t === null).length > 0, true, 'empty string and NULL both survive, distinct')
+  t.strictSame(
+    [...back].map((r) => ({ ...r })),
+    expected,
+    'all 500 rows read back equal',
+  )
+  t.equal(
+    back.filter((r) => r.t === '').length > 0 && back.filter((r) => r.t === null).length > 0,
+    true,
+    'empty string and NULL both survive, distinct',
+  )
 })
 
 t.test('rows from an async generator, as objects; a short row is E_COPY_ROW', async (t) => {
@@ -72,26 +99,43 @@ t.test('rows from an async generator, as objects; a short row is E_COPY_ROW', as
   const ticks: number[] = []
   t.equal(await db.sql.begin((tx) => copyRows(tx, 'pairs', ['a', 'b'], gen(), { onProgress: (n) => ticks.push(n) })), 2500)
   t.same(ticks, [1000, 2000, 2500], 'progress after each chunk and at the end')
-  await t.rejects(db.sql.begin((tx) => copyRows(tx, 'pairs', ['a', 'b'], [[1, 'x'], [2]])), { code: codes.COPY_ROW, message: /row 2 for pairs has 1 values, expected 2/ })
+  await t.rejects(
+    db.sql.begin((tx) => copyRows(tx, 'pairs', ['a', 'b'], [[1, 'x'], [2]])),
+    { code: codes.COPY_ROW, message: /row 2 for pairs has 1 values, expected 2/ },
+  )
   t.equal((await db.sql`SELECT count(*)::int AS n FROM pairs`)[0]!.n, 2500, 'the failed COPY left nothing')
 })
 
 t.test('load: fast path when empty, staged merge after, counting created/updated/skipped', async (t) => {
   await db.sql`CREATE TABLE people (email text PRIMARY KEY, name text NOT NULL, score int)`
   const people = (n: number, bump = -1) => Array.from({ length: n }, (_, i) => [`p${i}@x`, `P ${i}`, i === bump ? -1 : i])
-  const first = await db.sql.begin((tx) => loadRows(tx, 'people', people(3000), { columns: ['email', 'name', 'score'], conflict: ['email'] }))
+  const first = await db.sql.begin((tx) =>
+    loadRows(tx, 'people', people(3000), { columns: ['email', 'name', 'score'], conflict: ['email'] }),
+  )
   t.same(first, { mode: 'copy', created: 3000, updated: 0, skipped: 0 })
-  const again = await db.sql.begin((tx) => loadRows(tx, 'people', people(3000), { columns: ['email', 'name', 'score'], conflict: ['email'] }))
+  const again = await db.sql.begin((tx) =>
+    loadRows(tx, 'people', people(3000), { columns: ['email', 'name', 'score'], conflict: ['email'] }),
+  )
   t.same(again, { mode: 'merge', created: 0, updated: 0, skipped: 3000 })
-  const grown = await db.sql.begin((tx) => loadRows(tx, 'people', people(3500, 10), { columns: ['email', 'name', 'score'], conflict: ['email'] }))
+  const grown = await db.sql.begin((tx) =>
+    loadRows(tx, 'people', people(3500, 10), { columns: ['email', 'name', 'score'], conflict: ['email'] }),
+  )
   t.same(grown, { mode: 'merge', created: 500, updated: 1, skipped: 2999 })
-  const insertOnly = await db.sql.begin((tx) => loadRows(tx, 'people', people(3600), { columns: ['email', 'name', 'score'], conflict: ['email'], update: [] }))
+  const insertOnly = await db.sql.begin((tx) =>
+    loadRows(tx, 'people', people(3600), { columns: ['email', 'name', 'score'], conflict: ['email'], update: [] }),
+  )
   t.same(insertOnly, { mode: 'merge', created: 100, updated: 0, skipped: 3500 }, 'update: [] leaves the changed row alone')
   t.equal((await db.sql`SELECT score FROM people WHERE email = 'p10@x'`)[0]!.score, -1)
   const temp = await db.sql`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'seedbed_stage_%'`
   t.equal(temp[0]!.n, 0, 'staging tables are dropped at commit')
-  await t.rejects(db.sql.begin((tx) => loadRows(tx, 'people', [], { columns: ['email'] })), { code: codes.LOAD_OPTIONS, message: /conflict. is required/ })
-  await t.rejects(db.sql.begin((tx) => loadRows(tx, 'people', [], { columns: ['email'], conflict: ['id'] })), { code: codes.LOAD_OPTIONS, message: /'id' is not in columns/ })
+  await t.rejects(
+    db.sql.begin((tx) => loadRows(tx, 'people', [], { columns: ['email'] })),
+    { code: codes.LOAD_OPTIONS, message: /conflict. is required/ },
+  )
+  await t.rejects(
+    db.sql.begin((tx) => loadRows(tx, 'people', [], { columns: ['email'], conflict: ['id'] })),
+    { code: codes.LOAD_OPTIONS, message: /'id' is not in columns/ },
+  )
 })
 
 t.test('a COPY rejected after thousands of rows fails at once, rolls back, leaks no connection', async (t) => {
@@ -130,7 +174,9 @@ t.test('the bulk example seeds: idempotent, scaled, and identical in two databas
   const digest = async (sql: typeof db.sql, select: string, orderBy: string) => {
     const rows = await sql.unsafe(`SELECT r::text AS r FROM (${select}) r ORDER BY ${orderBy}`)
     t.ok(rows.length > 0)
-    return createHash('sha256').update(rows.map((r) => r.r).join('\n')).digest('hex')
+    return createHash('sha256')
+      .update(rows.map((r) => r.r).join('\n'))
+      .digest('hex')
   }
   const tables: [string, string][] = [
     // bcrypt salts differ between databases by design; every other column must be identical.

@@ -25,10 +25,16 @@ t.test('the GitHub Actions workflow: manual trigger with environment and dry run
   const inputs = wf.on.workflow_dispatch.inputs
   t.same(inputs.environment.options, ['development', 'staging', 'production'])
   t.equal(inputs.dry_run.type, 'boolean')
-  const runs: string[] = wf.jobs.seed.steps.filter((s: { run?: string }) => s.run).map((s: { run: string }) => s.run.replace(/\$\{\{.*?\}\}/g, '').trim())
-  t.same(runs.filter((r) => r.startsWith('npx tsx')).map((r) => r.split(' ')[3]), ['plan', 'seed', 'validate'])
+  const runs: string[] = wf.jobs.seed.steps
+    .filter((s: { run?: string }) => s.run)
+    .map((s: { run: string }) => s.run.replace(/\$\{\{.*?\}\}/g, '').trim())
+  t.same(
+    runs.filter((r) => r.startsWith('npx tsx')).map((r) => r.split(' ')[3]),
+    ['plan', 'seed', 'validate'],
+  )
   for (const r of runs.filter((x) => x.includes('tasks.ts'))) await assertCommand(t, r)
   t.match(JSON.stringify(wf), '--dry-run', 'the dry-run input adds --dry-run')
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
   t.equal(wf.jobs.seed.env.DATABASE_URL, '${{ secrets.DATABASE_URL }}', 'credentials come from secrets')
 })
 
@@ -53,5 +59,6 @@ t.test('Dockerfile: copies files that exist and runs tasks.ts', async (t) => {
 
 t.test('make help lists every target the project documents', async (t) => {
   const help = execFileSync('make', ['-s', 'help'], { cwd: ROOT, encoding: 'utf8' })
-  for (const target of ['seed', 'seed-%', 'fresh', 'plan', 'validate', 'status', 'test', 'bench']) t.match(help, new RegExp(`make ${target.replace('%', '%')}\\s`), target)
+  for (const target of ['seed', 'seed-%', 'fresh', 'plan', 'validate', 'status', 'test', 'bench'])
+    t.match(help, new RegExp(`make ${target.replace('%', '%')}\\s`), target)
 })

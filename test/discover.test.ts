@@ -1,8 +1,8 @@
 import path from 'node:path'
 import t from 'tap'
 import ts from 'typescript'
-import { discoverSeeds, toSeed } from '../lib/discover.ts'
-import { codes } from '../lib/errors.ts'
+import { discoverSeeds, toSeed } from '../lib/planning/discover.ts'
+import { codes } from '../lib/errors/errors.ts'
 import { fixture, ROOT } from './helpers.ts'
 
 const failure = (p: Promise<unknown>) =>
@@ -13,7 +13,17 @@ const failure = (p: Promise<unknown>) =>
 
 t.test('the example project loads with names, defaults and files', async (t) => {
   const seeds = await discoverSeeds(path.join(ROOT, 'seeds'))
-  t.same(seeds.map((s) => s.name).sort(), ['categories', 'customers', 'order_items', 'orders', 'permissions', 'products', 'role_permissions', 'roles', 'users'])
+  t.same(seeds.map((s) => s.name).sort(), [
+    'categories',
+    'customers',
+    'order_items',
+    'orders',
+    'permissions',
+    'products',
+    'role_permissions',
+    'roles',
+    'users',
+  ])
   const users = seeds.find((s) => s.name === 'users')!
   t.same(users.dependsOn, ['roles'])
   t.equal(users.priority, 100, 'default priority')
@@ -59,7 +69,11 @@ t.test('export shapes: default or named `seed`; every metadata mistake is caught
 t.test('defineSeed turns seed-file mistakes into type errors', async (t) => {
   const dir = path.join(fixture('broken-types'), 'seeds')
   const files = ['deps_string', 'misspelt_key', 'bad_conflict', 'bad_counts', 'correct'].map((f) => path.join(dir, `${f}.ts`))
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  )!
   const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram(files, config.options))
   for (const file of files) {
     const errors = diagnostics.filter((d) => d.file?.fileName === file).length

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import postgres from 'postgres'
 import t from 'tap'
-import { startEmbedded } from '../lib/embedded.ts'
-import { createLogger } from '../lib/log.ts'
+import { startEmbedded } from '../lib/db/embedded.ts'
+import { createLogger } from '../lib/output/log.ts'
 import { fixture, NO_CHILD_COVERAGE, runCli, tempDir } from './helpers.ts'
 
 // Always the embedded default, whatever DATABASE_URL the suite runs with: this is the README's
@@ -20,20 +20,24 @@ const alive = (pid: number) => {
     return false
   }
 }
-const postmasterPid = async () => Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0])
+const postmasterPid = async () =>
+  Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => '0')).split('\n')[0])
 
 t.test('seed works with no DATABASE_URL, twice, the second run all skipped, and stops the server', async (t) => {
   const first = await runCli(['seed', '--apply-schema', '--json'], { env })
-  t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ""}`.trim())
+  t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ''}`.trim())
   t.match(first.stderr, /initialising the embedded PostgreSQL/)
   t.ok(JSON.parse(first.stdout).seeds.every((s: { created: number }) => s.created > 0))
   t.equal(await postmasterPid(), 0, 'the server was stopped')
 
   const second = await runCli(['seed', '--json'], { env })
-  t.equal(second.code, 0, `exit 0 ${second.code ? second.stderr : ""}`.trim())
+  t.equal(second.code, 0, `exit 0 ${second.code ? second.stderr : ''}`.trim())
   t.notMatch(second.stderr, /initialising/, 'the data folder is reused')
   const seeds = JSON.parse(second.stdout).seeds as { created: number; updated: number; skipped: number }[]
-  t.ok(seeds.every((s) => s.created === 0 && s.updated === 0 && s.skipped > 0), 'second run all skipped')
+  t.ok(
+    seeds.every((s) => s.created === 0 && s.updated === 0 && s.skipped > 0),
+    'second run all skipped',
+  )
 })
 
 t.test('a server orphaned by a killed run does not break the next run', async (t) => {
@@ -50,7 +54,7 @@ t.test('a server orphaned by a killed run does not break the next run', async (t
   t.ok(alive(orphan), 'postmaster survived its parent: an orphan')
 
   const r = await runCli(['seed', '--json'], { env })
-  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ""}`.trim())
+  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ''}`.trim())
   t.match(r.stderr, /left running by an earlier run/)
   t.notOk(alive(orphan), 'the orphan was shut down')
   t.equal(await postmasterPid(), 0, 'and the new server stopped at the end')
@@ -60,7 +64,7 @@ t.test('a second run joins a server another live run owns, and leaves it running
   const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
   t.teardown(() => server.stop())
   const r = await runCli(['seed', '--json'], { env })
-  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ""}`.trim())
+  t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ''}`.trim())
   const sql = postgres(server.url, { max: 1 })
   t.teardown(() => sql.end())
   const [{ n }] = await sql<[{ n: number }]>`SELECT count(*)::int AS n FROM products`

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import t from 'tap'
-import { fresh, seed, validate } from '../lib/api.ts'
-import { applySchema } from '../lib/schema.ts'
+import { fresh, seed, validate } from '../lib/execution/api.ts'
+import { applySchema } from '../lib/db/schema.ts'
 import { exampleCounts, ROOT, testDatabase } from './helpers.ts'
 
 process.env.SEEDBED_BCRYPT_COST = '4'
@@ -13,12 +13,30 @@ t.test('the example seeds apply, then a second run changes nothing', async (t) =
   const first = await seed(options)
   t.ok(first.ok, 'first run succeeds')
   const after1 = await exampleCounts(db.sql)
-  t.same(after1, { roles: 3, permissions: 8, role_permissions: 15, users: 4, categories: 5, products: 8, customers: 1000, orders: 2000, order_items: 5000 })
+  t.same(after1, {
+    roles: 3,
+    permissions: 8,
+    role_permissions: 15,
+    users: 4,
+    categories: 5,
+    products: 8,
+    customers: 1000,
+    orders: 2000,
+    order_items: 5000,
+  })
   t.same(
     first.seeds.map((s) => [s.name, s.level, s.status]),
-    [['roles', 0, 'succeeded'], ['permissions', 0, 'succeeded'], ['categories', 0, 'succeeded'], ['customers', 0, 'succeeded'],
-     ['orders', 1, 'succeeded'], ['role_permissions', 1, 'succeeded'], ['users', 1, 'succeeded'],
-     ['products', 2, 'succeeded'], ['order_items', 3, 'succeeded']],
+    [
+      ['roles', 0, 'succeeded'],
+      ['permissions', 0, 'succeeded'],
+      ['categories', 0, 'succeeded'],
+      ['customers', 0, 'succeeded'],
+      ['orders', 1, 'succeeded'],
+      ['role_permissions', 1, 'succeeded'],
+      ['users', 1, 'succeeded'],
+      ['products', 2, 'succeeded'],
+      ['order_items', 3, 'succeeded'],
+    ],
   )
   for (const s of first.seeds) t.equal(s.created, after1[s.name], `${s.name}: every row counted as created`)
 
@@ -46,10 +64,14 @@ t.test('the admin password comes from the environment and is hashed with bcrypt'
   process.env.SEED_ADMIN_PASSWORD = 'a-new-admin-secret'
   t.teardown(() => void delete process.env.SEED_ADMIN_PASSWORD)
   const result = await seed({ ...options, only: ['users'] })
-  t.same(result.seeds.map((s) => s.name), ['roles', 'users'], '--only brings its dependencies')
+  t.same(
+    result.seeds.map((s) => s.name),
+    ['roles', 'users'],
+    '--only brings its dependencies',
+  )
   t.equal(result.seeds.find((s) => s.name === 'users')!.updated, 1, 'only the admin row changed')
   const [admin] = await db.sql`SELECT password_hash FROM users WHERE email = 'admin@example.com'`
-  t.match(admin!.password_hash, /^\$2[aby]\$04\$/, "bcrypt at the configured cost")
+  t.match(admin!.password_hash, /^\$2[aby]\$04\$/, 'bcrypt at the configured cost')
   t.ok(await verify('a-new-admin-secret', admin!.password_hash))
 })
 
@@ -73,5 +95,8 @@ t.test('fresh drops everything, applies the schema and seeds', async (t) => {
   t.same((await exampleCounts(db.sql)).products, 8)
   const [{ n }] = await db.sql<[{ n: number }]>`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'leftover'`
   t.equal(n, 0, 'tables not in the schema are gone')
-  t.ok(result.seeds.every((s) => s.created > 0), 'everything created anew')
+  t.ok(
+    result.seeds.every((s) => s.created > 0),
+    'everything created anew',
+  )
 })

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
-import { applySchema } from '../lib/schema.ts'
+import { applySchema } from '../lib/db/schema.ts'
 import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
 import { exampleCounts, ROOT, runCli, testDatabase, type CliResult } from './helpers.ts'
 
@@ -100,14 +100,20 @@ t.test('SIGKILL at 20 moments: nothing half-applied, ledger agrees, the next run
 t.test('four runs at once: one seeds, the others wait and then find nothing to do', async (t) => {
   const db = await freshDatabase(t)
   const results = await Promise.all([1, 2, 3, 4].map(() => seedCli(db.url)))
-  t.same(results.map((r) => r.code), [0, 0, 0, 0])
+  t.same(
+    results.map((r) => r.code),
+    [0, 0, 0, 0],
+  )
   const created = results.map((r) => (JSON.parse(r.stdout).seeds as { created: number }[]).reduce((n, s) => n + s.created, 0))
   t.equal(created.filter((n) => n > 0).length, 1, 'exactly one run created rows')
   t.equal(created.filter((n) => n === 0).length, 3, 'the other three found nothing to do')
   t.same(await exampleCounts(db.sql), expected, 'no row duplicated')
-  const runs = await db.sql<{ started_at: Date; ended_at: Date }[]>`SELECT started_at, ended_at FROM seedbed.runs WHERE status = 'succeeded' ORDER BY started_at`
+  const runs = await db.sql<
+    { started_at: Date; ended_at: Date }[]
+  >`SELECT started_at, ended_at FROM seedbed.runs WHERE status = 'succeeded' ORDER BY started_at`
   t.equal(runs.length, 4)
-  for (let i = 1; i < runs.length; i++) t.ok(runs[i]!.started_at >= runs[i - 1]!.ended_at, `run ${i + 1} started after run ${i} ended (the lock)`)
+  for (let i = 1; i < runs.length; i++)
+    t.ok(runs[i]!.started_at >= runs[i - 1]!.ended_at, `run ${i + 1} started after run ${i} ended (the lock)`)
 })
 
 t.test('backends terminated mid-run: retried or failed cleanly, never half-applied', async (t) => {
@@ -116,7 +122,8 @@ t.test('backends terminated mid-run: retried or failed cleanly, never half-appli
     const dbName = new URL(db.url).pathname.slice(1)
     const done = seedCli(db.url)
     await new Promise((r) => setTimeout(r, Math.round(fullRunMs * at)))
-    const killed = await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND application_name = 'seedbed'`
+    const killed =
+      await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND application_name = 'seedbed'`
     const r = await done
     t.ok(r.code === 0 || r.code === 1, `terminated ${killed.length} backend(s) at ${Math.round(at * 100)}%: exit ${r.code}`)
     if (r.code === 0) t.same(await exampleCounts(db.sql), expected, 'retried to completion')

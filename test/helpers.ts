@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
-import { createLogger } from '../lib/log.ts'
+import { createLogger } from '../lib/output/log.ts'
 import { databaseUrl } from '../lib/testing.ts'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -40,12 +40,13 @@ export async function tempDir(t: Teardown, prefix = 'seedbed-'): Promise<string>
 export async function testDatabase(t: Teardown): Promise<TestDatabase> {
   let serverUrl = process.env.DATABASE_URL
   if (!serverUrl) {
-    const { startEmbedded } = await import('../lib/embedded.ts')
+    const { startEmbedded } = await import('../lib/db/embedded.ts')
     const server = await startEmbedded({ dataDir: path.join(await tempDir(t, 'seedbed-pg-'), 'data'), log: silent })
     t.teardown(() => server.stop())
     serverUrl = server.url
   }
-  const name = `seedbed_test_${t.name.replace(/\W+/g, '_').slice(0, 30)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase()
+  const name =
+    `seedbed_test_${t.name.replace(/\W+/g, '_').slice(0, 30)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase()
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`CREATE DATABASE "${name}"`)
   const url = databaseUrl(serverUrl, name)
@@ -81,7 +82,14 @@ export function runCli(
       cwd: options.cwd ?? ROOT,
       // DATABASE_URL is always set, empty when a test wants the embedded default, so that a
       // developer's .env never decides which database a test writes to.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...NO_CHILD_COVERAGE, ...options.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATABASE_URL: '',
+        SEEDBED_BCRYPT_COST: '4',
+        ...NO_CHILD_COVERAGE,
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     options.onSpawn?.(child)

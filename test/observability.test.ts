@@ -5,8 +5,8 @@ import path from 'node:path'
 import { trace } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import t from 'tap'
-import { seed } from '../lib/api.ts'
-import { applySchema } from '../lib/schema.ts'
+import { seed } from '../lib/execution/api.ts'
+import { applySchema } from '../lib/db/schema.ts'
 import { ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
@@ -31,7 +31,8 @@ t.test('--metrics-file writes Prometheus text that agrees with the run', async (
   const r = await runCli(['seed', '--only', 'permissions', '--json', '--metrics-file', file], { env })
   t.equal(r.code, 0)
   const metrics = parseMetrics(await readFile(file, 'utf8'))
-  const one = (name: string, labels: Record<string, string>) => metrics.find((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v))?.value
+  const one = (name: string, labels: Record<string, string>) =>
+    metrics.find((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v))?.value
   t.equal(one('seedbed_records_created_total', { seed: 'permissions', status: 'succeeded', env: 'development' }), 8)
   t.equal(one('seedbed_records_skipped_total', { seed: 'permissions' }), 0)
   t.equal(one('seedbed_seed_duration_seconds_count', { seed: 'permissions', status: 'succeeded' }), 1)
@@ -56,7 +57,10 @@ t.test('--pushgateway pushes to a Pushgateway (a local HTTP server on loopback)'
   t.equal(r.code, 0)
   t.equal(received.length, 1)
   t.same([received[0]!.method, received[0]!.url], ['POST', '/metrics/job/seedbed/env/development'])
-  t.match(received[0]!.body, /seedbed_records_skipped_total\{seed="roles",status="succeeded",env="development"\} 0|seedbed_records_created_total\{seed="roles"/)
+  t.match(
+    received[0]!.body,
+    /seedbed_records_skipped_total\{seed="roles",status="succeeded",env="development"\} 0|seedbed_records_created_total\{seed="roles"/,
+  )
   const down = await runCli(['seed', '--only', 'roles', '--pushgateway', 'http://127.0.0.1:1'], { env })
   t.equal(down.code, 0, 'a failed push does not fail the seeding')
   t.match(down.stderr, 'E_METRICS_PUSH')

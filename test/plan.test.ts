@@ -1,6 +1,6 @@
 import t from 'tap'
-import { codes } from '../lib/errors.ts'
-import { planLevels, type PlanSeed } from '../lib/plan.ts'
+import { codes } from '../lib/errors/errors.ts'
+import { planLevels, type PlanSeed } from '../lib/planning/plan.ts'
 
 const s = (name: string, dependsOn: string[] = [], priority = 100): PlanSeed => ({ name, dependsOn, priority })
 const names = (levels: PlanSeed[][]) => levels.map((l) => l.map((x) => x.name))
@@ -14,7 +14,14 @@ const codeOf = (fn: () => unknown) => {
 }
 
 t.test('dependencies give levels', async (t) => {
-  const seeds = [s('products', ['categories', 'users']), s('users', ['roles']), s('roles'), s('categories'), s('role_permissions', ['roles', 'permissions']), s('permissions')]
+  const seeds = [
+    s('products', ['categories', 'users']),
+    s('users', ['roles']),
+    s('roles'),
+    s('categories'),
+    s('role_permissions', ['roles', 'permissions']),
+    s('permissions'),
+  ]
   t.same(names(planLevels(seeds)), [['categories', 'permissions', 'roles'], ['role_permissions', 'users'], ['products']])
 })
 

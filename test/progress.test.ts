@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream'
 import type { LogObject } from 'consola'
 import t from 'tap'
-import { createLogger } from '../lib/log.ts'
-import { createProgress } from '../lib/progress.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { createProgress } from '../lib/output/progress.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -23,12 +23,18 @@ t.test('without a terminal: a plain log line per interval with rows and rows/s',
 
 t.test('on a terminal: one line rewritten in place for all running seeds, cleared at the end', async (t) => {
   let out = ''
-  const stream = new Writable({ write: (c, _e, cb) => ((out += c), cb()) })
+  const stream = new Writable({
+    write: (c, _e, cb) => {
+      out += c
+      cb()
+    },
+  })
   const p = createProgress({ log: createLogger({ level: -999 }), live: true, stream, intervalMs: 0 })
   const a = p.start('customers')
   const b = p.start('orders')
   a.tick(1500)
   b.tick(250)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the live line is drawn with ANSI escapes
   t.match(out, /\r\x1b\[2Kcustomers 1,500 rows, [\d,]+ rows\/s \| orders 250 rows/)
   a.end()
   b.end()

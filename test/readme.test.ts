@@ -1,8 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
-import { seed } from '../lib/api.ts'
-import { codes } from '../lib/errors.ts'
+import { seed } from '../lib/execution/api.ts'
+import { codes } from '../lib/errors/errors.ts'
 import { ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
@@ -18,8 +18,8 @@ t.test("the README's seed example runs as written: created, then skipped, then u
   const dir = await tempDir(t)
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
   await mkdir(path.join(dir, 'seeds'))
-  // The example imports '../lib/contract.ts' as a seed in this repository would.
-  const source = example('seed').replace("'../lib/contract.ts'", `'${path.join(ROOT, 'lib', 'contract.ts')}'`)
+  // The example imports '../lib/contract/contract.ts' as a seed in this repository would.
+  const source = example('seed').replace("'../lib/contract/contract.ts'", `'${path.join(ROOT, 'lib', 'contract', 'contract.ts')}'`)
   await writeFile(path.join(dir, 'seeds', 'teams.ts'), source)
   await db.sql.unsafe(example('schema'))
   const options = { databaseUrl: db.url, seedsDir: path.join(dir, 'seeds'), only: [] }
@@ -47,7 +47,7 @@ t.test('every flag of every task is documented', async (t) => {
 })
 
 t.test('every environment variable the code reads is documented', async (t) => {
-  const sources = ['lib/config.ts', 'lib/secrets.ts', 'seeds/users.ts']
+  const sources = ['lib/config/config.ts', 'lib/helpers/secrets.ts', 'seeds/users.ts']
   const text = (await Promise.all(sources.map((f) => readFile(path.join(ROOT, f), 'utf8')))).join('\n')
   const names = new Set([...text.matchAll(/env\.([A-Z_]+)|secret\('([A-Z_]+)'|process\.env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]))
   t.ok(names.size >= 8)

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { addSecret, redact, redactUrl, redactValue } from '../lib/redact.ts'
-import { SeedbedError, codes, formatError } from '../lib/errors.ts'
-import { createLogger } from '../lib/log.ts'
+import { addSecret, redact, redactUrl, redactValue } from '../lib/errors/redact.ts'
+import { SeedbedError, codes, formatError } from '../lib/errors/errors.ts'
+import { createLogger } from '../lib/output/log.ts'
 import type { LogObject } from 'consola'
 
 t.test('connection strings lose their password whatever it is', async (t) => {

@@ -1,12 +1,12 @@
 import path from 'node:path'
 import t from 'tap'
-import { seed, status, validate } from '../lib/api.ts'
-import { loadEnvironment, parseBoolean, parseDuration } from '../lib/environment.ts'
-import { codes } from '../lib/errors.ts'
-import { acquireLock } from '../lib/lock.ts'
-import { createLogger } from '../lib/log.ts'
-import { applySchema } from '../lib/schema.ts'
-import { selectForEnvironment } from '../lib/select.ts'
+import { seed, status, validate } from '../lib/execution/api.ts'
+import { loadEnvironment, parseBoolean, parseDuration } from '../lib/config/environment.ts'
+import { codes } from '../lib/errors/errors.ts'
+import { acquireLock } from '../lib/db/lock.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { applySchema } from '../lib/db/schema.ts'
+import { selectForEnvironment } from '../lib/planning/select.ts'
 import { exampleCounts, fixture, ROOT, tempDir, testDatabase } from './helpers.ts'
 
 process.env.SEEDBED_BCRYPT_COST = '4'
@@ -27,7 +27,10 @@ t.test('profiles: .env.<env> over .env, real variables over both; bad values nam
   t.same([env.SEEDBED_TIMEOUT, env.SEEDBED_ALLOW], ['5s', 'b,c'])
   t.equal(loadEnvironment('qa', dir, {}), 'qa', 'a .env.<name> file makes a name valid')
   t.throws(() => loadEnvironment('prod', dir, {}), { code: codes.ENV_UNKNOWN, message: /unknown environment 'prod'/ })
-  t.same([parseDuration('x', '90'), parseDuration('x', '1.5m'), parseDuration('x', '250ms'), parseDuration('x', '2h')], [90_000, 90_000, 250, 7_200_000])
+  t.same(
+    [parseDuration('x', '90'), parseDuration('x', '1.5m'), parseDuration('x', '250ms'), parseDuration('x', '2h')],
+    [90_000, 90_000, 250, 7_200_000],
+  )
   t.throws(() => parseDuration('SEEDBED_TIMEOUT', 'abc'), { code: codes.BAD_ENV, message: /SEEDBED_TIMEOUT must be a duration/ })
   t.throws(() => parseDuration('--timeout', '5 minutes'), { code: codes.BAD_OPTION })
   t.same([parseBoolean('x', 'yes'), parseBoolean('x', 'off'), parseBoolean('x', undefined)], [true, false, undefined])
@@ -35,19 +38,45 @@ t.test('profiles: .env.<env> over .env, real variables over both; bad values nam
 })
 
 t.test('environments and the allow-list decide which seeds run', async (t) => {
-  const s = (name: string, environments?: string[], dependsOn: string[] = []) =>
-    ({ name, environments, dependsOn, priority: 100, secrets: [], description: '', file: '', checksum: '', run: async () => {} })
-  const seeds = [s('roles', ['development', 'production']), s('admin', ['production'], ['roles']), s('fake', undefined, ['roles']), s('qa_only', ['qa'])]
-  t.same(selectForEnvironment(seeds, 'development', []).kept.map((x) => x.name), ['roles', 'fake'])
-  t.same(selectForEnvironment(seeds, 'production', ['roles', 'admin', 'fake']).kept.map((x) => x.name), ['roles', 'admin'])
+  const s = (name: string, environments?: string[], dependsOn: string[] = []) => ({
+    name,
+    environments,
+    dependsOn,
+    priority: 100,
+    secrets: [],
+    description: '',
+    file: '',
+    checksum: '',
+    run: async () => {},
+  })
+  const seeds = [
+    s('roles', ['development', 'production']),
+    s('admin', ['production'], ['roles']),
+    s('fake', undefined, ['roles']),
+    s('qa_only', ['qa']),
+  ]
+  t.same(
+    selectForEnvironment(seeds, 'development', []).kept.map((x) => x.name),
+    ['roles', 'fake'],
+  )
+  t.same(
+    selectForEnvironment(seeds, 'production', ['roles', 'admin', 'fake']).kept.map((x) => x.name),
+    ['roles', 'admin'],
+  )
   t.same(selectForEnvironment(seeds, 'production', ['roles']).excluded, [
     { name: 'admin', reason: 'not on the allow-list (SEEDBED_ALLOW)' },
     { name: 'fake', reason: 'not declared for production' },
     { name: 'qa_only', reason: 'not declared for production' },
   ])
   t.throws(() => selectForEnvironment(seeds, 'production', []), { code: codes.SEED_NOT_ALLOWED, message: /no allow-list/ })
-  t.throws(() => selectForEnvironment(seeds, 'production', ['admin']), { code: codes.SEED_NOT_ALLOWED, message: /'admin' runs in production but depends on 'roles'/ })
-  t.throws(() => selectForEnvironment(seeds, 'development', [], ['qa_only']), { code: codes.SEED_NOT_ALLOWED, message: /'qa_only' does not run in development/ })
+  t.throws(() => selectForEnvironment(seeds, 'production', ['admin']), {
+    code: codes.SEED_NOT_ALLOWED,
+    message: /'admin' runs in production but depends on 'roles'/,
+  })
+  t.throws(() => selectForEnvironment(seeds, 'development', [], ['qa_only']), {
+    code: codes.SEED_NOT_ALLOWED,
+    message: /'qa_only' does not run in development/,
+  })
 })
 
 t.test('a dry run reports what a run would do and commits nothing, ledger included', async (t) => {
@@ -68,7 +97,10 @@ t.test('the ledger: a row per run and per seed, status, and --changed', async (t
   const first = await seed(example)
   t.ok(first.ok)
   const runs = await db.sql`SELECT id, command, environment, status, arguments FROM seedbed.runs ORDER BY id`
-  t.same(runs.map((r) => [r.command, r.environment, r.status]), [['seed', 'development', 'succeeded']])
+  t.same(
+    runs.map((r) => [r.command, r.environment, r.status]),
+    [['seed', 'development', 'succeeded']],
+  )
   const rows = await db.sql`SELECT seed, status, created, checksum FROM seedbed.seed_runs WHERE run_id = ${runs[0]!.id}`
   t.equal(rows.length, 9)
   t.ok(rows.every((r) => r.status === 'succeeded' && /^[0-9a-f]{64}$/.test(r.checksum)))
@@ -91,7 +123,14 @@ t.test('a failing seed is recorded failed, outside its rolled-back transaction',
   const [run] = await db.sql`SELECT id, status FROM seedbed.runs ORDER BY id DESC LIMIT 1`
   t.equal(run!.status, 'failed')
   const rows = await db.sql`SELECT seed, status, error_code FROM seedbed.seed_runs WHERE run_id = ${run!.id} ORDER BY seed`
-  t.same(rows.map((x) => [x.seed, x.status, x.error_code]), [['base', 'succeeded', null], ['dup', 'failed', 'E_UNIQUE_VIOLATION'], ['slow', 'succeeded', null]])
+  t.same(
+    rows.map((x) => [x.seed, x.status, x.error_code]),
+    [
+      ['base', 'succeeded', null],
+      ['dup', 'failed', 'E_UNIQUE_VIOLATION'],
+      ['slow', 'succeeded', null],
+    ],
+  )
 })
 
 t.test('a seed timeout cancels the running query and rolls back', async (t) => {
@@ -100,7 +139,8 @@ t.test('a seed timeout cancels the running query and rolls back', async (t) => {
   t.equal(r.seeds[0]!.error?.code, codes.TIMEOUT)
   t.match(r.seeds[0]!.error?.message, /ran longer than 0.3 s; cancelled and rolled back/)
   t.same(await db.sql`SELECT name FROM items`, [], 'its row was rolled back')
-  const sleeping = await db.sql`SELECT pid FROM pg_stat_activity WHERE datname = ${db.name} AND query LIKE '%pg_sleep(%' AND state = 'active' AND pid <> pg_backend_pid()`
+  const sleeping =
+    await db.sql`SELECT pid FROM pg_stat_activity WHERE datname = ${db.name} AND query LIKE '%pg_sleep(%' AND state = 'active' AND pid <> pg_backend_pid()`
   t.same(sleeping, [], 'the server is no longer running the query')
   const run = await seed({ databaseUrl: db.url, seedsDir: path.join(fixture('slow'), 'seeds'), only: [], timeoutMs: 300 })
   t.equal(run.seeds[0]!.error?.code, codes.TIMEOUT, 'the global --timeout too')
@@ -115,8 +155,16 @@ t.test('transient failures are retried with backoff; constraint violations never
   const r = await seed({ databaseUrl: db.url, seedsDir: path.join(fixture('flaky'), 'seeds'), only: [], maxRetries: 3, logger })
   t.ok(r.ok)
   t.equal(r.seeds[0]!.attempts, 3)
-  t.same((await db.sql`SELECT name FROM items`).map((x) => x.name), ['flaky-try-3'], 'only the successful try is committed')
-  t.equal(lines.filter((l) => /^warn retry \d\/3 in \d+ ms: serialization failure \(40001\)/.test(l)).length, 2, 'each retry logged with its reason')
+  t.same(
+    (await db.sql`SELECT name FROM items`).map((x) => x.name),
+    ['flaky-try-3'],
+    'only the successful try is committed',
+  )
+  t.equal(
+    lines.filter((l) => /^warn retry \d\/3 in \d+ ms: serialization failure \(40001\)/.test(l)).length,
+    2,
+    'each retry logged with its reason',
+  )
   await db.sql`ALTER SEQUENCE flaky_tries RESTART`
   const none = await seed({ databaseUrl: db.url, seedsDir: path.join(fixture('flaky'), 'seeds'), only: [], maxRetries: 0 })
   t.same([none.seeds[0]!.status, none.seeds[0]!.attempts], ['failed', 1])
@@ -151,7 +199,13 @@ t.test('on a terminal, production asks for its name typed back', async (t) => {
     spawnSync('script', ['-qec', `node --import tsx ${path.join(root, 'tasks.ts')} seed --env production --only roles`, '/dev/null'], {
       input: `${answer}\n`,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: prod.url, SEEDBED_ALLOW: 'roles', _TAPJS_PROCESSINFO_COVERAGE_: '0' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: prod.url,
+        SEEDBED_ALLOW: 'roles',
+        _TAPJS_PROCESSINFO_COVERAGE_: '0',
+      },
       cwd: root,
       timeout: 60_000,
     })

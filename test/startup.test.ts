@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
-import { applySchema } from '../lib/schema.ts'
-import { seedOnStartup } from '../lib/startup.ts'
-import { freePort } from '../lib/embedded.ts'
+import { applySchema } from '../lib/db/schema.ts'
+import { seedOnStartup } from '../lib/execution/startup.ts'
+import { freePort } from '../lib/db/embedded.ts'
 import { exampleCounts, NO_CHILD_COVERAGE, ROOT, testDatabase } from './helpers.ts'
 
 process.env.SEEDBED_BCRYPT_COST = '4'
@@ -17,7 +17,11 @@ t.test('skipped unless the profile asks for it, and in production unless allowed
   process.env.SEEDBED_ON_STARTUP = 'true'
   t.teardown(() => void delete process.env.SEEDBED_ON_STARTUP)
   t.match(await seedOnStartup({ ...base, env: 'production' }), { ran: false, reason: /never runs in production/ })
-  t.same(Object.values(await exampleCounts(db.sql)).filter((n) => n > 0), [], 'nothing written')
+  t.same(
+    Object.values(await exampleCounts(db.sql)).filter((n) => n > 0),
+    [],
+    'nothing written',
+  )
 })
 
 t.test('three replicas starting at once: one seeds, the others find nothing changed', async (t) => {
@@ -37,7 +41,15 @@ t.test('the example server seeds, then listens', async (t) => {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'examples', 'server.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, SEEDBED_ON_STARTUP: 'true', PORT: String(port), SEEDBED_BCRYPT_COST: '4', ...NO_CHILD_COVERAGE },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_URL: db.url,
+      SEEDBED_ON_STARTUP: 'true',
+      PORT: String(port),
+      SEEDBED_BCRYPT_COST: '4',
+      ...NO_CHILD_COVERAGE,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   t.teardown(() => child.kill())

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { createContext } from '../lib/context.ts'
-import { codes } from '../lib/errors.ts'
-import { createLogger } from '../lib/log.ts'
-import { tallyRows, MAX_PARAMETERS } from '../lib/upsert.ts'
+import { createContext } from '../lib/execution/context.ts'
+import { codes } from '../lib/errors/errors.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { tallyRows, MAX_PARAMETERS } from '../lib/sql/upsert.ts'
 import { testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
@@ -36,10 +36,24 @@ t.test('rows past the 65,535-parameter limit go in batches, and counts are exact
 
 t.test('update: [] inserts only; returning gives the written rows', async (t) => {
   await db.sql`TRUNCATE wide`
-  const rows = [{ id: 1, a: 'x' }, { id: 2, a: 'y' }]
-  const first = await inSeed((ctx) => ctx.upsert<{ id: number; a: string }, { id: number }>('wide', rows, { conflict: ['id'], update: [], returning: ['id'] }))
+  const rows = [
+    { id: 1, a: 'x' },
+    { id: 2, a: 'y' },
+  ]
+  const first = await inSeed((ctx) =>
+    ctx.upsert<{ id: number; a: string }, { id: number }>('wide', rows, { conflict: ['id'], update: [], returning: ['id'] }),
+  )
   t.same(first.value.rows.map((r) => r.id).sort(), [1, 2])
-  const second = await inSeed((ctx) => ctx.upsert('wide', [{ id: 1, a: 'changed' }, { id: 3, a: 'z' }], { conflict: ['id'], update: [] }))
+  const second = await inSeed((ctx) =>
+    ctx.upsert(
+      'wide',
+      [
+        { id: 1, a: 'changed' },
+        { id: 3, a: 'z' },
+      ],
+      { conflict: ['id'], update: [] },
+    ),
+  )
   t.same(second.counts, { created: 1, updated: 0, skipped: 1 })
   t.equal((await db.sql`SELECT a FROM wide WHERE id = 1`)[0]!.a, 'x', 'DO NOTHING left the row alone')
 })
@@ -47,7 +61,10 @@ t.test('update: [] inserts only; returning gives the written rows', async (t) =>
 t.test('an empty row list writes nothing; bad conflict columns are a coded error', async (t) => {
   const empty = await inSeed((ctx) => ctx.upsert('wide', [], { conflict: ['id'] }))
   t.same(empty.counts, { created: 0, updated: 0, skipped: 0 })
-  await t.rejects(inSeed((ctx) => ctx.upsert('wide', [{ id: 1 }], { conflict: [] })), { code: codes.SEED_FAILED, message: /conflict columns are empty/ })
+  await t.rejects(
+    inSeed((ctx) => ctx.upsert('wide', [{ id: 1 }], { conflict: [] })),
+    { code: codes.SEED_FAILED, message: /conflict columns are empty/ },
+  )
   await t.rejects(
     inSeed((ctx) => ctx.upsert('wide', [{ id: 1 }], { conflict: ['nope' as 'id'] })),
     { code: codes.SEED_FAILED, message: /nope are not among the row keys/ },
@@ -59,7 +76,12 @@ t.test('count() adds to the tally; hashPassword keeps a matching hash; tokens di
   const { value, counts } = await inSeed(async (ctx) => {
     ctx.count({ created: 2, skipped: 1 })
     const h1 = await ctx.hashPassword('pw-one')
-    return { h1, same: await ctx.hashPassword('pw-one', h1), other: await ctx.hashPassword('pw-two', h1), tokens: [ctx.randomToken(), ctx.randomToken(16)] }
+    return {
+      h1,
+      same: await ctx.hashPassword('pw-one', h1),
+      other: await ctx.hashPassword('pw-two', h1),
+      tokens: [ctx.randomToken(), ctx.randomToken(16)],
+    }
   })
   t.same(counts, { created: 2, updated: 0, skipped: 1 })
   t.equal(value.same, value.h1)
@@ -72,7 +94,9 @@ t.test('secret(): development default only in development', async (t) => {
   delete process.env.SEED_T_SECRET
   await t.resolves(inSeed(async (ctx) => t.equal(ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' }), 'dev-value')))
   await t.rejects(
-    db.sql.begin(async (tx) => createContext(tx, log, { seed: 'test', env: 'production' }).ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' })),
+    db.sql.begin(async (tx) =>
+      createContext(tx, log, { seed: 'test', env: 'production' }).ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' }),
+    ),
     { code: codes.SECRET_MISSING, message: /SEED_T_SECRET is not set \(environment 'production'\)/ },
   )
 })

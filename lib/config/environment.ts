@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'dotenv'
+import { codes, SeedbedError } from '../errors/errors.ts'
+
+/** Environments seedbed knows without a `.env.<name>` file; any name with such a file is valid too. */
+export const KNOWN_ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const
+export const PRODUCTION = 'production'
+
+/**
+ * Picks the environment and loads its profile into `env`: `.env`, then `.env.<name>` over it,
+ * and real environment variables over both. The name comes from `--env`, else APP_ENV, else
+ * NODE_ENV (from the real environment, then from `.env`), else `development`.
+ */
+export function loadEnvironment(flag: string | undefined, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const read = (file: string) => (existsSync(file) ? parse(readFileSync(file)) : {})
+  const base = read(path.join(cwd, '.env'))
+  const name = flag || env.APP_ENV || env.NODE_ENV || base.APP_ENV || base.NODE_ENV || 'development'
+  const file = path.join(cwd, `.env.${name}`)
+  if (!/^[a-z][a-z0-9_-]*$/.test(name) || (!(KNOWN_ENVIRONMENTS as readonly string[]).includes(name) && !existsSync(file))) {
+    throw new SeedbedError(codes.ENV_UNKNOWN, `unknown environment '${name}'`, {
+      hint: `use one of ${KNOWN_ENVIRONMENTS.join(', ')}, or create .env.${name} for a profile of your own`,
+    })
+  }
+  const profile = { ...base, ...read(file) }
+  for (const [key, value] of Object.entries(profile)) if (env[key] === undefined) env[key] = value
+  return name
+}
+
+/** `30`, `30s`, `500ms`, `5m`, `1h` as milliseconds; `0` means none. */
+export function parseDuration(name: string, raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(raw).trim())
+  if (!m || typeof raw === 'boolean') {
+    throw optionError(name, `${name} must be a duration such as 30s, 5m or 500ms, got '${String(raw)}'`, `for example ${name} 5m`)
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  return Math.round(Number(m[1]) * unit)
+}
+
+/** `true/false/1/0/yes/no/on/off`. */
+export function parseBoolean(name: string, raw: unknown): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (typeof raw === 'boolean') return raw
+  const v = String(raw).trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  throw optionError(name, `${name} must be true or false, got '${String(raw)}'`, `for example ${name}=true`)
+}
+
+/** A bad flag is E_BAD_OPTION; a bad environment variable is E_BAD_ENV. Both name it. */
+export function optionError(name: string, message: string, hint: string): SeedbedError {
+  return new SeedbedError(name.startsWith('--') ? codes.BAD_OPTION : codes.BAD_ENV, message, { hint })
+}

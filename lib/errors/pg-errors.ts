@@ -1,0 +1,109 @@
+import { codes, SeedbedError, type ErrorCode } from './errors.ts'
+
+/** The fields postgres.js puts on server errors (PostgresError) and on network errors. */
+interface DriverError {
+  code?: string
+  message?: string
+  detail?: string
+  table_name?: string
+  column_name?: string
+  constraint_name?: string
+  schema_name?: string
+  address?: string
+  port?: number
+}
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'ECONNRESET'])
+
+/** Where a connection was headed, without its password. */
+export interface Target {
+  host?: string
+  port?: number
+  user?: string
+  database?: string
+}
+
+/**
+ * Turns an error from the driver into a SeedbedError that names what it is about. `seed` is the
+ * seed that was running, if any. An error that already is a SeedbedError is returned unchanged.
+ */
+export function fromDriverError(err: unknown, context: { seed?: string; target?: Target } = {}): SeedbedError {
+  if (err instanceof SeedbedError) return err
+  const e = (err ?? {}) as DriverError
+  const seed = context.seed
+  const prefix = seed ? `seed '${seed}': ` : ''
+  const table = e.table_name ? (e.schema_name && e.schema_name !== 'public' ? `${e.schema_name}.${e.table_name}` : e.table_name) : undefined
+  const base = { seed, table, constraint: e.constraint_name, sqlState: e.code, cause: err }
+  const make = (code: ErrorCode, message: string, hint: string) => new SeedbedError(code, prefix + message, { ...base, hint })
+  const detail = e.detail ? ` (${e.detail})` : ''
+  const t = context.target ?? {}
+  const where = `${t.host ?? e.address ?? 'localhost'}:${t.port ?? e.port ?? 5432}`
+
+  switch (e.code) {
+    case '23505':
+      return make(
+        codes.UNIQUE_VIOLATION,
+        `unique violation on table ${table}, constraint ${e.constraint_name}${detail}`,
+        'make the write idempotent: ON CONFLICT on that constraint (ctx.upsert with conflict: [...]) instead of a plain INSERT',
+      )
+    case '23503':
+      return make(
+        codes.FOREIGN_KEY_VIOLATION,
+        `foreign key violation on table ${table}, constraint ${e.constraint_name}${detail}`,
+        'the referenced rows come from another seed: declare it in dependsOn so it runs first',
+      )
+    case '23502':
+      return make(
+        codes.NOT_NULL_VIOLATION,
+        `null value in column ${e.column_name} of table ${table}`,
+        'give that column a value in the seed, or a default in the schema',
+      )
+    case '23514':
+      return make(
+        codes.CHECK_VIOLATION,
+        `check constraint ${e.constraint_name} on table ${table} rejected a row${detail}`,
+        'change the seeded value so it satisfies the constraint',
+      )
+    case '42P01':
+      return make(
+        codes.MISSING_TABLE,
+        e.message ?? 'relation does not exist',
+        'apply the schema first: `make fresh`, or `seed --apply-schema`',
+      )
+    case '42703':
+      return make(
+        codes.MISSING_COLUMN,
+        e.message ?? 'column does not exist',
+        'the schema and the seed disagree: update one of them, or run `make fresh`',
+      )
+    case '28P01':
+    case '28000':
+      return make(
+        codes.AUTH,
+        `authentication failed for user '${t.user ?? '?'}' at ${where}`,
+        'check the user and password in DATABASE_URL',
+      )
+    case '3D000':
+      return make(
+        codes.DATABASE_MISSING,
+        `database '${t.database ?? '?'}' does not exist at ${where}`,
+        'create it (createdb) or fix the database name in DATABASE_URL',
+      )
+  }
+  if (e.code === 'CONNECTION_DESTROYED') {
+    // Only seedbed's own shutdown destroys its pool: the run is being interrupted.
+    return make(codes.INTERRUPTED, 'stopped by an interrupt; its transaction was rolled back', 'run again')
+  }
+  if (e.code && CONNECT_CODES.has(e.code)) {
+    return make(
+      codes.CONNECT,
+      `cannot reach PostgreSQL at ${where} (${e.code})`,
+      'start the server, check host and port in DATABASE_URL, or unset DATABASE_URL to use the embedded PostgreSQL',
+    )
+  }
+  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
+    return make(codes.SQL_ERROR, `${e.message}${detail} [SQLSTATE ${e.code}]`, 'fix the SQL in the seed')
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  return make(codes.SEED_FAILED, message, seed ? `fix the error in seed '${seed}'` : 'see the message above')
+}

@@ -1,0 +1,267 @@
+import type postgres from 'postgres'
+import { resolveSettings, type Settings } from '../config/config.ts'
+import type { LoadedSeed } from '../contract/contract.ts'
+import { discoverSeeds } from '../planning/discover.ts'
+import { openDatabase, parseDatabaseUrl } from '../db/connect.ts'
+import { PRODUCTION } from '../config/environment.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { ensureLedger, finishRun, lastRuns, lastSuccesses, recordSeed, startRun, type RunRow } from '../db/ledger.ts'
+import { acquireLock } from '../db/lock.ts'
+import { createLogger, type Logger } from '../output/log.ts'
+import type { Target } from '../errors/pg-errors.ts'
+import { planLevels } from '../planning/plan.ts'
+import { createProgress } from '../output/progress.ts'
+import type { RunResult } from '../contract/types.ts'
+import { executeLevels, type LedgerHooks } from './run.ts'
+import { applySchema, dropPublicSchema } from '../db/schema.ts'
+import { dependantsOf, selectForEnvironment, type Excluded } from '../planning/select.ts'
+
+/**
+ * Options of the programmatic API. Anything not given comes from the environment
+ * (DATABASE_URL, SEEDBED_*) and then the defaults, exactly as for the CLI.
+ */
+export interface RunOptions extends Partial<Settings> {
+  /** Use this postgres.js pool instead of opening one; it is left open. */
+  sql?: postgres.Sql
+  /** Where to log; the API is silent unless given one. */
+  logger?: Logger
+  /** Apply the schema folder's `.sql` files before seeding (they must be idempotent). */
+  applySchema?: boolean
+  /**
+   * Progress of COPY loads, through the logger: `live` rewrites one terminal line, `lines` logs
+   * every 2 s. Default: none.
+   */
+  progress?: 'live' | 'lines'
+  /** A run that writes to production needs this (the CLI sets it with --yes)... */
+  confirmed?: boolean
+  /** ...or this to answer yes: asked once every other check has passed (the CLI's prompt). */
+  confirm?: (env: string) => Promise<boolean>
+  /** `fresh` in production needs this as well. */
+  force?: boolean
+  /** Stops the run: running seeds are cancelled and rolled back. */
+  signal?: AbortSignal
+  /** The command line, recorded in the ledger. */
+  argv?: readonly string[]
+}
+
+export interface Planned {
+  settings: Settings
+  seeds: LoadedSeed[]
+  /** Seeds left out by the environment or the allow-list, with why. */
+  excluded: Excluded[]
+  levels: LoadedSeed[][]
+}
+
+function settle(options: RunOptions): { settings: Settings; log: Logger } {
+  const { sql: _s, logger, applySchema: _a, progress: _p, confirmed: _c, confirm: _k, force: _f, signal: _g, argv: _v, ...given } = options
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+  const settings = { ...resolveSettings({}), ...defined } as Settings
+  return { settings, log: logger ?? createLogger({ level: -999 }) }
+}
+
+async function planWith(settings: Settings): Promise<Planned> {
+  const seeds = await discoverSeeds(settings.seedsDir)
+  const { kept, excluded } = selectForEnvironment(seeds, settings.env, settings.allow, settings.only)
+  return { settings, seeds, excluded, levels: planLevels(kept, { only: settings.only }) }
+}
+
+/** Discovers the seeds and plans their levels for the environment. Touches no database. */
+export const plan = (options: RunOptions = {}): Promise<Planned> => planWith(settle(options).settings)
+
+async function withDatabase<T>(
+  options: RunOptions,
+  settings: Settings,
+  log: Logger,
+  fn: (sql: postgres.Sql, target: Target) => Promise<T>,
+): Promise<T> {
+  if (options.sql) return fn(options.sql, settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : {})
+  const db = await openDatabase({
+    url: settings.databaseUrl,
+    // One more than the seeds may use: the run lock holds a connection of its own.
+    poolSize: settings.poolSize + 1,
+    dataDir: settings.dataDir,
+    embeddedPort: settings.embeddedPort,
+    retries: settings.maxRetries,
+    log,
+  })
+  log.info(`database ${db.display}${db.embedded ? ' (embedded)' : ''}, environment ${settings.env}`)
+  try {
+    return await fn(db.sql, db.target)
+  } finally {
+    await db.close()
+  }
+}
+
+type Command = 'seed' | 'validate' | 'fresh'
+
+/** Refusals that need no database: each says what would make the run acceptable. */
+async function preflight(command: Command, settings: Settings, options: RunOptions, levels: LoadedSeed[][]): Promise<void> {
+  const production = settings.env === PRODUCTION
+  if (!settings.enabled) {
+    throw new SeedbedError(codes.SEEDING_DISABLED, `seeding is disabled in ${settings.env} (SEEDBED_ENABLED=false)`, {
+      hint: `set SEEDBED_ENABLED=true in .env.${settings.env} to seed this environment`,
+    })
+  }
+  if (command === 'fresh' && settings.dryRun) {
+    throw new SeedbedError(codes.BAD_OPTION, 'fresh cannot be a dry run: it drops the schema', { hint: 'use seed --dry-run' })
+  }
+  if (command === 'fresh' && production && !options.force) {
+    throw new SeedbedError(codes.FRESH_PRODUCTION, 'fresh drops every table: refused in production without --force', {
+      hint: 'if you really mean to wipe production, add --force (and confirm)',
+    })
+  }
+  if (command !== 'validate' && settings.env !== 'development') {
+    const missing = [
+      ...new Set(levels.flat().flatMap((s) => s.secrets.filter((name) => !process.env[name]).map((name) => `${name} (seed '${s.name}')`))),
+    ]
+    if (missing.length) {
+      throw new SeedbedError(codes.SECRET_MISSING, `missing secrets in ${settings.env}: ${missing.join(', ')}`, {
+        hint: `set them in the environment or in .env.${settings.env}; only development has defaults`,
+      })
+    }
+  }
+  // Asked last, once nothing else stands in the way.
+  if (command !== 'validate' && !settings.dryRun && production && !options.confirmed && !(await options.confirm?.(settings.env))) {
+    throw new SeedbedError(codes.CONFIRMATION_REQUIRED, 'writing to production needs confirmation', {
+      hint: 'run it on a terminal and type the environment name, or pass --yes in a pipeline',
+    })
+  }
+}
+
+/** The run's stop signal: the caller's, plus the global --timeout. */
+function runSignal(options: RunOptions, timeoutMs: number): { signal?: AbortSignal; clear(): void } {
+  const signals = options.signal ? [options.signal] : []
+  let timer: NodeJS.Timeout | undefined
+  if (timeoutMs > 0) {
+    const controller = new AbortController()
+    timer = setTimeout(
+      () =>
+        controller.abort(
+          new SeedbedError(
+            codes.TIMEOUT,
+            `the run took longer than --timeout ${timeoutMs / 1000} s; running seeds were cancelled and rolled back`,
+            {
+              hint: 'raise --timeout (SEEDBED_TIMEOUT); seeds that did not finish are reported not_executed or failed',
+            },
+          ),
+        ),
+      timeoutMs,
+    )
+    signals.push(controller.signal)
+  }
+  return { signal: signals.length ? AbortSignal.any(signals) : undefined, clear: () => clearTimeout(timer) }
+}
+
+async function run(options: RunOptions, command: Command): Promise<RunResult> {
+  const { settings, log } = settle(options)
+  const planned = await planWith(settings)
+  for (const e of planned.excluded) log.debug(`${e.name}: not in this run (${e.reason})`)
+  let levels = command === 'validate' ? planned.levels.map((l) => l.filter((s) => s.validate)).filter((l) => l.length) : planned.levels
+  await preflight(command, settings, options, levels)
+  const writes = command !== 'validate' && !settings.dryRun
+
+  return withDatabase(options, settings, log, async (sql, target) => {
+    const lock = writes ? await acquireLock(sql, settings.lockTimeoutMs, log) : undefined
+    const stop = runSignal(options, settings.timeoutMs)
+    let runId: number | undefined
+    try {
+      if (writes) {
+        await ensureLedger(sql)
+        runId = await startRun(sql, command, settings.env, options.argv ?? [])
+      }
+      if (command === 'fresh') {
+        await dropPublicSchema(sql)
+        log.info('dropped and recreated the public schema')
+      }
+      if (command === 'fresh' || (options.applySchema && !settings.dryRun)) {
+        const files = await applySchema(sql, settings.schemaDir)
+        log.info(`applied schema: ${files.join(', ') || '(no .sql files)'}`)
+      }
+      if (settings.changed && command === 'seed') {
+        const done = await lastSuccesses(sql)
+        const kept = levels.flat()
+        const changed = kept.filter((s) => done.get(s.name)?.checksum !== s.checksum).map((s) => s.name)
+        const rerun = dependantsOf(kept, changed)
+        log.info(
+          changed.length
+            ? `changed since their last success: ${changed.join(', ')}; with what depends on them: ${rerun.size} seed(s)`
+            : 'no seed changed since its last success',
+        )
+        levels = planLevels(kept, { exactly: rerun })
+      }
+      const ledger: LedgerHooks | undefined =
+        runId === undefined
+          ? undefined
+          : {
+              succeeded: async (tx, seed, report) => {
+                await lock!.assertHeld(tx)
+                await recordSeed(tx, runId!, seed, report)
+              },
+              failed: (seed, report) => recordSeed(sql, runId!, seed, report),
+            }
+      const result = await executeLevels({
+        sql,
+        levels,
+        concurrency: settings.concurrency,
+        log,
+        env: settings.env,
+        mode: command === 'validate' ? 'validate' : settings.dryRun ? 'dry-run' : 'seed',
+        target,
+        scale: settings.scale,
+        progress: options.progress ? createProgress({ log, live: options.progress === 'live' }) : undefined,
+        signal: stop.signal,
+        seedTimeoutMs: settings.seedTimeoutMs,
+        maxRetries: settings.maxRetries,
+        ledger,
+      })
+      if (runId !== undefined) {
+        const reason = stop.signal?.aborted ? (stop.signal.reason as SeedbedError | undefined)?.code : undefined
+        await finishRun(
+          sql,
+          runId,
+          result.ok ? 'succeeded' : reason === codes.TIMEOUT ? 'timeout' : reason === codes.INTERRUPTED ? 'interrupted' : 'failed',
+        )
+      }
+      return result
+    } catch (err) {
+      if (runId !== undefined)
+        await Promise.race([finishRun(sql, runId, 'failed').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))])
+      throw err
+    } finally {
+      stop.clear()
+      await lock?.release()
+    }
+  })
+}
+
+/** Runs the seeds (all, or `only` and their dependencies). Seed failures are in the result. */
+export const seed = (options: RunOptions = {}) => run(options, 'seed')
+/** Runs only the validate functions, each in a read-only transaction. */
+export const validate = (options: RunOptions = {}) => run(options, 'validate')
+/** Drops the public schema, applies the schema files, then seeds. */
+export const fresh = (options: RunOptions = {}) => run(options, 'fresh')
+
+export interface Status {
+  runs: RunRow[]
+  seeds: { name: string; lastSucceeded: Date | null; file: 'changed' | 'unchanged' | 'never run' }[]
+}
+
+/** The last runs, and per seed when it last succeeded and whether its file changed since. */
+export async function status(options: RunOptions = {}): Promise<Status> {
+  const { settings, log } = settle(options)
+  const planned = await planWith(settings)
+  return withDatabase(options, settings, log, async (sql) => {
+    const done = await lastSuccesses(sql)
+    return {
+      runs: await lastRuns(sql),
+      seeds: planned.levels.flat().map((s) => {
+        const last = done.get(s.name)
+        return {
+          name: s.name,
+          lastSucceeded: last?.finishedAt ?? null,
+          file: !last ? 'never run' : last.checksum === s.checksum ? 'unchanged' : 'changed',
+        }
+      }),
+    }
+  })
+}

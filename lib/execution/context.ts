@@ -1,0 +1,79 @@
+import type { Faker } from '@faker-js/faker'
+import type postgres from 'postgres'
+import type { SeedContext } from '../contract/contract.ts'
+import type { SeedCounts } from '../contract/types.ts'
+import { copyRows } from '../sql/copy.ts'
+import { fakerFor, scaled } from '../helpers/fake.ts'
+import { loadRows } from '../sql/load.ts'
+import type { Logger } from '../output/log.ts'
+import type { ProgressTick } from '../output/progress.ts'
+import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
+import { tallyRows, upsertRows } from '../sql/upsert.ts'
+
+export interface ContextOptions {
+  /** The seed's name: keys its faker sequence. */
+  seed: string
+  env: string
+  /** Multiplier for `scaled()` row counts (default 1). */
+  scale?: number
+  /** Receives rows sent by `copy`/`load`, for the progress line. */
+  progress?: ProgressTick
+}
+
+/** A seed's context and the running tally its helpers add to. */
+export function createContext(
+  sql: postgres.TransactionSql,
+  log: Logger,
+  options: ContextOptions,
+): { ctx: SeedContext; counts: SeedCounts } {
+  const { env, seed } = options
+  const scale = options.scale ?? 1
+  let faker: Faker | undefined
+  // Rows of several copy/load calls add up in the progress line.
+  let before = 0
+  const progress = (rows: number) => options.progress?.(before + rows)
+  const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
+  const add = (c: Partial<SeedCounts>) => {
+    counts.created += c.created ?? 0
+    counts.updated += c.updated ?? 0
+    counts.skipped += c.skipped ?? 0
+  }
+  const ctx: SeedContext = {
+    sql,
+    log,
+    env,
+    async upsert(table, rows, options) {
+      const result = await upsertRows(sql, table, rows, options)
+      add(result)
+      return result as never
+    },
+    tally(rows, attempted) {
+      const c = tallyRows(rows, attempted)
+      add(c)
+      return c
+    },
+    count: add,
+    async copy(table, rows, { columns }) {
+      const n = await copyRows(sql, table, columns, rows, { onProgress: progress })
+      before += n
+      add({ created: n })
+      return n
+    },
+    async load(table, rows, loadOptions) {
+      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress })
+      before += result.created + result.updated + result.skipped
+      add(result)
+      return result
+    },
+    get faker() {
+      if (!faker) faker = fakerFor(seed)
+      return faker
+    },
+    scale,
+    scaled: (n) => scaled(n, scale),
+    hashPassword: (plain, current) => hashPassword(plain, current),
+    randomToken,
+    secret: (name, options) => readSecret(name, env, options?.devDefault),
+  }
+  return { ctx, counts }
+}

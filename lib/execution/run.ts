@@ -1,0 +1,244 @@
+import type postgres from 'postgres'
+import pLimit from 'p-limit'
+import { cancellable } from './cancel.ts'
+import type { LoadedSeed } from '../contract/contract.ts'
+import type { RunResult, SeedCounts, SeedReport } from '../contract/types.ts'
+import { createContext } from './context.ts'
+import { codes, formatError, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
+import { fromDriverError, type Target } from '../errors/pg-errors.ts'
+import type { ProgressReporter } from '../output/progress.ts'
+import { backoffMs, transientReason } from './retry.ts'
+import { endSeedSpan, startSpan } from '../output/tracing.ts'
+import type { Span } from '@opentelemetry/api'
+
+/** Where a run's seeds are recorded; `succeeded` is called inside the seed's transaction. */
+export interface LedgerHooks {
+  succeeded(tx: postgres.TransactionSql, seed: LoadedSeed, report: SeedReport): Promise<void>
+  failed(seed: LoadedSeed, report: SeedReport): Promise<void>
+}
+
+export interface ExecuteOptions {
+  sql: postgres.Sql
+  levels: readonly (readonly LoadedSeed[])[]
+  /** Seeds of one level running at once; never more than the pool has connections. */
+  concurrency: number
+  log: Logger
+  env: string
+  /**
+   * `seed` commits each seed; `validate` runs only validate functions, read-only; `dry-run` runs
+   * every seed for real in one transaction (a savepoint each, so later seeds see earlier ones'
+   * rows) and rolls it all back.
+   */
+  mode?: 'seed' | 'validate' | 'dry-run'
+  /** Where the connection goes, for error messages (never holds a password). */
+  target?: Target
+  /** Multiplier for `ctx.scaled()` (default 1). */
+  scale?: number
+  /** Shows rows per second of COPY loads while they run. */
+  progress?: ProgressReporter
+  /** Cancels the run (global timeout, interrupt): running seeds are cancelled and rolled back. */
+  signal?: AbortSignal
+  /** A seed's time limit in ms when it declares none (0: none). */
+  seedTimeoutMs?: number
+  /** Retries of a seed after a transient failure (default 0). */
+  maxRetries?: number
+  ledger?: LedgerHooks
+}
+
+/** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
+type Transact = (fn: (tx: postgres.TransactionSql) => Promise<SeedCounts>) => Promise<SeedCounts>
+
+const elapsed = (since: number) => Math.round(performance.now() - since)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function checkCounts(value: unknown, seed: string): SeedCounts {
+  const v = value as Partial<SeedCounts>
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0
+  if (!v || typeof v !== 'object' || !ok(v.created) || !ok(v.updated) || !ok(v.skipped)) {
+    throw new SeedbedError(codes.SEED_RESULT, `seed '${seed}' returned ${JSON.stringify(value)}, not { created, updated, skipped }`, {
+      seed,
+      hint: 'return nothing (the upsert/tally helpers count for you) or counts as non-negative integers',
+    })
+  }
+  return { created: v.created!, updated: v.updated!, skipped: v.skipped! }
+}
+
+/** A validate function's own failure (not a driver error inside it) becomes E_VALIDATION_FAILED. */
+function validationError(err: unknown, seed: string): unknown {
+  const driverLike = typeof (err as { code?: unknown })?.code === 'string'
+  if (err instanceof SeedbedError || driverLike) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new SeedbedError(codes.VALIDATION_FAILED, `seed '${seed}' failed validation: ${message}`, {
+    seed,
+    hint: 'the seed was rolled back; fix the seed or its validate function',
+    cause: err,
+  })
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * Runs the levels in order, the seeds of a level concurrently (bounded by `concurrency`), each in
+ * its own transaction with its validate function before commit. After a failure the seeds
+ * already running finish, nothing else starts, and what never ran is reported `not_executed`.
+ * Transient failures are retried with backoff; a timeout or the run's signal cancels the running
+ * queries and rolls back. Never throws for a seed's failure: the result says what happened.
+ */
+export async function executeLevels(options: ExecuteOptions): Promise<RunResult> {
+  const { sql, levels, log, env, target, signal } = options
+  const mode = options.mode ?? 'seed'
+  const started = performance.now()
+  const reports = new Map<string, SeedReport>()
+  for (const [i, level] of levels.entries()) {
+    for (const s of level) {
+      reports.set(s.name, {
+        name: s.name,
+        level: i,
+        status: 'not_executed',
+        created: 0,
+        updated: 0,
+        skipped: 0,
+        durationMs: 0,
+        rowsPerSecond: 0,
+        attempts: 0,
+        error: null,
+      })
+    }
+  }
+  let failed = false
+  const stopped = () => failed || signal?.aborted
+
+  /** One try of a seed in `transact`, cancelled by its own time limit or the run's signal. */
+  const attempt = async (seed: LoadedSeed, transact: Transact, seedLog: Logger, progress?: (n: number) => void) => {
+    const limitMs = seed.timeout ? seed.timeout * 1000 : (options.seedTimeoutMs ?? 0)
+    return transact(async (rawTx) => {
+      const { sql: tx, cancel } = cancellable(rawTx)
+      let timer: NodeJS.Timeout | undefined
+      const stop = new Promise<never>((_, reject) => {
+        const fail = (e: SeedbedError) => {
+          cancel(e)
+          reject(e)
+        }
+        if (limitMs) {
+          timer = setTimeout(
+            () =>
+              fail(
+                new SeedbedError(codes.TIMEOUT, `seed '${seed.name}' ran longer than ${limitMs / 1000} s; cancelled and rolled back`, {
+                  seed: seed.name,
+                  hint: "raise the seed's `timeout` or --seed-timeout (SEEDBED_SEED_TIMEOUT), or make it faster",
+                }),
+              ),
+            limitMs,
+          )
+        }
+        const onAbort = () =>
+          fail(
+            signal!.reason instanceof SeedbedError
+              ? signal!.reason
+              : new SeedbedError(codes.INTERRUPTED, 'the run was stopped', { seed: seed.name }),
+          )
+        if (signal?.aborted) onAbort()
+        else signal?.addEventListener('abort', onAbort, { once: true })
+      })
+      stop.catch(() => undefined)
+      const body = async () => {
+        const { ctx, counts } = createContext(tx, seedLog, { seed: seed.name, env, scale: options.scale, progress })
+        if (mode === 'validate') {
+          await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed.name)))
+          return counts
+        }
+        const returned = await seed.run(ctx)
+        const result = returned === undefined ? counts : checkCounts(returned, seed.name)
+        if (seed.validate) await seed.validate(ctx).catch((e) => Promise.reject(validationError(e, seed.name)))
+        return result
+      }
+      try {
+        const counts = await Promise.race([body(), stop])
+        const report = reports.get(seed.name)!
+        if (options.ledger && mode === 'seed') await options.ledger.succeeded(rawTx, seed, { ...report, ...counts, status: 'succeeded' })
+        return counts
+      } finally {
+        clearTimeout(timer)
+      }
+    })
+  }
+
+  const runOne = async (seed: LoadedSeed, transact: Transact, levelSpan: Span) => {
+    if (stopped()) return // queued behind a failure (or the run was stopped): stays not_executed
+    const report = reports.get(seed.name)!
+    const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
+    const seedLog = log.withTag(seed.name)
+    const t0 = performance.now()
+    const progress = options.progress?.start(seed.name)
+    try {
+      for (let n = 0; ; n++) {
+        report.attempts = n + 1
+        try {
+          const counts = await attempt(seed, transact, seedLog, progress?.tick)
+          const durationMs = elapsed(t0)
+          const rows = counts.created + counts.updated + counts.skipped
+          Object.assign(report, counts, {
+            status: 'succeeded',
+            durationMs,
+            rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
+          })
+          seedLog.success(
+            mode === 'validate'
+              ? `valid (${report.durationMs} ms)`
+              : `${mode === 'dry-run' ? 'would create' : 'created'} ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped} (${report.durationMs} ms)`,
+          )
+          return
+        } catch (err) {
+          const reason = mode === 'dry-run' ? undefined : transientReason(err)
+          if (!reason || n >= (options.maxRetries ?? 0) || stopped()) throw err
+          const wait = backoffMs(n)
+          seedLog.warn(`retry ${n + 1}/${options.maxRetries} in ${wait} ms: ${reason}`)
+          await sleep(wait)
+        }
+      }
+    } catch (err) {
+      failed = true
+      const error = fromDriverError(err, { seed: seed.name, target })
+      Object.assign(report, { status: 'failed', durationMs: elapsed(t0), error: error.toJSON() })
+      seedLog.error(formatError(error))
+      if (options.ledger && mode === 'seed') await options.ledger.failed(seed, report).catch(() => undefined)
+    } finally {
+      progress?.end()
+      endSeedSpan(span, report)
+    }
+  }
+
+  const runSpan = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': env, 'seedbed.levels': levels.length })
+  const runLevels = async (transact: Transact, concurrency: number) => {
+    for (const [i, level] of levels.entries()) {
+      if (stopped()) break
+      const levelSpan = startSpan(`level ${i}`, { 'seedbed.level': i, 'seedbed.seeds': level.length }, runSpan)
+      const limit = pLimit(Math.max(1, concurrency))
+      await Promise.all(level.map((seed) => limit(() => runOne(seed, transact, levelSpan))))
+      levelSpan.end()
+    }
+  }
+
+  if (mode === 'dry-run') {
+    // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
+    await sql
+      .begin(async (outer) => {
+        await runLevels((fn) => outer.savepoint(fn) as Promise<SeedCounts>, 1)
+        throw new DryRunRollback()
+      })
+      .catch((e) => {
+        if (!(e instanceof DryRunRollback)) throw e
+      })
+  } else if (mode === 'validate') {
+    await runLevels((fn) => sql.begin('read only', fn) as Promise<SeedCounts>, options.concurrency)
+  } else {
+    await runLevels((fn) => sql.begin(fn) as Promise<SeedCounts>, options.concurrency)
+  }
+
+  const seeds = [...reports.values()]
+  const ok = seeds.every((s) => s.status === 'succeeded')
+  runSpan.setAttribute('seedbed.ok', ok)
+  runSpan.end()
+  return { ok, durationMs: elapsed(started), ...(mode === 'dry-run' && { dryRun: true }), seeds }
+}

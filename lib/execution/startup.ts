@@ -1,0 +1,36 @@
+import { seed, type RunOptions } from './api.ts'
+import { resolveSettings } from '../config/config.ts'
+import { loadEnvironment, PRODUCTION } from '../config/environment.ts'
+import type { RunResult } from '../contract/types.ts'
+
+export interface StartupOptions extends RunOptions {
+  /** Production is skipped unless this is set (its allow-list and secrets still apply). */
+  allowProduction?: boolean
+  /** Folder of `.env` / `.env.<env>` (default: the working directory); false to load none. */
+  envDir?: string | false
+}
+
+export interface StartupOutcome {
+  ran: boolean
+  /** Why seeding was skipped, when it was. */
+  reason?: string
+  result?: RunResult
+}
+
+/**
+ * For an application's start-up: seeds only when the environment's profile says so
+ * (SEEDBED_ON_STARTUP=true), never in production unless `allowProduction`, and only the seeds
+ * that changed since their last success (plus what depends on them). Safe when several replicas
+ * start at once: the run lock lets one seed while the others wait, then find nothing changed.
+ * Never exits the process; configuration errors are thrown as SeedbedError.
+ */
+export async function seedOnStartup(options: StartupOptions = {}): Promise<StartupOutcome> {
+  const { allowProduction, envDir, ...runOptions } = options
+  const env = envDir === false ? (options.env ?? process.env.APP_ENV ?? 'development') : loadEnvironment(options.env, envDir)
+  const onStartup = runOptions.onStartup ?? resolveSettings({ env }).onStartup
+  if (!onStartup) return { ran: false, reason: `SEEDBED_ON_STARTUP is not true in ${env}` }
+  if (env === PRODUCTION && !allowProduction)
+    return { ran: false, reason: 'start-up seeding never runs in production unless allowProduction is set' }
+  const result = await seed({ ...runOptions, env, changed: runOptions.changed ?? true, confirmed: env === PRODUCTION })
+  return { ran: true, result }
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { DEFAULT_PRIORITY, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
+
+const SEED_FILE = /\.(ts|mts|js|mjs)$/
+const KNOWN_KEYS = new Set(['name', 'description', 'dependsOn', 'priority', 'environments', 'secrets', 'timeout', 'run', 'validate'])
+const names = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string')
+
+/** Seed files in a folder: `.ts`/`.js` files, not declarations, not `_helpers.ts`, sorted. */
+export async function listSeedFiles(dir: string): Promise<string[]> {
+  let entries: string[]
+  try {
+    entries = await readdir(dir)
+  } catch (cause) {
+    throw new SeedbedError(codes.SEEDS_DIR, `cannot read the seeds folder ${dir}`, {
+      file: dir,
+      hint: 'create it, or point --seeds (SEEDBED_SEEDS_DIR) at the folder that holds your seed files',
+      cause,
+    })
+  }
+  return entries
+    .filter((f) => SEED_FILE.test(f) && !f.endsWith('.d.ts') && !f.startsWith('_') && !f.startsWith('.'))
+    .sort()
+    .map((f) => path.join(dir, f))
+}
+
+/** Checks one module's export and returns the seed it describes. Pure: no I/O. */
+export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''): LoadedSeed {
+  const exported = mod.default ?? mod.seed
+  const where = path.basename(file)
+  if (!exported || typeof exported !== 'object') {
+    throw new SeedbedError(codes.SEED_NO_EXPORT, `${where} exports no seed`, {
+      file,
+      hint: 'export default defineSeed({ name, dependsOn, run }) (or export const seed = ...)',
+    })
+  }
+  const s = exported as Record<string, unknown>
+  const invalid = (what: string) =>
+    new SeedbedError(codes.SEED_INVALID, `${where}: ${what}`, {
+      file,
+      hint: 'see "The seed contract" in the README; defineSeed() turns these mistakes into type errors',
+    })
+  const unknown = Object.keys(s).filter((k) => !KNOWN_KEYS.has(k))
+  if (unknown.length) throw invalid(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`)
+  if (typeof s.run !== 'function') throw invalid('`run` must be a function')
+  if (s.validate !== undefined && typeof s.validate !== 'function') throw invalid('`validate` must be a function')
+  const name = s.name ?? path.basename(file).replace(SEED_FILE, '')
+  if (typeof name !== 'string' || !SEED_NAME.test(name)) {
+    throw invalid(`name ${JSON.stringify(name)} must be lower case letters, digits, '_' or '-'`)
+  }
+  if (s.description !== undefined && typeof s.description !== 'string') throw invalid('`description` must be a string')
+  const deps = s.dependsOn ?? []
+  if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string')) throw invalid('`dependsOn` must be an array of seed names')
+  if (deps.includes(name)) throw invalid(`seed '${name}' depends on itself`)
+  const priority = s.priority ?? DEFAULT_PRIORITY
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) throw invalid('`priority` must be a finite number')
+  if (s.environments !== undefined && !names(s.environments)) throw invalid('`environments` must be an array of environment names')
+  if (s.secrets !== undefined && !names(s.secrets)) throw invalid('`secrets` must be an array of variable names')
+  if (s.timeout !== undefined && !(typeof s.timeout === 'number' && s.timeout > 0))
+    throw invalid('`timeout` must be a number of seconds above 0')
+  return {
+    name,
+    description: (s.description as string | undefined) ?? '',
+    dependsOn: [...new Set(deps as string[])],
+    priority,
+    ...(s.environments ? { environments: s.environments as string[] } : {}),
+    secrets: (s.secrets as string[] | undefined) ?? [],
+    ...(s.timeout ? { timeout: s.timeout as number } : {}),
+    file,
+    checksum,
+    run: s.run as LoadedSeed['run'],
+    ...(s.validate ? { validate: s.validate as LoadedSeed['validate'] } : {}),
+  }
+}
+
+/**
+ * Loads every seed file of a folder. Any file that fails to load, exports nothing usable or
+ * reuses a name is an error naming that file, and nothing runs.
+ */
+export async function discoverSeeds(dir: string): Promise<LoadedSeed[]> {
+  const files = await listSeedFiles(dir)
+  const seeds: LoadedSeed[] = []
+  const byName = new Map<string, string>()
+  for (const file of files) {
+    let mod: Record<string, unknown>
+    try {
+      mod = await import(pathToFileURL(file).href)
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
+      throw new SeedbedError(codes.SEED_LOAD, `${path.basename(file)} failed to load: ${reason}`, {
+        file,
+        hint: 'fix the error in that file (run `npx tsc --noEmit` for details)',
+        cause,
+      })
+    }
+    const seed = toSeed(
+      mod,
+      file,
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    )
+    const other = byName.get(seed.name)
+    if (other) {
+      throw new SeedbedError(
+        codes.SEED_DUPLICATE,
+        `seed name '${seed.name}' is used by both ${path.basename(other)} and ${path.basename(file)}`,
+        { file, seed: seed.name, hint: 'give each seed a unique name' },
+      )
+    }
+    byName.set(seed.name, file)
+    seeds.push(seed)
+  }
+  return seeds
+}

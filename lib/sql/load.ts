@@ -1,0 +1,77 @@
+import type postgres from 'postgres'
+import type { LoadOptions, LoadResult, RowSource } from '../contract/types.ts'
+import { copyRows } from './copy.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { columnList, joinFragments } from './fragments.ts'
+
+let stageCount = 0
+
+/**
+ * Loads rows idempotently at COPY speed, inside the caller's transaction: a failure anywhere
+ * (a bad row, a constraint, the source throwing) leaves the table as it was.
+ *
+ * The merge path stages rows in a temporary table (dropped at commit), then writes only the
+ * rows that are new or differ: an anti-join drops unchanged rows before the INSERT, so an
+ * all-skipped re-run never touches the target. Counts come from the statement itself.
+ */
+export async function loadRows(sql: postgres.TransactionSql, table: string, rows: RowSource, options: LoadOptions): Promise<LoadResult> {
+  const { columns } = options
+  const conflict = options.conflict ?? []
+  const requested = options.mode ?? 'auto'
+  const problem =
+    columns.length === 0
+      ? '`columns` is empty'
+      : requested !== 'copy' && conflict.length === 0
+        ? '`conflict` is required to merge'
+        : conflict.find((c) => !columns.includes(c))
+          ? `conflict column '${conflict.find((c) => !columns.includes(c))}' is not in columns`
+          : undefined
+  if (problem) {
+    throw new SeedbedError(codes.LOAD_OPTIONS, `load into ${table}: ${problem}`, {
+      table,
+      hint: 'pass columns (in row order) and conflict (a unique key among them)',
+    })
+  }
+
+  let mode: 'copy' | 'merge' = requested === 'auto' ? 'merge' : requested
+  if (requested === 'auto') {
+    const [row] = await sql<[{ empty: boolean }]>`SELECT NOT EXISTS (SELECT 1 FROM ${sql(table)}) AS empty`
+    if (row.empty) mode = 'copy'
+  }
+  if (mode === 'copy') {
+    const created = await copyRows(sql, table, columns, rows, { onProgress: options.onProgress })
+    return { mode, created, updated: 0, skipped: 0 }
+  }
+
+  const stage = `seedbed_stage_${++stageCount}`
+  await sql`CREATE TEMP TABLE ${sql(stage)} ON COMMIT DROP AS SELECT ${columnList(sql, columns)} FROM ${sql(table)} WITH NO DATA`
+  const staged = await copyRows(sql, stage, columns, rows, { onProgress: options.onProgress })
+  await sql`ANALYZE ${sql(stage)}`
+
+  const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
+  const join = joinFragments(
+    sql,
+    conflict.map((c) => sql`t.${sql(c)} = s.${sql(c)}`),
+    'and',
+  )
+  const firstKey = sql`t.${sql(conflict[0]!)}`
+  const changed = update.length ? sql`OR ROW(${columnList(sql, update, 't')}) IS DISTINCT FROM ROW(${columnList(sql, update, 's')})` : sql``
+  const action = update.length
+    ? sql`DO UPDATE SET ${joinFragments(
+        sql,
+        update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`),
+      )}
+          WHERE ROW(${columnList(sql, update, table)}) IS DISTINCT FROM ROW(${columnList(sql, update, 'excluded')})`
+    : sql`DO NOTHING`
+  const [counts] = await sql<[{ created: number; updated: number }]>`
+    WITH written AS (
+      INSERT INTO ${sql(table)} (${columnList(sql, columns)})
+      SELECT ${columnList(sql, columns, 's')}
+      FROM ${sql(stage)} s LEFT JOIN ${sql(table)} t ON ${join}
+      WHERE ${firstKey} IS NULL ${changed}
+      ON CONFLICT (${columnList(sql, conflict)}) ${action}
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
+  return { mode, created: counts.created, updated: counts.updated, skipped: staged - counts.created - counts.updated }
+}

@@ -1,0 +1,72 @@
+import type postgres from 'postgres'
+import type { SeedCounts, UpsertOptions, UpsertResult } from '../contract/types.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { columnList, joinFragments } from './fragments.ts'
+
+/** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
+export const MAX_PARAMETERS = 65_535
+const MAX_BATCH_ROWS = 5_000
+
+/** Created / updated / skipped from rows returned by `RETURNING (xmax = 0) AS inserted`. */
+export function tallyRows(rows: readonly { inserted: boolean }[], attempted: number): SeedCounts {
+  const created = rows.filter((r) => r.inserted).length
+  return { created, updated: rows.length - created, skipped: attempted - rows.length }
+}
+
+/**
+ * Idempotent multi-row upsert. Existing rows whose update columns already hold the given values
+ * are not touched (the `WHERE ... IS DISTINCT FROM` clause), so they come back as skipped and a
+ * re-run writes nothing. Rows are sent in batches that stay under the parameter limit.
+ */
+export async function upsertRows<Row extends Record<string, unknown>, Ret>(
+  sql: postgres.TransactionSql,
+  table: string,
+  rows: readonly Row[],
+  options: UpsertOptions<Row>,
+): Promise<UpsertResult<Ret>> {
+  // postgres.js's helper types cannot follow a generic row type; values are parameters all the same.
+  // biome-ignore lint/suspicious/noExplicitAny: see the line above
+  const loose = sql as any
+  const result: UpsertResult<Ret> = { created: 0, updated: 0, skipped: 0, rows: [] }
+  if (rows.length === 0) return result
+  const columns = Object.keys(rows[0]!)
+  const conflict = [...options.conflict]
+  const bad = conflict.filter((c) => !columns.includes(c))
+  if (conflict.length === 0 || bad.length) {
+    throw new SeedbedError(
+      codes.SEED_FAILED,
+      `upsert into ${table}: conflict columns ${bad.length ? `${bad.join(', ')} are not among the row keys` : 'are empty'}`,
+      {
+        table,
+        hint: 'name the columns of a unique constraint of that table, present in every row',
+      },
+    )
+  }
+  const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
+  const action = update.length
+    ? sql`DO UPDATE SET ${joinFragments(
+        sql,
+        update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`),
+      )}
+          WHERE ROW(${columnList(sql, update, table)}) IS DISTINCT FROM ROW(${columnList(sql, update, 'excluded')})`
+    : sql`DO NOTHING`
+  const returning = options.returning?.length ? sql`, ${sql(options.returning as string[])}` : sql``
+  const batchSize = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / columns.length)))
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batch = rows.slice(i, i + batchSize)
+    // No `AS alias` before the rows: postgres.js would take it for a select list.
+    const returned: ({ inserted: boolean } & Ret)[] = await loose`
+      INSERT INTO ${sql(table)} ${loose(batch, columns)}
+      ON CONFLICT (${columnList(sql, conflict)}) ${action}
+      RETURNING (xmax = 0) AS inserted ${returning}`
+    const counts = tallyRows(returned, batch.length)
+    result.created += counts.created
+    result.updated += counts.updated
+    result.skipped += counts.skipped
+    for (const row of returned) {
+      const { inserted: _, ...rest } = row
+      result.rows.push(rest as Ret)
+    }
+  }
+  return result
+}
