@@ -109,3 +109,22 @@ export async function truncateAndReplant(url: string, options: Omit<RunOptions, 
   }
   return seed({ ...options, databaseUrl: url })
 }
+
+export interface TestServer {
+  /** A URL of the server (its `postgres` database): pass it to prepareTemplate and cloneDatabase. */
+  url: string
+  /** Stops the embedded server if this call started it; a DATABASE_URL server is left alone. */
+  stop(): Promise<void>
+}
+
+/**
+ * The server tests run on: DATABASE_URL's when it is set, else the embedded PostgreSQL in `dataDir`
+ * (default `.seedbed/`, the folder `seed` uses), started or joined as `seed` does.
+ */
+export async function testServer(options: { dataDir?: string } = {}): Promise<TestServer> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} }
+  const { startEmbedded } = await import('./db/embedded.ts')
+  const { createLogger } = await import('./output/log.ts')
+  const server = await startEmbedded({ dataDir: options.dataDir ?? '.seedbed', log: createLogger({ level: -999 }) })
+  return { url: server.url, stop: () => server.stop() }
+}

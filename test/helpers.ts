@@ -78,7 +78,7 @@ export function runCli(
   options: { env?: Record<string, string>; cwd?: string; onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tasks.ts'), ...args], {
+    const child = spawn(process.execPath, ['--conditions=seedbed-source', '--import', 'tsx', path.join(ROOT, 'tasks.ts'), ...args], {
       cwd: options.cwd ?? ROOT,
       // DATABASE_URL is always set, empty when a test wants the embedded default, so that a
       // developer's .env never decides which database a test writes to.

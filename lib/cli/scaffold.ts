@@ -24,7 +24,7 @@ export default defineSeed({
 }
 
 /** Writes `<seedsDir>/<name>.ts` from the template; refuses to overwrite. */
-export async function newSeedFile(seedsDir: string, name: string, contractFile: string): Promise<string> {
+export async function newSeedFile(seedsDir: string, name: string, contractFile?: string): Promise<string> {
   if (!SEED_NAME.test(name)) {
     throw new SeedbedError(codes.BAD_OPTION, `seed name '${name}' must be lower case letters, digits, '_' or '-'`, {
       hint: 'for example: seedbed new order_items',
@@ -39,8 +39,12 @@ export async function newSeedFile(seedsDir: string, name: string, contractFile: 
     })
   }
   await mkdir(seedsDir, { recursive: true })
-  let rel = path.relative(seedsDir, contractFile).split(path.sep).join('/')
-  if (!rel.startsWith('.')) rel = `./${rel}`
-  await writeFile(file, seedTemplate(name, rel))
+  // Seeds import seedbed by its package name, as in any project that installed it.
+  let specifier = 'seedbed'
+  if (contractFile) {
+    specifier = path.relative(seedsDir, contractFile).split(path.sep).join('/')
+    if (!specifier.startsWith('.')) specifier = `./${specifier}`
+  }
+  await writeFile(file, seedTemplate(name, specifier))
   return file
 }

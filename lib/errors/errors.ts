@@ -1,55 +1,71 @@
 import { redact } from './redact.ts'
 
 /**
- * Every error code seedbed raises. Each one is listed with what to do in the README
- * ("Error codes"); the string values are stable and safe to match on in scripts.
+ * Every error code seedbed raises, with its exit class: `usage` when the input is wrong and nothing
+ * ran (exit status 2), `run` when the run itself failed (exit status 1). Each code is listed with what
+ * to do in the README ("Error codes"); the string values are stable and safe to match on in scripts.
  */
-export const codes = {
-  BAD_OPTION: 'E_BAD_OPTION',
-  UNKNOWN_OPTION: 'E_UNKNOWN_OPTION',
-  UNKNOWN_COMMAND: 'E_UNKNOWN_COMMAND',
-  SEEDS_DIR: 'E_SEEDS_DIR',
-  SEED_LOAD: 'E_SEED_LOAD',
-  SEED_NO_EXPORT: 'E_SEED_NO_EXPORT',
-  SEED_INVALID: 'E_SEED_INVALID',
-  SEED_DUPLICATE: 'E_SEED_DUPLICATE',
-  SEED_EXISTS: 'E_SEED_EXISTS',
-  DEPENDENCY_MISSING: 'E_DEPENDENCY_MISSING',
-  DEPENDENCY_CYCLE: 'E_DEPENDENCY_CYCLE',
-  ONLY_UNKNOWN: 'E_ONLY_UNKNOWN',
-  SEED_FAILED: 'E_SEED_FAILED',
-  SEED_RESULT: 'E_SEED_RESULT',
-  VALIDATION_FAILED: 'E_VALIDATION_FAILED',
-  UNIQUE_VIOLATION: 'E_UNIQUE_VIOLATION',
-  FOREIGN_KEY_VIOLATION: 'E_FOREIGN_KEY_VIOLATION',
-  NOT_NULL_VIOLATION: 'E_NOT_NULL_VIOLATION',
-  CHECK_VIOLATION: 'E_CHECK_VIOLATION',
-  MISSING_TABLE: 'E_MISSING_TABLE',
-  MISSING_COLUMN: 'E_MISSING_COLUMN',
-  SQL_ERROR: 'E_SQL',
-  CONNECT: 'E_CONNECT',
-  AUTH: 'E_AUTH',
-  DATABASE_MISSING: 'E_DATABASE_MISSING',
-  EMBEDDED: 'E_EMBEDDED',
-  SCHEMA_FAILED: 'E_SCHEMA_FAILED',
-  SECRET_MISSING: 'E_SECRET_MISSING',
-  INTERRUPTED: 'E_INTERRUPTED',
-  COPY_ROW: 'E_COPY_ROW',
-  BAD_ENV: 'E_BAD_ENV',
-  ENV_UNKNOWN: 'E_ENV_UNKNOWN',
-  SEEDING_DISABLED: 'E_SEEDING_DISABLED',
-  SEED_NOT_ALLOWED: 'E_SEED_NOT_ALLOWED',
-  CONFIRMATION_REQUIRED: 'E_CONFIRMATION_REQUIRED',
-  CONFIRMATION_MISMATCH: 'E_CONFIRMATION_MISMATCH',
-  FRESH_PRODUCTION: 'E_FRESH_PRODUCTION',
-  LOCK_TIMEOUT: 'E_LOCK_TIMEOUT',
-  LOCK_LOST: 'E_LOCK_LOST',
-  METRICS_PUSH: 'E_METRICS_PUSH',
-  TIMEOUT: 'E_TIMEOUT',
-  LOAD_OPTIONS: 'E_LOAD_OPTIONS',
-} as const
+const table = {
+  BAD_OPTION: ['E_BAD_OPTION', 'usage'],
+  UNKNOWN_OPTION: ['E_UNKNOWN_OPTION', 'usage'],
+  UNKNOWN_COMMAND: ['E_UNKNOWN_COMMAND', 'usage'],
+  SEEDS_DIR: ['E_SEEDS_DIR', 'usage'],
+  SEED_LOAD: ['E_SEED_LOAD', 'usage'],
+  SEED_NO_EXPORT: ['E_SEED_NO_EXPORT', 'usage'],
+  SEED_INVALID: ['E_SEED_INVALID', 'usage'],
+  SEED_DUPLICATE: ['E_SEED_DUPLICATE', 'usage'],
+  SEED_EXISTS: ['E_SEED_EXISTS', 'usage'],
+  DEPENDENCY_MISSING: ['E_DEPENDENCY_MISSING', 'usage'],
+  DEPENDENCY_CYCLE: ['E_DEPENDENCY_CYCLE', 'usage'],
+  ONLY_UNKNOWN: ['E_ONLY_UNKNOWN', 'usage'],
+  SEED_FAILED: ['E_SEED_FAILED', 'run'],
+  SEED_RESULT: ['E_SEED_RESULT', 'run'],
+  VALIDATION_FAILED: ['E_VALIDATION_FAILED', 'run'],
+  UNIQUE_VIOLATION: ['E_UNIQUE_VIOLATION', 'run'],
+  FOREIGN_KEY_VIOLATION: ['E_FOREIGN_KEY_VIOLATION', 'run'],
+  NOT_NULL_VIOLATION: ['E_NOT_NULL_VIOLATION', 'run'],
+  CHECK_VIOLATION: ['E_CHECK_VIOLATION', 'run'],
+  MISSING_TABLE: ['E_MISSING_TABLE', 'run'],
+  MISSING_COLUMN: ['E_MISSING_COLUMN', 'run'],
+  SQL_ERROR: ['E_SQL', 'run'],
+  CONNECT: ['E_CONNECT', 'run'],
+  AUTH: ['E_AUTH', 'run'],
+  DATABASE_MISSING: ['E_DATABASE_MISSING', 'run'],
+  EMBEDDED: ['E_EMBEDDED', 'run'],
+  SCHEMA_FAILED: ['E_SCHEMA_FAILED', 'run'],
+  SECRET_MISSING: ['E_SECRET_MISSING', 'usage'],
+  INTERRUPTED: ['E_INTERRUPTED', 'run'],
+  COPY_ROW: ['E_COPY_ROW', 'run'],
+  BAD_ENV: ['E_BAD_ENV', 'usage'],
+  ENV_UNKNOWN: ['E_ENV_UNKNOWN', 'usage'],
+  SEEDING_DISABLED: ['E_SEEDING_DISABLED', 'usage'],
+  SEED_NOT_ALLOWED: ['E_SEED_NOT_ALLOWED', 'usage'],
+  CONFIRMATION_REQUIRED: ['E_CONFIRMATION_REQUIRED', 'usage'],
+  CONFIRMATION_MISMATCH: ['E_CONFIRMATION_MISMATCH', 'usage'],
+  FRESH_PRODUCTION: ['E_FRESH_PRODUCTION', 'usage'],
+  LOCK_TIMEOUT: ['E_LOCK_TIMEOUT', 'run'],
+  LOCK_LOST: ['E_LOCK_LOST', 'run'],
+  METRICS_PUSH: ['E_METRICS_PUSH', 'run'],
+  TIMEOUT: ['E_TIMEOUT', 'run'],
+  LOAD_OPTIONS: ['E_LOAD_OPTIONS', 'run'],
+  NO_PACKAGE_JSON: ['E_NO_PACKAGE_JSON', 'usage'],
+  EMBEDDED_MISSING: ['E_EMBEDDED_MISSING', 'run'],
+} as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
-export type ErrorCode = (typeof codes)[keyof typeof codes]
+type Table = typeof table
+/** The codes by name: `codes.BAD_OPTION` is `'E_BAD_OPTION'`. */
+export const codes = Object.fromEntries(Object.entries(table).map(([name, [code]]) => [name, code])) as {
+  readonly [K in keyof Table]: Table[K][0]
+}
+
+export type ErrorCode = Table[keyof Table][0]
+
+const usage = new Set<string>(Object.values(table).flatMap(([code, kind]) => (kind === 'usage' ? [code] : [])))
+
+/** The exit status for an error: 2 when the input was wrong and nothing ran, else 1. */
+export function exitStatus(code: ErrorCode): 1 | 2 {
+  return usage.has(code) ? 2 : 1
+}
 
 /** What an error is about; each field is set only when known. */
 export interface ErrorSubject {

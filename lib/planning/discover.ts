@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { ensureTypeScript } from './typescript.ts'
 import { DEFAULT_PRIORITY, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
 
 const SEED_FILE = /\.(ts|mts|js|mjs)$/
@@ -87,6 +88,7 @@ export async function discoverSeeds(dir: string): Promise<LoadedSeed[]> {
   for (const file of files) {
     let mod: Record<string, unknown>
     try {
+      await ensureTypeScript(file)
       mod = await import(pathToFileURL(file).href)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)

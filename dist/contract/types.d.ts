@@ -1,0 +1,70 @@
+/**
+ * Plain data shared by the layers: what a seed reports, what a run returns, what the SQL helpers
+ * take and give. Types only, so any module may import it without creating a cycle.
+ */
+import type { SerializedError } from '../errors/errors.js';
+/** What a seed did: rows inserted, rows changed, rows already as wanted. */
+export interface SeedCounts {
+    created: number;
+    updated: number;
+    skipped: number;
+}
+/** Options of {@link SeedContext.upsert}. */
+export interface UpsertOptions<Row> {
+    /** The columns of the unique constraint or primary key that identifies a row. */
+    conflict: readonly (keyof Row & string)[];
+    /**
+     * Columns to overwrite when the row exists and differs; default: every column not in
+     * `conflict`. `[]` means insert-only (`ON CONFLICT DO NOTHING`): existing rows are skipped.
+     */
+    update?: readonly (keyof Row & string)[];
+    /** Columns to return from inserted or updated rows (for ids to use in later statements). */
+    returning?: readonly string[];
+}
+export interface UpsertResult<Ret = Record<string, unknown>> extends SeedCounts {
+    /** Rows inserted or updated, with the `returning` columns. Skipped rows are absent. */
+    rows: Ret[];
+}
+/** A row for COPY: values in column order, or an object keyed by column name. */
+export type CopyRow = readonly unknown[] | Readonly<Record<string, unknown>>;
+export type RowSource = Iterable<CopyRow> | AsyncIterable<CopyRow>;
+export interface LoadOptions {
+    /** Columns of the target, in the order of array rows (and the keys read from object rows). */
+    columns: readonly string[];
+    /** Columns of the unique constraint that identifies a row (required unless mode is `copy`). */
+    conflict?: readonly string[];
+    /** Columns overwritten when a row exists and differs; default all but `conflict`; `[]` inserts only. */
+    update?: readonly string[];
+    /**
+     * `auto` (default): COPY straight into the table when it is empty, else `merge`.
+     * `merge`: COPY into a temporary staging table, then `INSERT ... SELECT ... ON CONFLICT`.
+     * `copy`: COPY straight in, whatever is there (a duplicate is a unique violation).
+     */
+    mode?: 'auto' | 'merge' | 'copy';
+    onProgress?: (rows: number) => void;
+}
+export interface LoadResult extends SeedCounts {
+    /** The path taken: `copy` (straight in) or `merge` (staged). */
+    mode: 'copy' | 'merge';
+}
+export type SeedStatus = 'succeeded' | 'failed' | 'not_executed';
+/** One seed's line in a run's result (and in `seed --json`). */
+export interface SeedReport extends SeedCounts {
+    name: string;
+    level: number;
+    status: SeedStatus;
+    durationMs: number;
+    /** Rows handled (created + updated + skipped) per second of the seed's duration. */
+    rowsPerSecond: number;
+    /** Tries it took: more than 1 after transient failures were retried. */
+    attempts: number;
+    error: SerializedError | null;
+}
+/** What a run returns, and what `seed --json` prints. */
+export interface RunResult {
+    ok: boolean;
+    durationMs: number;
+    /** True when nothing was committed (`--dry-run`): the counts are what a run would do. */
+    dryRun?: boolean;
+    seeds: SeedReport[];
+}

@@ -1,0 +1,1 @@
+export declare function ensureTypeScript(file: string): Promise<void>;

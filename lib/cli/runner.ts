@@ -1,0 +1,367 @@
+/**
+ * The task runner behind `seedbed <task>` and a project's `tasks.ts`: parses flags, runs a built-in or a
+ * project task, prints, and picks the exit code. The work itself is done by the library, which
+ * returns data; this is the only layer that writes to stdout or exits.
+ *
+ * Exit codes: 0 success; 1 the run failed (a seed, the connection, the database); 2 the input is wrong
+ * (a flag, a seed file, the dependency graph) and nothing ran; 130 / 143 interrupted (SIGINT / SIGTERM).
+ */
+import { type CAC, type Command, cac } from 'cac'
+import { type SettingFlags, resolveSettings } from '../config/config.ts'
+import { loadEnvironment } from '../config/environment.ts'
+import { codes, exitStatus, formatError, SeedbedError } from '../errors/errors.ts'
+import { redactValue } from '../errors/redact.ts'
+import type { TaskContext } from '../execution/task.ts'
+import { createLogger, type Logger } from '../output/log.ts'
+import { watchLaunchers } from './launcher.ts'
+import { didYouMean } from './suggest.ts'
+
+/** A task a project adds in its tasks.ts. */
+export interface TaskDefinition {
+  /** One line for `--help`. */
+  description: string
+  /** Positional arguments in cac's syntax, e.g. `<tenant> [others...]`. */
+  args?: string
+  /** Extra flags: `{ '--limit <n>': 'How many rows' }`. The common flags (--env, --json...) are always there. */
+  flags?: Record<string, string>
+  /** Open the database (default true): DATABASE_URL or the embedded PostgreSQL, as for `seed`. */
+  database?: boolean
+  /** Hold the run lock while the task runs (default true when it opens the database). */
+  lock?: boolean
+  /**
+   * The task. What it returns is printed: as JSON with `--json`, else strings as they are and other
+   * values as JSON. Throw a SeedbedError for a coded failure; any other error is exit code 1.
+   */
+  run(ctx: TaskContext): Promise<unknown> | unknown
+}
+
+export type TaskDefinitions = Record<string, TaskDefinition>
+
+type Flags = SettingFlags & Record<string, unknown>
+
+const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'new', 'init'] as const
+const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
+
+/** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
+function invocation(): string {
+  const script = process.argv[1] ?? ''
+  return /tasks\.[cm]?[jt]s$/.test(script) ? 'npx tsx tasks.ts' : 'npx seedbed'
+}
+
+/** One CLI invocation's state: its output mode, its signal and the exit it ends with. */
+class Session {
+  readonly started = performance.now()
+  readonly controller = new AbortController()
+  json = false
+  /** The exit code of the signal that arrived, if one did. */
+  signalled?: number
+  log: Logger = createLogger({ stream: process.stderr })
+  private exiting = false
+
+  constructor() {
+    for (const [signal, code] of Object.entries(SIGNALS)) process.once(signal, () => this.interrupt(signal, code))
+    // npx and npm run end without passing SIGTERM on: treat their end as SIGTERM (lib/cli/launcher.ts).
+    watchLaunchers(() => this.interrupt('SIGTERM (its launcher, npx or npm, ended)', SIGNALS.SIGTERM))
+  }
+
+  loggerFor(flags: Flags): Logger {
+    this.json = Boolean(flags.json)
+    const format = (flags.logFormat as string | undefined) ?? 'text'
+    if (format !== 'text' && format !== 'json') {
+      throw new SeedbedError(codes.BAD_OPTION, `--log-format must be text or json, got '${format}'`, {
+        hint: 'for example --log-format json',
+      })
+    }
+    const level = flags.quiet ? 1 : flags.verbose ? 4 : 3
+    this.log = createLogger({ stream: this.json ? process.stderr : process.stdout, level, format })
+    return this.log
+  }
+
+  /**
+   * Ctrl-C / SIGTERM: the run's signal aborts, so running seeds are cancelled and rolled back and the
+   * ledger records the run as interrupted; the run then ends through `finish` with 130 / 143. If it has
+   * not ended within 5 s, the pool's sockets are cut (the server rolls back) and the process exits.
+   */
+  private interrupt(signal: string, code: number) {
+    if (this.signalled !== undefined) return
+    this.signalled = code
+    const e = new SeedbedError(codes.INTERRUPTED, `interrupted by ${signal}; transactions in progress were rolled back`, {
+      hint: 'run again: every seed is applied whole or not at all',
+    })
+    this.log.error(formatError(e))
+    this.controller.abort(e)
+    const timer = setTimeout(async () => {
+      const { runShutdown } = await import('../execution/shutdown.ts')
+      await runShutdown()
+      void this.finish(code, this.json ? this.errorDocument(e) : undefined)
+    }, 5000)
+    timer.unref()
+  }
+
+  private errorDocument(e: SeedbedError): string {
+    return `${JSON.stringify({ ok: false, durationMs: Math.round(performance.now() - this.started), seeds: [], error: e.toJSON() })}\n`
+  }
+
+  /** Writes `out`, waits until the pipe has taken it, then exits. Never returns. */
+  async finish(code: number, out?: string): Promise<never> {
+    if (!this.exiting) {
+      this.exiting = true
+      const exitCode = this.signalled ?? code
+      if (out !== undefined) await new Promise((resolve) => process.stdout.write(out, resolve))
+      process.exit(exitCode)
+    }
+    return new Promise<never>(() => {})
+  }
+
+  fail(err: unknown): Promise<never> {
+    const e =
+      err instanceof SeedbedError
+        ? err
+        : (err as Error)?.name === 'CACError'
+          ? new SeedbedError(codes.BAD_OPTION, (err as Error).message, { hint: `see \`${invocation()} <task> --help\`` })
+          : new SeedbedError(codes.SEED_FAILED, (err as Error)?.stack ?? String(err), {
+              hint: 'this is a bug in seedbed: please report it',
+            })
+    this.log.error(formatError(e))
+    return this.finish(exitStatus(e.code), this.json ? this.errorDocument(e) : undefined)
+  }
+}
+
+/** Asks on the terminal for the environment's name to be typed back. */
+async function confirmOnTerminal(env: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises')
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await rl.question(`This run writes to ${env}. Type the environment name to continue: `)
+    if (answer.trim() !== env) {
+      throw new SeedbedError(codes.CONFIRMATION_MISMATCH, `confirmation '${answer.trim()}' does not match '${env}': nothing was written`, {
+        hint: `type ${env} exactly, or pass --yes in a pipeline`,
+      })
+    }
+    return true
+  } finally {
+    rl.close()
+  }
+}
+
+async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh', flags: Flags): Promise<never> {
+  const log = session.loggerFor(flags)
+  const api = await import('../execution/api.ts')
+  loadEnvironment(flags.env as string | undefined)
+  const settings = resolveSettings(flags)
+  const result = await api[task]({
+    ...settings,
+    logger: log,
+    applySchema: Boolean(flags.applySchema),
+    // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
+    progress: process.stderr.isTTY && !session.json ? 'live' : 'lines',
+    confirmed: Boolean(flags.yes),
+    // Production writes: --yes, or the name typed back on a terminal (asked after every other check).
+    confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
+    force: Boolean(flags.force),
+    signal: session.controller.signal,
+    argv: redactValue(process.argv.slice(2)),
+  })
+  const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
+  const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
+  if (metricsFile || pushgateway) {
+    const { runMetrics, writeMetricsFile, pushMetrics } = await import('../output/metrics.ts')
+    const registry = runMetrics(result, settings.env)
+    if (metricsFile) await writeMetricsFile(registry, metricsFile)
+    // A failed push is reported but does not undo or fail the seeding that happened.
+    if (pushgateway) await pushMetrics(registry, pushgateway, settings.env).catch((e) => log.error(formatError(e)))
+  }
+  const document = JSON.stringify(redactValue(result))
+  if (flags.report) {
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(flags.report as string, `${document}\n`)
+  }
+  const code = result.ok ? 0 : 1
+  if (session.json) return session.finish(code, `${document}\n`)
+  const { formatSummary } = await import('../output/summary.ts')
+  log.log(`\n${formatSummary(result)}`)
+  return session.finish(code)
+}
+
+function seedingFlags(cmd: Command): Command {
+  return cmd
+    .option('--only <seeds>', 'Run only these seeds (comma-separated) and what they depend on')
+    .option('--concurrency <n>', 'Seeds of one level running at once (default: pool size; env SEEDBED_CONCURRENCY)')
+    .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
+    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+    .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
+    .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
+    .option('--timeout <duration>', 'Cancel the whole run after this long, e.g. 10m (env SEEDBED_TIMEOUT)')
+    .option('--seed-timeout <duration>', 'Cancel a seed after this long, e.g. 60s (env SEEDBED_SEED_TIMEOUT)')
+    .option('--max-retries <n>', 'Retries of a seed after a transient failure (default 3; env SEEDBED_MAX_RETRIES)')
+    .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
+    .option('--yes', 'Confirm a run that writes to production without a prompt')
+    .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
+    .option('--report <file>', 'Also write the JSON result to this file')
+    .option('--metrics-file <file>', 'Write Prometheus metrics (text format) for node_exporter (env SEEDBED_METRICS_FILE)')
+    .option('--pushgateway <url>', 'Push Prometheus metrics to a Pushgateway (env SEEDBED_PUSHGATEWAY)')
+}
+
+/** Flags every task has. */
+function commonFlags(cmd: Command): Command {
+  return cmd
+    .option('--env <name>', 'Environment profile: .env then .env.<name> (default APP_ENV, NODE_ENV, development)')
+    .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
+    .option('--log-format <format>', 'text (default) or json: one JSON object per log line')
+    .option('--verbose', 'Log debug lines too')
+    .option('--quiet', 'Log only warnings and errors')
+}
+
+function defineBuiltIns(cli: CAC, session: Session): void {
+  commonFlags(seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)')))
+    .option('--apply-schema', 'Apply the schema .sql files first (they must be idempotent)')
+    .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
+    .example('  seedbed seed --only users --json')
+    .action((flags: Flags) => runSeeding(session, 'seed', flags))
+
+  commonFlags(seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed')))
+    .option('--force', 'Allow fresh in production (it still asks for confirmation)')
+    .action((flags: Flags) => runSeeding(session, 'fresh', flags))
+
+  commonFlags(seedingFlags(cli.command('validate', 'Run only the validate functions, read-only'))).action((flags: Flags) =>
+    runSeeding(session, 'validate', flags),
+  )
+
+  commonFlags(cli.command('plan', 'Print the dependency levels; touches no database'))
+    .option('--only <seeds>', 'Plan only these seeds and what they depend on')
+    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+    .option('--format <format>', 'text (default), json, mermaid or dot')
+    .action(async (flags: Flags) => {
+      session.loggerFor(flags)
+      loadEnvironment(flags.env as string | undefined)
+      const { plan } = await import('../execution/api.ts')
+      const { renderPlan } = await import('../planning/plan-format.ts')
+      const { levels } = await plan({ ...resolveSettings(flags), logger: session.log })
+      return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
+    })
+
+  commonFlags(cli.command('status', 'Show the last runs and, per seed, its last success and whether its file changed'))
+    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+    .action(async (flags: Flags) => {
+      session.loggerFor(flags)
+      loadEnvironment(flags.env as string | undefined)
+      const { status } = await import('../execution/api.ts')
+      const { formatStatus } = await import('../output/summary.ts')
+      const result = await status({ ...resolveSettings(flags), logger: createLogger({ stream: process.stderr, level: 1 }) })
+      return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
+    })
+
+  commonFlags(cli.command('new <name>', 'Write seeds/<name>.ts from a template'))
+    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+    .action(async (name: string, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      const { newSeedFile } = await import('./scaffold.ts')
+      const path = await import('node:path')
+      const file = await newSeedFile(resolveSettings(flags).seedsDir, name)
+      log.success(`wrote ${path.relative(process.cwd(), file)}`)
+      return session.finish(0)
+    })
+
+  commonFlags(cli.command('init', 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup'))
+    .option('--seeds <dir>', 'Folder for seed files (default seeds/)')
+    .option('--dry-run', 'Print what would be written; write nothing')
+    .action(async (flags: Flags) => {
+      const log = session.loggerFor(flags)
+      const { initProject, formatInit } = await import('./init.ts')
+      const report = await initProject({ dir: process.cwd(), seedsDir: flags.seeds as string | undefined, dryRun: Boolean(flags.dryRun) })
+      if (session.json) return session.finish(0, `${JSON.stringify(report)}\n`)
+      log.log(formatInit(report))
+      return session.finish(0)
+    })
+}
+
+function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefinition): void {
+  const cmd = commonFlags(cli.command(task.args ? `${name} ${task.args}` : name, task.description))
+  cmd.option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
+  for (const [flag, description] of Object.entries(task.flags ?? {})) cmd.option(flag, description)
+  cmd.action(async (...params: unknown[]) => {
+    const flags = params.pop() as Flags
+    const args = params.flatMap((p) => (Array.isArray(p) ? p.map(String) : p === undefined ? [] : [String(p)]))
+    const log = session.loggerFor(flags)
+    loadEnvironment(flags.env as string | undefined)
+    const settings = resolveSettings(flags)
+    const { runCustomTask } = await import('../execution/task.ts')
+    const database = task.database ?? true
+    const result = await runCustomTask(
+      { settings, log, args, flags, signal: session.controller.signal, database, lock: task.lock ?? database },
+      async (ctx) => task.run(ctx),
+    )
+    if (session.json) return session.finish(0, `${JSON.stringify(redactValue(result ?? null))}\n`)
+    if (result !== undefined) log.log(typeof result === 'string' ? result : JSON.stringify(redactValue(result), null, 2))
+    return session.finish(0)
+  })
+}
+
+/** Rejects a flag the task does not declare, suggesting the closest one. */
+function checkFlags(cli: CAC, command: Command): void {
+  const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  const known = new Set([...command.options, ...cli.globalCommand.options].flatMap((o) => o.names))
+  const flagNames = [...known].map((n) => `--${kebab(n)}`)
+  for (const key of Object.keys(cli.options)) {
+    if (key === '--' || known.has(key)) continue
+    const flag = key.length === 1 ? `-${key}` : `--${kebab(key)}`
+    throw new SeedbedError(codes.UNKNOWN_OPTION, `unknown flag ${flag} for task '${command.name}'${didYouMean(flag, flagNames)}`, {
+      hint: `see \`${invocation()} ${command.name} --help\``,
+    })
+  }
+}
+
+/**
+ * Runs the task named on the command line: a built-in one (seed, fresh, validate, plan, status, new,
+ * init) or one of `custom`. Prints, then exits the process with the task's exit code: call it last,
+ * from the CLI or a project's tasks.ts.
+ *
+ * ```ts
+ * // tasks.ts
+ * import { tasks } from 'seedbed/tasks'
+ *
+ * await tasks({
+ *   'count-users': {
+ *     description: 'Print how many users there are',
+ *     async run({ sql }) {
+ *       const [{ n }] = await sql`SELECT count(*)::int AS n FROM users`
+ *       return `${n} users`
+ *     },
+ *   },
+ * })
+ * ```
+ */
+export async function runTasks(custom: TaskDefinitions = {}, argv: readonly string[] = process.argv): Promise<never> {
+  const session = new Session()
+  try {
+    const cli = cac('seedbed')
+    for (const name of Object.keys(custom)) {
+      if ((BUILT_IN as readonly string[]).includes(name)) {
+        throw new SeedbedError(codes.BAD_OPTION, `tasks.ts defines '${name}', which is a built-in task`, {
+          hint: 'give the task another name',
+        })
+      }
+    }
+    defineBuiltIns(cli, session)
+    for (const [name, task] of Object.entries(custom)) defineCustom(cli, session, name, task)
+    cli.help()
+    cli.parse([...argv], { run: false })
+    if (cli.options.help) return session.finish(0)
+    const command = cli.matchedCommand
+    if (!command) {
+      if (cli.args.length === 0) {
+        cli.outputHelp()
+        return session.finish(0)
+      }
+      const names = [...BUILT_IN, ...Object.keys(custom)]
+      throw new SeedbedError(codes.UNKNOWN_COMMAND, `unknown task '${cli.args[0]}'${didYouMean(String(cli.args[0]), names)}`, {
+        hint: `tasks: ${names.join(', ')}`,
+      })
+    }
+    checkFlags(cli, command)
+    await cli.runMatchedCommand()
+    return session.finish(0)
+  } catch (err) {
+    return session.fail(err)
+  }
+}
