@@ -1,7 +1,6 @@
 import path from 'node:path'
 import { codes, SeedbedError } from '../errors/errors.ts'
-import { parseScale } from '../helpers/fake.ts'
-import { optionError, parseBoolean, parseDuration } from './environment.ts'
+import { optionError, parseBoolean, parseDuration, parseScale } from './environment.ts'
 
 /** Every setting of a run, resolved from flags, then environment variables, then defaults. */
 export interface Settings {

@@ -52,3 +52,15 @@ export function parseBoolean(name: string, raw: unknown): boolean | undefined {
 export function optionError(name: string, message: string, hint: string): SeedbedError {
   return new SeedbedError(name.startsWith('--') ? codes.BAD_OPTION : codes.BAD_ENV, message, { hint })
 }
+
+/** Parses the scale setting (a positive number; 0.5 halves, 1000 multiplies). */
+export function parseScale(name: string, raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const n = typeof raw === 'number' ? raw : Number(String(raw).trim())
+  if (typeof raw === 'boolean' || !Number.isFinite(n) || n <= 0 || n > 1_000_000) {
+    throw new SeedbedError(codes.BAD_OPTION, `${name} must be a number above 0 (at most 1000000), got '${String(raw)}'`, {
+      hint: `for example ${name} 10 for ten times the default rows`,
+    })
+  }
+  return n
+}

@@ -27,18 +27,6 @@ export function scaled(baseCount: number, scale: number): number {
   return baseCount <= 0 ? 0 : Math.max(1, Math.round(baseCount * scale))
 }
 
-/** Parses the scale setting (a positive number; 0.5 halves, 1000 multiplies). */
-export function parseScale(name: string, raw: unknown): number | undefined {
-  if (raw === undefined || raw === '') return undefined
-  const n = typeof raw === 'number' ? raw : Number(String(raw).trim())
-  if (typeof raw === 'boolean' || !Number.isFinite(n) || n <= 0 || n > 1_000_000) {
-    throw new SeedbedError(codes.BAD_OPTION, `${name} must be a number above 0 (at most 1000000), got '${String(raw)}'`, {
-      hint: `for example ${name} 10 for ten times the default rows`,
-    })
-  }
-  return n
-}
-
 /**
  * An email that stays unique at any scale: the row number is part of it. Seeded faker names
  * repeat (12,433 duplicates in 1M rows were measured), so a unique column needs such a scheme.

@@ -1,1 +1,0 @@
-export declare function ensureTypeScript(file: string): Promise<void>;
