@@ -12,7 +12,7 @@ export default defineSeed({
   description: 'The admin account (password from SEED_ADMIN_PASSWORD) and demo users',
   dependsOn: ['roles'],
   environments: ['development', 'test', 'staging', 'production'],
-  secrets: ['SEED_ADMIN_PASSWORD'],
+  secrets: ['SEED_ADMIN_PASSWORD', 'SEED_DEMO_PASSWORD'],
   async run({ sql, upsert, secret, hashPassword, randomToken, env }) {
     // Secrets come from the environment; the defaults exist in development only.
     const adminPassword = secret('SEED_ADMIN_PASSWORD', { devDefault: 'admin-dev-password' })

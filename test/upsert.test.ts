@@ -11,7 +11,7 @@ const log = createLogger({ level: -999 })
 /** Runs fn with a seed context in a transaction, returning fn's result and the tally. */
 const inSeed = <T>(fn: (ctx: ReturnType<typeof createContext>['ctx']) => Promise<T>) =>
   db.sql.begin(async (tx) => {
-    const { ctx, counts } = createContext(tx, log, { seed: 'test', env: 'development' })
+    const { ctx, counts } = createContext(tx, log, { seed: 'test', env: 'development', secrets: ['SEED_T_SECRET'] })
     const value = await fn(ctx)
     return { value, counts: { ...counts } }
   })
@@ -95,7 +95,9 @@ t.test('secret(): development default only in development', async (t) => {
   await t.resolves(inSeed(async (ctx) => t.equal(ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' }), 'dev-value')))
   await t.rejects(
     db.sql.begin(async (tx) =>
-      createContext(tx, log, { seed: 'test', env: 'production' }).ctx.secret('SEED_T_SECRET', { devDefault: 'dev-value' }),
+      createContext(tx, log, { seed: 'test', env: 'production', secrets: ['SEED_T_SECRET'] }).ctx.secret('SEED_T_SECRET', {
+        devDefault: 'dev-value',
+      }),
     ),
     { code: codes.SECRET_MISSING, message: /SEED_T_SECRET is not set \(environment 'production'\)/ },
   )

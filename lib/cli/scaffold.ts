@@ -4,8 +4,13 @@ import path from 'node:path'
 import { SEED_NAME } from '../contract/contract.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 
-/** The file `new <name>` writes: a working, idempotent seed to edit. */
-export function seedTemplate(name: string, contractPath: string): string {
+/**
+ * The file `new <name>` writes: an idempotent seed of one example row into the table named after
+ * the seed. Until it is adapted it fails with E_MISSING_TABLE naming that table (or writes the
+ * row, if the table exists with a unique `name`), never an empty success that hides a typo.
+ * `contractPath` is what the seed imports `defineSeed` from (default: the package, `seedbed`).
+ */
+export function seedTemplate(name: string, contractPath = 'seedbed'): string {
   return `import { defineSeed } from '${contractPath}'
 
 export default defineSeed({
@@ -13,17 +18,20 @@ export default defineSeed({
   description: 'What this seed provides, in one line',
   dependsOn: [],
   async run({ upsert }) {
+    // TODO: name your table, your rows and the columns of one of its unique constraints.
+    // As written it needs a table '${name}' with a unique column "name".
     // Rows are matched on the conflict columns; existing rows that already hold these
     // values are skipped, so running the seed again writes nothing.
-    await upsert('${name}', [
-      // { name: 'example' },
-    ], { conflict: ['name'] })
+    await upsert('${name}', [{ name: 'example' }], { conflict: ['name'] })
   },
 })
 `
 }
 
-/** Writes `<seedsDir>/<name>.ts` from the template; refuses to overwrite. */
+/**
+ * Writes `<seedsDir>/<name>.ts` from the template; refuses to overwrite. The seed imports
+ * `seedbed`, or `contractFile` by a relative path when one is given.
+ */
 export async function newSeedFile(seedsDir: string, name: string, contractFile?: string): Promise<string> {
   if (!SEED_NAME.test(name)) {
     throw new SeedbedError(codes.BAD_OPTION, `seed name '${name}' must be lower case letters, digits, '_' or '-'`, {
@@ -39,12 +47,8 @@ export async function newSeedFile(seedsDir: string, name: string, contractFile?:
     })
   }
   await mkdir(seedsDir, { recursive: true })
-  // Seeds import seedbed by its package name, as in any project that installed it.
-  let specifier = 'seedbed'
-  if (contractFile) {
-    specifier = path.relative(seedsDir, contractFile).split(path.sep).join('/')
-    if (!specifier.startsWith('.')) specifier = `./${specifier}`
-  }
-  await writeFile(file, seedTemplate(name, specifier))
+  let rel = contractFile && path.relative(seedsDir, contractFile).split(path.sep).join('/')
+  if (rel && !rel.startsWith('.')) rel = `./${rel}`
+  await writeFile(file, seedTemplate(name, rel || undefined))
   return file
 }

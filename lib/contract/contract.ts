@@ -65,6 +65,7 @@ export interface SeedContext {
   /**
    * Reads a secret from the environment and registers it for redaction. `devDefault` is used
    * only in the development environment; elsewhere a missing secret is `E_SECRET_MISSING`.
+   * The name must be listed in the seed's `secrets`, in every environment (`E_SECRET_UNDECLARED`).
    */
   secret(name: string, options?: { devDefault?: string }): string
 }
@@ -100,8 +101,9 @@ export interface Seed {
    */
   environments?: readonly string[]
   /**
-   * Environment variables the seed reads with `ctx.secret`. Outside development they have no
-   * default: a missing one stops the run before anything is written (E_SECRET_MISSING).
+   * Environment variables the seed reads with `ctx.secret`; reading one not listed here is
+   * E_SECRET_UNDECLARED. Outside development they have no default: a missing one stops the run
+   * before anything is written (E_SECRET_MISSING).
    */
   secrets?: readonly string[]
   /** Seconds the seed may take before it is cancelled and rolled back (overrides --seed-timeout). */

@@ -34,6 +34,7 @@ const table = {
   EMBEDDED: ['E_EMBEDDED', 'run'],
   SCHEMA_FAILED: ['E_SCHEMA_FAILED', 'run'],
   SECRET_MISSING: ['E_SECRET_MISSING', 'usage'],
+  SECRET_UNDECLARED: ['E_SECRET_UNDECLARED', 'run'],
   INTERRUPTED: ['E_INTERRUPTED', 'run'],
   COPY_ROW: ['E_COPY_ROW', 'run'],
   BAD_ENV: ['E_BAD_ENV', 'usage'],
@@ -66,13 +67,15 @@ const usage = new Set<string>(Object.values(table).flatMap(([code, kind]) => (ki
 export function exitStatus(code: ErrorCode): 1 | 2 {
   return usage.has(code) ? 2 : 1
 }
-
 /** What an error is about; each field is set only when known. */
 export interface ErrorSubject {
   /** The seed the error is about. */
   seed?: string
   /** The file the error is about (a seed file, a schema file). */
   file?: string
+  /** Where in `file`, counted from 1 (a syntax error, or the seed's line an error was thrown from). */
+  line?: number
+  column?: number
   /** The table and constraint, for errors raised by PostgreSQL. */
   table?: string
   constraint?: string
@@ -84,6 +87,8 @@ export interface ErrorDetails extends ErrorSubject {
   /** What to do about it, in one sentence. */
   hint?: string
   cause?: unknown
+  /** The stack of the error thrown by a seed's own code, kept for the report and --verbose. */
+  stack?: string
 }
 
 /** The plain-data form of an error in JSON reports. */
@@ -91,9 +96,11 @@ export interface SerializedError extends ErrorSubject {
   code: ErrorCode
   message: string
   hint?: string
+  /** The stack of the error a seed's own code threw (redacted). */
+  stack?: string
 }
 
-const SUBJECT_KEYS = ['seed', 'file', 'table', 'constraint', 'sqlState'] as const
+const SUBJECT_KEYS = ['seed', 'file', 'line', 'column', 'table', 'constraint', 'sqlState'] as const
 
 /**
  * An error seedbed can explain: a stable `code`, a message naming the thing involved and a
@@ -102,8 +109,12 @@ const SUBJECT_KEYS = ['seed', 'file', 'table', 'constraint', 'sqlState'] as cons
 export class SeedbedError extends Error implements Readonly<ErrorSubject> {
   readonly code: ErrorCode
   readonly hint?: string
+  /** The stack of the error a seed's own code threw, redacted (not this error's own stack). */
+  readonly seedStack?: string
   declare readonly seed?: string
   declare readonly file?: string
+  declare readonly line?: number
+  declare readonly column?: number
   declare readonly table?: string
   declare readonly constraint?: string
   declare readonly sqlState?: string
@@ -113,13 +124,15 @@ export class SeedbedError extends Error implements Readonly<ErrorSubject> {
     this.name = 'SeedbedError'
     this.code = code
     if (details.hint) this.hint = redact(details.hint)
+    if (details.stack) this.seedStack = redact(details.stack)
     for (const key of SUBJECT_KEYS) if (details[key] !== undefined) Object.assign(this, { [key]: details[key] })
   }
 
   toJSON(): SerializedError {
     const out: SerializedError = { code: this.code, message: this.message }
     if (this.hint) out.hint = this.hint
-    for (const key of SUBJECT_KEYS) if (this[key] !== undefined) out[key] = this[key]
+    for (const key of SUBJECT_KEYS) if (this[key] !== undefined) Object.assign(out, { [key]: this[key] })
+    if (this.seedStack) out.stack = this.seedStack
     return out
   }
 }

@@ -1,4 +1,5 @@
 import { codes, SeedbedError, type ErrorCode } from './errors.ts'
+import { stackLocation } from './location.ts'
 
 /** The fields postgres.js puts on server errors (PostgresError) and on network errors. */
 interface DriverError {
@@ -25,9 +26,10 @@ export interface Target {
 
 /**
  * Turns an error from the driver into a SeedbedError that names what it is about. `seed` is the
- * seed that was running, if any. An error that already is a SeedbedError is returned unchanged.
+ * seed that was running, if any, and `file` its file: an error its own code threw names the line
+ * of that file it came from and keeps its stack. A SeedbedError is returned unchanged.
  */
-export function fromDriverError(err: unknown, context: { seed?: string; target?: Target } = {}): SeedbedError {
+export function fromDriverError(err: unknown, context: { seed?: string; file?: string; target?: Target } = {}): SeedbedError {
   if (err instanceof SeedbedError) return err
   const e = (err ?? {}) as DriverError
   const seed = context.seed
@@ -105,5 +107,11 @@ export function fromDriverError(err: unknown, context: { seed?: string; target?:
     return make(codes.SQL_ERROR, `${e.message}${detail} [SQLSTATE ${e.code}]`, 'fix the SQL in the seed')
   }
   const message = err instanceof Error ? err.message : String(err)
-  return make(codes.SEED_FAILED, message, seed ? `fix the error in seed '${seed}'` : 'see the message above')
+  const location = context.file ? stackLocation(err, context.file) : undefined
+  return new SeedbedError(codes.SEED_FAILED, prefix + message + (location ? ` at ${location.where}` : ''), {
+    ...base,
+    ...(location && { file: context.file, line: location.line, column: location.column }),
+    ...(err instanceof Error && err.stack && { stack: err.stack }),
+    hint: seed ? `fix the error in seed '${seed}'` : 'see the message above',
+  })
 }

@@ -3,6 +3,7 @@ import type postgres from 'postgres'
 import type { SeedContext } from '../contract/contract.ts'
 import type { SeedCounts } from '../contract/types.ts'
 import { copyRows } from '../sql/copy.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
 import { fakerFor, scaled } from '../helpers/fake.ts'
 import { loadRows } from '../sql/load.ts'
 import type { Logger } from '../output/log.ts'
@@ -14,6 +15,11 @@ export interface ContextOptions {
   /** The seed's name: keys its faker sequence. */
   seed: string
   env: string
+  /**
+   * The secrets the seed declares: `secret()` of any other name is E_SECRET_UNDECLARED, since
+   * the check before connecting only sees declared ones. Default: none.
+   */
+  secrets?: readonly string[]
   /** Multiplier for `scaled()` row counts (default 1). */
   scale?: number
   /** Receives rows sent by `copy`/`load`, for the progress line. */
@@ -27,6 +33,7 @@ export function createContext(
   options: ContextOptions,
 ): { ctx: SeedContext; counts: SeedCounts } {
   const { env, seed } = options
+  const declared = options.secrets ?? []
   const scale = options.scale ?? 1
   let faker: Faker | undefined
   // Rows of several copy/load calls add up in the progress line.
@@ -73,7 +80,15 @@ export function createContext(
     scaled: (n) => scaled(n, scale),
     hashPassword: (plain, current) => hashPassword(plain, current),
     randomToken,
-    secret: (name, options) => readSecret(name, env, options?.devDefault),
+    secret(name, options) {
+      if (!declared.includes(name)) {
+        throw new SeedbedError(codes.SECRET_UNDECLARED, `seed '${seed}' reads the secret ${name} but does not declare it`, {
+          seed,
+          hint: `add it to \`secrets\` in the seed (secrets: [${[...declared, name].map((n) => `'${n}'`).join(', ')}]) so a run checks it is set before writing anything`,
+        })
+      }
+      return readSecret(name, env, options?.devDefault)
+    },
   }
   return { ctx, counts }
 }

@@ -7,6 +7,7 @@ import { createContext } from './context.ts'
 import { codes, formatError, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
+import { stackLocation } from '../errors/location.ts'
 import type { ProgressReporter } from '../output/progress.ts'
 import { backoffMs, transientReason } from './retry.ts'
 import { endSeedSpan, startSpan } from '../output/tracing.ts'
@@ -65,15 +66,22 @@ function checkCounts(value: unknown, seed: string): SeedCounts {
 }
 
 /** A validate function's own failure (not a driver error inside it) becomes E_VALIDATION_FAILED. */
-function validationError(err: unknown, seed: string): unknown {
+function validationError(err: unknown, seed: LoadedSeed): unknown {
   const driverLike = typeof (err as { code?: unknown })?.code === 'string'
   if (err instanceof SeedbedError || driverLike) return err
   const message = err instanceof Error ? err.message : String(err)
-  return new SeedbedError(codes.VALIDATION_FAILED, `seed '${seed}' failed validation: ${message}`, {
-    seed,
-    hint: 'the seed was rolled back; fix the seed or its validate function',
-    cause: err,
-  })
+  const location = stackLocation(err, seed.file)
+  return new SeedbedError(
+    codes.VALIDATION_FAILED,
+    `seed '${seed.name}' failed validation: ${message}${location ? ` at ${location.where}` : ''}`,
+    {
+      seed: seed.name,
+      ...(location && { file: seed.file, line: location.line, column: location.column }),
+      ...(err instanceof Error && err.stack && { stack: err.stack }),
+      hint: 'the seed was rolled back; fix the seed or its validate function',
+      cause: err,
+    },
+  )
 }
 
 class DryRunRollback extends Error {}
@@ -143,14 +151,14 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       })
       stop.catch(() => undefined)
       const body = async () => {
-        const { ctx, counts } = createContext(tx, seedLog, { seed: seed.name, env, scale: options.scale, progress })
+        const { ctx, counts } = createContext(tx, seedLog, { seed: seed.name, env, secrets: seed.secrets, scale: options.scale, progress })
         if (mode === 'validate') {
-          await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed.name)))
+          await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed)))
           return counts
         }
         const returned = await seed.run(ctx)
         const result = returned === undefined ? counts : checkCounts(returned, seed.name)
-        if (seed.validate) await seed.validate(ctx).catch((e) => Promise.reject(validationError(e, seed.name)))
+        if (seed.validate) await seed.validate(ctx).catch((e) => Promise.reject(validationError(e, seed)))
         return result
       }
       try {
@@ -199,9 +207,11 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       }
     } catch (err) {
       failed = true
-      const error = fromDriverError(err, { seed: seed.name, target })
+      const error = fromDriverError(err, { seed: seed.name, file: seed.file, target })
       Object.assign(report, { status: 'failed', durationMs: elapsed(t0), error: error.toJSON() })
       seedLog.error(formatError(error))
+      // The whole stack only under --verbose: the message already names the seed's line.
+      if (error.seedStack) seedLog.debug(error.seedStack)
       if (options.ledger && mode === 'seed') await options.ledger.failed(seed, report).catch(() => undefined)
     } finally {
       progress?.end()

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureTypeScript } from './typescript.ts'
+import { stackLocation, syntaxError } from '../errors/location.ts'
 import { DEFAULT_PRIORITY, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
 
 const SEED_FILE = /\.(ts|mts|js|mjs)$/
@@ -78,6 +79,23 @@ export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''
 }
 
 /**
+ * E_SEED_LOAD for a file whose import threw: a syntax error says where and why (from the
+ * transform's own report, not its "Transform failed" headline); an error thrown while the
+ * module ran names the file's line it came from.
+ */
+export function loadError(cause: unknown, file: string): SeedbedError {
+  const syntax = syntaxError(cause, file)
+  const location = syntax?.location ?? stackLocation(cause, file)
+  const reason = syntax?.reason ?? (cause instanceof Error ? cause.message.split('\n')[0] : String(cause))
+  return new SeedbedError(codes.SEED_LOAD, `${path.basename(file)} failed to load: ${reason}${location ? ` at ${location.where}` : ''}`, {
+    file,
+    ...(location && { line: location.line, column: location.column }),
+    hint: 'fix the error in that file (run `npx tsc --noEmit` for details)',
+    cause,
+  })
+}
+
+/**
  * Loads every seed file of a folder. Any file that fails to load, exports nothing usable or
  * reuses a name is an error naming that file, and nothing runs.
  */
@@ -91,12 +109,7 @@ export async function discoverSeeds(dir: string): Promise<LoadedSeed[]> {
       await ensureTypeScript(file)
       mod = await import(pathToFileURL(file).href)
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
-      throw new SeedbedError(codes.SEED_LOAD, `${path.basename(file)} failed to load: ${reason}`, {
-        file,
-        hint: 'fix the error in that file (run `npx tsc --noEmit` for details)',
-        cause,
-      })
+      throw loadError(cause, file)
     }
     const seed = toSeed(
       mod,
