@@ -289,11 +289,33 @@ function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefini
     const database = task.database ?? true
     const result = await runCustomTask(
       { settings, log, args, flags, signal: session.controller.signal, database, lock: task.lock ?? database },
-      async (ctx) => task.run(ctx),
+      async (ctx) => {
+        try {
+          return await task.run(ctx)
+        } catch (err) {
+          session.log.debug((err as Error)?.stack ?? String(err))
+          throw await taskErrorOf(name, err)
+        }
+      },
     )
     if (session.json) return session.finish(0, `${JSON.stringify(redactValue(result ?? null))}\n`)
     if (result !== undefined) log.log(typeof result === 'string' ? result : JSON.stringify(redactValue(result), null, 2))
     return session.finish(0)
+  })
+}
+
+/** A project task's failure: the driver's errors keep their codes; anything else is E_TASK_FAILED. */
+async function taskErrorOf(name: string, err: unknown): Promise<SeedbedError> {
+  if (err instanceof SeedbedError) return err
+  if (typeof (err as { code?: unknown })?.code === 'string') {
+    const { fromDriverError } = await import('../errors/pg-errors.ts')
+    const mapped = fromDriverError(err)
+    if (mapped.code !== codes.SEED_FAILED) return mapped
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  return new SeedbedError(codes.TASK_FAILED, `task '${name}' failed: ${message}`, {
+    hint: 'fix the task in tasks.ts; --verbose logs the stack',
+    cause: err,
   })
 }
 

@@ -51,6 +51,7 @@ const table = {
   LOAD_OPTIONS: ['E_LOAD_OPTIONS', 'run'],
   NO_PACKAGE_JSON: ['E_NO_PACKAGE_JSON', 'usage'],
   EMBEDDED_MISSING: ['E_EMBEDDED_MISSING', 'run'],
+  TASK_FAILED: ['E_TASK_FAILED', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table
