@@ -70,7 +70,8 @@ export function createCanceller(sql: postgres.Sql): Canceller {
     const conn = postgres(settings)
     try {
       await within(
-        conn`SELECT pg_cancel_backend(pid) FROM unnest(${pids}::int[]) AS pid`.catch(() => undefined),
+        // As text: with fetch_types off, postgres.js would not send a JS array as int[].
+        conn`SELECT pg_cancel_backend(pid) FROM unnest(string_to_array(${pids.join(',')}, ',')::int[]) AS pid`.catch(() => undefined),
         5000,
       )
     } finally {

@@ -47,7 +47,13 @@ export interface ExecuteOptions {
 }
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
-type Transact = (fn: (tx: postgres.TransactionSql) => Promise<SeedCounts>) => Promise<SeedCounts>
+type Transact = (fn: (tx: postgres.TransactionSql) => Promise<Tried>) => Promise<Tried>
+
+/** A successful try: its counts, and its duration from the seed's start (retries included) up to its commit. */
+interface Tried {
+  counts: SeedCounts
+  durationMs: number
+}
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
 
@@ -166,12 +172,12 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       }
       try {
         const counts = await Promise.race([body(), halted])
+        // Measured before the ledger row is written, so that the row and the report carry the same duration.
+        const durationMs = elapsed(t0)
         if (options.ledger && mode === 'seed') {
-          // The ledger row carries the seed's duration up to its commit.
-          const report = { ...reports.get(seed.name)!, ...counts, status: 'succeeded' as const, durationMs: elapsed(t0) }
-          await options.ledger.succeeded(rawTx, seed, report)
+          await options.ledger.succeeded(rawTx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs })
         }
-        return counts
+        return { counts, durationMs }
       } catch (err) {
         // Stopped: the statement cancelled under the seed fails too; the reason is what to report.
         throw reason ?? err
@@ -193,7 +199,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     const t0 = performance.now()
     const progress = options.progress?.start(seed.name)
     try {
-      const counts = await retrying(
+      const { counts, durationMs } = await retrying(
         (n) => {
           report.attempts = n + 1
           return attempt(seed, transact, seedLog, t0, progress?.tick)
@@ -205,7 +211,6 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
           onRetry: ({ n, waitMs, reason }) => seedLog.warn(`retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`),
         },
       )
-      const durationMs = elapsed(t0)
       const rows = counts.created + counts.updated + counts.skipped
       Object.assign(report, counts, {
         status: 'succeeded',
@@ -245,16 +250,16 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
       await sql
         .begin(async (outer) => {
-          await runLevels((fn) => outer.savepoint(fn) as Promise<SeedCounts>, 1)
+          await runLevels((fn) => outer.savepoint(fn) as Promise<Tried>, 1)
           throw new DryRunRollback()
         })
         .catch((e) => {
           if (!(e instanceof DryRunRollback)) throw e
         })
     } else if (mode === 'validate') {
-      await runLevels((fn) => sql.begin('read only', fn) as Promise<SeedCounts>, options.concurrency)
+      await runLevels((fn) => sql.begin('read only', fn) as Promise<Tried>, options.concurrency)
     } else {
-      await runLevels((fn) => sql.begin(fn) as Promise<SeedCounts>, options.concurrency)
+      await runLevels((fn) => sql.begin(fn) as Promise<Tried>, options.concurrency)
     }
   } finally {
     signal?.removeEventListener('abort', onAbort)
