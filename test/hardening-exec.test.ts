@@ -5,6 +5,7 @@ import t from 'tap'
 import { plan, seed } from '../lib/execution/api.ts'
 import { codes, SeedbedError } from '../lib/errors/errors.ts'
 import { createLogger } from '../lib/output/log.ts'
+import { acquireLock } from '../lib/db/lock.ts'
 import { NO_CHILD_COVERAGE, ROOT, tempDir, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
@@ -98,6 +99,33 @@ t.test('an interrupt cancels the running seed, rolls it back, and the ledger say
   t.ok(run!.ended_at instanceof Date, 'with an end time')
   t.same(await db.sql`SELECT name FROM items`, [], 'nothing committed')
   t.equal(await sleepingBackends(), 0, 'the server is no longer running the query')
+})
+
+t.test("a caller's plain abort is an interruption too, even while the run waits for the lock", async (t) => {
+  const seedsDir = await seedsFolder(t, {
+    one: "export default { name: 'one', run: async ({ sql }) => { await sql`SELECT pg_sleep(8)` } }\n",
+  })
+  const plain = new AbortController()
+  const running = seed({ databaseUrl: db.url, seedsDir, only: [], signal: plain.signal })
+  for (let i = 0; i < 200 && (await sleepingBackends()) === 0; i++) await new Promise((r) => setTimeout(r, 25))
+  plain.abort()
+  const result = await running
+  t.same(
+    [result.seeds[0]!.error?.code, result.seeds[0]!.error?.message],
+    [codes.INTERRUPTED, 'the run was stopped by its caller; running seeds were cancelled and rolled back'],
+  )
+  t.equal((await db.sql`SELECT status FROM seedbed.runs ORDER BY id DESC LIMIT 1`)[0]!.status, 'interrupted')
+
+  const lock = await acquireLock(db.sql, 1000, createLogger({ level: -999 }))
+  t.teardown(() => lock.release())
+  const waiting = new AbortController()
+  const t0 = performance.now()
+  const blocked = seed({ databaseUrl: db.url, seedsDir, only: [], lockTimeoutMs: 20_000, signal: waiting.signal })
+  setTimeout(() => waiting.abort(new SeedbedError(codes.INTERRUPTED, 'interrupted by SIGTERM')), 300)
+  const error = await blocked.catch((e) => e)
+  const took = performance.now() - t0
+  t.same([error.code, error.message], [codes.INTERRUPTED, 'interrupted by SIGTERM'])
+  t.ok(took < 2000, `gave up waiting for the lock ${Math.round(took)} ms after it started, not after --lock-timeout`)
 })
 
 t.test('seed timeouts cancel at once while every pool connection is busy', async (t) => {
