@@ -50,6 +50,49 @@ export interface SettingFlags {
 
 export const DEFAULT_POOL_SIZE = 10
 
+/** The keys of Settings: what the API accepts as already-typed values. */
+export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
+  'databaseUrl',
+  'seedsDir',
+  'schemaDir',
+  'dataDir',
+  'embeddedPort',
+  'poolSize',
+  'concurrency',
+  'env',
+  'only',
+  'scale',
+  'enabled',
+  'onStartup',
+  'timeoutMs',
+  'seedTimeoutMs',
+  'maxRetries',
+  'dryRun',
+  'allow',
+  'lockTimeoutMs',
+  'changed',
+])
+
+/** A time limit given in ms (an API option): an integer from 0 (none) to what a timer can hold. */
+function msOption(name: string, raw: unknown): number | undefined {
+  return intOption(name, raw, 0, 2_147_483_647)
+}
+
+function stringOption(name: string, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'string') throw optionError(name, `${name} must be a string, got ${JSON.stringify(raw)}`, `fix the value of ${name}`)
+  return raw
+}
+
+function listGiven(name: string, raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined
+  if (typeof raw === 'string') return listOption(raw)
+  if (!Array.isArray(raw) || raw.some((v) => typeof v !== 'string')) {
+    throw optionError(name, `${name} must be a list of seed names, got ${JSON.stringify(raw)}`, `for example ${name}: ['users']`)
+  }
+  return listOption(raw)
+}
+
 /** An integer option, or E_BAD_OPTION naming the flag or variable it came from. */
 export function intOption(name: string, raw: unknown, min: number, max: number): number | undefined {
   if (raw === undefined || raw === '') return undefined
@@ -70,44 +113,78 @@ export function listOption(raw: unknown): string[] {
     .filter(Boolean)
 }
 
-export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+/**
+ * Every setting: `given` (already-typed values, the API's options, named by their key in errors),
+ * then `flags` (the CLI's, named --flag), then environment variables, then defaults. Each is
+ * checked the same way wherever it came from.
+ */
+export function resolveSettings(
+  flags: SettingFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  given: Partial<Settings> = {},
+): Settings {
   if (flags.only === true || (Array.isArray(flags.only) && flags.only.includes(true))) {
     throw new SeedbedError(codes.BAD_OPTION, '--only needs seed names, as in --only users,products', {
       hint: 'run `plan` to list the seeds',
     })
   }
+  const g = given as Record<keyof Settings, unknown>
   const poolSize =
-    intOption('--pool-size', flags.poolSize, 1, 1000) ?? intOption('SEEDBED_POOL_SIZE', env.SEEDBED_POOL_SIZE, 1, 1000) ?? DEFAULT_POOL_SIZE
+    intOption('poolSize', g.poolSize, 1, 1000) ??
+    intOption('--pool-size', flags.poolSize, 1, 1000) ??
+    intOption('SEEDBED_POOL_SIZE', env.SEEDBED_POOL_SIZE, 1, 1000) ??
+    DEFAULT_POOL_SIZE
+  const givenConcurrency = intOption('concurrency', g.concurrency, 1, 1000)
   const concurrency =
-    intOption('--concurrency', flags.concurrency, 1, 1000) ?? intOption('SEEDBED_CONCURRENCY', env.SEEDBED_CONCURRENCY, 1, 1000) ?? poolSize
+    givenConcurrency ??
+    intOption('--concurrency', flags.concurrency, 1, 1000) ??
+    intOption('SEEDBED_CONCURRENCY', env.SEEDBED_CONCURRENCY, 1, 1000) ??
+    poolSize
   if (concurrency > poolSize) {
-    throw new SeedbedError(codes.BAD_OPTION, `--concurrency ${concurrency} exceeds the connection pool size ${poolSize}`, {
+    const name = givenConcurrency === undefined ? '--concurrency' : 'concurrency'
+    throw new SeedbedError(codes.BAD_OPTION, `${name} ${concurrency} exceeds the connection pool size ${poolSize}`, {
       hint: 'each running seed holds one connection: raise --pool-size (SEEDBED_POOL_SIZE) or lower --concurrency',
     })
   }
   const dir = (value: string | undefined, fallback: string) => path.resolve(cwd, value || fallback)
+  const flag = <T>(value: T | undefined, fallback: () => T): T => (value === undefined ? fallback() : value)
   return {
-    databaseUrl: env.DATABASE_URL || undefined,
-    seedsDir: dir(flags.seeds ?? env.SEEDBED_SEEDS_DIR, 'seeds'),
-    schemaDir: dir(flags.schema ?? env.SEEDBED_SCHEMA_DIR, 'schema'),
-    dataDir: dir(env.SEEDBED_DATA_DIR, '.seedbed'),
-    embeddedPort: intOption('SEEDBED_EMBEDDED_PORT', env.SEEDBED_EMBEDDED_PORT, 1, 65535),
+    databaseUrl: stringOption('databaseUrl', g.databaseUrl) || env.DATABASE_URL || undefined,
+    seedsDir: dir(stringOption('seedsDir', g.seedsDir) ?? flags.seeds ?? env.SEEDBED_SEEDS_DIR, 'seeds'),
+    schemaDir: dir(stringOption('schemaDir', g.schemaDir) ?? flags.schema ?? env.SEEDBED_SCHEMA_DIR, 'schema'),
+    dataDir: dir(stringOption('dataDir', g.dataDir) ?? env.SEEDBED_DATA_DIR, '.seedbed'),
+    embeddedPort:
+      intOption('embeddedPort', g.embeddedPort, 1, 65535) ?? intOption('SEEDBED_EMBEDDED_PORT', env.SEEDBED_EMBEDDED_PORT, 1, 65535),
     poolSize,
     concurrency,
-    env: flags.env || env.APP_ENV || 'development',
-    only: listOption(flags.only),
-    scale: parseScale('--scale', flags.scale) ?? parseScale('SEEDBED_SCALE', env.SEEDBED_SCALE) ?? 1,
-    enabled: parseBoolean('SEEDBED_ENABLED', env.SEEDBED_ENABLED) ?? true,
-    onStartup: parseBoolean('SEEDBED_ON_STARTUP', env.SEEDBED_ON_STARTUP) ?? false,
-    timeoutMs: parseDuration('--timeout', flags.timeout) ?? parseDuration('SEEDBED_TIMEOUT', env.SEEDBED_TIMEOUT) ?? 0,
+    env: stringOption('env', g.env) || flags.env || env.APP_ENV || 'development',
+    only: flag(listGiven('only', g.only), () => listOption(flags.only)),
+    scale: parseScale('scale', g.scale) ?? parseScale('--scale', flags.scale) ?? parseScale('SEEDBED_SCALE', env.SEEDBED_SCALE) ?? 1,
+    enabled: parseBoolean('enabled', g.enabled) ?? parseBoolean('SEEDBED_ENABLED', env.SEEDBED_ENABLED) ?? true,
+    onStartup: parseBoolean('onStartup', g.onStartup) ?? parseBoolean('SEEDBED_ON_STARTUP', env.SEEDBED_ON_STARTUP) ?? false,
+    timeoutMs:
+      msOption('timeoutMs', g.timeoutMs) ??
+      parseDuration('--timeout', flags.timeout) ??
+      parseDuration('SEEDBED_TIMEOUT', env.SEEDBED_TIMEOUT) ??
+      0,
     seedTimeoutMs:
-      parseDuration('--seed-timeout', flags.seedTimeout) ?? parseDuration('SEEDBED_SEED_TIMEOUT', env.SEEDBED_SEED_TIMEOUT) ?? 0,
+      msOption('seedTimeoutMs', g.seedTimeoutMs) ??
+      parseDuration('--seed-timeout', flags.seedTimeout) ??
+      parseDuration('SEEDBED_SEED_TIMEOUT', env.SEEDBED_SEED_TIMEOUT) ??
+      0,
     maxRetries:
-      intOption('--max-retries', flags.maxRetries, 0, 20) ?? intOption('SEEDBED_MAX_RETRIES', env.SEEDBED_MAX_RETRIES, 0, 20) ?? 3,
-    dryRun: flags.dryRun || (parseBoolean('SEEDBED_DRY_RUN', env.SEEDBED_DRY_RUN) ?? false),
-    allow: listOption(env.SEEDBED_ALLOW),
+      intOption('maxRetries', g.maxRetries, 0, 20) ??
+      intOption('--max-retries', flags.maxRetries, 0, 20) ??
+      intOption('SEEDBED_MAX_RETRIES', env.SEEDBED_MAX_RETRIES, 0, 20) ??
+      3,
+    dryRun: parseBoolean('dryRun', g.dryRun) ?? (flags.dryRun || (parseBoolean('SEEDBED_DRY_RUN', env.SEEDBED_DRY_RUN) ?? false)),
+    allow: listGiven('allow', g.allow) ?? listOption(env.SEEDBED_ALLOW),
     lockTimeoutMs:
-      parseDuration('--lock-timeout', flags.lockTimeout) ?? parseDuration('SEEDBED_LOCK_TIMEOUT', env.SEEDBED_LOCK_TIMEOUT) ?? 180_000,
-    changed: Boolean(flags.changed),
+      msOption('lockTimeoutMs', g.lockTimeoutMs) ??
+      parseDuration('--lock-timeout', flags.lockTimeout) ??
+      parseDuration('SEEDBED_LOCK_TIMEOUT', env.SEEDBED_LOCK_TIMEOUT) ??
+      180_000,
+    changed: parseBoolean('changed', g.changed) ?? Boolean(flags.changed),
   }
 }

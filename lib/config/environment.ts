@@ -48,9 +48,12 @@ export function parseBoolean(name: string, raw: unknown): boolean | undefined {
   throw optionError(name, `${name} must be true or false, got '${String(raw)}'`, `for example ${name}=true`)
 }
 
-/** A bad flag is E_BAD_OPTION; a bad environment variable is E_BAD_ENV. Both name it. */
+/**
+ * A bad environment variable (an upper-case name) is E_BAD_ENV; a bad flag or API option is
+ * E_BAD_OPTION. Both name it.
+ */
 export function optionError(name: string, message: string, hint: string): SeedbedError {
-  return new SeedbedError(name.startsWith('--') ? codes.BAD_OPTION : codes.BAD_ENV, message, { hint })
+  return new SeedbedError(/^[A-Z][A-Z0-9_]*$/.test(name) ? codes.BAD_ENV : codes.BAD_OPTION, message, { hint })
 }
 
 /** Parses the scale setting (a positive number; 0.5 halves, 1000 multiplies). */

@@ -4,7 +4,7 @@ import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { addSecret, redactUrl } from '../errors/redact.ts'
 import { onShutdown } from '../execution/shutdown.ts'
-import { backoffMs, transientReason } from '../execution/retry.ts'
+import { retrying } from '../execution/retry.ts'
 
 export interface Database {
   sql: postgres.Sql
@@ -28,6 +28,8 @@ export interface OpenOptions {
   embeddedPort?: number
   /** Tries of the first connection while the server is not ready yet (default 0). */
   retries?: number
+  /** The run's signal: stops the waits between those tries at once. */
+  signal?: AbortSignal
   log: Logger
 }
 
@@ -95,21 +97,15 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await embedded?.stop()
   }
   const forget = onShutdown(() => close(0))
-  for (let n = 0; ; n++) {
-    try {
-      await sql`select 1`
-      break
-    } catch (err) {
-      const reason = transientReason(err)
-      if (reason && n < (options.retries ?? 0)) {
-        const wait = backoffMs(n)
-        options.log.warn(`connecting: retry ${n + 1}/${options.retries} in ${wait} ms: ${reason}`)
-        await new Promise((r) => setTimeout(r, wait))
-        continue
-      }
-      await close().catch(() => undefined)
-      throw fromDriverError(err, { target })
-    }
+  try {
+    await retrying(() => sql`select 1`, {
+      retries: options.retries ?? 0,
+      signal: options.signal,
+      onRetry: ({ n, waitMs, reason }) => options.log.warn(`connecting: retry ${n}/${options.retries} in ${waitMs} ms: ${reason}`),
+    })
+  } catch (err) {
+    await close().catch(() => undefined)
+    throw err instanceof SeedbedError ? err : fromDriverError(err, { target })
   }
   const display = redactUrl(url)
   options.log.debug(`connected to ${display}`)

@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
+import { sleep, within } from '../execution/retry.ts'
 
 /** One key for every seedbed run on a database (advisory locks are per database). */
 export const LOCK_KEY = 0x5eedbed
@@ -15,14 +16,13 @@ export interface RunLock {
   release(): Promise<void>
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 /**
  * Holds a session advisory lock on a connection of its own for the whole run, so two deploys or
  * replicas never seed at once. A second run waits up to `timeoutMs`, then fails with
- * E_LOCK_TIMEOUT. The lock dies with its connection: a killed run never leaves it held.
+ * E_LOCK_TIMEOUT, or at once with the reason of `signal` (the run's) when it aborts. The lock
+ * dies with its connection: a killed run never leaves it held.
  */
-export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Logger): Promise<RunLock> {
+export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Logger, signal?: AbortSignal): Promise<RunLock> {
   const conn = await sql.reserve()
   const deadline = Date.now() + timeoutMs
   let told = false
@@ -48,7 +48,7 @@ export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Log
           },
         )
       }
-      await sleep(Math.min(250, Math.max(10, deadline - Date.now())))
+      await sleep(Math.min(250, Math.max(10, deadline - Date.now())), signal)
     }
   } catch (err) {
     conn.release()
@@ -71,7 +71,10 @@ export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Log
     },
     async release() {
       // A terminated lock connection must not hang the end of the run: the lock is gone with it.
-      await Promise.race([conn`SELECT pg_advisory_unlock(${LOCK_KEY})`.catch(() => undefined), sleep(2000)])
+      await within(
+        conn`SELECT pg_advisory_unlock(${LOCK_KEY})`.catch(() => undefined),
+        2000,
+      )
       conn.release()
     },
   }

@@ -1,5 +1,5 @@
 import type postgres from 'postgres'
-import { resolveSettings, type Settings } from '../config/config.ts'
+import { resolveSettings, SETTING_KEYS, type Settings } from '../config/config.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
 import { discoverSeeds } from '../planning/discover.ts'
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts'
@@ -13,6 +13,8 @@ import { planLevels } from '../planning/plan.ts'
 import { createProgress } from '../output/progress.ts'
 import type { RunResult } from '../contract/types.ts'
 import { executeLevels, type LedgerHooks } from './run.ts'
+import { within } from './retry.ts'
+import { runStop } from './stop.ts'
 import { applySchema, dropPublicSchema } from '../db/schema.ts'
 import { dependantsOf, selectForEnvironment, type Excluded } from '../planning/select.ts'
 
@@ -52,11 +54,25 @@ export interface Planned {
   levels: LoadedSeed[][]
 }
 
+/** The options of RunOptions that are not settings. */
+const RUN_KEYS = new Set(['sql', 'logger', 'applySchema', 'progress', 'confirmed', 'confirm', 'force', 'signal', 'argv'])
+
+/** Options are checked exactly like flags (same ranges, same E_BAD_OPTION), then the environment fills the rest. */
 function settle(options: RunOptions): { settings: Settings; log: Logger } {
-  const { sql: _s, logger, applySchema: _a, progress: _p, confirmed: _c, confirm: _k, force: _f, signal: _g, argv: _v, ...given } = options
-  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
-  const settings = { ...resolveSettings({}), ...defined } as Settings
-  return { settings, log: logger ?? createLogger({ level: -999 }) }
+  const given: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(options)) {
+    if (RUN_KEYS.has(key)) continue
+    if (!SETTING_KEYS.has(key)) {
+      throw new SeedbedError(codes.BAD_OPTION, `unknown option '${key}'`, {
+        hint: `check its spelling; the options are ${[...SETTING_KEYS, ...RUN_KEYS].join(', ')}`,
+      })
+    }
+    given[key] = value
+  }
+  return {
+    settings: resolveSettings({}, process.env, process.cwd(), given as Partial<Settings>),
+    log: options.logger ?? createLogger({ level: -999 }),
+  }
 }
 
 async function planWith(settings: Settings): Promise<Planned> {
@@ -73,6 +89,7 @@ async function withDatabase<T>(
   settings: Settings,
   log: Logger,
   fn: (sql: postgres.Sql, target: Target) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   if (options.sql) return fn(options.sql, settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : {})
   const db = await openDatabase({
@@ -82,6 +99,7 @@ async function withDatabase<T>(
     dataDir: settings.dataDir,
     embeddedPort: settings.embeddedPort,
     retries: settings.maxRetries,
+    signal,
     log,
   })
   log.info(`database ${db.display}${db.embedded ? ' (embedded)' : ''}, environment ${settings.env}`)
@@ -128,30 +146,6 @@ async function preflight(command: Command, settings: Settings, options: RunOptio
   }
 }
 
-/** The run's stop signal: the caller's, plus the global --timeout. */
-function runSignal(options: RunOptions, timeoutMs: number): { signal?: AbortSignal; clear(): void } {
-  const signals = options.signal ? [options.signal] : []
-  let timer: NodeJS.Timeout | undefined
-  if (timeoutMs > 0) {
-    const controller = new AbortController()
-    timer = setTimeout(
-      () =>
-        controller.abort(
-          new SeedbedError(
-            codes.TIMEOUT,
-            `the run took longer than --timeout ${timeoutMs / 1000} s; running seeds were cancelled and rolled back`,
-            {
-              hint: 'raise --timeout (SEEDBED_TIMEOUT); seeds that did not finish are reported not_executed or failed',
-            },
-          ),
-        ),
-      timeoutMs,
-    )
-    signals.push(controller.signal)
-  }
-  return { signal: signals.length ? AbortSignal.any(signals) : undefined, clear: () => clearTimeout(timer) }
-}
-
 async function run(options: RunOptions, command: Command): Promise<RunResult> {
   const { settings, log } = settle(options)
   const planned = await planWith(settings)
@@ -160,9 +154,23 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
   await preflight(command, settings, options, levels)
   const writes = command !== 'validate' && !settings.dryRun
 
-  return withDatabase(options, settings, log, async (sql, target) => {
-    const lock = writes ? await acquireLock(sql, settings.lockTimeoutMs, log) : undefined
-    const stop = runSignal(options, settings.timeoutMs)
+  // The run's one signal: the caller's (Ctrl-C in the CLI) and --timeout, for every wait below.
+  const stop = runStop(options.signal)
+  try {
+    return await withDatabase(options, settings, log, (sql, target) => runOn(sql, target), stop.signal)
+  } finally {
+    stop.dispose()
+  }
+
+  /** How a run that did not succeed ended, for the ledger. */
+  function ended(): 'timeout' | 'interrupted' | 'failed' {
+    const reason = stop.signal.aborted ? (stop.signal.reason as SeedbedError).code : undefined
+    return reason === codes.TIMEOUT ? 'timeout' : reason === codes.INTERRUPTED ? 'interrupted' : 'failed'
+  }
+
+  async function runOn(sql: postgres.Sql, target: Target): Promise<RunResult> {
+    const lock = writes ? await acquireLock(sql, settings.lockTimeoutMs, log, stop.signal) : undefined
+    stop.startTimeout(settings.timeoutMs)
     let runId: number | undefined
     try {
       if (writes) {
@@ -214,24 +222,19 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         maxRetries: settings.maxRetries,
         ledger,
       })
-      if (runId !== undefined) {
-        const reason = stop.signal?.aborted ? (stop.signal.reason as SeedbedError | undefined)?.code : undefined
-        await finishRun(
-          sql,
-          runId,
-          result.ok ? 'succeeded' : reason === codes.TIMEOUT ? 'timeout' : reason === codes.INTERRUPTED ? 'interrupted' : 'failed',
-        )
-      }
+      if (runId !== undefined) await finishRun(sql, runId, result.ok ? 'succeeded' : ended())
       return result
     } catch (err) {
       if (runId !== undefined)
-        await Promise.race([finishRun(sql, runId, 'failed').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))])
+        await within(
+          finishRun(sql, runId, ended()).catch(() => undefined),
+          2000,
+        )
       throw err
     } finally {
-      stop.clear()
       await lock?.release()
     }
-  })
+  }
 }
 
 /** Runs the seeds (all, or `only` and their dependencies). Seed failures are in the result. */

@@ -1,3 +1,5 @@
+import { setTimeout as wait } from 'node:timers/promises'
+
 /**
  * Errors worth another try: the server or the network, not the seed. A constraint violation or a
  * bug in a seed fails the same way every time and is never retried.
@@ -34,4 +36,58 @@ export function transientReason(err: unknown): string | undefined {
 /** Exponential backoff with full jitter: a random wait up to 200 ms x 2^attempt, at most 5 s. */
 export function backoffMs(attempt: number, random = Math.random): number {
   return Math.round(random() * Math.min(5000, 200 * 2 ** attempt))
+}
+
+/** Waits `ms`; when `signal` aborts first, rejects at once with its reason (the timer is cleared). */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await wait(ms, undefined, { signal })
+  } catch (err) {
+    throw signal?.aborted ? signal.reason : err
+  }
+}
+
+/** Waits for `promise` at most `ms` (then resolves undefined); its timer never outlives the wait. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  const done = new AbortController()
+  try {
+    return await Promise.race([
+      promise,
+      sleep(ms, done.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ])
+  } finally {
+    done.abort()
+  }
+}
+
+export interface RetryOptions {
+  /** Tries after the first one (0: none). */
+  retries: number
+  /** Stops the waits between tries at once: the wait rejects with the signal's reason. */
+  signal?: AbortSignal
+  /** Why a failure deserves another try, or undefined to give up (default: transientReason). */
+  retryable?: (err: unknown) => string | undefined
+  /** Told before each wait, to log it. */
+  onRetry?: (retry: { n: number; waitMs: number; reason: string }) => void
+}
+
+/**
+ * Runs `fn` (given the try number from 0) until it succeeds, retrying transient failures with
+ * backoff, at most `retries` times. The one retry loop of seedbed: seeds and the first connection.
+ */
+export async function retrying<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await fn(n)
+    } catch (err) {
+      const reason = (options.retryable ?? transientReason)(err)
+      if (!reason || n >= options.retries || options.signal?.aborted) throw err
+      const waitMs = backoffMs(n)
+      options.onRetry?.({ n: n + 1, waitMs, reason })
+      await sleep(waitMs, options.signal)
+    }
+  }
 }

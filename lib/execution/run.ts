@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
 import pLimit from 'p-limit'
-import { cancellable } from './cancel.ts'
+import { createCanceller, guard } from './cancel.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { RunResult, SeedCounts, SeedReport } from '../contract/types.ts'
 import { createContext } from './context.ts'
@@ -9,7 +9,7 @@ import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { stackLocation } from '../errors/location.ts'
 import type { ProgressReporter } from '../output/progress.ts'
-import { backoffMs, transientReason } from './retry.ts'
+import { retrying, transientReason } from './retry.ts'
 import { endSeedSpan, startSpan } from '../output/tracing.ts'
 import type { Span } from '@opentelemetry/api'
 
@@ -48,10 +48,15 @@ export interface ExecuteOptions {
 }
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
-type Transact = (fn: (tx: postgres.TransactionSql) => Promise<SeedCounts>) => Promise<SeedCounts>
+type Transact = (fn: (tx: postgres.TransactionSql) => Promise<Tried>) => Promise<Tried>
+
+/** A successful try: its counts, and its duration from the seed's start (retries included) up to its commit. */
+interface Tried {
+  counts: SeedCounts
+  durationMs: number
+}
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function checkCounts(value: unknown, seed: string): SeedCounts {
   const v = value as Partial<SeedCounts>
@@ -117,21 +122,41 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   let failed = false
   const stopped = () => failed || signal?.aborted
 
+  // One listener on the run's signal for the whole run (removed at its end), telling whatever
+  // seeds are running at that moment; not one per try, which piled up on long runs.
+  const running = new Set<(reason: SeedbedError) => void>()
+  const onAbort = () => {
+    const reason = signal!.reason instanceof SeedbedError ? signal!.reason : new SeedbedError(codes.INTERRUPTED, 'the run was stopped')
+    for (const stop of running) stop(reason)
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  const canceller = createCanceller(sql)
+
   /** One try of a seed in `transact`, cancelled by its own time limit or the run's signal. */
-  const attempt = async (seed: LoadedSeed, transact: Transact, seedLog: Logger, progress?: (n: number) => void) => {
+  const attempt = async (seed: LoadedSeed, transact: Transact, seedLog: Logger, t0: number, progress?: (n: number) => void) => {
     const limitMs = seed.timeout ? seed.timeout * 1000 : (options.seedTimeoutMs ?? 0)
     return transact(async (rawTx) => {
-      const { sql: tx, cancel } = cancellable(rawTx)
-      let timer: NodeJS.Timeout | undefined
-      const stop = new Promise<never>((_, reject) => {
-        const fail = (e: SeedbedError) => {
-          cancel(e)
-          reject(e)
-        }
-        if (limitMs) {
-          timer = setTimeout(
+      // The backend serving this transaction, so that another connection can cancel its statement.
+      const [{ pid }] = await rawTx<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`
+      const { sql: tx, stop: refuse } = guard(rawTx)
+      let reason: SeedbedError | undefined
+      let cancelled: Promise<void> | undefined
+      let rejectStop!: (e: SeedbedError) => void
+      const halted = new Promise<never>((_, reject) => {
+        rejectStop = reject
+      })
+      halted.catch(() => undefined)
+      const stop = (e: SeedbedError) => {
+        if (reason) return
+        reason = e
+        refuse(e)
+        cancelled = canceller.cancel(pid)
+        rejectStop(e)
+      }
+      const timer = limitMs
+        ? setTimeout(
             () =>
-              fail(
+              stop(
                 new SeedbedError(codes.TIMEOUT, `seed '${seed.name}' ran longer than ${limitMs / 1000} s; cancelled and rolled back`, {
                   seed: seed.name,
                   hint: "raise the seed's `timeout` or --seed-timeout (SEEDBED_SEED_TIMEOUT), or make it faster",
@@ -139,17 +164,9 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
               ),
             limitMs,
           )
-        }
-        const onAbort = () =>
-          fail(
-            signal!.reason instanceof SeedbedError
-              ? signal!.reason
-              : new SeedbedError(codes.INTERRUPTED, 'the run was stopped', { seed: seed.name }),
-          )
-        if (signal?.aborted) onAbort()
-        else signal?.addEventListener('abort', onAbort, { once: true })
-      })
-      stop.catch(() => undefined)
+        : undefined
+      running.add(stop)
+      if (signal?.aborted) onAbort()
       const body = async () => {
         const { ctx, counts } = createContext(tx, seedLog, { seed: seed.name, env, secrets: seed.secrets, scale: options.scale, progress })
         if (mode === 'validate') {
@@ -162,12 +179,22 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         return result
       }
       try {
-        const counts = await Promise.race([body(), stop])
-        const report = reports.get(seed.name)!
-        if (options.ledger && mode === 'seed') await options.ledger.succeeded(rawTx, seed, { ...report, ...counts, status: 'succeeded' })
-        return counts
+        const counts = await Promise.race([body(), halted])
+        // Measured before the ledger row is written, so that the row and the report carry the same duration.
+        const durationMs = elapsed(t0)
+        if (options.ledger && mode === 'seed') {
+          await options.ledger.succeeded(rawTx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs })
+        }
+        return { counts, durationMs }
+      } catch (err) {
+        // Stopped: the statement cancelled under the seed fails too; the reason is what to report.
+        throw reason ?? err
       } finally {
         clearTimeout(timer)
+        running.delete(stop)
+        // The transaction rolls back only once the server was told to cancel: a late cancel must not
+        // hit the next transaction on this connection.
+        await cancelled
       }
     })
   }
@@ -180,31 +207,29 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     const t0 = performance.now()
     const progress = options.progress?.start(seed.name)
     try {
-      for (let n = 0; ; n++) {
-        report.attempts = n + 1
-        try {
-          const counts = await attempt(seed, transact, seedLog, progress?.tick)
-          const durationMs = elapsed(t0)
-          const rows = counts.created + counts.updated + counts.skipped
-          Object.assign(report, counts, {
-            status: 'succeeded',
-            durationMs,
-            rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
-          })
-          seedLog.success(
-            mode === 'validate'
-              ? `valid (${report.durationMs} ms)`
-              : `${mode === 'dry-run' ? 'would create' : 'created'} ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped} (${report.durationMs} ms)`,
-          )
-          return
-        } catch (err) {
-          const reason = mode === 'dry-run' ? undefined : transientReason(err)
-          if (!reason || n >= (options.maxRetries ?? 0) || stopped()) throw err
-          const wait = backoffMs(n)
-          seedLog.warn(`retry ${n + 1}/${options.maxRetries} in ${wait} ms: ${reason}`)
-          await sleep(wait)
-        }
-      }
+      const { counts, durationMs } = await retrying(
+        (n) => {
+          report.attempts = n + 1
+          return attempt(seed, transact, seedLog, t0, progress?.tick)
+        },
+        {
+          retries: mode === 'dry-run' ? 0 : (options.maxRetries ?? 0),
+          signal,
+          retryable: (err) => (stopped() ? undefined : transientReason(err)),
+          onRetry: ({ n, waitMs, reason }) => seedLog.warn(`retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`),
+        },
+      )
+      const rows = counts.created + counts.updated + counts.skipped
+      Object.assign(report, counts, {
+        status: 'succeeded',
+        durationMs,
+        rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
+      })
+      seedLog.success(
+        mode === 'validate'
+          ? `valid (${report.durationMs} ms)`
+          : `${mode === 'dry-run' ? 'would create' : 'created'} ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped} (${report.durationMs} ms)`,
+      )
     } catch (err) {
       failed = true
       const error = fromDriverError(err, { seed: seed.name, file: seed.file, target })
@@ -230,20 +255,24 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     }
   }
 
-  if (mode === 'dry-run') {
-    // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
-    await sql
-      .begin(async (outer) => {
-        await runLevels((fn) => outer.savepoint(fn) as Promise<SeedCounts>, 1)
-        throw new DryRunRollback()
-      })
-      .catch((e) => {
-        if (!(e instanceof DryRunRollback)) throw e
-      })
-  } else if (mode === 'validate') {
-    await runLevels((fn) => sql.begin('read only', fn) as Promise<SeedCounts>, options.concurrency)
-  } else {
-    await runLevels((fn) => sql.begin(fn) as Promise<SeedCounts>, options.concurrency)
+  try {
+    if (mode === 'dry-run') {
+      // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
+      await sql
+        .begin(async (outer) => {
+          await runLevels((fn) => outer.savepoint(fn) as Promise<Tried>, 1)
+          throw new DryRunRollback()
+        })
+        .catch((e) => {
+          if (!(e instanceof DryRunRollback)) throw e
+        })
+    } else if (mode === 'validate') {
+      await runLevels((fn) => sql.begin('read only', fn) as Promise<Tried>, options.concurrency)
+    } else {
+      await runLevels((fn) => sql.begin(fn) as Promise<Tried>, options.concurrency)
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
   }
 
   const seeds = [...reports.values()]
