@@ -47,6 +47,9 @@ export const codes = {
   METRICS_PUSH: 'E_METRICS_PUSH',
   TIMEOUT: 'E_TIMEOUT',
   LOAD_OPTIONS: 'E_LOAD_OPTIONS',
+  DUPLICATE_KEY: 'E_DUPLICATE_KEY',
+  CONFLICT_KEY: 'E_CONFLICT_KEY',
+  COPY_DATA: 'E_COPY_DATA',
 } as const
 
 export type ErrorCode = (typeof codes)[keyof typeof codes]
