@@ -198,3 +198,37 @@ t.test('item 7: errors that are not about one value keep their mapping', async (
     .catch((err) => err)
   t.equal(e.code, '23505', 'the driver error, mapped later by fromDriverError')
 })
+
+t.test('the key check finds keys where ON CONFLICT does: schema-qualified tables, any column order, INCLUDE columns', async (t) => {
+  await db.sql`CREATE SCHEMA app`
+  await db.sql`CREATE TABLE app.items (a int, b text, note text, PRIMARY KEY (a, b))`
+  await db.sql`CREATE TABLE covered (id int, v text)`
+  await db.sql`CREATE UNIQUE INDEX covered_id ON covered (id) INCLUDE (v)`
+  const rows = [
+    [1, 'x', 'one'],
+    [2, 'y', 'two'],
+  ]
+  const options = { columns: ['a', 'b', 'note'], conflict: ['b', 'a'] }
+  t.same(await db.sql.begin((tx) => loadRows(tx, 'app.items', rows, options)), { mode: 'copy', created: 2, updated: 0, skipped: 0 })
+  t.same(await db.sql.begin((tx) => loadRows(tx, 'app.items', rows, options)), { mode: 'merge', created: 0, updated: 0, skipped: 2 })
+  t.same(await db.sql.begin((tx) => loadRows(tx, 'covered', [[1, 'v']], { columns: ['id', 'v'], conflict: ['id'] })), {
+    mode: 'copy',
+    created: 1,
+    updated: 0,
+    skipped: 0,
+  })
+  const partial = await db.sql.begin((tx) => loadRows(tx, 'covered', [[1, 'v']], { columns: ['id', 'v'], conflict: ['v'] })).catch((e) => e)
+  t.equal(partial.code, codes.CONFLICT_KEY, 'an INCLUDE column is not part of the key')
+  const missing = await db.sql
+    .begin((tx) => loadRows(tx, 'nowhere', [[1]], { columns: ['id'], conflict: ['id'], mode: 'merge' }))
+    .catch((e) => e)
+  t.equal(missing.code, '42P01', 'a missing table is still reported as missing')
+})
+
+t.test('a short row in the merge path names the real table, not the staging one', async (t) => {
+  const e = await db.sql
+    .begin((tx) => loadRows(tx, 'people_full', [[1, 'a']], { columns: ['id', 'name', 'age'], conflict: ['id'] }))
+    .catch((err) => err)
+  t.equal(e.code, codes.COPY_ROW)
+  t.match(e.message, /^row 1 for people_full has 2 values, expected 3/)
+})
