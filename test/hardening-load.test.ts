@@ -1,3 +1,4 @@
+import path from 'node:path'
 import t from 'tap'
 import type postgres from 'postgres'
 import { createContext } from '../lib/execution/context.ts'
@@ -5,7 +6,8 @@ import { codes, type SeedbedError } from '../lib/errors/errors.ts'
 import { addSecret } from '../lib/errors/redact.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { loadRows } from '../lib/sql/load.ts'
-import { testDatabase } from './helpers.ts'
+import { seed } from '../lib/execution/api.ts'
+import { fixture, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
 const log = createLogger({ level: -999 })
@@ -231,4 +233,29 @@ t.test('a short row in the merge path names the real table, not the staging one'
     .catch((err) => err)
   t.equal(e.code, codes.COPY_ROW)
   t.match(e.message, /^row 1 for people_full has 2 values, expected 3/)
+})
+
+t.test('through a seed run: the report carries the codes, nothing is written, no connection is left in a transaction', async (t) => {
+  await db.sql`CREATE TABLE ages (id int PRIMARY KEY, age int)`
+  await db.sql`CREATE TABLE keyed (k text PRIMARY KEY, v int)`
+  // A failure stops the run, so each seed runs on its own.
+  const run = async (name: string) => {
+    const result = await seed({ databaseUrl: db.url, seedsDir: path.join(fixture('load-bad'), 'seeds'), only: [name] })
+    t.equal(result.ok, false)
+    return result.seeds.find((s) => s.name === name)!.error
+  }
+  t.match(await run('bad_age'), {
+    code: codes.COPY_DATA,
+    table: 'ages',
+    sqlState: '22P02',
+    message: /row 4000 of the rows for ages, column age, value "forty"/,
+  })
+  t.match(await run('repeated'), {
+    code: codes.DUPLICATE_KEY,
+    table: 'keyed',
+    message: /load into keyed: the rows repeat the key \(k\): \(k500\)/,
+  })
+  t.equal(await count('ages'), 0)
+  t.equal(await count('keyed'), 0)
+  t.same(await stuck(), [], 'no connection left idle in a transaction')
 })
