@@ -52,6 +52,9 @@ const table = {
   NO_PACKAGE_JSON: ['E_NO_PACKAGE_JSON', 'usage'],
   EMBEDDED_MISSING: ['E_EMBEDDED_MISSING', 'run'],
   TASK_FAILED: ['E_TASK_FAILED', 'run'],
+  DUPLICATE_KEY: ['E_DUPLICATE_KEY', 'run'],
+  CONFLICT_KEY: ['E_CONFLICT_KEY', 'run'],
+  COPY_DATA: ['E_COPY_DATA', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { copyDataError } from '../errors/load-errors.ts'
 import { columnList } from './fragments.ts'
 import type { CopyRow, RowSource } from '../contract/types.ts'
 
@@ -9,6 +10,8 @@ export interface CopyOptions {
   onProgress?: (rows: number) => void
   /** Rows encoded into one write (default 1,000): one write per row would double the time. */
   chunkRows?: number
+  /** The table errors name, when `table` is a staging table standing in for it (default `table`). */
+  reportAs?: string
 }
 
 // COPY text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
@@ -73,8 +76,9 @@ export function rowEncoder(columns: readonly string[], table: string): (row: Cop
 /**
  * Streams rows into `table` with `COPY ... FROM STDIN` on the given connection (use the seed's
  * transaction). Rows are encoded in chunks and backpressure is honoured, so memory stays flat
- * whatever the row count. Resolves with the rows sent once the server has accepted them all;
- * a row the server rejects rejects the promise with PostgreSQL's error.
+ * whatever the row count. Resolves with the rows sent once the server has accepted them all.
+ * A value the server rejects (bad syntax, too long, out of range, NULL in a NOT NULL column) is
+ * E_COPY_DATA naming the table, row, column and value; any other rejection is PostgreSQL's error.
  */
 export async function copyRows(
   sql: postgres.TransactionSql | postgres.Sql,
@@ -83,7 +87,7 @@ export async function copyRows(
   rows: RowSource,
   options: CopyOptions = {},
 ): Promise<number> {
-  const encode = rowEncoder(columns, table)
+  const encode = rowEncoder(columns, options.reportAs ?? table)
   const chunkRows = options.chunkRows ?? 1000
   const stream = await sql`COPY ${sql(table)} (${columnList(sql, columns)}) FROM STDIN`.writable()
   const failed = once(stream, 'error').then(([e]) => Promise.reject(e))
@@ -124,7 +128,7 @@ export async function copyRows(
   } catch (err) {
     // A row we could not encode, or a failing source: abort the COPY so the server discards it.
     if (!stream.destroyed) stream.destroy(err as Error)
-    throw err
+    throw copyDataError(err, options.reportAs ?? table) ?? err
   }
   options.onProgress?.(count)
   return count

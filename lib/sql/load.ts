@@ -2,6 +2,7 @@ import type postgres from 'postgres'
 import type { LoadOptions, LoadResult, RowSource } from '../contract/types.ts'
 import { copyRows } from './copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { columnList, joinFragments } from './fragments.ts'
 
 let stageCount = 0
@@ -34,18 +35,49 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
   }
 
   let mode: 'copy' | 'merge' = requested === 'auto' ? 'merge' : requested
-  if (requested === 'auto') {
-    const [row] = await sql<[{ empty: boolean }]>`SELECT NOT EXISTS (SELECT 1 FROM ${sql(table)}) AS empty`
+  if (requested !== 'copy') {
+    // One round trip, whichever path follows: both must refuse a conflict key ON CONFLICT cannot use.
+    const [row] = await sql<[{ empty: boolean; keyed: boolean | null }]>`
+      SELECT ${requested === 'auto' ? sql`NOT EXISTS (SELECT 1 FROM ${sql(table)})` : sql`false`} AS empty,
+             ${isUniqueKey(sql, table, conflict)} AS keyed`
+    if (row.keyed === false) throw conflictKeyError('load into', table, conflict)
     if (row.empty) mode = 'copy'
   }
   if (mode === 'copy') {
-    const created = await copyRows(sql, table, columns, rows, { onProgress: options.onProgress })
-    return { mode, created, updated: 0, skipped: 0 }
+    try {
+      const created = await copyRows(sql, table, columns, rows, { onProgress: options.onProgress })
+      return { mode, created, updated: 0, skipped: 0 }
+    } catch (err) {
+      // The table was empty: a unique violation on the key can only be the input repeating it.
+      throw (requested === 'auto' && inputDuplicateError(err, table, conflict)) || err
+    }
   }
 
   const stage = `seedbed_stage_${++stageCount}`
   await sql`CREATE TEMP TABLE ${sql(stage)} ON COMMIT DROP AS SELECT ${columnList(sql, columns)} FROM ${sql(table)} WITH NO DATA`
-  const staged = await copyRows(sql, stage, columns, rows, { onProgress: options.onProgress })
+  const staged = await copyRows(sql, stage, columns, rows, { onProgress: options.onProgress, reportAs: table })
+  // ON CONFLICT would merge a repeated key silently (DO NOTHING) or fail without naming it (DO UPDATE).
+  // NULL keys never conflict in a unique index, so they are no repeat.
+  const repeated = await sql<{ key: string }[]>`
+    SELECT '(' || concat_ws(', ', ${joinFragments(
+      sql,
+      conflict.map((c) => sql`${sql(c)}::text`),
+    )}) || ')' AS key
+    FROM ${sql(stage)}
+    WHERE ${joinFragments(
+      sql,
+      conflict.map((c) => sql`${sql(c)} IS NOT NULL`),
+      'and',
+    )}
+    GROUP BY ${columnList(sql, conflict)} HAVING count(*) > 1 LIMIT ${MAX_KEYS_NAMED + 1}`
+  if (repeated.length) {
+    throw duplicateKeyError(
+      'load into',
+      table,
+      conflict,
+      repeated.map((r) => r.key),
+    )
+  }
   await sql`ANALYZE ${sql(stage)}`
 
   const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
@@ -74,4 +106,21 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
   return { mode, created: counts.created, updated: counts.updated, skipped: staged - counts.created - counts.updated }
+}
+
+/**
+ * Whether a unique index ON CONFLICT can infer is on exactly `conflict` (any order): valid,
+ * not deferred, not partial, on columns rather than expressions. NULL when the table does not
+ * exist, so the statements that follow report it as a missing table.
+ */
+function isUniqueKey(sql: postgres.TransactionSql, table: string, conflict: readonly string[]) {
+  // The name as postgres.js quotes an identifier: a dot separates schema and table.
+  const name = `"${table.replace(/"/g, '""').replace(/\./g, '"."')}"`
+  return sql`CASE WHEN to_regclass(${name}) IS NOT NULL THEN EXISTS (
+    SELECT 1 FROM pg_index i
+    WHERE i.indrelid = to_regclass(${name}) AND i.indisunique AND i.indisvalid AND i.indimmediate
+      AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = ${new Set(conflict).size}
+      AND (SELECT array_agg(a.attname::text) FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+           WHERE k.n <= i.indnkeyatts) @> ${sql.array([...conflict])}::text[]) END`
 }

@@ -1,6 +1,8 @@
 import type postgres from 'postgres'
 import type { SeedCounts, UpsertOptions, UpsertResult } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
+import { encodeField } from './copy.ts'
 import { columnList, joinFragments } from './fragments.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
@@ -42,6 +44,8 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
       },
     )
   }
+  const repeated = repeatedKeys(rows, conflict)
+  if (repeated.length) throw duplicateKeyError('upsert into', table, conflict, repeated)
   const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
   const action = update.length
     ? sql`DO UPDATE SET ${joinFragments(
@@ -58,7 +62,12 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     const returned: ({ inserted: boolean } & Ret)[] = await loose`
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING (xmax = 0) AS inserted ${returning}`
+      RETURNING (xmax = 0) AS inserted ${returning}`.catch((err: { code?: string }) => {
+      // 21000: keys equal to PostgreSQL though not as written (1 and 1.0, citext); 42P10: no such unique key.
+      if (err.code === '21000') throw duplicateKeyError('upsert into', table, conflict, [], { sqlState: err.code, cause: err })
+      if (err.code === '42P10') throw conflictKeyError('upsert into', table, conflict, err)
+      throw err
+    })
     const counts = tallyRows(returned, batch.length)
     result.created += counts.created
     result.updated += counts.updated
@@ -69,4 +78,23 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     }
   }
   return result
+}
+
+/**
+ * Keys that more than one row carries (the first few, as `(a, b)`). ON CONFLICT DO UPDATE
+ * would fail on them without naming one, and DO NOTHING would drop the later rows unnoticed.
+ * A key with a NULL never conflicts, as in a unique index.
+ */
+function repeatedKeys(rows: readonly Record<string, unknown>[], conflict: readonly string[]): string[] {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  for (const row of rows) {
+    const values = conflict.map((c) => row[c])
+    if (values.some((v) => v === null || v === undefined)) continue
+    const key = `(${values.map(encodeField).join(', ')})`
+    if (seen.has(key)) repeated.add(key)
+    else seen.add(key)
+    if (repeated.size > MAX_KEYS_NAMED) break
+  }
+  return [...repeated]
 }
