@@ -1,7 +1,7 @@
 /**
  * SIGTERM and SIGINT stop a run whichever documented command started it. `npx` and `npm run` end on
  * SIGTERM without passing it on; seedbed notices its launcher is gone and stops as if signalled.
- * Each case: a seed is running (seen in pg_stat_activity, not after a fixed delay), the signal goes to
+ * Ctrl-C is SIGINT to the whole process group, as a terminal sends it. Each case: a seed is running (seen in pg_stat_activity, not after a fixed delay), the signal goes to
  * the command the user typed, the run stops (nothing committed) and the ledger says `interrupted`.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -38,6 +38,8 @@ for (const [label, command, args] of commands) {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url, ...NO_CHILD_COVERAGE },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Ctrl-C on a terminal signals the whole foreground process group: give the command its own.
+        detached: signal === 'SIGINT',
       })
       let output = ''
       child.stdout?.on('data', (d) => (output += d))
@@ -52,7 +54,8 @@ for (const [label, command, args] of commands) {
         await new Promise((r) => setTimeout(r, 100))
       }
       const signalled = Date.now()
-      child.kill(signal)
+      if (signal === 'SIGINT') process.kill(-child.pid!, 'SIGINT')
+      else child.kill(signal)
       // The seedbed process itself (a descendant of npx/npm) must end: its session leaves the server.
       for (;;) {
         const [row] = await db.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ${db.name} AND pid <> pg_backend_pid()`
