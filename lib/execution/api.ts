@@ -174,8 +174,9 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         log.info('dropped and recreated the public schema')
       }
       if (command === 'fresh' || (options.applySchema && !settings.dryRun)) {
-        const files = await applySchema(sql, settings.schemaDir)
-        log.info(`applied schema: ${files.join(', ') || '(no .sql files)'}`)
+        const { applied, skipped } = await applySchema(sql, settings.schemaDir)
+        if (skipped.length) log.info(`schema already applied, skipped: ${skipped.join(', ')}`)
+        log.info(`applied schema: ${applied.join(', ') || (skipped.length ? 'nothing new' : '(no .sql files)')}`)
       }
       if (settings.changed && command === 'seed') {
         const done = await lastSuccesses(sql)
