@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -135,4 +136,88 @@ t.test('a database made before the record: IF NOT EXISTS files apply again; plai
   t.equal(err.sqlState, '42P07')
   t.match(err.hint, /no record that seedbed applied it/)
   t.same(await plain.sql`SELECT count(*)::int AS n FROM seedbed.schema_files`, [{ n: 0 }], 'the failed file is not recorded')
+})
+
+const migrationsProject = fixture('migrations-project')
+
+/** A URL with a password, so that the test can prove it never reaches output. Trust servers ignore it. */
+function withPassword(url: string): { url: string; password: string } {
+  const u = new URL(url)
+  if (!u.password) u.password = 'migrate-s3cret-pw'
+  return { url: u.toString(), password: decodeURIComponent(u.password) }
+}
+
+t.test("SEEDBED_MIGRATE: seed --apply-schema and fresh run the project's migrations (node-pg-migrate), then seed", async (t) => {
+  // node-pg-migrate is not a dependency of seedbed: installed for this test alone (from npm's cache).
+  const tools = await tempDir(t, 'seedbed-npgm-')
+  const install = spawnSync('npm', ['install', '--prefix', tools, 'node-pg-migrate@9.0.0', '--no-audit', '--no-fund'], {
+    encoding: 'utf8',
+  })
+  t.equal(install.status, 0, install.stderr)
+  const bin = path.join(tools, 'node_modules', '.bin', 'node-pg-migrate')
+
+  const db = await testDatabase(t)
+  const { url, password } = withPassword(db.url)
+  const migrations = path.join(await tempDir(t, 'seedbed-migrations-'), 'migrations')
+  await cp(path.join(migrationsProject, 'migrations'), migrations, { recursive: true })
+  const env = { DATABASE_URL: url, SEEDBED_MIGRATE: `${bin} up -m ${migrations}`, SEEDBED_SEEDS_DIR: path.join(migrationsProject, 'seeds') }
+  const counts = (r: { stdout: string }) => {
+    const { created, updated, skipped } = JSON.parse(r.stdout).seeds[0]
+    return { created, updated, skipped }
+  }
+
+  const first = await runCli(['seed', '--apply-schema', '--json'], { env })
+  t.equal(first.code, 0, first.stderr)
+  t.match(first.stderr, /running the migrate command: .*node-pg-migrate up -m/)
+  t.same(counts(first), { created: 3, updated: 0, skipped: 0 }, 'seeded the tables the migrations made')
+  t.same(
+    (await db.sql`SELECT name FROM pgmigrations ORDER BY id`).map((r) => r.name),
+    ['1700000000001_shelves', '1700000000002_books'],
+    "the tool's own record",
+  )
+  t.same(await db.sql`SELECT to_regclass('seedbed.schema_files') IS NULL AS none`, [{ none: false }])
+  t.same(await db.sql`SELECT count(*)::int AS n FROM seedbed.schema_files`, [{ n: 0 }], 'schema/*.sql was not applied')
+
+  const again = await runCli(['seed', '--apply-schema', '--json'], { env })
+  t.equal(again.code, 0, again.stderr)
+  t.same(counts(again), { created: 0, updated: 0, skipped: 3 }, 'migrations already run: the tool skips them')
+
+  const fresh = await runCli(['fresh', '--json'], { env })
+  t.equal(fresh.code, 0, fresh.stderr)
+  t.same(counts(fresh), { created: 3, updated: 0, skipped: 0 }, 'fresh dropped the tables, migrated again and seeded')
+  for (const out of [first, again, fresh]) t.notOk(`${out.stdout}${out.stderr}`.includes(password), 'the password is never printed')
+})
+
+t.test('a failing migration is E_MIGRATE_FAILED with the command, exit code and output, redacted; no seed runs', async (t) => {
+  const tools = await tempDir(t, 'seedbed-npgm-')
+  t.equal(
+    spawnSync('npm', ['install', '--prefix', tools, 'node-pg-migrate@9.0.0', '--no-audit', '--no-fund'], { encoding: 'utf8' }).status,
+    0,
+  )
+  const bin = path.join(tools, 'node_modules', '.bin', 'node-pg-migrate')
+  const db = await testDatabase(t)
+  const { url, password } = withPassword(db.url)
+  const migrations = path.join(await tempDir(t, 'seedbed-migrations-'), 'migrations')
+  await cp(path.join(migrationsProject, 'migrations'), migrations, { recursive: true })
+  // Prints the password it was given, as a careless migration might, then fails.
+  await writeFile(
+    path.join(migrations, '1700000000003_broken.js'),
+    `export const up = (pgm) => {
+  console.error('password is ' + decodeURIComponent(new URL(process.env.DATABASE_URL).password))
+  pgm.sql('ALTER TABLE no_such_table ADD COLUMN x int')
+}
+`,
+  )
+  const env = { DATABASE_URL: url, SEEDBED_MIGRATE: `${bin} up -m ${migrations}`, SEEDBED_SEEDS_DIR: path.join(migrationsProject, 'seeds') }
+  const r = await runCli(['seed', '--apply-schema', '--json'], { env })
+  t.equal(r.code, 1)
+  const report = JSON.parse(r.stdout)
+  t.equal(report.error.code, codes.MIGRATE_FAILED)
+  t.match(report.error.message, /^migrate command `.*node-pg-migrate up -m .*` exited with code 1:/)
+  t.match(report.error.message, /no_such_table/, 'the tail of its output says why')
+  t.match(report.error.message, /password is \*\*\*/, 'redacted')
+  t.notOk(`${r.stdout}${r.stderr}`.includes(password), 'the password is never printed')
+  t.same(report.seeds, [])
+  t.same(await db.sql`SELECT count(*)::int AS n FROM seedbed.seed_runs`, [{ n: 0 }], 'no seed ran')
+  t.same(await db.sql`SELECT status FROM seedbed.runs`, [{ status: 'failed' }])
 })

@@ -30,6 +30,11 @@ export interface Settings {
   lockTimeoutMs: number
   /** Run only seeds whose file changed since their last success, and what depends on them. */
   changed: boolean
+  /**
+   * The project's migrate command (SEEDBED_MIGRATE), run instead of the schema files by `fresh`,
+   * `seed --apply-schema` and a new embedded database, with DATABASE_URL set to the run's database.
+   */
+  migrate?: string
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -110,5 +115,6 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     lockTimeoutMs:
       parseDuration('--lock-timeout', flags.lockTimeout) ?? parseDuration('SEEDBED_LOCK_TIMEOUT', env.SEEDBED_LOCK_TIMEOUT) ?? 180_000,
     changed: Boolean(flags.changed),
+    migrate: env.SEEDBED_MIGRATE?.trim() || undefined,
   }
 }

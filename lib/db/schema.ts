@@ -95,3 +95,14 @@ export async function dropPublicSchema(sql: postgres.Sql): Promise<void> {
     if (recorded) await tx`DELETE FROM seedbed.schema_files`
   })
 }
+
+/**
+ * A database with nothing in it yet: no seedbed ledger and no relation in `public`. Asked of the
+ * embedded server only, to tell the first run on a new data folder.
+ */
+export async function isNewDatabase(sql: postgres.Sql): Promise<boolean> {
+  const [{ empty }] = await sql<[{ empty: boolean }]>`
+    SELECT to_regnamespace('seedbed') IS NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace('public')) AS empty`
+  return empty
+}
