@@ -2,13 +2,15 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import postgres from 'postgres'
 import t from 'tap'
+import { startEmbedded } from '../lib/db/embedded.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { fresh as freshRun, seed } from '../lib/execution/api.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { formatSummary } from '../lib/output/summary.ts'
-import { fixture, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
+import { exampleCounts, fixture, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const schemaDir = path.join(ROOT, 'schema')
 const seedsDir = path.join(ROOT, 'seeds')
@@ -221,3 +223,39 @@ t.test('a failing migration is E_MIGRATE_FAILED with the command, exit code and 
   t.same(await db.sql`SELECT count(*)::int AS n FROM seedbed.seed_runs`, [{ n: 0 }], 'no seed ran')
   t.same(await db.sql`SELECT status FROM seedbed.runs`, [{ status: 'failed' }])
 })
+
+t.test(
+  'the first seed on a new embedded database applies the schema by itself; a user database without it is E_MISSING_TABLE',
+  async (t) => {
+    const dataDir = path.join(await tempDir(t, 'seedbed-first-'), 'data')
+    const first = await runCli(['seed'], { env: { SEEDBED_DATA_DIR: dataDir } })
+    t.equal(first.code, 0, first.stderr)
+    t.match(first.stdout, /new embedded database: applying the schema before seeding/)
+    t.match(first.stdout, /applied schema: 001_catalog\.sql, 002_orders\.sql/)
+
+    const again = await runCli(['seed', '--only', 'roles'], { env: { SEEDBED_DATA_DIR: dataDir } })
+    t.equal(again.code, 0, again.stderr)
+    t.notMatch(again.stdout, /new embedded database|applied schema/, 'only the first run on it')
+
+    const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
+    const sql = postgres(server.url, { max: 1, onnotice: () => {} })
+    try {
+      const counts = await exampleCounts(sql)
+      t.same([counts.roles, counts.customers, counts.order_items], [3, 1000, 5000], 'the example project is seeded')
+    } finally {
+      await sql.end()
+      await server.stop()
+    }
+
+    const db = await testDatabase(t)
+    const user = await runCli(['seed', '--only', 'roles'], { env: { DATABASE_URL: db.url } })
+    t.equal(user.code, 1)
+    t.match(user.stderr, /E_MISSING_TABLE: seed 'roles': relation "roles" does not exist/)
+    t.match(user.stderr, /hint: apply the schema first/)
+    t.same(
+      await db.sql`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`,
+      [{ n: 0 }],
+      "a user's database is left alone",
+    )
+  },
+)
