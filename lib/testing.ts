@@ -95,6 +95,7 @@ export async function dropTemplate(serverUrl: string, template: string): Promise
 
 /**
  * The other reset: empty every table of the public schema in one statement, then seed again.
+ * The record of applied schema files is kept: the tables they made are still there.
  * Slower than a clone when seeding is expensive, but needs no CREATE DATABASE privilege.
  */
 export async function truncateAndReplant(url: string, options: Omit<RunOptions, 'databaseUrl' | 'sql'>): Promise<RunResult> {
@@ -102,7 +103,8 @@ export async function truncateAndReplant(url: string, options: Omit<RunOptions, 
   try {
     const tables = await sql<
       { t: string }[]
-    >`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname IN ('public', 'seedbed')`
+    >`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname IN ('public', 'seedbed')
+        AND (schemaname, tablename) <> ('seedbed', 'schema_files')`
     if (tables.length) await sql.unsafe(`TRUNCATE ${tables.map((x) => x.t).join(', ')} RESTART IDENTITY CASCADE`)
   } finally {
     await sql.end()

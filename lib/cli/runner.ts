@@ -190,6 +190,7 @@ function seedingFlags(cmd: Command): Command {
     .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
+    .option('--migrate <command>', 'Run this migrate command instead of the schema files (env SEEDBED_MIGRATE)')
     .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
     .option('--timeout <duration>', 'Cancel the whole run after this long, e.g. 10m (env SEEDBED_TIMEOUT)')
     .option('--seed-timeout <duration>', 'Cancel a seed after this long, e.g. 60s (env SEEDBED_SEED_TIMEOUT)')
@@ -214,7 +215,7 @@ function commonFlags(cmd: Command): Command {
 
 function defineBuiltIns(cli: CAC, session: Session): void {
   commonFlags(seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)')))
-    .option('--apply-schema', 'Apply the schema .sql files first (they must be idempotent)')
+    .option('--apply-schema', 'Apply the schema first: each schema file once, or the migrate command')
     .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
     .example('  seedbed seed --only users --json')
     .action((flags: Flags) => runSeeding(session, 'seed', flags))

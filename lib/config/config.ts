@@ -29,10 +29,16 @@ export interface Settings {
   lockTimeoutMs: number
   /** Run only seeds whose file changed since their last success, and what depends on them. */
   changed: boolean
+  /**
+   * The project's migrate command (SEEDBED_MIGRATE), run instead of the schema files by `fresh`,
+   * `seed --apply-schema` and a new embedded database, with DATABASE_URL set to the run's database.
+   */
+  migrate?: string
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
 export interface SettingFlags {
+  migrate?: string
   seeds?: string
   schema?: string
   concurrency?: unknown
@@ -71,6 +77,7 @@ export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
   'allow',
   'lockTimeoutMs',
   'changed',
+  'migrate',
 ])
 
 /** A time limit given in ms (an API option): an integer from 0 (none) to what a timer can hold. */
@@ -186,5 +193,6 @@ export function resolveSettings(
       parseDuration('SEEDBED_LOCK_TIMEOUT', env.SEEDBED_LOCK_TIMEOUT) ??
       180_000,
     changed: parseBoolean('changed', g.changed) ?? Boolean(flags.changed),
+    migrate: (g.migrate as string | undefined)?.trim() || flags.migrate?.trim() || env.SEEDBED_MIGRATE?.trim() || undefined,
   }
 }

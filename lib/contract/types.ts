@@ -73,7 +73,7 @@ export interface SeedReport extends SeedCounts {
 export interface RunResult {
   ok: boolean
   durationMs: number
-  /** True when nothing was committed (`--dry-run`): the counts are what a run would do. */
-  dryRun?: boolean
+  /** True when nothing was committed (`--dry-run`): the counts are what a run would do. Always present. */
+  dryRun: boolean
   seeds: SeedReport[]
 }

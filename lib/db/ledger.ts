@@ -11,9 +11,23 @@ import type { SeedReport } from '../contract/types.ts'
  */
 export const LEDGER_SCHEMA = 'seedbed'
 
+/**
+ * The record of applied schema files: a file is applied once, in the transaction that adds its
+ * row, and skipped after. It lives in `seedbed`, so it survives `DROP SCHEMA public`: `fresh`
+ * empties it when it drops the tables the files made.
+ */
+export async function ensureSchemaRecord(sql: postgres.Sql | postgres.TransactionSql): Promise<void> {
+  await sql`CREATE SCHEMA IF NOT EXISTS seedbed`
+  await sql`CREATE TABLE IF NOT EXISTS seedbed.schema_files (
+    file       text PRIMARY KEY,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+  )`
+}
+
 export async function ensureLedger(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`CREATE SCHEMA IF NOT EXISTS seedbed`
+    await ensureSchemaRecord(tx)
     await tx`CREATE TABLE IF NOT EXISTS seedbed.runs (
       id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       command     text NOT NULL,

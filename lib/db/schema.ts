@@ -1,13 +1,26 @@
+import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { ensureSchemaRecord } from './ledger.ts'
+
+/** What `applySchema` did: files applied now, and files applied by an earlier run (unchanged). */
+export interface SchemaResult {
+  applied: string[]
+  skipped: string[]
+}
+
+// SQLSTATEs of "it is already there": duplicate table, object, schema, function, database.
+const ALREADY_EXISTS = new Set(['42P07', '42710', '42P06', '42723', '42P04'])
 
 /**
- * The example project's schema: plain `.sql` files applied in name order, each in a transaction.
+ * The example project's schema: plain `.sql` files applied in name order, each once. Each file
+ * runs in one transaction with its row in `seedbed.schema_files` (name and sha256), so a re-run
+ * skips it, and a file changed after it was applied is `E_SCHEMA_CHANGED` before anything runs.
  * seedbed is not a migration tool; this is just enough to give seeds their tables.
  */
-export async function applySchema(sql: postgres.Sql, dir: string): Promise<string[]> {
+export async function applySchema(sql: postgres.Sql, dir: string): Promise<SchemaResult> {
   let files: string[]
   try {
     files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()
@@ -18,27 +31,78 @@ export async function applySchema(sql: postgres.Sql, dir: string): Promise<strin
       cause,
     })
   }
-  for (const file of files) {
-    const text = await readFile(path.join(dir, file), 'utf8')
+  const texts = await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')))
+  const checksums = texts.map((text) => createHash('sha256').update(text).digest('hex'))
+
+  await ensureSchemaRecord(sql)
+  const recorded = new Map(
+    (await sql<{ file: string; checksum: string }[]>`SELECT file, checksum FROM seedbed.schema_files`).map((r) => [r.file, r.checksum]),
+  )
+  // Every file is checked before any is applied: a changed file stops the run with nothing changed.
+  const changed = files.filter((f, i) => recorded.has(f) && recorded.get(f) !== checksums[i])
+  if (changed.length) {
+    throw new SeedbedError(
+      codes.SCHEMA_CHANGED,
+      `schema file${changed.length > 1 ? 's' : ''} ${changed.join(', ')} changed since ${changed.length > 1 ? 'they were' : 'it was'} applied to this database`,
+      {
+        file: path.join(dir, changed[0]!),
+        hint: 'seedbed applies a schema file once and never alters it: run `fresh` to drop and re-apply the schema (its data is lost), or restore the file and put the change in a new one',
+      },
+    )
+  }
+
+  const result: SchemaResult = { applied: [], skipped: [] }
+  for (const [i, file] of files.entries()) {
+    if (recorded.has(file)) {
+      result.skipped.push(file)
+      continue
+    }
     try {
-      await sql.begin((tx) => tx.unsafe(text))
+      const applied = await sql.begin(async (tx) => {
+        // The row first: a concurrent run applying the same file waits on it, then skips the file.
+        const [row] = await tx`
+          INSERT INTO seedbed.schema_files (file, checksum) VALUES (${file}, ${checksums[i]!})
+          ON CONFLICT (file) DO NOTHING RETURNING file`
+        if (!row) return false
+        await tx.unsafe(texts[i]!)
+        return true
+      })
+      result[applied ? 'applied' : 'skipped'].push(file)
     } catch (cause) {
       const e = cause as { message?: string; code?: string }
       throw new SeedbedError(codes.SCHEMA_FAILED, `schema file ${file} failed: ${e.message ?? String(cause)}`, {
         file: path.join(dir, file),
         sqlState: e.code,
-        hint: 'fix the SQL in that file; it was rolled back',
+        hint: ALREADY_EXISTS.has(e.code ?? '')
+          ? 'the database already has what this file creates, but no record that seedbed applied it: make the file idempotent (CREATE ... IF NOT EXISTS), or run `fresh` to drop and re-apply the schema'
+          : 'fix the SQL in that file; it was rolled back',
         cause,
       })
     }
   }
-  return files
+  return result
 }
 
-/** Drops everything in the `public` schema (what `fresh` starts from). */
+/**
+ * Drops everything in the `public` schema (what `fresh` starts from), and with it the record of
+ * applied schema files, whose tables are gone: they are applied again.
+ */
 export async function dropPublicSchema(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`DROP SCHEMA IF EXISTS public CASCADE`
     await tx`CREATE SCHEMA public`
+    const [{ recorded }] = await tx<[{ recorded: boolean }]>`SELECT to_regclass('seedbed.schema_files') IS NOT NULL AS recorded`
+    if (recorded) await tx`DELETE FROM seedbed.schema_files`
   })
+}
+
+/**
+ * A database with nothing in it yet: no seedbed ledger and no relation in `public`. Asked of the
+ * embedded server only, to tell the first run on a new data folder.
+ */
+export async function isNewDatabase(sql: postgres.Sql): Promise<boolean> {
+  const [{ empty }] = await sql<[{ empty: boolean }]>`
+    SELECT to_regnamespace('seedbed') IS NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace('public')) AS empty`
+  return empty
 }

@@ -55,6 +55,8 @@ const table = {
   DUPLICATE_KEY: ['E_DUPLICATE_KEY', 'run'],
   CONFLICT_KEY: ['E_CONFLICT_KEY', 'run'],
   COPY_DATA: ['E_COPY_DATA', 'run'],
+  MIGRATE_FAILED: ['E_MIGRATE_FAILED', 'run'],
+  SCHEMA_CHANGED: ['E_SCHEMA_CHANGED', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

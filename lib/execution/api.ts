@@ -15,7 +15,8 @@ import type { RunResult } from '../contract/types.ts'
 import { executeLevels, type LedgerHooks } from './run.ts'
 import { within } from './retry.ts'
 import { runStop } from './stop.ts'
-import { applySchema, dropPublicSchema } from '../db/schema.ts'
+import { applySchema, dropPublicSchema, isNewDatabase } from '../db/schema.ts'
+import { runMigrate } from '../db/migrate.ts'
 import { dependantsOf, selectForEnvironment, type Excluded } from '../planning/select.ts'
 
 /**
@@ -27,7 +28,10 @@ export interface RunOptions extends Partial<Settings> {
   sql?: postgres.Sql
   /** Where to log; the API is silent unless given one. */
   logger?: Logger
-  /** Apply the schema folder's `.sql` files before seeding (they must be idempotent). */
+  /**
+   * Apply the schema folder's `.sql` files (each once, recorded) or run the `migrate` command
+   * before seeding. A new embedded database gets this without asking.
+   */
   applySchema?: boolean
   /**
    * Progress of COPY loads, through the logger: `live` rewrites one terminal line, `lines` logs
@@ -84,14 +88,28 @@ async function planWith(settings: Settings): Promise<Planned> {
 /** Discovers the seeds and plans their levels for the environment. Touches no database. */
 export const plan = (options: RunOptions = {}): Promise<Planned> => planWith(settle(options).settings)
 
+/** The database of a run, as `run` needs it beyond the pool. */
+interface Opened {
+  target: Target
+  /** The connection string, password included: for a migrate command, never for output. */
+  url?: string
+  /** seedbed's own embedded server (not a user's DATABASE_URL). */
+  embedded: boolean
+}
+
 async function withDatabase<T>(
   options: RunOptions,
   settings: Settings,
   log: Logger,
-  fn: (sql: postgres.Sql, target: Target) => Promise<T>,
+  fn: (sql: postgres.Sql, db: Opened) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  if (options.sql) return fn(options.sql, settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : {})
+  if (options.sql)
+    return fn(options.sql, {
+      target: settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : {},
+      url: settings.databaseUrl,
+      embedded: false,
+    })
   const db = await openDatabase({
     url: settings.databaseUrl,
     // One more than the seeds may use: the run lock holds a connection of its own.
@@ -104,13 +122,32 @@ async function withDatabase<T>(
   })
   log.info(`database ${db.display}${db.embedded ? ' (embedded)' : ''}, environment ${settings.env}`)
   try {
-    return await fn(db.sql, db.target)
+    return await fn(db.sql, { target: db.target, url: db.url, embedded: db.embedded })
   } finally {
     await db.close()
   }
 }
 
 type Command = 'seed' | 'validate' | 'fresh'
+
+/** The tables seeds need: the project's migrate command when set, else the schema files. */
+async function prepareSchema(sql: postgres.Sql, url: string | undefined, settings: Settings, log: Logger, signal?: AbortSignal) {
+  if (settings.migrate) {
+    if (!url) {
+      throw new SeedbedError(codes.BAD_OPTION, 'a migrate command needs the database URL to give it', {
+        hint: 'pass databaseUrl along with sql, or unset SEEDBED_MIGRATE',
+      })
+    }
+    log.info(`running the migrate command: ${settings.migrate}`)
+    const output = await runMigrate(settings.migrate, { url, signal })
+    if (output.trim()) log.debug(output.trimEnd())
+    log.info('migrate command done')
+    return
+  }
+  const { applied, skipped } = await applySchema(sql, settings.schemaDir)
+  if (skipped.length) log.info(`schema already applied, skipped: ${skipped.join(', ')}`)
+  log.info(`applied schema: ${applied.join(', ') || (skipped.length ? 'nothing new' : '(no .sql files)')}`)
+}
 
 /** Refusals that need no database: each says what would make the run acceptable. */
 async function preflight(command: Command, settings: Settings, options: RunOptions, levels: LoadedSeed[][]): Promise<void> {
@@ -157,7 +194,7 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
   // The run's one signal: the caller's (Ctrl-C in the CLI) and --timeout, for every wait below.
   const stop = runStop(options.signal)
   try {
-    return await withDatabase(options, settings, log, (sql, target) => runOn(sql, target), stop.signal)
+    return await withDatabase(options, settings, log, (sql, db) => runOn(sql, db), stop.signal)
   } finally {
     stop.dispose()
   }
@@ -168,11 +205,15 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
     return reason === codes.TIMEOUT ? 'timeout' : reason === codes.INTERRUPTED ? 'interrupted' : 'failed'
   }
 
-  async function runOn(sql: postgres.Sql, target: Target): Promise<RunResult> {
+  async function runOn(sql: postgres.Sql, { target, url, embedded }: Opened): Promise<RunResult> {
     const lock = writes ? await acquireLock(sql, settings.lockTimeoutMs, log, stop.signal) : undefined
     stop.startTimeout(settings.timeoutMs)
     let runId: number | undefined
     try {
+      // The first run on an embedded database seedbed just created prepares its tables by itself;
+      // decided before the ledger exists, as it is part of what tells a new database. A user's
+      // DATABASE_URL is never changed without --apply-schema.
+      const firstRun = command === 'seed' && writes && !options.applySchema && embedded && (await isNewDatabase(sql))
       if (writes) {
         await ensureLedger(sql)
         runId = await startRun(sql, command, settings.env, options.argv ?? [])
@@ -181,9 +222,9 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         await dropPublicSchema(sql)
         log.info('dropped and recreated the public schema')
       }
-      if (command === 'fresh' || (options.applySchema && !settings.dryRun)) {
-        const files = await applySchema(sql, settings.schemaDir)
-        log.info(`applied schema: ${files.join(', ') || '(no .sql files)'}`)
+      if (firstRun) log.info(`new embedded database: ${settings.migrate ? 'running the migrations' : 'applying the schema'} before seeding`)
+      if (command === 'fresh' || (options.applySchema && !settings.dryRun) || firstRun) {
+        await prepareSchema(sql, url, settings, log, stop.signal)
       }
       if (settings.changed && command === 'seed') {
         const done = await lastSuccesses(sql)

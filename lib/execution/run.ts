@@ -279,5 +279,5 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   const ok = seeds.every((s) => s.status === 'succeeded')
   runSpan.setAttribute('seedbed.ok', ok)
   runSpan.end()
-  return { ok, durationMs: elapsed(started), ...(mode === 'dry-run' && { dryRun: true }), seeds }
+  return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds }
 }

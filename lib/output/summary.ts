@@ -13,7 +13,10 @@ export function table(rows: string[][], rightAligned: Set<number> = new Set()): 
     .join('\n')
 }
 
-/** The table printed at the end of a run. */
+/** Said under the table of a dry run, so that nobody takes its counts for rows in the database. */
+export const DRY_RUN_NOTE = 'dry run: nothing was committed'
+
+/** The table printed at the end of a run; a dry run says so in its total line and under the table. */
 export function formatSummary(result: RunResult): string {
   const rows = [['seed', 'level', 'status', 'created', 'updated', 'skipped', 'rows/s', 'ms']]
   for (const s of result.seeds) {
@@ -32,7 +35,7 @@ export function formatSummary(result: RunResult): string {
   const all = total('created') + total('updated') + total('skipped')
   const perSecond = result.durationMs ? Math.round((all * 1000) / result.durationMs) : 0
   rows.push([
-    'total',
+    result.dryRun ? 'total (dry run)' : 'total',
     '',
     result.ok ? 'ok' : 'FAILED',
     String(total('created')),
@@ -41,7 +44,8 @@ export function formatSummary(result: RunResult): string {
     String(perSecond),
     String(result.durationMs),
   ])
-  return table(rows, new Set([1, 3, 4, 5, 6, 7]))
+  const out = table(rows, new Set([1, 3, 4, 5, 6, 7]))
+  return result.dryRun ? `${out}\n${DRY_RUN_NOTE}` : out
 }
 
 /** `status`: the last runs, then each seed's last success and whether its file changed since. */

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process'
+import { codes, SeedbedError } from '../errors/errors.ts'
+
+/** Lines of the command's output quoted in E_MIGRATE_FAILED. */
+const TAIL_LINES = 40
+
+// Stack frames ("    at file:line") crowd out the lines that say what failed.
+const tail = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .slice(-TAIL_LINES)
+    .join('\n')
+
+export interface MigrateOptions {
+  /** The run's database: given to the command as DATABASE_URL, never printed. */
+  url: string
+  /** Where the command runs (default: the current folder, where the project's migrations are). */
+  cwd?: string
+  /** Stops the command (the run's Ctrl-C or --timeout). */
+  signal?: AbortSignal
+}
+
+/**
+ * Runs the project's own migrate command (`SEEDBED_MIGRATE`, e.g. `npx node-pg-migrate up`,
+ * `npx prisma migrate deploy`) through the shell, with DATABASE_URL set to the run's database.
+ * Returns what it printed; a non-zero exit is E_MIGRATE_FAILED with the command, the exit code and
+ * the tail of its error output (redacted, as every SeedbedError message is).
+ */
+export function runMigrate(command: string, options: MigrateOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, {
+      shell: true,
+      cwd: options.cwd,
+      env: { ...process.env, DATABASE_URL: options.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', (cause) => {
+      // An abort kills the command; the run's own stop reason is what the caller reports.
+      if (options.signal?.aborted) return reject(options.signal.reason ?? cause)
+      reject(
+        new SeedbedError(codes.MIGRATE_FAILED, `migrate command \`${command}\` could not start: ${cause.message}`, {
+          hint: 'check SEEDBED_MIGRATE: it runs through the shell in the current folder',
+          cause,
+        }),
+      )
+    })
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(`${stdout}${stderr}`)
+      if (options.signal?.aborted) return reject(options.signal.reason)
+      const output = tail(stderr) || tail(stdout)
+      reject(
+        new SeedbedError(
+          codes.MIGRATE_FAILED,
+          `migrate command \`${command}\` exited with ${code === null ? `signal ${signal}` : `code ${code}`}${output ? `:\n${output}` : ''}`,
+          { hint: 'fix the migration named in its output and run again; no seed ran' },
+        ),
+      )
+    })
+  })
+}
