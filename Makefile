@@ -1,7 +1,7 @@
 # seedbed tasks. `make help` lists them. Every target installs dependencies first if needed,
 # so `make seed` and `make test` work straight after cloning.
 .DEFAULT_GOAL := help
-TSX := node --import tsx tasks.ts
+TSX := node --conditions=seedbed-source --import tsx tasks.ts
 
 .PHONY: help deps seed fresh plan validate status test typecheck bench clean-db
 

@@ -5,8 +5,7 @@
  * changed. In production it does not seed (seedOnStartup skips it unless allowProduction is set).
  */
 import { createServer } from 'node:http'
-import { createLogger } from '../lib/output/log.ts'
-import { seedOnStartup } from '../lib/execution/startup.ts'
+import { createLogger, seedOnStartup } from 'seedbed'
 
 const log = createLogger()
 const outcome = await seedOnStartup({ logger: log, progress: 'lines' })

@@ -27,3 +27,5 @@ export type {
 } from './contract/types.ts'
 export { SeedbedError, codes, type ErrorCode } from './errors/errors.ts'
 export { createLogger, type Logger } from './output/log.ts'
+export { uniqueEmail, FAKE_REFERENCE_DATE } from './helpers/fake.ts'
+export { SQL, type SQLStatement } from 'sql-template-strings'

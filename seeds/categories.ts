@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 
 /** A two-level tree; `parent` names another category's slug. */
 export const CATEGORIES = [

@@ -1,6 +1,6 @@
 import type { Faker } from '@faker-js/faker'
-import { defineSeed } from '../lib/contract/contract.ts'
-import { uniqueEmail } from '../lib/helpers/fake.ts'
+import { defineSeed } from 'seedbed'
+import { uniqueEmail } from 'seedbed'
 import { CUSTOMERS_PER_SCALE } from './_orders.ts'
 
 /** Customer i's email, reproducible on its own (orders refer to customers by email). */

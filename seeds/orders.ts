@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 import { buildOrder, CUSTOMERS_PER_SCALE, ORDERS_PER_SCALE } from './_orders.ts'
 import { customerEmail } from './customers.ts'
 

@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 
 const RESOURCES = ['users', 'products', 'categories', 'orders'] as const
 const ACTIONS = ['read', 'write'] as const

@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 
 export const PRODUCTS = [
   { sku: 'SEED-TOM-001', name: 'Tomato seeds, Moneymaker', category: 'seeds', price_cents: 295 },

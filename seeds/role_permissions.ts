@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 import { PERMISSIONS } from './permissions.ts'
 
 /** Which role holds which permission; `*` is every permission. */

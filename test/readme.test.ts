@@ -18,8 +18,8 @@ t.test("the README's seed example runs as written: created, then skipped, then u
   const dir = await tempDir(t)
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
   await mkdir(path.join(dir, 'seeds'))
-  // The example imports '../lib/contract/contract.ts' as a seed in this repository would.
-  const source = example('seed').replace("'../lib/contract/contract.ts'", `'${path.join(ROOT, 'lib', 'contract', 'contract.ts')}'`)
+  // The example imports 'seedbed'; in this temporary folder that resolves nowhere, so point it at the sources.
+  const source = example('seed').replace("'seedbed'", `'${path.join(ROOT, 'lib', 'index.ts')}'`)
   await writeFile(path.join(dir, 'seeds', 'teams.ts'), source)
   await db.sql.unsafe(example('schema'))
   const options = { databaseUrl: db.url, seedsDir: path.join(dir, 'seeds'), only: [] }

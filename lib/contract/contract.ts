@@ -68,6 +68,16 @@ export interface SeedContext {
    * The name must be listed in the seed's `secrets`, in every environment (`E_SECRET_UNDECLARED`).
    */
   secret(name: string, options?: { devDefault?: string }): string
+  /**
+   * Runs a statement built with sql-template-strings (`SQL\`...\``, exported by seedbed as `SQL`) in
+   * this seed's transaction, with its values as parameters: for seeds ported from node-postgres code.
+   * Prefer `ctx.sql` for new seeds (identifiers with `sql(name)`, fragments, nesting).
+   *
+   * ```ts
+   * await query(SQL`UPDATE products SET price = ${price} WHERE sku = ${sku}`)
+   * ```
+   */
+  query<Row = Record<string, unknown>>(statement: { text: string; values: unknown[] }): Promise<Row[]>
 }
 
 /**

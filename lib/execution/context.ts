@@ -89,6 +89,8 @@ export function createContext(
       }
       return readSecret(name, env, options?.devDefault)
     },
+    // sql-template-strings numbers its placeholders $1, $2... for PostgreSQL: run as it is, values bound.
+    query: (statement) => sql.unsafe(statement.text, statement.values as postgres.ParameterOrJSON<never>[]) as never,
   }
   return { ctx, counts }
 }
