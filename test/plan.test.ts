@@ -71,3 +71,14 @@ t.test('a cycle is E_DEPENDENCY_CYCLE, named in order', async (t) => {
 t.test('an empty project plans to no levels', async (t) => {
   t.same(planLevels([]), [])
 })
+
+t.test('a mistyped seed name gets a suggestion: in --only and in dependsOn', async (t) => {
+  const seeds = [s('roles'), s('users', ['roles']), s('permissions')]
+  const [code, message] = codeOf(() => planLevels(seeds, { only: ['user'] }))
+  t.equal(code, 'E_ONLY_UNKNOWN')
+  t.match(message, "--only names 'user', not a seed (did you mean 'users'?)")
+  const [code2, message2] = codeOf(() => planLevels([s('roles'), s('users', ['role'])]))
+  t.equal(code2, 'E_DEPENDENCY_MISSING')
+  t.match(message2, "depends on 'role', which no seed file defines (did you mean 'roles'?)")
+  t.notMatch(codeOf(() => planLevels(seeds, { only: ['zzzzzz'] }))[1], /did you mean/, 'nothing close: no suggestion')
+})

@@ -14,7 +14,7 @@ import { redactValue } from '../errors/redact.ts'
 import type { TaskContext } from '../execution/task.ts'
 import { createLogger, type Logger } from '../output/log.ts'
 import { watchLaunchers } from './launcher.ts'
-import { didYouMean } from './suggest.ts'
+import { didYouMean } from '../errors/suggest.ts'
 
 /** A task a project adds in its tasks.ts. */
 export interface TaskDefinition {

@@ -1,4 +1,5 @@
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { didYouMean } from '../errors/suggest.ts'
 
 /** What the planner needs to know of a seed. */
 export interface PlanSeed {
@@ -60,7 +61,7 @@ export function planLevels<S extends PlanSeed>(seeds: readonly S[], options: Pla
     if (missing.length) {
       throw new SeedbedError(
         codes.DEPENDENCY_MISSING,
-        `seed '${seed.name}' depends on ${missing.map((m) => `'${m}'`).join(', ')}, which no seed file defines`,
+        `seed '${seed.name}' depends on ${missing.map((m) => `'${m}'`).join(', ')}, which no seed file defines${didYouMean(missing[0]!, byName.keys())}`,
         { seed: seed.name, hint: 'fix the name in dependsOn, or add the missing seed' },
       )
     }
@@ -80,7 +81,7 @@ export function planLevels<S extends PlanSeed>(seeds: readonly S[], options: Pla
     if (unknown.length) {
       throw new SeedbedError(
         codes.ONLY_UNKNOWN,
-        `--only names ${unknown.map((u) => `'${u}'`).join(', ')}, not a seed; known seeds: ${[...byName.keys()].sort().join(', ')}`,
+        `--only names ${unknown.map((u) => `'${u}'`).join(', ')}, not a seed${didYouMean(unknown[0]!, byName.keys())}; known seeds: ${[...byName.keys()].sort().join(', ')}`,
         { seed: unknown[0], hint: 'run `plan` to list the seeds' },
       )
     }

@@ -2,7 +2,7 @@ import { distance } from 'fastest-levenshtein'
 
 /**
  * The closest candidate to a mistyped name, when it is close enough to be what was meant: at most
- * a third of the name's length in edits (and at least one), so `--dryrun` finds `--dry-run` while
+ * a third of the name's length in edits (and at least two: `plna` finds `plan`), so `--dryrun` finds `--dry-run` while
  * `--x` suggests nothing.
  */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
@@ -15,7 +15,7 @@ export function closest(input: string, candidates: Iterable<string>): string | u
       bestDistance = d
     }
   }
-  return bestDistance <= Math.max(1, Math.floor(input.length / 3)) ? best : undefined
+  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined
 }
 
 /** ` (did you mean 'x'?)`, or nothing. */
