@@ -26,6 +26,6 @@ export type {
   UpsertResult,
 } from './contract/types.ts'
 export { SeedbedError, codes, type ErrorCode } from './errors/errors.ts'
-export { createLogger, type Logger } from './output/log.ts'
+export { createLogger, type Logger, type LoggerLike } from './output/log.ts'
 export { uniqueEmail, FAKE_REFERENCE_DATE } from './helpers/fake.ts'
 export { SQL, type SQLStatement } from 'sql-template-strings'

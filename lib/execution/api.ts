@@ -7,7 +7,7 @@ import { PRODUCTION } from '../config/environment.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureLedger, finishRun, lastRuns, lastSuccesses, recordSeed, startRun, type RunRow } from '../db/ledger.ts'
 import { acquireLock } from '../db/lock.ts'
-import { createLogger, type Logger } from '../output/log.ts'
+import { adaptLogger, createLogger, type Logger, type LoggerLike } from '../output/log.ts'
 import type { Target } from '../errors/pg-errors.ts'
 import { planLevels } from '../planning/plan.ts'
 import { createProgress } from '../output/progress.ts'
@@ -27,7 +27,7 @@ export interface RunOptions extends Partial<Settings> {
   /** Use this postgres.js pool instead of opening one; it is left open. */
   sql?: postgres.Sql
   /** Where to log; the API is silent unless given one. */
-  logger?: Logger
+  logger?: LoggerLike | Logger
   /**
    * Apply the schema folder's `.sql` files (each once, recorded) or run the `migrate` command
    * before seeding. A new embedded database gets this without asking.
@@ -75,7 +75,7 @@ function settle(options: RunOptions): { settings: Settings; log: Logger } {
   }
   return {
     settings: resolveSettings({}, process.env, process.cwd(), given as Partial<Settings>),
-    log: options.logger ?? createLogger({ level: -999 }),
+    log: options.logger ? adaptLogger(options.logger) : createLogger({ level: -999 }),
   }
 }
 

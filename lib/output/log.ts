@@ -1,7 +1,36 @@
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola'
 import { redactValue } from '../errors/redact.ts'
 
+/** seedbed's own logger: a consola instance (`withTag(seed)` gives each seed its prefix). */
 export type Logger = ConsolaInstance
+
+/**
+ * What the API accepts as `logger`: any object with these four methods (console, pino, winston,
+ * consola...). Lines arrive as one string each, redacted, prefixed with `[seed]` for a seed's lines.
+ */
+export interface LoggerLike {
+  debug(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+}
+
+const LEVEL_OF: Record<string, keyof LoggerLike> = { trace: 'debug', debug: 'debug', verbose: 'debug', warn: 'warn', error: 'error', fatal: 'error' }
+
+/** seedbed's logger writing to a caller's: consola instances are used as they are. */
+export function adaptLogger(target: LoggerLike | Logger): Logger {
+  if (typeof (target as Logger).withTag === 'function' && typeof (target as Logger).setReporters === 'function') return target as Logger
+  const logger = createConsola({ level: 4, throttle: 0 })
+  const forward: ConsolaReporter = {
+    log(o) {
+      const text = o.args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')
+      const method = LEVEL_OF[o.type] ?? 'info'
+      target[method].call(target, o.tag ? `[${o.tag}] ${text}` : text)
+    },
+  }
+  logger.setReporters([redacting(forward)])
+  return logger
+}
 
 export interface LoggerOptions {
   /**
