@@ -235,9 +235,11 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       loadEnvironment(flags.env as string | undefined)
-      const { plan } = await import('../execution/api.ts')
+      // Only the planner: `plan` loads neither the runner nor the driver.
+      const { planProject } = await import('../planning/project.ts')
       const { renderPlan } = await import('../planning/plan-format.ts')
-      const { levels } = await plan({ ...resolveSettings(flags), logger: session.log })
+      const { levels, excluded } = await planProject(resolveSettings(flags))
+      for (const e of excluded) session.log.debug(`${e.name}: not in this run (${e.reason})`)
       return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
     })
 

@@ -1,7 +1,6 @@
 import type postgres from 'postgres'
 import { resolveSettings, SETTING_KEYS, type Settings } from '../config/config.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
-import { discoverSeeds } from '../planning/discover.ts'
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts'
 import { PRODUCTION } from '../config/environment.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
@@ -17,7 +16,8 @@ import { within } from './retry.ts'
 import { runStop } from './stop.ts'
 import { applySchema, dropPublicSchema, isNewDatabase } from '../db/schema.ts'
 import { runMigrate } from '../db/migrate.ts'
-import { dependantsOf, selectForEnvironment, type Excluded } from '../planning/select.ts'
+import { dependantsOf } from '../planning/select.ts'
+import { type Planned, planProject } from '../planning/project.ts'
 
 /**
  * Options of the programmatic API. Anything not given comes from the environment
@@ -50,13 +50,7 @@ export interface RunOptions extends Partial<Settings> {
   argv?: readonly string[]
 }
 
-export interface Planned {
-  settings: Settings
-  seeds: LoadedSeed[]
-  /** Seeds left out by the environment or the allow-list, with why. */
-  excluded: Excluded[]
-  levels: LoadedSeed[][]
-}
+export type { Planned }
 
 /** The options of RunOptions that are not settings. */
 const RUN_KEYS = new Set(['sql', 'logger', 'applySchema', 'progress', 'confirmed', 'confirm', 'force', 'signal', 'argv'])
@@ -79,11 +73,7 @@ function settle(options: RunOptions): { settings: Settings; log: Logger } {
   }
 }
 
-async function planWith(settings: Settings): Promise<Planned> {
-  const seeds = await discoverSeeds(settings.seedsDir)
-  const { kept, excluded } = selectForEnvironment(seeds, settings.env, settings.allow, settings.only)
-  return { settings, seeds, excluded, levels: planLevels(kept, { only: settings.only }) }
-}
+const planWith = planProject
 
 /** Discovers the seeds and plans their levels for the environment. Touches no database. */
 export const plan = (options: RunOptions = {}): Promise<Planned> => planWith(settle(options).settings)

@@ -1,11 +1,13 @@
-import { base, en, Faker } from '@faker-js/faker'
-import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Faker } from '@faker-js/faker'
+// The English locale's entry alone: the package's main entry loads every locale (about twice the
+// start-up time). Its instance carries the merged en + base definitions and the Faker class.
+import { faker as english } from '@faker-js/faker/locale/en'
 
-/**
- * The reference date fake dates are drawn around. faker defaults to "now", which would make every
- * run different; a fixed date keeps the same seed producing the same rows on every run and machine.
- */
-export const FAKE_REFERENCE_DATE = new Date('2026-01-01T00:00:00.000Z')
+import { FAKE_REFERENCE_DATE } from './unique.ts'
+
+export { FAKE_REFERENCE_DATE, uniqueEmail } from './unique.ts'
+
+const FakerClass = english.constructor as new (options: { locale: Faker['rawDefinitions'] }) => Faker
 
 /** FNV-1a: a stable 32-bit number from a seed's name, so each seed has its own sequence. */
 export function stableHash(text: string): number {
@@ -16,7 +18,7 @@ export function stableHash(text: string): number {
 
 /** A Faker seeded from `key` (the seed's name, plus a salt to split streams). */
 export function fakerFor(key: string): Faker {
-  const faker = new Faker({ locale: [en, base] })
+  const faker = new FakerClass({ locale: english.rawDefinitions })
   faker.seed(stableHash(key))
   faker.setDefaultRefDate(FAKE_REFERENCE_DATE)
   return faker
@@ -25,20 +27,4 @@ export function fakerFor(key: string): Faker {
 /** The row count for a base count at a scale: at least 1 row for a non-zero base. */
 export function scaled(baseCount: number, scale: number): number {
   return baseCount <= 0 ? 0 : Math.max(1, Math.round(baseCount * scale))
-}
-
-/**
- * An email that stays unique at any scale: the row number is part of it. Seeded faker names
- * repeat (12,433 duplicates in 1M rows were measured), so a unique column needs such a scheme.
- */
-export function uniqueEmail(faker: Faker, row: number, domain = 'example.com'): string {
-  const first = faker.person
-    .firstName()
-    .toLowerCase()
-    .replace(/[^a-z]/g, '')
-  const last = faker.person
-    .lastName()
-    .toLowerCase()
-    .replace(/[^a-z]/g, '')
-  return `${first}.${last}.${row}@${domain}`
 }

@@ -15,7 +15,14 @@ export interface LoggerLike {
   error(message: string): void
 }
 
-const LEVEL_OF: Record<string, keyof LoggerLike> = { trace: 'debug', debug: 'debug', verbose: 'debug', warn: 'warn', error: 'error', fatal: 'error' }
+const LEVEL_OF: Record<string, keyof LoggerLike> = {
+  trace: 'debug',
+  debug: 'debug',
+  verbose: 'debug',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'error',
+}
 
 /** seedbed's logger writing to a caller's: consola instances are used as they are. */
 export function adaptLogger(target: LoggerLike | Logger): Logger {
