@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
 import { discoverSeeds } from '../lib/planning/discover.ts'
-import { fixture, runCli, tempDir, testDatabase } from './helpers.ts'
+import { fixture, runCli, tempDir, testDatabase, ROOT } from './helpers.ts'
 
 const db = await testDatabase(t)
 const json = (out: string) => JSON.parse(out)
@@ -69,7 +69,7 @@ t.test('seed --json prints one JSON document on stdout, logs on stderr', async (
   const first = await runCli(['seed', '--json', '--apply-schema'], { env })
   t.equal(first.code, 0, `exit 0 ${first.code ? first.stderr : ''}`.trim())
   const result = json(first.stdout)
-  t.same(Object.keys(result).sort(), ['durationMs', 'ok', 'seeds'])
+  t.same(Object.keys(result).sort(), ['dryRun', 'durationMs', 'ok', 'seeds'])
   t.equal(result.ok, true)
   t.equal(result.seeds.length, 9)
   for (const s of result.seeds) {
@@ -145,7 +145,11 @@ t.test('new writes a seed that loads, and refuses to overwrite', async (t) => {
   const r = await runCli(['new', 'order_items', '--seeds', seeds])
   t.equal(r.code, 0, `exit 0 ${r.code ? r.stderr : ''}`.trim())
   t.match(r.stdout, /wrote .*order_items\.ts/)
-  t.match(await readFile(path.join(seeds, 'order_items.ts'), 'utf8'), /defineSeed\(\{\n {2}name: 'order_items'/)
+  const written = await readFile(path.join(seeds, 'order_items.ts'), 'utf8')
+  t.match(written, /^import \{ defineSeed \} from 'seedbed'\n/, 'the seed imports seedbed by its package name')
+  t.match(written, /defineSeed\(\{\n {2}name: 'order_items'/)
+  // This temporary folder has no node_modules/seedbed: point the import at the sources to load it.
+  await writeFile(path.join(seeds, 'order_items.ts'), written.replace("'seedbed'", `'${path.join(ROOT, 'lib', 'index.ts')}'`))
   const [loaded] = await discoverSeeds(seeds)
   t.equal(loaded!.name, 'order_items')
   const again = await runCli(['new', 'order_items', '--seeds', seeds])
