@@ -7,7 +7,7 @@ import { acquireLock } from '../lib/db/lock.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { formatError, SeedbedError } from '../lib/errors/errors.ts'
 import { redactValue } from '../lib/errors/redact.ts'
-import * as api from '../lib/execution/api.ts'
+import { fresh, seed } from '../lib/execution/api.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { exampleCounts, fixture, ROOT, runCli, testDatabase } from './helpers.ts'
 
@@ -123,7 +123,7 @@ async function runInProcess(task: 'seed' | 'fresh', flags: Flags, env: Record<st
   try {
     loadEnvironment(flags.env, ROOT)
     const settings = resolveSettings(flags, process.env, ROOT)
-    const result = await api[task]({ ...settings, logger, confirmed: flags.yes, force: flags.force })
+    const result = await (task === 'seed' ? seed : fresh)({ ...settings, logger, confirmed: flags.yes, force: flags.force })
     const failed = result.seeds.find((s) => s.error)
     return { code: failed?.error?.code, ok: result.ok, shown: JSON.stringify(redactValue(result)), logged }
   } catch (err) {
