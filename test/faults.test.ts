@@ -35,22 +35,76 @@ async function freshDatabase(t: Test) {
 }
 
 const seedCli = (url: string, extra: string[] = [], onSpawn?: (c: ChildProcess) => void): Promise<CliResult> =>
-  runCli(['seed', '--json', '--scale', SCALE, '--max-retries', '5', ...extra], { env: { DATABASE_URL: url }, onSpawn })
+  runCli(['seed', '--json', '--log-format', 'json', '--scale', SCALE, '--max-retries', '5', ...extra], {
+    env: { DATABASE_URL: url },
+    onSpawn,
+  })
+
+/**
+ * Moments of a run, found by what it does rather than by the clock, so that they do not drift
+ * with the machine's load: a log line on stderr (`--log-format json`), or a COPY that has sent
+ * some rows (pg_stat_progress_copy).
+ */
+type Moment =
+  | { at: 'spawned' }
+  | { at: 'line'; label: string; match: (line: { level?: string; tag?: string; message?: string }) => boolean }
+  | { at: 'copy'; rows: number }
+
+const label = (m: Moment) => (m.at === 'spawned' ? 'at spawn' : m.at === 'line' ? m.label : `a COPY has sent ${m.rows} rows`)
+
+/** Resolves true when the moment comes, false if the child exits first. */
+function momentOf(child: ChildProcess, m: Moment, database: string): Promise<boolean> {
+  if (m.at === 'spawned') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    let done = false
+    const finish = (v: boolean) => {
+      if (done) return
+      done = true
+      resolve(v)
+    }
+    child.once('exit', () => finish(false))
+    if (m.at === 'line') {
+      let buffer = ''
+      child.stderr!.on('data', (d) => {
+        buffer += d
+        const lines = buffer.split('\n')
+        buffer = lines.pop()!
+        for (const l of lines) {
+          try {
+            if (m.match(JSON.parse(l))) finish(true)
+          } catch {}
+        }
+      })
+      return
+    }
+    const poll = async () => {
+      while (!done) {
+        const [row] = await admin`SELECT max(tuples_processed)::int AS n FROM pg_stat_progress_copy WHERE datname = ${database}`
+        if ((row?.n ?? 0) >= m.rows) return finish(true)
+        await new Promise((r) => setTimeout(r, 2))
+      }
+    }
+    poll()
+  })
+}
+
+const connected: Moment = { at: 'line', label: 'connected', match: (l) => l.level === 'info' && /^database /.test(l.message ?? '') }
+const afterSeed = (seed: string): Moment => ({
+  at: 'line',
+  label: `${seed} committed`,
+  match: (l) => l.level === 'success' && l.tag === seed,
+})
+const COPY_ROWS = [1, 200, 1000, 2500]
 
 /** The tables each example seed fills (one table per seed). */
 const SEED_TABLES = ['roles', 'permissions', 'role_permissions', 'users', 'categories', 'products', 'customers', 'orders', 'order_items']
 
 // The complete result, from one uninterrupted run.
 let expected: Record<string, number> = {}
-let fullRunMs = 0
-let seedingMs = 0 // of which seeding itself (the rest is start-up and connecting)
 t.test('reference run', async (t) => {
   const db = await freshDatabase(t)
-  const t0 = Date.now()
   const r = await seedCli(db.url)
-  fullRunMs = Date.now() - t0
   t.equal(r.code, 0)
-  seedingMs = JSON.parse(r.stdout).durationMs
   expected = await exampleCounts(db.sql)
   t.ok(expected.order_items! > 0)
 })
@@ -74,27 +128,35 @@ async function checkWholeOrAbsent(t: Test, sql: postgres.Sql, label: string): Pr
   return applied
 }
 
-t.test('SIGKILL at 20 moments: nothing half-applied, ledger agrees, the next run completes', async (t) => {
+t.test('SIGKILL at each stage of a run: nothing half-applied, ledger agrees, the next run completes', async (t) => {
+  const moments: Moment[] = [
+    { at: 'spawned' },
+    connected,
+    ...SEED_TABLES.map(afterSeed),
+    ...COPY_ROWS.map((rows): Moment => ({ at: 'copy', rows })),
+  ]
   const outcomes = new Set<string>()
-  for (let i = 1; i <= 20; i++) {
+  for (const moment of moments) {
     const db = await freshDatabase(t)
-    // Two kills during start-up and connecting, eighteen spread over the seeding itself: each
-    // level and inside the COPY loads.
-    const startup = fullRunMs - seedingMs
-    const at = i <= 2 ? Math.round((startup * i) / 3) : Math.round(startup + (seedingMs * (i - 2)) / 19)
+    let reached: Promise<boolean> = Promise.resolve(false)
     let child: ChildProcess | undefined
-    const done = seedCli(db.url, [], (c) => (child = c))
-    await new Promise((r) => setTimeout(r, at))
+    const done = seedCli(db.url, [], (c) => {
+      child = c
+      reached = momentOf(c, moment, new URL(db.url).pathname.slice(1))
+    })
+    const came = await reached
     child!.kill('SIGKILL')
-    await done
-    const applied = await checkWholeOrAbsent(t, db.sql, `kill at ${at} ms`)
+    const r = await done
+    t.ok(came, `${label(moment)}: the moment came before the run ended`)
+    t.equal(r.code, null, `${label(moment)}: killed, not exited`)
+    const applied = await checkWholeOrAbsent(t, db.sql, `kill ${label(moment)}`)
     outcomes.add(applied.join(','))
     const again = await seedCli(db.url)
-    t.equal(again.code, 0, `after kill at ${at} ms the next run completes`)
+    t.equal(again.code, 0, `after the kill ${label(moment)} the next run completes`)
     t.same(await exampleCounts(db.sql), expected)
   }
   t.comment(`distinct states found after the kills: ${outcomes.size}`)
-  t.ok(outcomes.size >= 3, 'the kills landed at different stages of the run')
+  t.ok(outcomes.size >= 5, 'the kills landed at different stages of the run')
 })
 
 t.test('four runs at once: one seeds, the others wait and then find nothing to do', async (t) => {
@@ -116,19 +178,39 @@ t.test('four runs at once: one seeds, the others wait and then find nothing to d
     t.ok(runs[i]!.started_at >= runs[i - 1]!.ended_at, `run ${i + 1} started after run ${i} ended (the lock)`)
 })
 
-t.test('backends terminated mid-run: retried or failed cleanly, never half-applied', async (t) => {
-  for (const at of [0.3, 0.5, 0.7]) {
+t.test('a seed backend terminated mid-COPY: the seed is retried, the run completes', async (t) => {
+  for (const rows of [1, 1000]) {
     const db = await freshDatabase(t)
     const dbName = new URL(db.url).pathname.slice(1)
-    const done = seedCli(db.url)
-    await new Promise((r) => setTimeout(r, Math.round(fullRunMs * at)))
-    const killed =
-      await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND application_name = 'seedbed'`
+    let reached: Promise<boolean> = Promise.resolve(false)
+    const done = seedCli(db.url, [], (c) => (reached = momentOf(c, { at: 'copy', rows }, dbName)))
+    t.ok(await reached, `a COPY sent ${rows} rows`)
+    const killed = await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_progress_copy WHERE datname = ${dbName}`
     const r = await done
-    t.ok(r.code === 0 || r.code === 1, `terminated ${killed.length} backend(s) at ${Math.round(at * 100)}%: exit ${r.code}`)
-    if (r.code === 0) t.same(await exampleCounts(db.sql), expected, 'retried to completion')
-    await checkWholeOrAbsent(t, db.sql, `terminate at ${Math.round(at * 100)}%`)
-    t.equal((await seedCli(db.url)).code, 0, 'the next run completes')
-    t.same(await exampleCounts(db.sql), expected)
+    t.equal(killed.length, 1, 'one COPY backend terminated')
+    t.equal(r.code, 0, `terminated after ${rows} rows: exit 0`)
+    const report = JSON.parse(r.stdout) as { seeds: { attempts: number }[] }
+    t.ok(
+      report.seeds.some((s) => s.attempts > 1),
+      'a seed took more than one attempt',
+    )
+    t.same(await exampleCounts(db.sql), expected, 'retried to completion')
+    await checkWholeOrAbsent(t, db.sql, `terminate after ${rows} rows`)
   }
+})
+
+t.test('every seedbed backend terminated mid-COPY, the lock too: E_LOCK_LOST, nothing half-applied', async (t) => {
+  const db = await freshDatabase(t)
+  const dbName = new URL(db.url).pathname.slice(1)
+  let reached: Promise<boolean> = Promise.resolve(false)
+  const done = seedCli(db.url, [], (c) => (reached = momentOf(c, { at: 'copy', rows: 200 }, dbName)))
+  t.ok(await reached, 'a COPY is under way')
+  await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName} AND application_name = 'seedbed'`
+  const r = await done
+  t.equal(r.code, 1, 'exit 1')
+  t.match(r.stderr, 'E_LOCK_LOST:')
+  const applied = await checkWholeOrAbsent(t, db.sql, 'terminate all')
+  t.ok(applied.length < SEED_TABLES.length, 'the run stopped before the end')
+  t.equal((await seedCli(db.url)).code, 0, 'the next run completes')
+  t.same(await exampleCounts(db.sql), expected)
 })

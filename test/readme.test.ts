@@ -1,9 +1,11 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { readFile, writeFile, mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
-import t from 'tap'
+import type postgres from 'postgres'
+import t, { type Test } from 'tap'
 import { seed } from '../lib/execution/api.ts'
 import { codes } from '../lib/errors/errors.ts'
-import { ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
+import { NO_CHILD_COVERAGE, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
 /** The code block right after `<!-- example:NAME -->`. */
@@ -36,7 +38,8 @@ t.test("the README's seed example runs as written: created, then skipped, then u
 })
 
 t.test('every error code is documented', async (t) => {
-  for (const code of Object.values(codes)) t.match(readme, `| \`${code}\` |`, code)
+  // The table is padded by the formatter: `| \`E_X\`      | ...`.
+  for (const code of Object.values(codes)) t.match(readme, new RegExp(`\\| \`${code}\` +\\|`), code)
 })
 
 t.test('every flag of every task is documented', async (t) => {
@@ -51,7 +54,7 @@ t.test('every environment variable the code reads is documented', async (t) => {
   const text = (await Promise.all(sources.map((f) => readFile(path.join(ROOT, f), 'utf8')))).join('\n')
   const names = new Set([...text.matchAll(/env\.([A-Z_]+)|secret\('([A-Z_]+)'|process\.env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]))
   t.ok(names.size >= 8)
-  for (const name of names) t.match(readme, `| \`${name}\` |`, name!)
+  for (const name of names) t.match(readme, new RegExp(`\\| \`${name}\` +\\|`), name!)
 })
 
 t.test("the README's Mermaid graph is what `plan --format mermaid` prints", async (t) => {
@@ -59,4 +62,96 @@ t.test("the README's Mermaid graph is what `plan --format mermaid` prints", asyn
   t.ok(block, 'the README has a mermaid block')
   const r = await runCli(['plan', '--format', 'mermaid'])
   t.equal(r.stdout, block![1])
+})
+
+/**
+ * A project folder holding the README's example seed and schema, node_modules linked to this
+ * repository's, and the recipe files with `seedbed/testing` pointed at lib/testing.ts.
+ */
+async function recipeProject(t: Test, template: string, files: Record<string, string>) {
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
+  await mkdir(path.join(dir, 'seeds'))
+  await mkdir(path.join(dir, 'schema'))
+  await mkdir(path.join(dir, 'test'))
+  const contract = `'${path.join(ROOT, 'lib', 'contract', 'contract.ts')}'`
+  await writeFile(path.join(dir, 'seeds', 'teams.ts'), example('seed').replace("'../lib/contract/contract.ts'", contract))
+  await writeFile(path.join(dir, 'schema', '001_teams.sql'), example('schema'))
+  for (const [file, text] of Object.entries(files)) {
+    const source = text.replaceAll("'seedbed/testing'", `'${path.join(ROOT, 'lib', 'testing.ts')}'`).replaceAll('app_tpl', template)
+    await writeFile(path.join(dir, file), source)
+  }
+  return dir
+}
+
+/** Runs a shell command in a project as a developer or CI would, with the repository's bin first on PATH. */
+function sh(command: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], {
+      cwd,
+      env: {
+        PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
+        HOME: process.env.HOME ?? '',
+        SEEDBED_BCRYPT_COST: '4',
+        ...NO_CHILD_COVERAGE,
+        ...env,
+      },
+    })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (out += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, out }))
+  })
+}
+
+const FAILING_NODE_TEST = "import { test } from 'node:test'\nimport assert from 'node:assert'\ntest('fails', () => assert.equal(1, 2))\n"
+
+async function templateExists(sql: postgres.Sql, name: string) {
+  return (await sql`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${name}`)[0]!.n === 1
+}
+
+t.test('the node --test recipe: passes, fails a failing suite, drops the template either way', async (t) => {
+  const db = await testDatabase(t)
+  const template = `readme_nt_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  const script = JSON.parse(example('node-test-script')).test as string
+  const files = {
+    'test/prepare-template.ts': example('node-test-prepare'),
+    'test/drop-template.ts': example('node-test-drop'),
+    'test/orders.test.ts': example('node-test-file'),
+  }
+  const dir = await recipeProject(t, template, files)
+  const env = { DATABASE_URL: db.url }
+  const pass = await sh(script, dir, env)
+  t.equal(pass.code, 0, pass.out)
+  t.match(pass.out, /# pass 1/)
+  t.notOk(await templateExists(db.sql, template), 'template dropped after a passing suite')
+  await writeFile(path.join(dir, 'test', 'fails.test.ts'), FAILING_NODE_TEST)
+  const fail = await sh(script, dir, env)
+  t.not(fail.code, 0, 'a failing test fails the command')
+  t.match(fail.out, /# fail 1/)
+  t.notOk(await templateExists(db.sql, template), 'template dropped after a failing suite')
+})
+
+t.test('the tap recipe: passes, fails with a failing test, drops the template either way', async (t) => {
+  const db = await testDatabase(t)
+  const template = `readme_tap_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  const recipe = example('tap-recipe').replace('app_test_orders', `${template}_orders`)
+  const dir = await recipeProject(t, template, { 'test/orders.test.ts': recipe })
+  const env = { DATABASE_URL: db.url }
+  // A tap test file is a program: run on its own, its exit code is the suite's.
+  const pass = await sh('node --import tsx test/orders.test.ts', dir, env)
+  t.equal(pass.code, 0, pass.out)
+  t.match(pass.out, /# \{ total: 1, pass: 1 \}|ok 1 - orders/)
+  t.notOk(await templateExists(db.sql, template), 'template dropped after a passing test')
+  const failing = recipe.replace('// ... connect to db.url', "t.equal(db.url.length, 0, 'a failing assertion')")
+  await writeFile(
+    path.join(dir, 'test', 'orders.test.ts'),
+    failing.replaceAll("'seedbed/testing'", `'${path.join(ROOT, 'lib', 'testing.ts')}'`).replaceAll('app_tpl', template),
+  )
+  const fail = await sh('node --import tsx test/orders.test.ts', dir, env)
+  t.not(fail.code, 0, 'a failing test fails the command')
+  t.match(fail.out, 'not ok')
+  t.notOk(await templateExists(db.sql, template), 'template dropped after a failing test')
 })

@@ -33,27 +33,63 @@ export interface OpenOptions {
   log: Logger
 }
 
-/** Parses a connection string, remembering its password as a secret. */
+const URL_FORM = 'use the form postgres://user:password@host:5432/database'
+const ENCODE_HINT = `${URL_FORM}, and percent-encode the password (encodeURIComponent): @ : / ? # % in it break the URL`
+
+/**
+ * The password as written in the URL, found by shape: from the first `:` after the user name to
+ * the last `@` of the address. Used to hide a password the URL parser could not read.
+ */
+function writtenPassword(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:(\S*)@/i.exec(url.trim())?.[1]
+}
+
+/**
+ * The URL postgres.js connects with (src/index.js parseUrl): the host list ends at the first `/`
+ * or `?` after `://` and starts after the first `@` there; only the first host is given to
+ * `new URL`, which then splits the user part at the last `@`. Whatever password that yields is
+ * the one the driver sends, so it is the one to hide.
+ */
+function driverUrl(url: string): URL {
+  let host = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0]!
+  host = decodeURIComponent(host.slice(host.indexOf('@') + 1))
+  return new URL(url.replace(host, host.split(',')[0]!))
+}
+
+/** Parses a connection string as postgres.js does, remembering its password as a secret. */
 export function parseDatabaseUrl(url: string): Target {
+  const written = writtenPassword(url)
+  addSecret(written)
+  if (written) addSecret(safeDecode(written))
   let parsed: URL
+  let password: string
   try {
-    parsed = new URL(url)
+    parsed = driverUrl(url)
+    addSecret(parsed.password)
+    password = decodeURIComponent(parsed.password)
   } catch {
-    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactUrl(url)}`, {
-      hint: 'use the form postgres://user:password@host:5432/database',
-    })
+    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactUrl(url)}`, { hint: ENCODE_HINT })
   }
+  addSecret(password)
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
     throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`, {
-      hint: 'use the form postgres://user:password@host:5432/database',
+      hint: URL_FORM,
     })
   }
-  if (parsed.password) addSecret(decodeURIComponent(parsed.password))
+  const decode = (s: string) => safeDecode(s) ?? s
   return {
     host: parsed.hostname || 'localhost',
     port: Number(parsed.port || 5432),
-    user: decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres',
-    database: decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username) || 'postgres',
+    user: decode(parsed.username) || process.env.PGUSER || 'postgres',
+    database: decode(parsed.pathname.slice(1)) || decode(parsed.username) || 'postgres',
+  }
+}
+
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return undefined
   }
 }
 

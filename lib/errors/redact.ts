@@ -12,9 +12,14 @@ export function addSecret(value: string | undefined | null): void {
   if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value)
 }
 
-/** `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`. */
+/**
+ * `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`. A password may hold a raw
+ * `@`, `:` or `/` (postgres.js and the WHATWG URL parser split the user part at the last `@`), so
+ * everything from the first `:` after the user name to the last `@` of the address goes: hiding
+ * a piece of a query string too is better than showing a piece of a password.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]*)@/gi, '$1***@')
+  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)(\S*)@/gi, '$1***@')
 }
 
 export function redact(text: string): string {
