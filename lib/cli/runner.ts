@@ -252,6 +252,21 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
     })
 
+  commonFlags(
+    cli.command('ledger-sql', "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database"),
+  )
+    .option('--role <name>', 'Also grant this role what seeding needs on the ledger (no CREATE, no ownership)')
+    .action(async (flags: Flags) => {
+      session.loggerFor(flags)
+      const { ledgerSql } = await import('../db/ledger.ts')
+      const role = flags.role === undefined ? undefined : String(flags.role)
+      if (role !== undefined && !role.trim()) {
+        throw new SeedbedError(codes.BAD_OPTION, '--role needs a role name', { hint: 'for example --role seeder' })
+      }
+      const text = ledgerSql(role)
+      return session.finish(0, session.json ? `${JSON.stringify({ sql: text })}\n` : text)
+    })
+
   commonFlags(cli.command('new <name>', 'Write seeds/<name>.ts from a template'))
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .action(async (name: string, flags: Flags) => {
