@@ -39,7 +39,7 @@ export type TaskDefinitions = Record<string, TaskDefinition>
 
 type Flags = SettingFlags & Record<string, unknown>
 
-const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'new', 'init'] as const
+const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'new', 'init', 'ledger-sql'] as const
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
@@ -252,6 +252,21 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const { formatStatus } = await import('../output/summary.ts')
       const result = await status({ ...resolveSettings(flags), logger: createLogger({ stream: process.stderr, level: 1 }) })
       return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
+    })
+
+  commonFlags(
+    cli.command('ledger-sql', "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database"),
+  )
+    .option('--role <name>', 'Also grant this role what seeding needs on the ledger (no CREATE, no ownership)')
+    .action(async (flags: Flags) => {
+      session.loggerFor(flags)
+      const { ledgerSql } = await import('../db/ledger.ts')
+      const role = flags.role === undefined ? undefined : String(flags.role)
+      if (role !== undefined && !role.trim()) {
+        throw new SeedbedError(codes.BAD_OPTION, '--role needs a role name', { hint: 'for example --role seeder' })
+      }
+      const text = ledgerSql(role)
+      return session.finish(0, session.json ? `${JSON.stringify({ sql: text })}\n` : text)
     })
 
   commonFlags(cli.command('new <name>', 'Write seeds/<name>.ts from a template'))

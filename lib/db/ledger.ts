@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { SeedReport } from '../contract/types.ts'
+import { grantStatement, type MissingGrant, permissionError, quoteIdent } from '../errors/permission.ts'
 
 /**
  * seedbed's own record, in a schema of its own: one row per run (the audit log) and one per
@@ -11,48 +12,162 @@ import type { SeedReport } from '../contract/types.ts'
  */
 export const LEDGER_SCHEMA = 'seedbed'
 
-/**
- * The record of applied schema files: a file is applied once, in the transaction that adds its
- * row, and skipped after. It lives in `seedbed`, so it survives `DROP SCHEMA public`: `fresh`
- * empties it when it drops the tables the files made.
- */
-export async function ensureSchemaRecord(sql: postgres.Sql | postgres.TransactionSql): Promise<void> {
-  await sql`CREATE SCHEMA IF NOT EXISTS seedbed`
-  await sql`CREATE TABLE IF NOT EXISTS seedbed.schema_files (
-    file       text PRIMARY KEY,
-    checksum   text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
-  )`
+/** One object of the ledger: the statement that creates it, and what a seeding role needs on it. */
+interface LedgerObject {
+  on: 'schema' | 'table'
+  name: string
+  create: string
+  /** Granted by `ledgerSql(role)`. */
+  privileges: readonly string[]
 }
 
+/**
+ * The ledger's objects in creation order: what `ledger-sql` prints for a DBA and what
+ * ensureLedger / ensureSchemaRecord run for those that are missing (the one copy of the DDL).
+ */
+const LEDGER: readonly LedgerObject[] = [
+  { on: 'schema', name: LEDGER_SCHEMA, create: `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA}`, privileges: ['USAGE'] },
+  /**
+   * The record of applied schema files: a file is applied once, in the transaction that adds its
+   * row, and skipped after. It lives in `seedbed`, so it survives `DROP SCHEMA public`: `fresh`
+   * empties it when it drops the tables the files made.
+   */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.schema_files`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.schema_files (
+  file       text PRIMARY KEY,
+  checksum   text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+)`,
+    privileges: ['SELECT', 'INSERT', 'DELETE'],
+  },
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.runs`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.runs (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  command     text NOT NULL,
+  environment text NOT NULL,
+  os_user     text NOT NULL,
+  host        text NOT NULL,
+  git_commit  text,
+  arguments   jsonb NOT NULL,
+  started_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+  ended_at    timestamptz,
+  status      text NOT NULL DEFAULT 'running'
+)`,
+    privileges: ['SELECT', 'INSERT', 'UPDATE'],
+  },
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.seed_runs`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.seed_runs (
+  run_id      bigint NOT NULL REFERENCES ${LEDGER_SCHEMA}.runs (id) ON DELETE CASCADE,
+  seed        text NOT NULL,
+  checksum    text NOT NULL,
+  status      text NOT NULL,
+  created     integer NOT NULL,
+  updated     integer NOT NULL,
+  skipped     integer NOT NULL,
+  duration_ms integer NOT NULL,
+  error_code  text,
+  finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (run_id, seed)
+)`,
+    privileges: ['SELECT', 'INSERT', 'UPDATE'],
+  },
+]
+
+/**
+ * The ledger's DDL as a script for a DBA to run once, as a role that may create schemas: the
+ * schema and its tables, then, given `role`, the GRANTs that role needs to seed (no CREATE, no
+ * ownership). The identity column of `runs` needs no grant on its sequence.
+ */
+export function ledgerSql(role?: string): string {
+  const lines = LEDGER.map((o) => `${o.create};`)
+  if (role) {
+    for (const o of LEDGER) lines.push(`${grantStatement({ on: o.on, name: o.name, privileges: o.privileges }, role)};`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+interface ObjectState {
+  name: string
+  exists: boolean
+  missing: string[]
+  role: string
+  database: string
+  create_db: boolean
+}
+
+/**
+ * Creates the ledger objects named in `needs` that are missing, after checking, in one query,
+ * that the role can: CREATE on the database for a missing schema, CREATE on the schema for a
+ * missing table, and on what exists the privileges `needs` gives. Nothing is created in a schema
+ * made beforehand that already has it (`CREATE SCHEMA IF NOT EXISTS` would check CREATE on the
+ * database first), and what the role lacks is E_PERMISSION naming every GRANT, before any seed runs.
+ */
+async function ensureObjects(sql: postgres.Sql | postgres.TransactionSql, needs: Record<string, readonly string[]>): Promise<void> {
+  const wanted = LEDGER.filter((o) => o.name in needs)
+  const objects = wanted.map((o) => ({
+    kind: o.on,
+    name: o.name,
+    // CREATE on the schema is asked too: it matters only if a table is missing.
+    privileges: [...needs[o.name]!, ...(o.on === 'schema' ? ['CREATE'] : [])].join(','),
+  }))
+  const states = await sql<ObjectState[]>`
+    SELECT o.name, o.oid IS NOT NULL AS exists,
+      CASE WHEN o.oid IS NULL THEN '{}'::text[] ELSE ARRAY(
+        SELECT p FROM unnest(string_to_array(o.privileges, ',')) p
+        WHERE NOT CASE WHEN o.kind = 'schema' THEN has_schema_privilege(o.oid, p) ELSE has_table_privilege(o.oid, p) END) END AS missing,
+      current_user AS role, current_database() AS database, has_database_privilege(current_database(), 'CREATE') AS create_db
+    FROM (SELECT k.kind, k.name, k.privileges,
+            -- to_regclass raises 42501 in a schema the role may not use: the schema's row says so instead.
+            CASE WHEN k.kind = 'schema' THEN to_regnamespace(k.name)::oid
+                 WHEN has_schema_privilege(to_regnamespace(${LEDGER_SCHEMA}::text)::oid, 'USAGE') THEN to_regclass(k.name)::oid END AS oid
+          FROM jsonb_to_recordset(${JSON.stringify(objects)}::text::jsonb) AS k(kind text, name text, privileges text)) o`
+  const by = new Map(states.map((s) => [s.name, s]))
+  const schema = by.get(LEDGER_SCHEMA)!
+  const missingTables = wanted.filter((o) => o.on === 'table' && !by.get(o.name)!.exists)
+  const grants: MissingGrant[] = []
+  if (!schema.exists && !schema.create_db) grants.push({ on: 'database', name: quoteIdent(schema.database), privileges: ['CREATE'] })
+  // Without USAGE nothing inside the schema can be looked at: that GRANT comes first.
+  if (schema.missing.includes('USAGE')) grants.push({ on: 'schema', name: LEDGER_SCHEMA, privileges: ['USAGE'] })
+  else if (schema.exists) {
+    const lacks = schema.missing.filter((p) => p !== 'CREATE' || missingTables.length)
+    if (lacks.length) grants.push({ on: 'schema', name: LEDGER_SCHEMA, privileges: lacks })
+  }
+  for (const o of wanted) {
+    const state = by.get(o.name)!
+    if (o.on === 'table' && state.missing.length) grants.push({ on: 'table', name: o.name, privileges: state.missing })
+  }
+  if (grants.length) {
+    throw permissionError(schema.role, grants, {
+      reason: schema.exists
+        ? 'seedbed keeps its ledger in the schema seedbed'
+        : `the ledger's schema seedbed does not exist and the role may not create schemas in database ${schema.database}`,
+      alternative: `Or have a DBA create the ledger once for this role: \`seedbed ledger-sql --role ${quoteIdent(schema.role)}\` prints its SQL.`,
+    })
+  }
+  for (const o of wanted) if (!by.get(o.name)!.exists) await sql.unsafe(o.create)
+}
+
+/** The schema-file record (`seedbed.schema_files`), created if missing. */
+export async function ensureSchemaRecord(sql: postgres.Sql | postgres.TransactionSql): Promise<void> {
+  await ensureObjects(sql, { [LEDGER_SCHEMA]: ['USAGE'], [`${LEDGER_SCHEMA}.schema_files`]: ['SELECT', 'INSERT'] })
+}
+
+/** The whole ledger, created where missing, with what a seeding run writes checked up front. */
 export async function ensureLedger(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
-    await ensureSchemaRecord(tx)
-    await tx`CREATE TABLE IF NOT EXISTS seedbed.runs (
-      id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-      command     text NOT NULL,
-      environment text NOT NULL,
-      os_user     text NOT NULL,
-      host        text NOT NULL,
-      git_commit  text,
-      arguments   jsonb NOT NULL,
-      started_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
-      ended_at    timestamptz,
-      status      text NOT NULL DEFAULT 'running'
-    )`
-    await tx`CREATE TABLE IF NOT EXISTS seedbed.seed_runs (
-      run_id      bigint NOT NULL REFERENCES seedbed.runs (id) ON DELETE CASCADE,
-      seed        text NOT NULL,
-      checksum    text NOT NULL,
-      status      text NOT NULL,
-      created     integer NOT NULL,
-      updated     integer NOT NULL,
-      skipped     integer NOT NULL,
-      duration_ms integer NOT NULL,
-      error_code  text,
-      finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-      PRIMARY KEY (run_id, seed)
-    )`
+    await ensureObjects(tx, {
+      [LEDGER_SCHEMA]: ['USAGE'],
+      // Created with the rest, but only `apply-schema` and `fresh` write to it.
+      [`${LEDGER_SCHEMA}.schema_files`]: [],
+      [`${LEDGER_SCHEMA}.runs`]: ['SELECT', 'INSERT', 'UPDATE'],
+      [`${LEDGER_SCHEMA}.seed_runs`]: ['SELECT', 'INSERT', 'UPDATE'],
+    })
   })
 }
 

@@ -1,11 +1,13 @@
 import { codes, SeedbedError, type ErrorCode } from './errors.ts'
 import { stackLocation } from './location.ts'
+import { deniedError } from './permission.ts'
 
 /** The fields postgres.js puts on server errors (PostgresError) and on network errors. */
 interface DriverError {
   code?: string
   message?: string
   detail?: string
+  query?: string
   table_name?: string
   column_name?: string
   constraint_name?: string
@@ -85,6 +87,11 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
         `authentication failed for user '${t.user ?? '?'}' at ${where}`,
         'check the user and password in DATABASE_URL',
       )
+    case '42501': {
+      const denied = deniedError(e, t.user, seed)
+      if (denied) return denied
+      break
+    }
     case '3D000':
       return make(
         codes.DATABASE_MISSING,

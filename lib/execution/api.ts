@@ -7,7 +7,7 @@ import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureLedger, finishRun, lastRuns, lastSuccesses, recordSeed, startRun, type RunRow } from '../db/ledger.ts'
 import { acquireLock } from '../db/lock.ts'
 import { adaptLogger, createLogger, type Logger, type LoggerLike } from '../output/log.ts'
-import type { Target } from '../errors/pg-errors.ts'
+import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { planLevels } from '../planning/plan.ts'
 import { createProgress } from '../output/progress.ts'
 import type { RunResult } from '../contract/types.ts'
@@ -261,7 +261,8 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
           finishRun(sql, runId, ended()).catch(() => undefined),
           2000,
         )
-      throw err
+      // Refused outside a seed (the ledger, the schema files): coded, naming the GRANT.
+      throw (err as { code?: unknown })?.code === '42501' ? fromDriverError(err, { target }) : err
     } finally {
       await lock?.release()
     }

@@ -7,6 +7,7 @@ import { createContext } from './context.ts'
 import { codes, formatError, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
+import { explainDenied } from '../db/privileges.ts'
 import { stackLocation } from '../errors/location.ts'
 import type { ProgressReporter } from '../output/progress.ts'
 import { retrying, transientReason } from './retry.ts'
@@ -232,7 +233,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       )
     } catch (err) {
       failed = true
-      const error = fromDriverError(err, { seed: seed.name, file: seed.file, target })
+      const error = fromDriverError(await explainDenied(sql, err, seed.name), { seed: seed.name, file: seed.file, target })
       Object.assign(report, { status: 'failed', durationMs: elapsed(t0), error: error.toJSON() })
       seedLog.error(formatError(error))
       // The whole stack only under --verbose: the message already names the seed's line.

@@ -19,3 +19,8 @@ export function columnList(sql: Sql, columns: readonly string[], qualifier?: str
     columns.map((c) => (qualifier ? sql`${sql(qualifier)}.${sql(c)}` : sql`${sql(c)}`)),
   )
 }
+
+/** `schema.table` as postgres.js quotes an identifier (a dot separates schema and table), for to_regclass. */
+export function quotedName(table: string): string {
+  return `"${table.replace(/"/g, '""').replace(/\./g, '"."')}"`
+}

@@ -3,7 +3,8 @@ import type { LoadOptions, LoadResult, RowSource } from '../contract/types.ts'
 import { copyRows } from './copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
-import { columnList, joinFragments } from './fragments.ts'
+import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from './partitions.ts'
+import { columnList, joinFragments, quotedName } from './fragments.ts'
 
 let stageCount = 0
 
@@ -35,13 +36,18 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
   }
 
   let mode: 'copy' | 'merge' = requested === 'auto' ? 'merge' : requested
+  let partitioned = false
   if (requested !== 'copy') {
     // One round trip, whichever path follows: both must refuse a conflict key ON CONFLICT cannot use.
-    const [row] = await sql<[{ empty: boolean; keyed: boolean | null }]>`
+    const [row] = await sql<[{ empty: boolean; keyed: boolean | null } & PartitionKey]>`
       SELECT ${requested === 'auto' ? sql`NOT EXISTS (SELECT 1 FROM ${sql(table)})` : sql`false`} AS empty,
-             ${isUniqueKey(sql, table, conflict)} AS keyed`
+             ${isUniqueKey(sql, table, conflict)} AS keyed, ${partitionKey(sql, table)}`
+    // A partitioned table's unique keys all hold its partition key: say that rather than "no such key".
+    const partition = partitionKeyError('load into', table, conflict, row)
+    if (partition) throw partition
     if (row.keyed === false) throw conflictKeyError('load into', table, conflict)
     if (row.empty) mode = 'copy'
+    partitioned = row.partition_columns !== null
   }
   if (mode === 'copy') {
     try {
@@ -102,7 +108,7 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
       FROM ${sql(stage)} s LEFT JOIN ${sql(table)} t ON ${join}
       WHERE ${firstKey} IS NULL ${changed}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING (xmax = 0) AS inserted
+      RETURNING ${insertedFlag(sql, table, conflict, partitioned)} AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
   return { mode, created: counts.created, updated: counts.updated, skipped: staged - counts.created - counts.updated }
@@ -114,8 +120,7 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
  * exist, so the statements that follow report it as a missing table.
  */
 function isUniqueKey(sql: postgres.TransactionSql, table: string, conflict: readonly string[]) {
-  // The name as postgres.js quotes an identifier: a dot separates schema and table.
-  const name = `"${table.replace(/"/g, '""').replace(/\./g, '"."')}"`
+  const name = quotedName(table)
   return sql`CASE WHEN to_regclass(${name}) IS NOT NULL THEN EXISTS (
     SELECT 1 FROM pg_index i
     WHERE i.indrelid = to_regclass(${name}) AND i.indisunique AND i.indisvalid AND i.indimmediate

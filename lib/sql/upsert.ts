@@ -4,6 +4,7 @@ import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { encodeField } from './copy.ts'
 import { columnList, joinFragments } from './fragments.ts'
+import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
 export const MAX_PARAMETERS = 65_535
@@ -56,13 +57,19 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     : sql`DO NOTHING`
   const returning = options.returning?.length ? sql`, ${sql(options.returning as string[])}` : sql``
   const batchSize = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / columns.length)))
+  // Before anything is written: a partitioned table needs its partition key in the conflict, and
+  // another way to count (see insertedFlag).
+  const [partitioning] = await partitionKeyQuery(sql, table)
+  const partitionProblem = partitionKeyError('upsert into', table, conflict, partitioning)
+  if (partitionProblem) throw partitionProblem
+  const inserted = insertedFlag(sql, table, conflict, partitioning.partition_columns !== null)
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize)
     // No `AS alias` before the rows: postgres.js would take it for a select list.
     const returned: ({ inserted: boolean } & Ret)[] = await loose`
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING (xmax = 0) AS inserted ${returning}`.catch((err: { code?: string }) => {
+      RETURNING ${inserted} AS inserted ${returning}`.catch((err: { code?: string }) => {
       // 21000: keys equal to PostgreSQL though not as written (1 and 1.0, citext); 42P10: no such unique key.
       if (err.code === '21000') throw duplicateKeyError('upsert into', table, conflict, [], { sqlState: err.code, cause: err })
       if (err.code === '42P10') throw conflictKeyError('upsert into', table, conflict, err)
