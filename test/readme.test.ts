@@ -43,7 +43,7 @@ t.test('every error code is documented', async (t) => {
 })
 
 t.test('every flag of every task is documented', async (t) => {
-  for (const task of ['seed', 'plan', 'fresh', 'validate', 'new']) {
+  for (const task of ['seed', 'plan', 'fresh', 'validate', 'new', 'status', 'init', 'ledger-sql', 'top-customers']) {
     const help = (await runCli([task, '--help'])).stdout
     for (const [flag] of help.matchAll(/--[a-z-]+/g)) t.match(readme, `\`${flag}`, `${task} ${flag}`)
   }
