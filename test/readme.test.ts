@@ -76,7 +76,7 @@ async function recipeProject(t: Test, template: string, files: Record<string, st
   await mkdir(path.join(dir, 'schema'))
   await mkdir(path.join(dir, 'test'))
   const contract = `'${path.join(ROOT, 'lib', 'contract', 'contract.ts')}'`
-  await writeFile(path.join(dir, 'seeds', 'teams.ts'), example('seed').replace("'../lib/contract/contract.ts'", contract))
+  await writeFile(path.join(dir, 'seeds', 'teams.ts'), example('seed').replace("'seedbed'", contract))
   await writeFile(path.join(dir, 'schema', '001_teams.sql'), example('schema'))
   for (const [file, text] of Object.entries(files)) {
     const source = text.replaceAll("'seedbed/testing'", `'${path.join(ROOT, 'lib', 'testing.ts')}'`).replaceAll('app_tpl', template)
