@@ -57,6 +57,8 @@ const table = {
   COPY_DATA: ['E_COPY_DATA', 'run'],
   MIGRATE_FAILED: ['E_MIGRATE_FAILED', 'run'],
   SCHEMA_CHANGED: ['E_SCHEMA_CHANGED', 'run'],
+  TLS: ['E_TLS', 'run'],
+  READ_ONLY: ['E_READ_ONLY', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

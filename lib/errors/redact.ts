@@ -12,9 +12,9 @@ export function addSecret(value: string | undefined | null): void {
   if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value)
 }
 
-/** `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`. */
+/** `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`; `?password=` and `?sslpassword=` too. */
 export function redactUrl(url: string): string {
-  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]*)@/gi, '$1***@')
+  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]*)@/gi, '$1***@').replace(/([?&](?:ssl)?password=)[^&#\s]*/gi, '$1***')
 }
 
 export function redact(text: string): string {
