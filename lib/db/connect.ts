@@ -4,7 +4,8 @@ import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { addSecret, redactUrl } from '../errors/redact.ts'
 import { onShutdown } from '../execution/shutdown.ts'
-import { retrying } from '../execution/retry.ts'
+import { retrying, transientReason } from '../execution/retry.ts'
+import { tlsError, tlsFor, type Tls } from './tls.ts'
 
 export interface Database {
   sql: postgres.Sql
@@ -100,10 +101,14 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return u.toString()
 }
 
-/** A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. */
-export function createPool(url: string, max: number): postgres.Sql {
-  return postgres(url, {
+/**
+ * A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. The URL's libpq
+ * TLS parameters (sslmode, sslrootcert...) become its `ssl` option.
+ */
+export function createPool(url: string, max: number, tls: Tls = tlsFor(url)): postgres.Sql {
+  return postgres(tls.url, {
     max,
+    ...(tls.ssl !== undefined && { ssl: tls.ssl }),
     onnotice: () => {},
     connect_timeout: 10,
     connection: { application_name: 'seedbed' },
@@ -124,7 +129,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     url = server.url
   }
   const target = parseDatabaseUrl(url)
-  const sql = createPool(url, options.poolSize)
+  const tls = tlsFor(url)
+  const sql = createPool(url, options.poolSize, tls)
   // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {
@@ -137,11 +143,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await retrying(() => sql`select 1`, {
       retries: options.retries ?? 0,
       signal: options.signal,
+      // A certificate or a server without TLS does not change between tries.
+      retryable: (err) => (tlsError(err, tls, target) ? undefined : transientReason(err)),
       onRetry: ({ n, waitMs, reason }) => options.log.warn(`connecting: retry ${n}/${options.retries} in ${waitMs} ms: ${reason}`),
     })
   } catch (err) {
     await close().catch(() => undefined)
-    throw err instanceof SeedbedError ? err : fromDriverError(err, { target })
+    throw err instanceof SeedbedError ? err : (tlsError(err, tls, target) ?? fromDriverError(err, { target }))
   }
   const display = redactUrl(url)
   options.log.debug(`connected to ${display}`)

@@ -21,6 +21,8 @@ export interface EmbeddedOptions {
   dataDir: string
   /** Port to listen on; default: a free one chosen at start. */
   port?: number
+  /** More server flags (`-c name=value`...), after seedbed's own: a test's TLS settings, say. */
+  extraFlags?: string[]
   log: Logger
 }
 
@@ -197,7 +199,15 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
     // Loopback only, no Unix socket (nothing to clash with), and no fsync wait at commit:
     // a development database may lose its last commits on a power cut but is never corrupted.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'synchronous_commit=off',
+      ...(options.extraFlags ?? []),
+    ],
     onLog: (m: string) => {
       serverLog.push(m)
       if (serverLog.length > 50) serverLog.shift()

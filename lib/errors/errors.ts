@@ -59,6 +59,8 @@ const table = {
   SCHEMA_CHANGED: ['E_SCHEMA_CHANGED', 'run'],
   PERMISSION: ['E_PERMISSION', 'run'],
   PARTITION_KEY: ['E_PARTITION_KEY', 'run'],
+  TLS: ['E_TLS', 'run'],
+  READ_ONLY: ['E_READ_ONLY', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

@@ -13,13 +13,13 @@ export function addSecret(value: string | undefined | null): void {
 }
 
 /**
- * `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`. A password may hold a raw
+ * `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`; `?password=` and `?sslpassword=` too. A password may hold a raw
  * `@`, `:` or `/` (postgres.js and the WHATWG URL parser split the user part at the last `@`), so
  * everything from the first `:` after the user name to the last `@` of the address goes: hiding
  * a piece of a query string too is better than showing a piece of a password.
  */
 export function redactUrl(url: string): string {
-  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)(\S*)@/gi, '$1***@')
+  return url.replace(/([?&](?:ssl)?password=)[^&#\s]*/gi, '$1***').replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)(\S*)@/gi, '$1***@')
 }
 
 export function redact(text: string): string {

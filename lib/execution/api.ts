@@ -16,6 +16,7 @@ import { within } from './retry.ts'
 import { runStop } from './stop.ts'
 import { applySchema, dropPublicSchema, isNewDatabase } from '../db/schema.ts'
 import { runMigrate } from '../db/migrate.ts'
+import { assertWritable } from '../db/read-only.ts'
 import { dependantsOf } from '../planning/select.ts'
 import { type Planned, planProject } from '../planning/project.ts'
 
@@ -196,6 +197,8 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
   }
 
   async function runOn(sql: postgres.Sql, { target, url, embedded }: Opened): Promise<RunResult> {
+    // A replica fails every write: say so before the lock, the ledger or any seed. Dry runs write too.
+    if (command !== 'validate') await assertWritable(sql, target)
     const lock = writes ? await acquireLock(sql, settings.lockTimeoutMs, log, stop.signal) : undefined
     stop.startTimeout(settings.timeoutMs)
     let runId: number | undefined
