@@ -9,6 +9,7 @@
  * ```
  */
 export { seed, validate, fresh, plan, status, type RunOptions, type Planned, type Status } from './execution/api.ts'
+export { seedMany, type ManyOptions, type ManyResult, type DatabaseOutcome } from './execution/many.ts'
 export { seedOnStartup, type StartupOptions, type StartupOutcome } from './execution/startup.ts'
 export { prepareTemplate, cloneDatabase, dropTemplate, truncateAndReplant } from './testing.ts'
 export { runMetrics } from './output/metrics.ts'

@@ -57,6 +57,7 @@ const table = {
   COPY_DATA: ['E_COPY_DATA', 'run'],
   MIGRATE_FAILED: ['E_MIGRATE_FAILED', 'run'],
   SCHEMA_CHANGED: ['E_SCHEMA_CHANGED', 'run'],
+  DATABASES_COMMAND: ['E_DATABASES_COMMAND', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table
