@@ -6,6 +6,7 @@ import { parseDatabaseLines } from '../lib/config/database-list.ts'
 import { databaseUrl } from '../lib/db/connect.ts'
 import { checkDatabases, databaseLabel, seedMany } from '../lib/execution/many.ts'
 import { parseDatabaseUrl } from '../lib/db/connect.ts'
+import { createLogger } from '../lib/output/log.ts'
 import { fixture, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const SEEDS = fixture('many/seeds')
@@ -121,10 +122,10 @@ t.test('three databases, one with a broken schema: two seeded, one failed, exit 
   const prom = await readFile(metrics, 'utf8')
   t.match(prom, `seedbed_last_run_success{env="development",database="${a.label}"} 1`)
   t.match(prom, `seedbed_last_run_success{env="development",database="${c.label}"} 0`)
-  t.match(prom, `seedbed_records_created_total{env="development",database="${b.label}",seed="features",status="succeeded"} 3`)
+  t.match(prom, `seedbed_records_created_total{seed="features",status="succeeded",env="development",database="${b.label}"} 3`)
   t.match(
     prom,
-    `seedbed_seed_errors_total{env="development",database="${c.label}",seed="features",status="failed",code="E_MISSING_TABLE"} 1`,
+    `seedbed_seed_errors_total{seed="features",status="failed",env="development",database="${c.label}",code="E_MISSING_TABLE"} 1`,
   )
   t.notMatch(prom, PASSWORD)
 
@@ -172,7 +173,9 @@ t.test('--database-concurrency bounds how many databases run at once (from the l
 
 t.test('a database that cannot be reached fails alone; validate and fresh run on every database', async (t) => {
   const missing = databaseUrl(serverUrl, `${first.name}_nobody`)
-  const many = await seedMany([a.url, missing], { seedsDir: SEEDS, maxRetries: 0 })
+  const lines: string[] = []
+  const logger = createLogger({ reporters: [{ log: (o) => lines.push(`[${o.tag}] ${o.args.join(' ')}`) }] })
+  const many = await seedMany([a.url, missing], { seedsDir: SEEDS, maxRetries: 0, logger })
   t.equal(many.ok, false)
   t.same(
     many.databases.map((d) => [d.ok, d.error?.code]),
@@ -182,6 +185,12 @@ t.test('a database that cannot be reached fails alone; validate and fresh run on
     ],
   )
   t.notMatch(JSON.stringify(many), PASSWORD)
+  const missingLabel = databaseLabel(parseDatabaseUrl(missing))
+  t.ok(
+    lines.some((l) => l.startsWith(`[${missingLabel}] E_DATABASE_MISSING:`)),
+    'what stopped the database is logged under its name',
+  )
+  t.notMatch(lines.join('\n'), PASSWORD)
 
   const checked = await seedMany([a.url, b.url, c.url], { seedsDir: SEEDS, command: 'validate' })
   t.same(
@@ -209,5 +218,17 @@ t.test('--databases-command lists the databases; a failing command is E_DATABASE
   )
   const failed = await runCli(['seed', '--seeds', SEEDS, '--databases-command', 'echo registry down >&2; exit 3'])
   t.equal(failed.code, 1)
+  // Every database refused for the same wrong input: nothing ran anywhere, exit 2.
+  const disabled = await runCli(['seed', '--json', '--seeds', SEEDS, '--database-url', a.url, '--database-url', b.url], {
+    env: { SEEDBED_ENABLED: 'false' },
+  })
+  t.equal(disabled.code, 2)
+  t.same(
+    JSON.parse(disabled.stdout).databases.map((d: { ok: boolean; error: { code: string } }) => [d.ok, d.error.code]),
+    [
+      [false, 'E_SEEDING_DISABLED'],
+      [false, 'E_SEEDING_DISABLED'],
+    ],
+  )
   t.match(failed.stderr, /E_DATABASES_COMMAND: --databases-command .*exit 3`? exited with code 3:\n\s*registry down/)
 })

@@ -3,7 +3,7 @@ import { intOption } from '../config/config.ts'
 import type { DatabaseEntry } from '../config/database-list.ts'
 import type { RunResult } from '../contract/types.ts'
 import { parseDatabaseUrl } from '../db/connect.ts'
-import { codes, SeedbedError, type SerializedError } from '../errors/errors.ts'
+import { codes, formatError, SeedbedError, type SerializedError } from '../errors/errors.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { fresh, plan, type RunOptions, seed, validate } from './api.ts'
 
@@ -74,9 +74,9 @@ export function checkDatabases(list: readonly (string | DatabaseEntry)[]): { ent
   })
 }
 
-/** Any failure as the coded error reports carry. */
-function serialized(err: unknown): SerializedError {
-  return (err instanceof SeedbedError ? err : fromDriverError(err)).toJSON()
+/** Any failure as a coded error. */
+function coded(err: unknown): SeedbedError {
+  return err instanceof SeedbedError ? err : fromDriverError(err)
 }
 
 /**
@@ -118,7 +118,8 @@ export async function seedMany(list: readonly (string | DatabaseEntry)[], option
         const t0 = performance.now()
         const took = () => Math.round(performance.now() - t0)
         // Interrupted while waiting for its turn: it never connects.
-        if (runOptions.signal?.aborted) return { database: label, ok: false, durationMs: 0, error: serialized(runOptions.signal.reason) }
+        if (runOptions.signal?.aborted)
+          return { database: label, ok: false, durationMs: 0, error: coded(runOptions.signal.reason).toJSON() }
         try {
           const result = await runs({
             ...runOptions,
@@ -128,8 +129,11 @@ export async function seedMany(list: readonly (string | DatabaseEntry)[], option
           })
           return { database: label, ok: result.ok, durationMs: took(), result }
         } catch (err) {
+          const e = coded(err)
+          // Seed failures are logged by the run itself; what stopped the run before or around them is logged here.
+          runOptions.logger?.withTag(label).error(formatError(e))
           runOptions.logger?.withTag(label).debug((err as Error)?.stack ?? String(err))
-          return { database: label, ok: false, durationMs: took(), error: serialized(err) }
+          return { database: label, ok: false, durationMs: took(), error: e.toJSON() }
         }
       }),
     ),

@@ -60,7 +60,7 @@ export function runMetrics(result: RunResult, env: string, registry = new Regist
   const runSeconds = gauge('seedbed_last_run_duration_seconds', 'How long the last run took')
   const run = database === undefined ? { env } : { env, database }
   for (const s of result.seeds) {
-    const l = { ...run, seed: s.name, status: s.status }
+    const l = { seed: s.name, status: s.status, ...run }
     if (s.status !== 'not_executed') duration.observe(l, s.durationMs / 1000)
     created.inc(l, s.created)
     updated.inc(l, s.updated)
