@@ -9,7 +9,6 @@
  * ```
  */
 export { seed, validate, fresh, plan, status, type RunOptions, type Planned, type Status } from './execution/api.ts'
-export { seedMany, type ManyOptions, type ManyResult, type DatabaseOutcome } from './execution/many.ts'
 export { seedOnStartup, type StartupOptions, type StartupOutcome } from './execution/startup.ts'
 export { prepareTemplate, cloneDatabase, dropTemplate, truncateAndReplant } from './testing.ts'
 export { runMetrics } from './output/metrics.ts'
@@ -30,3 +29,9 @@ export { SeedbedError, codes, type ErrorCode } from './errors/errors.ts'
 export { createLogger, type Logger } from './output/log.ts'
 export { uniqueEmail, FAKE_REFERENCE_DATE } from './helpers/fake.ts'
 export { SQL, type SQLStatement } from 'sql-template-strings'
+
+export type { ManyOptions, ManyResult, DatabaseOutcome } from './execution/many.ts'
+/** Seeds (or `fresh`es, or validates) a list of databases, a few at a time; see the README's "Many databases". */
+export const seedMany = async (
+  ...args: Parameters<typeof import('./execution/many.ts').seedMany>
+): ReturnType<typeof import('./execution/many.ts').seedMany> => (await import('./execution/many.ts')).seedMany(...args)

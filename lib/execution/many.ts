@@ -74,6 +74,23 @@ export function checkDatabases(list: readonly (string | DatabaseEntry)[]): { ent
   })
 }
 
+/**
+ * The caller's logger with each line tagged with the database: consola's own tags when it is
+ * consola, else a `[host/db]` prefix on each line of a plain debug/info/warn/error object.
+ */
+function tagged(log: RunOptions['logger'], label: string): RunOptions['logger'] {
+  if (!log) return undefined
+  const any = log as { withTag?: (tag: string) => unknown } & Record<'debug' | 'info' | 'warn' | 'error', (m: string) => void>
+  if (typeof any.withTag === 'function') return any.withTag(label) as RunOptions['logger']
+  const prefixed = (level: 'debug' | 'info' | 'warn' | 'error') => (m: string) => any[level](`[${label}] ${m}`)
+  return {
+    debug: prefixed('debug'),
+    info: prefixed('info'),
+    warn: prefixed('warn'),
+    error: prefixed('error'),
+  } as unknown as RunOptions['logger']
+}
+
 /** Any failure as a coded error. */
 function coded(err: unknown): SeedbedError {
   return err instanceof SeedbedError ? err : fromDriverError(err)
@@ -124,15 +141,16 @@ export async function seedMany(list: readonly (string | DatabaseEntry)[], option
           const result = await runs({
             ...runOptions,
             databaseUrl: entry.url,
-            logger: runOptions.logger?.withTag(label),
+            logger: tagged(runOptions.logger, label),
             ...(confirm && { confirm }),
           })
           return { database: label, ok: result.ok, durationMs: took(), result }
         } catch (err) {
           const e = coded(err)
           // Seed failures are logged by the run itself; what stopped the run before or around them is logged here.
-          runOptions.logger?.withTag(label).error(formatError(e))
-          runOptions.logger?.withTag(label).debug((err as Error)?.stack ?? String(err))
+          const log = tagged(runOptions.logger, label)
+          log?.error(formatError(e))
+          log?.debug((err as Error)?.stack ?? String(err))
           return { database: label, ok: false, durationMs: took(), error: e.toJSON() }
         }
       }),
