@@ -53,3 +53,8 @@ export const seedOnStartup: typeof Startup.seedOnStartup = async (options) =>
 /** A run's result as a Prometheus registry (prom-client). */
 export const runMetrics = async (...args: Parameters<typeof Metrics.runMetrics>): Promise<ReturnType<typeof Metrics.runMetrics>> =>
   (await import('./output/metrics.ts')).runMetrics(...args)
+export type { ManyOptions, ManyResult, DatabaseOutcome } from './execution/many.ts'
+/** Seeds (or `fresh`es, or validates) a list of databases, a few at a time; see the README's "Many databases". */
+export const seedMany = async (
+  ...args: Parameters<typeof import('./execution/many.ts').seedMany>
+): ReturnType<typeof import('./execution/many.ts').seedMany> => (await import('./execution/many.ts')).seedMany(...args)

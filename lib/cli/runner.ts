@@ -149,6 +149,19 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
   const api = await import('../execution/api.ts')
   loadEnvironment(flags.env as string | undefined)
   const settings = resolveSettings(flags)
+  const { readDatabaseList } = await import('../config/database-list.ts')
+  const databases = await readDatabaseList({
+    urls: flags.databaseUrl,
+    file: (flags.databasesFile as string | undefined) || process.env.SEEDBED_DATABASES_FILE || undefined,
+    command: flags.databasesCommand as string | undefined,
+    signal: session.controller.signal,
+  })
+  if (databases) return runMany(session, task, flags, databases)
+  if (flags.databaseConcurrency !== undefined) {
+    throw new SeedbedError(codes.BAD_OPTION, '--database-concurrency needs a list of databases', {
+      hint: 'add --database-url (repeated), --databases-file or --databases-command',
+    })
+  }
   const result = await api[task]({
     ...settings,
     logger: log,
@@ -183,6 +196,58 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
   return session.finish(code)
 }
 
+/** The run of `seed`, `fresh` or `validate` on a list of databases (lib/execution/many.ts). */
+async function runMany(
+  session: Session,
+  task: 'seed' | 'validate' | 'fresh',
+  flags: Flags,
+  databases: import('../config/database-list.ts').DatabaseEntry[],
+): Promise<never> {
+  const log = session.log
+  const { seedMany } = await import('../execution/many.ts')
+  const { intOption } = await import('../config/config.ts')
+  const { databaseUrl: _one, ...settings } = resolveSettings(flags)
+  const many = await seedMany(databases, {
+    ...settings,
+    command: task,
+    databaseConcurrency: intOption('--database-concurrency', flags.databaseConcurrency, 1, 1000),
+    logger: log,
+    applySchema: Boolean(flags.applySchema),
+    // Several databases at once: one live terminal line each would overwrite the others.
+    progress: 'lines',
+    confirmed: Boolean(flags.yes),
+    confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
+    force: Boolean(flags.force),
+    signal: session.controller.signal,
+    argv: redactValue(process.argv.slice(2)),
+  })
+  const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
+  const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
+  if (metricsFile || pushgateway) {
+    const { Registry } = await import('prom-client')
+    const { runMetrics, writeMetricsFile, pushMetrics } = await import('../output/metrics.ts')
+    const registry = new Registry()
+    for (const d of many.databases) {
+      const result = d.result ?? { ok: false, durationMs: d.durationMs, dryRun: settings.dryRun, seeds: [] }
+      runMetrics(result, settings.env, registry, d.database)
+    }
+    if (metricsFile) await writeMetricsFile(registry, metricsFile)
+    if (pushgateway) await pushMetrics(registry, pushgateway, settings.env).catch((e) => log.error(formatError(e)))
+  }
+  const document = JSON.stringify(redactValue(many))
+  if (flags.report) {
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(flags.report as string, `${document}\n`)
+  }
+  // Every database refused for the same wrong input (a profile, a confirmation) means nothing ran: 2.
+  const usage = many.databases.every((d) => d.error && exitStatus(d.error.code) === 2)
+  const code = many.ok ? 0 : usage ? 2 : 1
+  if (session.json) return session.finish(code, `${document}\n`)
+  const { formatManySummary } = await import('../output/summary.ts')
+  log.log(`\n${formatManySummary(many)}`)
+  return session.finish(code)
+}
+
 function seedingFlags(cmd: Command): Command {
   return cmd
     .option('--only <seeds>', 'Run only these seeds (comma-separated) and what they depend on')
@@ -201,6 +266,10 @@ function seedingFlags(cmd: Command): Command {
     .option('--report <file>', 'Also write the JSON result to this file')
     .option('--metrics-file <file>', 'Write Prometheus metrics (text format) for node_exporter (env SEEDBED_METRICS_FILE)')
     .option('--pushgateway <url>', 'Push Prometheus metrics to a Pushgateway (env SEEDBED_PUSHGATEWAY)')
+    .option('--database-url <url>', 'Run on this database (a list of one), instead of DATABASE_URL; repeat it for several')
+    .option('--databases-file <file>', 'Run on each database listed, one URL per line, # comments (env SEEDBED_DATABASES_FILE)')
+    .option('--databases-command <command>', 'Run on each database this shell command prints, one URL per line')
+    .option('--database-concurrency <n>', 'Databases running at once with a list of databases (default 4)')
 }
 
 /** Flags every task has. */

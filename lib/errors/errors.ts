@@ -61,6 +61,7 @@ const table = {
   PARTITION_KEY: ['E_PARTITION_KEY', 'run'],
   TLS: ['E_TLS', 'run'],
   READ_ONLY: ['E_READ_ONLY', 'run'],
+  DATABASES_COMMAND: ['E_DATABASES_COMMAND', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

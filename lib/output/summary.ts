@@ -58,3 +58,45 @@ export function formatStatus(status: import('../execution/api.ts').Status): stri
   for (const s of status.seeds) seeds.push([s.name, when(s.lastSucceeded), s.file])
   return `${status.runs.length ? table(runs, new Set([0])) : 'no runs recorded yet'}\n\n${table(seeds)}`
 }
+
+/**
+ * A many-database run: each database's own summary (or the error that stopped it), then one table
+ * of the databases with their totals, then a line saying how many failed and which.
+ */
+export function formatManySummary(many: import('../execution/many.ts').ManyResult): string {
+  const parts: string[] = []
+  const counts = (d: (typeof many.databases)[number], k: 'created' | 'updated' | 'skipped') =>
+    d.result?.seeds.reduce((n, s) => n + s[k], 0) ?? 0
+  for (const d of many.databases) {
+    const body = d.result
+      ? formatSummary(d.result)
+      : `${d.error?.code}: ${d.error?.message}${d.error?.hint ? `\n  hint: ${d.error.hint}` : ''}`
+    parts.push(`database ${d.database}: ${d.ok ? 'ok' : 'FAILED'}\n${body}`)
+  }
+  const rows = [['database', 'status', 'created', 'updated', 'skipped', 'ms']]
+  const sum = (k: 'created' | 'updated' | 'skipped') => many.databases.reduce((n, d) => n + counts(d, k), 0)
+  for (const d of many.databases) {
+    rows.push([
+      d.database,
+      d.ok ? 'ok' : d.error ? `FAILED ${d.error.code}` : 'FAILED',
+      String(counts(d, 'created')),
+      String(counts(d, 'updated')),
+      String(counts(d, 'skipped')),
+      String(d.durationMs),
+    ])
+  }
+  const failed = many.databases.filter((d) => !d.ok)
+  rows.push([
+    `total (${many.databases.length} databases)`,
+    many.ok ? 'ok' : 'FAILED',
+    String(sum('created')),
+    String(sum('updated')),
+    String(sum('skipped')),
+    String(many.durationMs),
+  ])
+  const n = many.databases.length
+  const overall = failed.length
+    ? `${failed.length} of ${n} databases FAILED: ${failed.map((d) => d.database).join(', ')}; ${n - failed.length} ok`
+    : `all ${n} databases ok`
+  return `${parts.join('\n\n')}\n\n${table(rows, new Set([2, 3, 4, 5]))}\n${overall}`
+}
