@@ -144,6 +144,53 @@ async function confirmOnTerminal(env: string): Promise<boolean> {
   }
 }
 
+/** The API options a seeding task takes from the command line, beyond the settings. */
+function runOptions(session: Session, flags: Flags, progress: 'live' | 'lines') {
+  return {
+    logger: session.log,
+    applySchema: Boolean(flags.applySchema),
+    progress,
+    confirmed: Boolean(flags.yes),
+    // Production writes: --yes, or the name typed back on a terminal (asked after every other check).
+    confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
+    force: Boolean(flags.force),
+    signal: session.controller.signal,
+    argv: redactValue(process.argv.slice(2)),
+  }
+}
+
+type Metrics = typeof import('../output/metrics.ts')
+
+/**
+ * Writes what a run produced besides the terminal: Prometheus metrics (file, Pushgateway) and the
+ * JSON report. Returns the report, redacted.
+ */
+async function publish(
+  session: Session,
+  flags: Flags,
+  env: string,
+  outcome: unknown,
+  addMetrics: (runMetrics: Metrics['runMetrics'], registry: import('prom-client').Registry) => void,
+): Promise<string> {
+  const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
+  const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
+  if (metricsFile || pushgateway) {
+    const { Registry } = await import('prom-client')
+    const { runMetrics, writeMetricsFile, pushMetrics } = await import('../output/metrics.ts')
+    const registry = new Registry()
+    addMetrics(runMetrics, registry)
+    if (metricsFile) await writeMetricsFile(registry, metricsFile)
+    // A failed push is reported but does not undo or fail the seeding that happened.
+    if (pushgateway) await pushMetrics(registry, pushgateway, env).catch((e) => session.log.error(formatError(e)))
+  }
+  const document = JSON.stringify(redactValue(outcome))
+  if (flags.report) {
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(flags.report as string, `${document}\n`)
+  }
+  return document
+}
+
 async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh', flags: Flags): Promise<never> {
   const log = session.loggerFor(flags)
   const api = await import('../execution/api.ts')
@@ -162,33 +209,9 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
       hint: 'add --database-url (repeated), --databases-file or --databases-command',
     })
   }
-  const result = await api[task]({
-    ...settings,
-    logger: log,
-    applySchema: Boolean(flags.applySchema),
-    // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
-    progress: process.stderr.isTTY && !session.json ? 'live' : 'lines',
-    confirmed: Boolean(flags.yes),
-    // Production writes: --yes, or the name typed back on a terminal (asked after every other check).
-    confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
-    force: Boolean(flags.force),
-    signal: session.controller.signal,
-    argv: redactValue(process.argv.slice(2)),
-  })
-  const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
-  const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
-  if (metricsFile || pushgateway) {
-    const { runMetrics, writeMetricsFile, pushMetrics } = await import('../output/metrics.ts')
-    const registry = runMetrics(result, settings.env)
-    if (metricsFile) await writeMetricsFile(registry, metricsFile)
-    // A failed push is reported but does not undo or fail the seeding that happened.
-    if (pushgateway) await pushMetrics(registry, pushgateway, settings.env).catch((e) => log.error(formatError(e)))
-  }
-  const document = JSON.stringify(redactValue(result))
-  if (flags.report) {
-    const { writeFile } = await import('node:fs/promises')
-    await writeFile(flags.report as string, `${document}\n`)
-  }
+  // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
+  const result = await api[task]({ ...settings, ...runOptions(session, flags, process.stderr.isTTY && !session.json ? 'live' : 'lines') })
+  const document = await publish(session, flags, settings.env, result, (runMetrics, registry) => runMetrics(result, settings.env, registry))
   const code = result.ok ? 0 : 1
   if (session.json) return session.finish(code, `${document}\n`)
   const { formatSummary } = await import('../output/summary.ts')
@@ -211,34 +234,15 @@ async function runMany(
     ...settings,
     command: task,
     databaseConcurrency: intOption('--database-concurrency', flags.databaseConcurrency, 1, 1000),
-    logger: log,
-    applySchema: Boolean(flags.applySchema),
     // Several databases at once: one live terminal line each would overwrite the others.
-    progress: 'lines',
-    confirmed: Boolean(flags.yes),
-    confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
-    force: Boolean(flags.force),
-    signal: session.controller.signal,
-    argv: redactValue(process.argv.slice(2)),
+    ...runOptions(session, flags, 'lines'),
   })
-  const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
-  const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
-  if (metricsFile || pushgateway) {
-    const { Registry } = await import('prom-client')
-    const { runMetrics, writeMetricsFile, pushMetrics } = await import('../output/metrics.ts')
-    const registry = new Registry()
+  const document = await publish(session, flags, settings.env, many, (runMetrics, registry) => {
     for (const d of many.databases) {
       const result = d.result ?? { ok: false, durationMs: d.durationMs, dryRun: settings.dryRun, seeds: [] }
       runMetrics(result, settings.env, registry, d.database)
     }
-    if (metricsFile) await writeMetricsFile(registry, metricsFile)
-    if (pushgateway) await pushMetrics(registry, pushgateway, settings.env).catch((e) => log.error(formatError(e)))
-  }
-  const document = JSON.stringify(redactValue(many))
-  if (flags.report) {
-    const { writeFile } = await import('node:fs/promises')
-    await writeFile(flags.report as string, `${document}\n`)
-  }
+  })
   // Every database refused for the same wrong input (a profile, a confirmation) means nothing ran: 2.
   const usage = many.databases.every((d) => d.error && exitStatus(d.error.code) === 2)
   const code = many.ok ? 0 : usage ? 2 : 1
