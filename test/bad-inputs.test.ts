@@ -127,7 +127,7 @@ async function runInProcess(task: 'seed' | 'fresh', flags: Flags, env: Record<st
     const settings = resolveSettings(flags, process.env, ROOT)
     const result = await (task === 'seed' ? seed : fresh)({ ...settings, logger, confirmed: flags.yes, force: flags.force })
     const failed = result.seeds.find((s) => s.error)
-    return { code: failed?.error?.code, ok: result.ok, shown: JSON.stringify(redactValue(result)), logged }
+    return { code: failed?.error?.code ?? result.error?.code, ok: result.ok, shown: JSON.stringify(redactValue(result)), logged }
   } catch (err) {
     // Anything but a SeedbedError is a defect: its name and message stand in for the code.
     if (!(err instanceof SeedbedError)) return { code: String(err), ok: false, shown: String(err), logged }

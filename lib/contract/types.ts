@@ -76,4 +76,10 @@ export interface RunResult {
   /** True when nothing was committed (`--dry-run`): the counts are what a run would do. Always present. */
   dryRun: boolean
   seeds: SeedReport[]
+  /**
+   * Why the run stopped before its seeds were done, when it was stopped as a whole (`E_TIMEOUT` for
+   * --timeout, `E_INTERRUPTED` for Ctrl-C or the caller's signal); seeds it never started are
+   * `not_executed`.
+   */
+  error?: SerializedError
 }

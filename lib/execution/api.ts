@@ -257,6 +257,8 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         ledger,
       })
       if (runId !== undefined) await finishRun(sql, runId, result.ok ? 'succeeded' : ended())
+      // Stopped as a whole (timeout, interrupt): say so even when no seed was running at that moment.
+      if (!result.ok && stop.signal.aborted && stop.signal.reason instanceof SeedbedError) result.error = stop.signal.reason.toJSON()
       return result
     } catch (err) {
       if (runId !== undefined)

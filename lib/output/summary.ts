@@ -44,7 +44,8 @@ export function formatSummary(result: RunResult): string {
     String(perSecond),
     String(result.durationMs),
   ])
-  const out = table(rows, new Set([1, 3, 4, 5, 6, 7]))
+  let out = table(rows, new Set([1, 3, 4, 5, 6, 7]))
+  if (result.error) out += `\nstopped: ${result.error.code}: ${result.error.message}`
   return result.dryRun ? `${out}\n${DRY_RUN_NOTE}` : out
 }
 
