@@ -5,6 +5,7 @@ import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { addSecret, redactUrl } from '../errors/redact.ts'
 import { onShutdown } from '../execution/shutdown.ts'
 import { retrying } from '../execution/retry.ts'
+import { detectPooler, type PoolerMode, type PoolerSetting } from './pooler.ts'
 
 export interface Database {
   sql: postgres.Sql
@@ -15,6 +16,8 @@ export interface Database {
   /** The connection string itself, password included: for child processes, never for output. */
   url: string
   embedded: boolean
+  /** What stands between this pool and the server, detected or as told. */
+  pooler: PoolerMode
   /** Closes the pool and stops the embedded server if this run started it. */
   close(): Promise<void>
 }
@@ -31,6 +34,8 @@ export interface OpenOptions {
   /** The run's signal: stops the waits between those tries at once. */
   signal?: AbortSignal
   log: Logger
+  /** Told, or `auto` (the default): detected on the first connections. The embedded server has none. */
+  pooler?: PoolerSetting
 }
 
 /** Parses a connection string, remembering its password as a secret. */
@@ -64,10 +69,15 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return u.toString()
 }
 
-/** A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. */
-export function createPool(url: string, max: number): postgres.Sql {
+/**
+ * A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. `prepare: false`
+ * behind a transaction-mode pooler: a named statement is prepared on one server connection and
+ * would not be found on the next (SQLSTATE 26000); PgBouncer keeps them only from 1.21.
+ */
+export function createPool(url: string, max: number, prepare = true): postgres.Sql {
   return postgres(url, {
     max,
+    prepare,
     onnotice: () => {},
     connect_timeout: 10,
     connection: { application_name: 'seedbed' },
@@ -88,7 +98,40 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     url = server.url
   }
   const target = parseDatabaseUrl(url)
-  const sql = createPool(url, options.poolSize)
+  let forget = () => {}
+  const connect = async (pool: postgres.Sql) => {
+    try {
+      await retrying(() => pool`select 1`, {
+        retries: options.retries ?? 0,
+        signal: options.signal,
+        onRetry: ({ n, waitMs, reason }) => options.log.warn(`connecting: retry ${n}/${options.retries} in ${waitMs} ms: ${reason}`),
+      })
+    } catch (err) {
+      forget()
+      await pool.end({ timeout: 5 }).catch(() => undefined)
+      await embedded?.stop().catch(() => undefined)
+      throw err instanceof SeedbedError ? err : fromDriverError(err, { target })
+    }
+  }
+  const setting = embedded ? 'none' : (options.pooler ?? 'auto')
+  let pooler: PoolerMode = setting === 'auto' ? 'none' : setting
+  if (setting === 'auto') {
+    // Detected on two connections of their own, without prepared statements, before the run's
+    // pool is made with or without them.
+    const probe = createPool(url, 2, false)
+    forget = onShutdown(() => probe.end({ timeout: 0 }))
+    await connect(probe)
+    try {
+      pooler = await detectPooler(probe)
+    } catch (err) {
+      await embedded?.stop().catch(() => undefined)
+      throw err instanceof SeedbedError ? err : fromDriverError(err, { target })
+    } finally {
+      forget()
+      await probe.end({ timeout: 5 })
+    }
+  }
+  const sql = createPool(url, options.poolSize, pooler !== 'transaction')
   // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {
@@ -96,18 +139,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await sql.end({ timeout: graceSeconds })
     await embedded?.stop()
   }
-  const forget = onShutdown(() => close(0))
-  try {
-    await retrying(() => sql`select 1`, {
-      retries: options.retries ?? 0,
-      signal: options.signal,
-      onRetry: ({ n, waitMs, reason }) => options.log.warn(`connecting: retry ${n}/${options.retries} in ${waitMs} ms: ${reason}`),
-    })
-  } catch (err) {
-    await close().catch(() => undefined)
-    throw err instanceof SeedbedError ? err : fromDriverError(err, { target })
-  }
+  forget = onShutdown(() => close(0))
+  await connect(sql)
   const display = redactUrl(url)
-  options.log.debug(`connected to ${display}`)
-  return { sql, target, display, url, embedded: embedded !== undefined, close }
+  options.log.debug(`connected to ${display}${pooler === 'none' ? '' : ` (${pooler}-mode pooler)`}`)
+  return { sql, target, display, url, embedded: embedded !== undefined, pooler, close }
 }
