@@ -161,7 +161,7 @@ t.test('four runs at once through PgBouncer serialise, with no duplicate rows', 
 
 t.test('a run killed with SIGKILL through PgBouncer blocks the next one no longer than its lease', async (t) => {
   const db = await freshDatabase(t)
-  const LEASE_S = 4
+  const LEASE_S = 8
   const env = { SEEDBED_LEASE: `${LEASE_S}s` }
   let child: ChildProcess | undefined
   const killed = seedCli(db.pooled, ['--scale', '20'], env, (c) => (child = c))

@@ -106,10 +106,10 @@ function poolerOption(name: string, raw: unknown): PoolerSetting | undefined {
   return v as PoolerSetting
 }
 
-/** The lease: at least 1 s (a heartbeat renews it every third of it). */
+/** The lease: at least 5 s (a heartbeat renews it every third of it; shorter ones miss it on a loaded machine). */
 function leaseOption(name: string, ms: number | undefined): number | undefined {
-  if (ms !== undefined && (ms < 1000 || ms > 2_147_483_647)) {
-    throw optionError(name, `${name} must be from 1s to 24d, got ${ms} ms`, `for example ${name}=30s`)
+  if (ms !== undefined && (ms < 5000 || ms > 2_147_483_647)) {
+    throw optionError(name, `${name} must be from 5s to 24d, got ${ms} ms`, `for example ${name}=30s`)
   }
   return ms
 }
