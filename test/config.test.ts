@@ -28,6 +28,8 @@ t.test('settings: flags win over environment variables, which win over defaults'
     allow: [],
     lockTimeoutMs: 180_000,
     changed: false,
+    pooler: 'auto',
+    leaseMs: 30_000,
   })
   const env = {
     SEEDBED_POOL_SIZE: '6',

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { optionError, parseBoolean, parseDuration, parseScale } from './environment.ts'
+import { POOLER_SETTINGS, type PoolerSetting } from '../db/pooler.ts'
 
 /** Every setting of a run, resolved from flags, then environment variables, then defaults. */
 export interface Settings {
@@ -34,6 +35,18 @@ export interface Settings {
    * `seed --apply-schema` and a new embedded database, with DATABASE_URL set to the run's database.
    */
   migrate?: string
+  /**
+   * What stands between seedbed and the server (SEEDBED_POOLER): `auto` (default) detects a
+   * transaction-mode pooler; `transaction`, `session` or `none` say so.
+   */
+  pooler: PoolerSetting
+  /**
+   * A connection string that bypasses the pooler (DIRECT_DATABASE_URL, Prisma's convention): behind
+   * a transaction-mode pooler the run lock and the ledger's DDL use it.
+   */
+  directUrl?: string
+  /** Behind a transaction-mode pooler without directUrl: how long the run's lease lasts unless renewed (SEEDBED_LEASE). */
+  leaseMs: number
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -52,6 +65,7 @@ export interface SettingFlags {
   dryRun?: boolean
   lockTimeout?: unknown
   changed?: boolean
+  pooler?: string
 }
 
 export const DEFAULT_POOL_SIZE = 10
@@ -78,7 +92,27 @@ export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
   'lockTimeoutMs',
   'changed',
   'migrate',
+  'pooler',
+  'directUrl',
+  'leaseMs',
 ])
+
+function poolerOption(name: string, raw: unknown): PoolerSetting | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw
+  if (!POOLER_SETTINGS.includes(v as PoolerSetting)) {
+    throw optionError(name, `${name} must be one of ${POOLER_SETTINGS.join(', ')}, got '${String(raw)}'`, `for example ${name}=transaction`)
+  }
+  return v as PoolerSetting
+}
+
+/** The lease: at least 5 s (a heartbeat renews it every third of it; shorter ones miss it on a loaded machine). */
+function leaseOption(name: string, ms: number | undefined): number | undefined {
+  if (ms !== undefined && (ms < 5000 || ms > 2_147_483_647)) {
+    throw optionError(name, `${name} must be from 5s to 24d, got ${ms} ms`, `for example ${name}=30s`)
+  }
+  return ms
+}
 
 /** A time limit given in ms (an API option): an integer from 0 (none) to what a timer can hold. */
 function msOption(name: string, raw: unknown): number | undefined {
@@ -194,5 +228,15 @@ export function resolveSettings(
       180_000,
     changed: parseBoolean('changed', g.changed) ?? Boolean(flags.changed),
     migrate: (g.migrate as string | undefined)?.trim() || flags.migrate?.trim() || env.SEEDBED_MIGRATE?.trim() || undefined,
+    pooler:
+      poolerOption('pooler', g.pooler) ??
+      poolerOption('--pooler', flags.pooler) ??
+      poolerOption('SEEDBED_POOLER', env.SEEDBED_POOLER) ??
+      'auto',
+    directUrl: stringOption('directUrl', g.directUrl) || env.DIRECT_DATABASE_URL || undefined,
+    leaseMs:
+      leaseOption('leaseMs', msOption('leaseMs', g.leaseMs)) ??
+      leaseOption('SEEDBED_LEASE', parseDuration('SEEDBED_LEASE', env.SEEDBED_LEASE)) ??
+      30_000,
   }
 }

@@ -5,6 +5,7 @@ import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { addSecret, redactUrl } from '../errors/redact.ts'
 import { onShutdown } from '../execution/shutdown.ts'
 import { retrying, transientReason } from '../execution/retry.ts'
+import { detectPooler, type PoolerMode, type PoolerSetting } from './pooler.ts'
 import { tlsError, tlsFor, type Tls } from './tls.ts'
 
 export interface Database {
@@ -16,6 +17,8 @@ export interface Database {
   /** The connection string itself, password included: for child processes, never for output. */
   url: string
   embedded: boolean
+  /** What stands between this pool and the server, detected or as told. */
+  pooler: PoolerMode
   /** Closes the pool and stops the embedded server if this run started it. */
   close(): Promise<void>
 }
@@ -32,6 +35,8 @@ export interface OpenOptions {
   /** The run's signal: stops the waits between those tries at once. */
   signal?: AbortSignal
   log: Logger
+  /** Told, or `auto` (the default): detected on the first connections. The embedded server has none. */
+  pooler?: PoolerSetting
 }
 
 const URL_FORM = 'use the form postgres://user:password@host:5432/database'
@@ -103,11 +108,14 @@ export function databaseUrl(serverUrl: string, database: string): string {
 
 /**
  * A postgres.js pool for a URL, quiet about NOTICEs, named in pg_stat_activity. The URL's libpq
- * TLS parameters (sslmode, sslrootcert...) become its `ssl` option.
+ * TLS parameters (sslmode, sslrootcert...) become its `ssl` option. `prepare: false` behind a
+ * transaction-mode pooler: a named statement is prepared on one server connection and would not be
+ * found on the next (SQLSTATE 26000); PgBouncer keeps them only from 1.21.
  */
-export function createPool(url: string, max: number, tls: Tls = tlsFor(url)): postgres.Sql {
+export function createPool(url: string, max: number, prepare = true, tls: Tls = tlsFor(url)): postgres.Sql {
   return postgres(tls.url, {
     max,
+    prepare,
     ...(tls.ssl !== undefined && { ssl: tls.ssl }),
     onnotice: () => {},
     connect_timeout: 10,
@@ -130,7 +138,42 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   const target = parseDatabaseUrl(url)
   const tls = tlsFor(url)
-  const sql = createPool(url, options.poolSize, tls)
+  let forget = () => {}
+  const connect = async (pool: postgres.Sql) => {
+    try {
+      await retrying(() => pool`select 1`, {
+        retries: options.retries ?? 0,
+        signal: options.signal,
+        // A certificate or a server without TLS does not change between tries.
+        retryable: (err) => (tlsError(err, tls, target) ? undefined : transientReason(err)),
+        onRetry: ({ n, waitMs, reason }) => options.log.warn(`connecting: retry ${n}/${options.retries} in ${waitMs} ms: ${reason}`),
+      })
+    } catch (err) {
+      forget()
+      await pool.end({ timeout: 5 }).catch(() => undefined)
+      await embedded?.stop().catch(() => undefined)
+      throw err instanceof SeedbedError ? err : (tlsError(err, tls, target) ?? fromDriverError(err, { target }))
+    }
+  }
+  const setting = embedded ? 'none' : (options.pooler ?? 'auto')
+  let pooler: PoolerMode = setting === 'auto' ? 'none' : setting
+  if (setting === 'auto') {
+    // Detected on two connections of their own, without prepared statements, before the run's
+    // pool is made with or without them.
+    const probe = createPool(url, 2, false, tls)
+    forget = onShutdown(() => probe.end({ timeout: 0 }))
+    await connect(probe)
+    try {
+      pooler = await detectPooler(probe)
+    } catch (err) {
+      await embedded?.stop().catch(() => undefined)
+      throw err instanceof SeedbedError ? err : fromDriverError(err, { target })
+    } finally {
+      forget()
+      await probe.end({ timeout: 5 })
+    }
+  }
+  const sql = createPool(url, options.poolSize, pooler !== 'transaction', tls)
   // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {
@@ -138,20 +181,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await sql.end({ timeout: graceSeconds })
     await embedded?.stop()
   }
-  const forget = onShutdown(() => close(0))
-  try {
-    await retrying(() => sql`select 1`, {
-      retries: options.retries ?? 0,
-      signal: options.signal,
-      // A certificate or a server without TLS does not change between tries.
-      retryable: (err) => (tlsError(err, tls, target) ? undefined : transientReason(err)),
-      onRetry: ({ n, waitMs, reason }) => options.log.warn(`connecting: retry ${n}/${options.retries} in ${waitMs} ms: ${reason}`),
-    })
-  } catch (err) {
-    await close().catch(() => undefined)
-    throw err instanceof SeedbedError ? err : (tlsError(err, tls, target) ?? fromDriverError(err, { target }))
-  }
+  forget = onShutdown(() => close(0))
+  await connect(sql)
   const display = redactUrl(url)
-  options.log.debug(`connected to ${display}`)
-  return { sql, target, display, url, embedded: embedded !== undefined, close }
+  options.log.debug(`connected to ${display}${pooler === 'none' ? '' : ` (${pooler}-mode pooler)`}`)
+  return { sql, target, display, url, embedded: embedded !== undefined, pooler, close }
 }

@@ -6,6 +6,14 @@ import { sleep, within } from '../execution/retry.ts'
 /** One key for every seedbed run on a database (advisory locks are per database). */
 export const LOCK_KEY = 0x5eedbed
 
+/** Whether a run holds a live lease (lease.ts) on this database. */
+async function leaseLive(conn: postgres.ReservedSql): Promise<boolean> {
+  const [row] = await conn<[{ exists: boolean }]>`SELECT to_regclass('seedbed.lease') IS NOT NULL AS exists`
+  if (!row.exists) return false
+  const rows = await conn`SELECT 1 FROM seedbed.lease WHERE expires_at > clock_timestamp()`
+  return rows.length > 0
+}
+
 export interface RunLock {
   /**
    * Fails with E_LOCK_LOST unless the lock is still held, checked from `sql` (a seed's transaction,
@@ -29,7 +37,9 @@ export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Log
   try {
     for (;;) {
       const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
-      if (row.ok) break
+      // A run through a transaction-mode pooler holds a lease row instead: it counts as the lock.
+      if (row.ok && !(await leaseLive(conn))) break
+      if (row.ok) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
       if (!told) {
         const holder = await conn`
           SELECT a.pid, a.application_name, a.client_addr::text AS addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

@@ -1,7 +1,10 @@
 import type postgres from 'postgres'
 import { resolveSettings, SETTING_KEYS, type Settings } from '../config/config.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
-import { openDatabase, parseDatabaseUrl } from '../db/connect.ts'
+import { createPool, openDatabase, parseDatabaseUrl } from '../db/connect.ts'
+import { detectPooler, type PoolerMode } from '../db/pooler.ts'
+import { acquireLease } from '../db/lease.ts'
+import { redactUrl } from '../errors/redact.ts'
 import { PRODUCTION } from '../config/environment.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureLedger, finishRun, lastRuns, lastSuccesses, recordSeed, startRun, type RunRow } from '../db/ledger.ts'
@@ -86,6 +89,7 @@ interface Opened {
   url?: string
   /** seedbed's own embedded server (not a user's DATABASE_URL). */
   embedded: boolean
+  pooler: PoolerMode
 }
 
 async function withDatabase<T>(
@@ -95,12 +99,18 @@ async function withDatabase<T>(
   fn: (sql: postgres.Sql, db: Opened) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  if (options.sql)
+  if (options.sql) {
+    // Detection needs two connections at once: a caller's pool of one is taken as it is told.
+    const pooler = settings.pooler !== 'auto' ? settings.pooler : options.sql.options.max >= 2 ? await detectPooler(options.sql) : 'none'
+    if (pooler === 'transaction' && options.sql.options.prepare)
+      log.warn('the given pool prepares statements behind a transaction-mode pooler: create it with prepare: false')
     return fn(options.sql, {
       target: settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : {},
       url: settings.databaseUrl,
       embedded: false,
+      pooler,
     })
+  }
   const db = await openDatabase({
     url: settings.databaseUrl,
     // One more than the seeds may use: the run lock holds a connection of its own.
@@ -110,10 +120,12 @@ async function withDatabase<T>(
     retries: settings.maxRetries,
     signal,
     log,
+    pooler: settings.pooler,
   })
-  log.info(`database ${db.display}${db.embedded ? ' (embedded)' : ''}, environment ${settings.env}`)
+  const through = db.pooler === 'transaction' ? ' through a transaction-mode pooler' : ''
+  log.info(`database ${db.display}${db.embedded ? ' (embedded)' : through}, environment ${settings.env}`)
   try {
-    return await fn(db.sql, { target: db.target, url: db.url, embedded: db.embedded })
+    return await fn(db.sql, { target: db.target, url: db.url, embedded: db.embedded, pooler: db.pooler })
   } finally {
     await db.close()
   }
@@ -196,10 +208,40 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
     return reason === codes.TIMEOUT ? 'timeout' : reason === codes.INTERRUPTED ? 'interrupted' : 'failed'
   }
 
-  async function runOn(sql: postgres.Sql, { target, url, embedded }: Opened): Promise<RunResult> {
+  /**
+   * Behind a transaction-mode pooler, a run that writes takes its lock, the ledger's DDL and its
+   * cancels to DIRECT_DATABASE_URL when there is one; else it holds a lease through the pooler.
+   */
+  async function runOn(sql: postgres.Sql, db: Opened): Promise<RunResult> {
+    if (!writes || db.pooler !== 'transaction') return runWith(sql, db)
+    if (!settings.directUrl) {
+      log.info(
+        `transaction-mode pooler: prepared statements off, run lock is a lease of ${settings.leaseMs / 1000} s renewed while the run lives`,
+      )
+      return runWith(sql, db)
+    }
+    const directTarget = parseDatabaseUrl(settings.directUrl)
+    const direct = createPool(settings.directUrl, 2)
+    try {
+      await direct`select 1`.catch((err) => {
+        throw fromDriverError(err, { target: directTarget })
+      })
+      log.info(`transaction-mode pooler: prepared statements off, run lock and ledger DDL on ${redactUrl(settings.directUrl)}`)
+      return await runWith(sql, db, direct)
+    } finally {
+      await direct.end({ timeout: 5 })
+    }
+  }
+
+  function takeLock(sql: postgres.Sql, pooler: PoolerMode, direct?: postgres.Sql) {
+    if (pooler !== 'transaction' || direct) return acquireLock(direct ?? sql, settings.lockTimeoutMs, log, stop.signal)
+    return acquireLease(sql, { leaseMs: settings.leaseMs, timeoutMs: settings.lockTimeoutMs, log, signal: stop.signal })
+  }
+
+  async function runWith(sql: postgres.Sql, { target, url, embedded, pooler }: Opened, direct?: postgres.Sql): Promise<RunResult> {
     // A replica fails every write: say so before the lock, the ledger or any seed. Dry runs write too.
     if (command !== 'validate') await assertWritable(sql, target)
-    const lock = writes ? await acquireLock(sql, settings.lockTimeoutMs, log, stop.signal) : undefined
+    const lock = writes ? await takeLock(sql, pooler, direct) : undefined
     stop.startTimeout(settings.timeoutMs)
     let runId: number | undefined
     try {
@@ -208,7 +250,7 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
       // DATABASE_URL is never changed without --apply-schema.
       const firstRun = command === 'seed' && writes && !options.applySchema && embedded && (await isNewDatabase(sql))
       if (writes) {
-        await ensureLedger(sql)
+        await ensureLedger(direct ?? sql)
         runId = await startRun(sql, command, settings.env, options.argv ?? [])
       }
       if (command === 'fresh') {
@@ -255,6 +297,7 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         seedTimeoutMs: settings.seedTimeoutMs,
         maxRetries: settings.maxRetries,
         ledger,
+        cancelVia: direct,
       })
       if (runId !== undefined) await finishRun(sql, runId, result.ok ? 'succeeded' : ended())
       // Stopped as a whole (timeout, interrupt): say so even when no seed was running at that moment.

@@ -46,6 +46,11 @@ export interface ExecuteOptions {
   /** Retries of a seed after a transient failure (default 0). */
   maxRetries?: number
   ledger?: LedgerHooks
+  /**
+   * The pool whose server settings cancels go to (default `sql`'s): a direct URL when `sql` is
+   * behind a pooler, so that the cancel needs no free server connection of the pooler.
+   */
+  cancelVia?: postgres.Sql
 }
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
@@ -131,7 +136,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     for (const stop of running) stop(reason)
   }
   signal?.addEventListener('abort', onAbort, { once: true })
-  const canceller = createCanceller(sql)
+  const canceller = createCanceller(options.cancelVia ?? sql)
 
   /** One try of a seed in `transact`, cancelled by its own time limit or the run's signal. */
   const attempt = async (seed: LoadedSeed, transact: Transact, seedLog: Logger, t0: number, progress?: (n: number) => void) => {

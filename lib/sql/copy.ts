@@ -95,6 +95,7 @@ export async function copyRows(
   let count = 0
   let chunk = ''
   let inChunk = 0
+  let yielded = Date.now()
   /** Adds a row; when a chunk is full, writes it and returns a promise only if the stream is full. */
   const add = (row: CopyRow): Promise<unknown> | undefined => {
     chunk += encode(row, count++)
@@ -105,7 +106,12 @@ export async function copyRows(
     options.onProgress?.(count)
     // once() rejects if the stream errors first (a rejected COPY destroys it), and removes both
     // of its listeners either way.
-    return full ? once(stream, 'drain') : undefined
+    if (full) return once(stream, 'drain')
+    // A source slower than the socket never fills it, and neither loop below would give timers a
+    // turn (the lease's heartbeat, time limits, signals): yield to the event loop every 50 ms.
+    if (Date.now() - yielded < 50) return undefined
+    yielded = Date.now()
+    return new Promise((resolve) => setImmediate(resolve))
   }
   try {
     // A sync source is walked without `for await`, which would cost a microtask per row.
