@@ -260,6 +260,7 @@ function seedingFlags(cmd: Command): Command {
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
     .option('--migrate <command>', 'Run this migrate command instead of the schema files (env SEEDBED_MIGRATE)')
+    .option('--pooler <mode>', 'auto (default), transaction, session or none: the pooler in front of the database (env SEEDBED_POOLER)')
     .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
     .option('--timeout <duration>', 'Cancel the whole run after this long, e.g. 10m (env SEEDBED_TIMEOUT)')
     .option('--seed-timeout <duration>', 'Cancel a seed after this long, e.g. 60s (env SEEDBED_SEED_TIMEOUT)')
