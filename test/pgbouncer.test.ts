@@ -12,8 +12,10 @@ import { exampleCounts, fixture, ROOT, runCli, tempDir, testDatabase, type CliRe
 // seedbed behind a real PgBouncer in transaction mode, in front of the test server.
 const found = spawnSync('pgbouncer', ['--version'], { encoding: 'utf8' })
 if (found.error) {
-  t.plan(0, 'pgbouncer is not installed (apt-get install -y pgbouncer): the pooler tests need the real binary')
-  process.exit(0)
+  // .ci/run installs it: in CI a missing PgBouncer is a failure, never a silent skip.
+  if (process.env.CI) t.fail('pgbouncer is not installed: .ci/run should have installed it (apt-get install -y pgbouncer)')
+  else t.plan(0, 'pgbouncer is not installed (apt-get install -y pgbouncer): the pooler tests need the real binary')
+  process.exit(process.env.CI ? 1 : 0)
 }
 t.setTimeout(10 * 60_000)
 
@@ -210,7 +212,7 @@ t.test('a bulk seed with a bad row through PgBouncer fails fast and leaves nothi
   const ms = Date.now() - t0
   t.equal(r.code, 1)
   const report = JSON.parse(r.stdout).seeds[0]
-  t.match(report.error.code, /^E_(DUPLICATE_KEY|UNIQUE_VIOLATION)$/)
+  t.equal(report.error.code, 'E_UNIQUE_VIOLATION', 'a raw COPY of a repeated key: the unique violation, named')
   t.notMatch(r.stdout + r.stderr, /26000|prepared statement "/)
   t.ok(ms < 30_000, `failed in ${ms} ms`)
   t.equal((await db.sql`SELECT count(*)::int AS n FROM bulk`)[0]!.n, 0, 'none of the 5,000 rows remain')

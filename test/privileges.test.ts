@@ -132,6 +132,12 @@ t.test('a ledger made by `ledger-sql --role` as the superuser: the role seeds th
     'the ledger recorded both runs',
   )
   t.equal((await db.sql`SELECT count(*)::int AS n FROM seedbed.seed_runs WHERE status = 'succeeded'`)[0]!.n, 18)
+
+  // Behind a transaction-mode pooler the run lock is a lease row: ledger-sql created and granted it too.
+  t.match(printed.stdout, `GRANT SELECT, INSERT, UPDATE, DELETE ON seedbed.lease TO ${role};`)
+  const pooled = await seed({ ...options, pooler: 'transaction' })
+  t.ok(pooled.ok, JSON.stringify(pooled.error ?? pooled.seeds.find((s) => s.error)?.error))
+  t.same((await db.sql`SELECT count(*)::int AS n FROM seedbed.lease`)[0]!.n, 0, 'the lease was taken and given back')
 })
 
 t.test('a ledger table the role cannot write: E_PERMISSION naming it, before any seed', async (t) => {

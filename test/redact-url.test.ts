@@ -54,3 +54,11 @@ t.test('a URL postgres.js cannot read is E_BAD_OPTION, and no piece of its passw
     t.equal(redact(`echo ${pw}`), 'echo ***', `${pw}: registered as a secret`)
   }
 })
+
+t.test('passwords in key=value form are hidden too (conninfo strings, PGPASSWORD in command output)', async (t) => {
+  const { redact } = await import('../lib/errors/redact.ts')
+  t.equal(redact('host=db password=s3cr3t-kv dbname=app'), 'host=db password=*** dbname=app')
+  t.equal(redact('PGPASSWORD=Zq@7:w/9 psql -h db'), 'PGPASSWORD=*** psql -h db')
+  t.equal(redact("password='with space' user=u"), 'password=*** user=u')
+  t.equal(redact('no secret here: passwords are hidden'), 'no secret here: passwords are hidden')
+})

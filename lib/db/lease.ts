@@ -4,22 +4,14 @@ import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { sleep, within } from '../execution/retry.ts'
-import { LOCK_KEY, type RunLock } from './lock.ts'
+import { ensureLeaseRecord } from './ledger.ts'
+import { DDL_KEY, LOCK_KEY, type RunLock } from './lock.ts'
 
-/** Serialises the lease table's creation by concurrent first runs (a transaction lock: it works through a pooler). */
-const DDL_KEY = LOCK_KEY + 1
-
-/** The lease table: one row, the run holding it and until when. */
+/** The lease table (part of the ledger: `ledger-sql` creates and grants it), created if missing. */
 export async function ensureLeaseTable(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${DDL_KEY})`
-    await tx`CREATE SCHEMA IF NOT EXISTS seedbed`
-    await tx`CREATE TABLE IF NOT EXISTS seedbed.lease (
-      id          int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
-      holder      text NOT NULL,
-      acquired_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-      expires_at  timestamptz NOT NULL
-    )`
+    await ensureLeaseRecord(tx)
   })
 }
 
@@ -50,7 +42,11 @@ export async function acquireLease(sql: postgres.Sql, options: LeaseOptions): Pr
   for (;;) {
     // Taken when there is no lease or it expired; a run holding the advisory lock on a direct
     // connection (another machine configured with DIRECT_DATABASE_URL) counts as holding it too.
-    const taken = await sql`
+    // Under the same transaction lock as the advisory lock's check of the lease (lock.ts), so the two
+    // checks cannot both pass at once.
+    const taken = await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${DDL_KEY})`
+      return tx`
       INSERT INTO seedbed.lease AS l (id, holder, expires_at)
       SELECT 1, ${holder}, clock_timestamp() + ${interval}::interval
       WHERE NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = ${LOCK_KEY} AND granted AND database = (
@@ -58,6 +54,7 @@ export async function acquireLease(sql: postgres.Sql, options: LeaseOptions): Pr
       ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, acquired_at = clock_timestamp(), expires_at = excluded.expires_at
       WHERE l.expires_at < clock_timestamp()
       RETURNING 1`
+    })
     if (taken.length) break
     if (!told) {
       const [other] = await sql<{ holder: string; left: number }[]>`

@@ -77,6 +77,21 @@ const LEDGER: readonly LedgerObject[] = [
 )`,
     privileges: ['SELECT', 'INSERT', 'UPDATE'],
   },
+  /**
+   * The run lock behind a transaction-mode pooler (lib/db/lease.ts): one row, the run holding it
+   * and until when. Part of the ledger so that `ledger-sql` creates and grants it too.
+   */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.lease`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.lease (
+  id          int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  holder      text NOT NULL,
+  acquired_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  expires_at  timestamptz NOT NULL
+)`,
+    privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  },
 ]
 
 /**
@@ -151,6 +166,11 @@ async function ensureObjects(sql: postgres.Sql | postgres.TransactionSql, needs:
     })
   }
   for (const o of wanted) if (!by.get(o.name)!.exists) await sql.unsafe(o.create)
+}
+
+/** The lease table (`seedbed.lease`), created if missing, with what a run through a pooler writes checked. */
+export async function ensureLeaseRecord(sql: postgres.Sql | postgres.TransactionSql): Promise<void> {
+  await ensureObjects(sql, { [LEDGER_SCHEMA]: ['USAGE'], [`${LEDGER_SCHEMA}.lease`]: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] })
 }
 
 /** The schema-file record (`seedbed.schema_files`), created if missing. */

@@ -5,11 +5,24 @@ import { sleep, within } from '../execution/retry.ts'
 
 /** One key for every seedbed run on a database (advisory locks are per database). */
 export const LOCK_KEY = 0x5eedbed
+/**
+ * A transaction lock around the two checks that keep the advisory lock and the lease (lease.ts) apart,
+ * and around the lease table's creation: it works through a pooler, as it lasts one transaction.
+ */
+export const DDL_KEY = LOCK_KEY + 1
 
-/** Whether a run holds a live lease (lease.ts) on this database. */
+/**
+ * Whether a run holds an unexpired lease (lease.ts: a run through a transaction-mode pooler). Read
+ * from the catalog first: a role that may not use the schema or read the table sees no lease rather
+ * than failing on a table it never needed.
+ */
 async function leaseLive(conn: postgres.ReservedSql): Promise<boolean> {
-  const [row] = await conn<[{ exists: boolean }]>`SELECT to_regclass('seedbed.lease') IS NOT NULL AS exists`
-  if (!row.exists) return false
+  const [row] = await conn<[{ readable: boolean }]>`
+    SELECT EXISTS (
+      SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'seedbed' AND c.relname = 'lease'
+        AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')) AS readable`
+  if (!row.readable) return false
   const rows = await conn`SELECT 1 FROM seedbed.lease WHERE expires_at > clock_timestamp()`
   return rows.length > 0
 }
@@ -36,14 +49,24 @@ export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Log
   let told = false
   try {
     for (;;) {
-      const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
-      // A run through a transaction-mode pooler holds a lease row instead: it counts as the lock.
-      if (row.ok && !(await leaseLive(conn))) break
-      if (row.ok) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
+      // A run through a transaction-mode pooler holds a lease row instead: it counts as the lock. Both
+      // checks run under DDL_KEY's transaction lock, as the lease is taken (lease.ts): never both at once.
+      await conn`BEGIN`
+      let got = false
+      try {
+        await conn`SELECT pg_advisory_xact_lock(${DDL_KEY})`
+        const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
+        got = row.ok && !(await leaseLive(conn))
+        if (row.ok && !got) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
+      } finally {
+        await conn`COMMIT`
+      }
+      if (got) break
       if (!told) {
         const holder = await conn`
           SELECT a.pid, a.application_name, a.client_addr::text AS addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.objid = ${LOCK_KEY} AND l.granted LIMIT 1`
+          WHERE l.locktype = 'advisory' AND l.objid = ${LOCK_KEY} AND l.granted
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1`
         log.info(
           `waiting for another seedbed run to finish${holder[0] ? ` (backend pid ${holder[0].pid})` : ''}, up to ${Math.round(timeoutMs / 1000)} s`,
         )

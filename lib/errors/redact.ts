@@ -22,8 +22,12 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:ssl)?password=)[^&#\s]*/gi, '$1***').replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)(\S*)@/gi, '$1***@')
 }
 
+// A password in key=value form: a libpq conninfo string (`host=h password=pw`) or PGPASSWORD=pw in a
+// command's output.
+const KEY_VALUE_PASSWORD = /\b((?:PG)?PASSWORD\s*=\s*)('[^']*'|[^\s&]+)/gi
+
 export function redact(text: string): string {
-  let out = redactUrl(text)
+  let out = redactUrl(text).replace(KEY_VALUE_PASSWORD, '$1***')
   for (const secret of secrets) {
     if (out.includes(secret)) out = out.split(secret).join('***')
     const encoded = encodeURIComponent(secret)

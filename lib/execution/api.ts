@@ -241,10 +241,12 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
   async function runWith(sql: postgres.Sql, { target, url, embedded, pooler }: Opened, direct?: postgres.Sql): Promise<RunResult> {
     // A replica fails every write: say so before the lock, the ledger or any seed. Dry runs write too.
     if (command !== 'validate') await assertWritable(sql, target)
-    const lock = writes ? await takeLock(sql, pooler, direct) : undefined
-    stop.startTimeout(settings.timeoutMs)
+    let lock: Awaited<ReturnType<typeof takeLock>> | undefined
     let runId: number | undefined
     try {
+      // Inside the try: a role refused on the lease table gets E_PERMISSION like the ledger's.
+      lock = writes ? await takeLock(sql, pooler, direct) : undefined
+      stop.startTimeout(settings.timeoutMs)
       // The first run on an embedded database seedbed just created prepares its tables by itself;
       // decided before the ledger exists, as it is part of what tells a new database. A user's
       // DATABASE_URL is never changed without --apply-schema.

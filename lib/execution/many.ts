@@ -118,6 +118,12 @@ export async function seedMany(list: readonly (string | DatabaseEntry)[], option
       hint: 'pass the list of URLs as the first argument',
     })
   }
+  // DIRECT_DATABASE_URL names one database: every tenant's run would take its lock and ledger there.
+  if ((runOptions as { directUrl?: unknown }).directUrl || process.env.DIRECT_DATABASE_URL) {
+    throw new SeedbedError(codes.BAD_OPTION, 'DIRECT_DATABASE_URL names one database, so it cannot serve a list of databases', {
+      hint: 'unset DIRECT_DATABASE_URL for a list: behind a transaction-mode pooler each database then gets a lease of its own',
+    })
+  }
   const concurrency = intOption('databaseConcurrency', databaseConcurrency, 1, 1000) ?? DEFAULT_DATABASE_CONCURRENCY
   const databases = checkDatabases(list)
   await plan(runOptions)
