@@ -63,6 +63,29 @@ t.test('different rows and different keys differ', async (t) => {
   t.same(values(5), values([5]), 'a number and a one-element array are the same seed')
 })
 
+t.test("an order's date and status are its own, not its customer's", async (t) => {
+  // orders.ts passes an email lookup that reseeds the same faker for the customer: drawing after it
+  // gave every order of a customer the same date and status.
+  const faker = fakerFor('orders')
+  const byCustomer = new Map<string, string[]>()
+  for (let n = 1; n <= 2000; n++) {
+    const o = buildOrder(faker, n, (i) => customerEmail(faker, i), 1000)
+    byCustomer.set(o.customer_email, [...(byCustomer.get(o.customer_email) ?? []), `${o.placed_at.toISOString()} ${o.status}`])
+  }
+  const many = [...byCustomer.values()].filter((v) => v.length > 1)
+  const alike = many.filter((v) => new Set(v).size === 1).length
+  t.ok(many.length > 400, `${many.length} customers with more than one order`)
+  t.ok(alike < many.length / 10, `customers whose orders all share one date and status: ${alike} of ${many.length}`)
+  const alone = buildOrder(fakerFor('order_items'), 77, () => '', 1000)
+  const same = fakerFor('orders')
+  const withEmail = buildOrder(same, 77, (i) => customerEmail(same, i), 1000)
+  t.same(
+    [withEmail.placed_at, withEmail.status, withEmail.lines],
+    [alone.placed_at, alone.status, alone.lines],
+    'a lookup on the same faker changes nothing else',
+  )
+})
+
 t.test('the distribution is sane', async (t) => {
   const r = counterRandomizer([stableHash('dist'), 1])
   let sum = 0
