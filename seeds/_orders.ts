@@ -21,18 +21,25 @@ export interface Order {
   lines: { line_no: number; product_sku: string; quantity: number; price_cents: number }[]
 }
 
-/** Order n, from a faker reseeded for that order: any order can be rebuilt on its own. */
+/**
+ * Order n, from a faker reseeded for that order (O(1) on seedbed's counter-based generator): any
+ * order can be rebuilt on its own.
+ */
 export function buildOrder(faker: Faker, n: number, customerEmails: (i: number) => string, customers: number): Order {
   faker.seed([0x0de5, n])
   const lines = Array.from({ length: faker.number.int({ min: 1, max: 4 }) }, (_, i) => {
     const product = PRODUCTS[faker.number.int({ min: 0, max: PRODUCTS.length - 1 })]!
     return { line_no: i + 1, product_sku: product.sku, quantity: faker.number.int({ min: 1, max: 5 }), price_cents: product.price_cents }
   })
+  const customer = faker.number.int({ min: 1, max: customers })
+  const placed_at = faker.date.past({ years: 2 })
+  const status = faker.helpers.arrayElement(STATUSES)
   return {
     order_no: orderNo(n),
-    customer_email: customerEmails(faker.number.int({ min: 1, max: customers })),
-    placed_at: faker.date.past({ years: 2 }),
-    status: faker.helpers.arrayElement(STATUSES),
+    // Last: the lookup may reseed this faker for the customer (orders.ts passes customerEmail).
+    customer_email: customerEmails(customer),
+    placed_at,
+    status,
     total_cents: lines.reduce((sum, l) => sum + l.quantity * l.price_cents, 0),
     lines,
   }
