@@ -98,7 +98,7 @@ t.test('seed --json prints one JSON document on stdout, logs on stderr', async (
   const human = await runCli(['seed'], { env })
   t.equal(human.code, 0)
   t.match(human.stdout, /seed\s+level\s+status\s+created\s+updated\s+skipped\s+rows\/s\s+ms/, 'summary table on stdout')
-  t.match(human.stdout, /total\s+ok\s+0\s+0\s+8043\s+\d+\s+\d+/)
+  t.match(human.stdout, /total\s+ok\s+0\s+0\s+7956\s+\d+\s+\d+/)
 })
 
 t.test('a failing run exits 1 and reports each seed', async (t) => {
