@@ -55,11 +55,15 @@ class Session {
   json = false
   /** The exit code of the signal that arrived, if one did. */
   signalled?: number
+  private signalledAt = 0
+  private stopping?: SeedbedError
   log: Logger = createLogger({ stream: process.stderr })
   private exiting = false
 
   constructor() {
-    for (const [signal, code] of Object.entries(SIGNALS)) process.once(signal, () => this.interrupt(signal, code))
+    // `on`, not `once`: Ctrl-C reaches this process twice under tsx (from the terminal's process group and
+    // relayed by tsx); the default action of the second would kill it before the cancels are sent.
+    for (const [signal, code] of Object.entries(SIGNALS)) process.on(signal, () => this.interrupt(signal, code))
     // npx and npm run end without passing SIGTERM on: treat their end as SIGTERM (lib/cli/launcher.ts).
     watchLaunchers(() => this.interrupt('SIGTERM (its launcher, npx or npm, ended)', SIGNALS.SIGTERM))
   }
@@ -83,19 +87,29 @@ class Session {
    * not ended within 5 s, the pool's sockets are cut (the server rolls back) and the process exits.
    */
   private interrupt(signal: string, code: number) {
-    if (this.signalled !== undefined) return
+    if (this.signalled !== undefined) {
+      // The same signal delivered twice (process group and relay) is one request; a second one
+      // later is an impatient user: cut the sockets and go.
+      if (performance.now() - this.signalledAt > 2000) void this.forceStop(code)
+      return
+    }
     this.signalled = code
+    this.signalledAt = performance.now()
     const e = new SeedbedError(codes.INTERRUPTED, `interrupted by ${signal}; transactions in progress were rolled back`, {
       hint: 'run again: every seed is applied whole or not at all',
     })
     this.log.error(formatError(e))
     this.controller.abort(e)
-    const timer = setTimeout(async () => {
-      const { runShutdown } = await import('../execution/shutdown.ts')
-      await runShutdown()
-      void this.finish(code, this.json ? this.errorDocument(e) : undefined)
-    }, 5000)
+    this.stopping = e
+    const timer = setTimeout(() => void this.forceStop(code), 5000)
     timer.unref()
+  }
+
+  /** Cuts the pool's sockets (the server rolls back), stops the embedded server, exits. */
+  private async forceStop(code: number) {
+    const { runShutdown } = await import('../execution/shutdown.ts')
+    await runShutdown()
+    void this.finish(code, this.json && this.stopping ? this.errorDocument(this.stopping) : undefined)
   }
 
   private errorDocument(e: SeedbedError): string {
