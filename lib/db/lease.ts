@@ -45,7 +45,10 @@ export async function acquireLease(sql: postgres.Sql, options: LeaseOptions): Pr
     // Under the same transaction lock as the advisory lock's check of the lease (lock.ts), so the two
     // checks cannot both pass at once.
     const taken = await sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${DDL_KEY})`
+      // Tried, never waited for: a transaction blocked here would hold one of the pooler's few server
+      // connections, which the running seeds need. Busy means "not this time".
+      const [guard] = await tx<[{ ok: boolean }]>`SELECT pg_try_advisory_xact_lock(${DDL_KEY}) AS ok`
+      if (!guard.ok) return []
       return tx`
       INSERT INTO seedbed.lease AS l (id, holder, expires_at)
       SELECT 1, ${holder}, clock_timestamp() + ${interval}::interval

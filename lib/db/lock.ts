@@ -54,10 +54,12 @@ export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Log
       await conn`BEGIN`
       let got = false
       try {
-        await conn`SELECT pg_advisory_xact_lock(${DDL_KEY})`
-        const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
-        got = row.ok && !(await leaseLive(conn))
-        if (row.ok && !got) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
+        const [guard] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_xact_lock(${DDL_KEY}) AS ok`
+        if (guard.ok) {
+          const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
+          got = row.ok && !(await leaseLive(conn))
+          if (row.ok && !got) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
+        }
       } finally {
         await conn`COMMIT`
       }
