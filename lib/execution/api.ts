@@ -120,7 +120,9 @@ async function withDatabase<T>(
     retries: settings.maxRetries,
     signal,
     log,
-    pooler: settings.pooler,
+    // DIRECT_DATABASE_URL says there is a pooler in front of DATABASE_URL (the Prisma convention): no
+    // guessing then, as detection can miss a pooler that hands out several server connections.
+    pooler: settings.directUrl && settings.pooler === 'auto' ? 'transaction' : settings.pooler,
   })
   const through = db.pooler === 'transaction' ? ' through a transaction-mode pooler' : ''
   log.info(`database ${db.display}${db.embedded ? ' (embedded)' : through}, environment ${settings.env}`)
