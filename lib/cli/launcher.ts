@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { processAlive as alive } from '../helpers/pid.ts'
 
 /**
  * `npx` and `npm run` do not pass SIGTERM on: `npm exec` ends and the program it started runs on
@@ -27,15 +28,6 @@ function commandLine(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
   } catch {
     return ''
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

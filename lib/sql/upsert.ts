@@ -3,7 +3,7 @@ import type { SeedCounts, UpsertOptions, UpsertResult } from '../contract/types.
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { encodeField } from './copy.ts'
-import { columnList, joinFragments } from './fragments.ts'
+import { columnList, conflictAction, } from './fragments.ts'
 import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
@@ -48,13 +48,7 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   const repeated = repeatedKeys(rows, conflict)
   if (repeated.length) throw duplicateKeyError('upsert into', table, conflict, repeated)
   const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
-  const action = update.length
-    ? sql`DO UPDATE SET ${joinFragments(
-        sql,
-        update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`),
-      )}
-          WHERE ROW(${columnList(sql, update, table)}) IS DISTINCT FROM ROW(${columnList(sql, update, 'excluded')})`
-    : sql`DO NOTHING`
+  const action = conflictAction(sql, table, update)
   const returning = options.returning?.length ? sql`, ${sql(options.returning as string[])}` : sql``
   const batchSize = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / columns.length)))
   // Before anything is written: a partitioned table needs its partition key in the conflict, and
