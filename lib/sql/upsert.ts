@@ -3,7 +3,7 @@ import type { SeedCounts, UpsertOptions, UpsertResult } from '../contract/types.
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { encodeField } from './copy.ts'
-import { columnList, conflictAction, } from './fragments.ts'
+import { columnList, conflictAction } from './fragments.ts'
 import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
