@@ -123,6 +123,26 @@ t.test('detection: PgBouncer in transaction mode is seen, a direct connection is
   t.equal(await detectPooler(db.sql), 'none', 'direct')
 })
 
+t.test('detection: a pooler lending its idle server connections in turn is seen too', async (t) => {
+  // server_round_robin hands out idle server connections first in, first out. With two idle ones,
+  // comparing which backend serves two client connections sees two different backends and one
+  // stable one, as a direct connection shows: that guess said 'none' here.
+  const inTurn = await startPgbouncer(t, home.url, 'server_round_robin = 1')
+  const db = await freshDatabase(t)
+  const url = inTurn(new URL(db.direct).pathname.slice(1))
+  const warm = postgres(url, { max: 2, prepare: false, onnotice: () => {} })
+  await Promise.all([1, 2].map(() => warm.begin((tx) => tx`SELECT pg_sleep(0.2)`)))
+  await warm.end()
+  for (let i = 0; i < 3; i++) {
+    const sql = postgres(url, { max: 2, prepare: false, onnotice: () => {} })
+    t.equal(await detectPooler(sql), 'transaction', `through PgBouncer, try ${i + 1}`)
+    await sql.end()
+  }
+  const one = postgres(url, { max: 1, prepare: false, onnotice: () => {} })
+  t.equal(await detectPooler(one), 'transaction', 'a pool of one connection is enough')
+  await one.end()
+})
+
 let expected: Record<string, number> = {}
 t.test('the example project seeds through PgBouncer, twice: the second run changes nothing', async (t) => {
   const db = await freshDatabase(t)

@@ -12,46 +12,55 @@ export type PoolerSetting = PoolerMode | 'auto'
 
 export const POOLER_SETTINGS: readonly PoolerSetting[] = ['auto', 'transaction', 'session', 'none']
 
-const pidOf = async (conn: postgres.ReservedSql): Promise<number> => {
-  // Unnamed statements: a named one would not be found on the next server connection.
-  const [row] = await conn.unsafe<[{ pid: number }]>('SELECT pg_backend_pid() AS pid', [], { prepare: false })
-  return row.pid
-}
+type Probe = postgres.RowList<{ pid: number }[]>
+
+// Unnamed statements: a named one would not be found on the next server connection.
+const probe = (conn: postgres.ReservedSql): Promise<Probe> =>
+  conn.unsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid', [], { prepare: false })
 
 /**
- * Tells a transaction-mode pooler from a direct (or session-pooled) connection by which backend
- * serves two client connections A and B:
+ * Tells a pooler from a direct connection by the connection's cancel key. At start-up a server
+ * sends the client its backend's pid and secret (BackendKeyData, postgres.js `result.state`) for
+ * cancel requests; `pg_backend_pid()` is that same pid on a direct connection. A pooler cannot hand
+ * its clients the key of one server connection, since it lends them several and must route each
+ * cancel itself: PgBouncer, Odyssey, pgcat, Supavisor and RDS Proxy send a key of their own. So:
+ * the same pid is a direct connection, for certain, whatever else runs on the server; another pid
+ * is a pooler, taken as `transaction` (the safe reading: prepared statements off and a lease as the
+ * lock; a session-mode pooler works that way too, and `SEEDBED_POOLER=session` says it is one).
  *
- * 1. A reads its backend pid (one transaction), and its server connection goes back to the pool.
- * 2. B opens a transaction and reads its pid, holding its server connection.
- * 3. A reads its pid again.
- *
- * Directly, each client connection has a backend of its own: B's pid differs from A's and A's is
- * the same twice. Through a transaction pooler, B is lent an idle server connection, usually A's
- * (PgBouncer hands out the most recently used one first): then B sees A's pid; and if B got A's,
- * A must be served by another, so A's pid changes. A pooler that has several idle server
- * connections and hands B another one, then A its first again (round robin), shows neither:
- * that is the false negative left, and why `SEEDBED_POOLER=transaction` can be set explicitly.
- * Needs two free connections in `sql`'s pool.
+ * Only a server that sends no key at all (not PostgreSQL itself) leaves room for guessing: then
+ * two connections are compared, as in {@link sharedBackend}.
  */
 export async function detectPooler(sql: postgres.Sql): Promise<PoolerMode> {
   const a = await sql.reserve()
   try {
-    const b = await sql.reserve()
-    try {
-      const first = await pidOf(a)
-      await b.unsafe('BEGIN', [], { prepare: false })
-      try {
-        const other = await pidOf(b)
-        const again = await pidOf(a)
-        return other === first || again !== first ? 'transaction' : 'none'
-      } finally {
-        await b.unsafe('COMMIT', [], { prepare: false })
-      }
-    } finally {
-      b.release()
-    }
+    const seen = await probe(a)
+    const key = seen.state?.pid
+    if (typeof key === 'number' && key !== 0) return key === seen[0]!.pid ? 'none' : 'transaction'
+    return sql.options.max >= 2 && (await sharedBackend(sql, a, seen[0]!.pid)) ? 'transaction' : 'none'
   } finally {
     a.release()
+  }
+}
+
+/**
+ * A's backend pid read, B opens a transaction and reads its pid, A reads again: directly, B's pid
+ * differs from A's and A's is the same twice; through a transaction pooler B usually gets A's idle
+ * server connection (then A must move to another). A heuristic: a pooler with several idle server
+ * connections handed round robin shows neither.
+ */
+async function sharedBackend(sql: postgres.Sql, a: postgres.ReservedSql, first: number): Promise<boolean> {
+  const b = await sql.reserve()
+  try {
+    await b.unsafe('BEGIN', [], { prepare: false })
+    try {
+      const other = (await probe(b))[0]!.pid
+      const again = (await probe(a))[0]!.pid
+      return other === first || again !== first
+    } finally {
+      await b.unsafe('COMMIT', [], { prepare: false })
+    }
+  } finally {
+    b.release()
   }
 }

@@ -100,8 +100,7 @@ async function withDatabase<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   if (options.sql) {
-    // Detection needs two connections at once: a caller's pool of one is taken as it is told.
-    const pooler = settings.pooler !== 'auto' ? settings.pooler : options.sql.options.max >= 2 ? await detectPooler(options.sql) : 'none'
+    const pooler = settings.pooler !== 'auto' ? settings.pooler : await detectPooler(options.sql)
     if (pooler === 'transaction' && options.sql.options.prepare)
       log.warn('the given pool prepares statements behind a transaction-mode pooler: create it with prepare: false')
     return fn(options.sql, {
@@ -120,8 +119,8 @@ async function withDatabase<T>(
     retries: settings.maxRetries,
     signal,
     log,
-    // DIRECT_DATABASE_URL says there is a pooler in front of DATABASE_URL (the Prisma convention): no
-    // guessing then, as detection can miss a pooler that hands out several server connections.
+    // DIRECT_DATABASE_URL says there is a pooler in front of DATABASE_URL (the Prisma convention):
+    // nothing to detect then.
     pooler: settings.directUrl && settings.pooler === 'auto' ? 'transaction' : settings.pooler,
   })
   const through = db.pooler === 'transaction' ? ' through a transaction-mode pooler' : ''
