@@ -158,9 +158,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   const setting = embedded ? 'none' : (options.pooler ?? 'auto')
   let pooler: PoolerMode = setting === 'auto' ? 'none' : setting
   if (setting === 'auto') {
-    // Detected on two connections of their own, without prepared statements, before the run's
-    // pool is made with or without them.
-    const probe = createPool(url, 2, false, tls)
+    // Detected on a connection of its own, without prepared statements, before the run's pool is
+    // made with or without them.
+    const probe = createPool(url, 1, false, tls)
     forget = onShutdown(() => probe.end({ timeout: 0 }))
     await connect(probe)
     try {
