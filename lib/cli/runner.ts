@@ -276,6 +276,8 @@ function seedingFlags(cmd: Command): Command {
     .option('--migrate <command>', 'Run this migrate command instead of the schema files (env SEEDBED_MIGRATE)')
     .option('--pooler <mode>', 'auto (default), transaction, session or none: the pooler in front of the database (env SEEDBED_POOLER)')
     .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
+    .option('--diff', 'With --dry-run: show the rows each seed would create and the columns it would change')
+    .option('--diff-limit <n>', 'Rows of a kind --diff shows per seed and table (default 20; 0: all)')
     .option('--timeout <duration>', 'Cancel the whole run after this long, e.g. 10m (env SEEDBED_TIMEOUT)')
     .option('--seed-timeout <duration>', 'Cancel a seed after this long, e.g. 60s (env SEEDBED_SEED_TIMEOUT)')
     .option('--max-retries <n>', 'Retries of a seed after a transient failure (default 3; env SEEDBED_MAX_RETRIES)')

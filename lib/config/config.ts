@@ -47,6 +47,10 @@ export interface Settings {
   directUrl?: string
   /** Behind a transaction-mode pooler without directUrl: how long the run's lease lasts unless renewed (SEEDBED_LEASE). */
   leaseMs: number
+  /** A dry run shows the rows it would create and the columns it would change (`--diff`). */
+  diff: boolean
+  /** Rows of a kind a diff keeps per seed and table (`--diff-limit`, default 20; 0: all). */
+  diffLimit: number
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -66,6 +70,8 @@ export interface SettingFlags {
   lockTimeout?: unknown
   changed?: boolean
   pooler?: string
+  diff?: boolean
+  diffLimit?: unknown
 }
 
 export const DEFAULT_POOL_SIZE = 10
@@ -95,6 +101,8 @@ export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
   'pooler',
   'directUrl',
   'leaseMs',
+  'diff',
+  'diffLimit',
 ])
 
 function poolerOption(name: string, raw: unknown): PoolerSetting | undefined {
@@ -238,5 +246,7 @@ export function resolveSettings(
       leaseOption('leaseMs', msOption('leaseMs', g.leaseMs)) ??
       leaseOption('SEEDBED_LEASE', parseDuration('SEEDBED_LEASE', env.SEEDBED_LEASE)) ??
       30_000,
+    diff: parseBoolean('diff', g.diff) ?? Boolean(flags.diff),
+    diffLimit: intOption('diffLimit', g.diffLimit, 0, 1_000_000) ?? intOption('--diff-limit', flags.diffLimit, 0, 1_000_000) ?? 20,
   }
 }

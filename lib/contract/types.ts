@@ -56,6 +56,40 @@ export interface LoadResult extends SeedCounts {
 
 export type SeedStatus = 'succeeded' | 'failed' | 'not_executed'
 
+/** A column a dry run would change: its value now and the one the seed would write. */
+export interface ColumnChange {
+  old: unknown
+  new: unknown
+}
+
+/** A row a dry run would update: its key and the columns that would change (`null`: not seen). */
+export interface RowChange {
+  key: Record<string, unknown>
+  changes: Record<string, ColumnChange> | null
+}
+
+/** What a dry run's seed would write into one table (`--diff`). */
+export interface TableDiff {
+  table: string
+  /** The columns that identify a row (the `conflict` key); empty when the statement has none. */
+  key: string[]
+  /** Exact counts. */
+  created: number
+  updated: number
+  /** The first rows that would be created (new values), at most `limit`. */
+  createdRows: Record<string, unknown>[]
+  /** The first rows that would be updated, at most `limit`. */
+  updatedRows: RowChange[]
+}
+
+/** A seed's diff in a dry run with `--diff`: exact counts per table, rows up to `limit` (0: all). */
+export interface SeedDiff {
+  limit: number
+  tables: TableDiff[]
+  /** Rows counted by statements seedbed does not build, whose rows it cannot show, and how (`count()`, `query`...). */
+  unseen: { created: number; updated: number; skipped: number; by: string[] }
+}
+
 /** One seed's line in a run's result (and in `seed --json`). */
 export interface SeedReport extends SeedCounts {
   name: string
@@ -67,6 +101,8 @@ export interface SeedReport extends SeedCounts {
   /** Tries it took: more than 1 after transient failures were retried. */
   attempts: number
   error: SerializedError | null
+  /** With `--dry-run --diff`: the rows the seed would write. */
+  diff?: SeedDiff
 }
 
 /** What a run returns, and what `seed --json` prints. */

@@ -161,6 +161,11 @@ async function preflight(command: Command, settings: Settings, options: RunOptio
       hint: `set SEEDBED_ENABLED=true in .env.${settings.env} to seed this environment`,
     })
   }
+  if (settings.diff && (command !== 'seed' || !settings.dryRun)) {
+    throw new SeedbedError(codes.BAD_OPTION, `--diff shows what a dry run would change: it needs seed --dry-run`, {
+      hint: 'run seed --dry-run --diff',
+    })
+  }
   if (command === 'fresh' && settings.dryRun) {
     throw new SeedbedError(codes.BAD_OPTION, 'fresh cannot be a dry run: it drops the schema', { hint: 'use seed --dry-run' })
   }
@@ -301,6 +306,7 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         maxRetries: settings.maxRetries,
         ledger,
         cancelVia: direct,
+        ...(settings.diff && { diff: { limit: settings.diffLimit } }),
       })
       if (runId !== undefined) await finishRun(sql, runId, result.ok ? 'succeeded' : ended())
       // Stopped as a whole (timeout, interrupt): say so even when no seed was running at that moment.

@@ -10,6 +10,7 @@ import type { Logger } from '../output/log.ts'
 import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
 import { tallyRows, upsertRows } from '../sql/upsert.ts'
+import { capturing, type DiffRecorder } from '../sql/diff.ts'
 
 export interface ContextOptions {
   /** The seed's name: keys its faker sequence. */
@@ -24,6 +25,8 @@ export interface ContextOptions {
   scale?: number
   /** Receives rows sent by `copy`/`load`, for the progress line. */
   progress?: ProgressTick
+  /** A dry run's `--diff`: the helpers record the rows they would write here. */
+  diff?: DiffRecorder
 }
 
 /** A seed's context and the running tally its helpers add to. */
@@ -32,7 +35,7 @@ export function createContext(
   log: Logger,
   options: ContextOptions,
 ): { ctx: SeedContext; counts: SeedCounts } {
-  const { env, seed } = options
+  const { env, seed, diff } = options
   const declared = options.secrets ?? []
   const scale = options.scale ?? 1
   let faker: Faker | undefined
@@ -50,24 +53,31 @@ export function createContext(
     log,
     env,
     async upsert(table, rows, options) {
-      const result = await upsertRows(sql, table, rows, options)
+      const result = await upsertRows(sql, table, rows, options, diff)
       add(result)
       return result as never
     },
     tally(rows, attempted) {
       const c = tallyRows(rows, attempted)
       add(c)
+      diff?.tallied(rows, c)
       return c
     },
-    count: add,
+    count(c) {
+      add(c)
+      diff?.cannotSee(c, 'count()')
+    },
     async copy(table, rows, { columns }) {
-      const n = await copyRows(sql, table, columns, rows, { onProgress: progress })
+      const shown: Record<string, unknown>[] = []
+      const source = diff ? capturing(rows, columns, diff.room(table, 'created'), shown) : rows
+      const n = await copyRows(sql, table, columns, source, { onProgress: progress })
       before += n
       add({ created: n })
+      diff?.created(table, [], n, shown)
       return n
     },
     async load(table, rows, loadOptions) {
-      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress })
+      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, diff)
       before += result.created + result.updated + result.skipped
       add(result)
       return result

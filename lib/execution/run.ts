@@ -13,6 +13,7 @@ import type { ProgressReporter } from '../output/progress.ts'
 import { retrying, transientReason } from './retry.ts'
 import { endSeedSpan, startSpan } from '../output/tracing.ts'
 import type { Span } from '@opentelemetry/api'
+import { DiffRecorder } from '../sql/diff.ts'
 
 /** Where a run's seeds are recorded; `succeeded` is called inside the seed's transaction. */
 export interface LedgerHooks {
@@ -51,6 +52,8 @@ export interface ExecuteOptions {
    * behind a pooler, so that the cancel needs no free server connection of the pooler.
    */
   cancelVia?: postgres.Sql
+  /** A dry run shows the rows each seed would write (`--diff`), at most `limit` of a kind per table (0: all). */
+  diff?: { limit: number }
 }
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
@@ -60,6 +63,7 @@ type Transact = (fn: (tx: postgres.TransactionSql) => Promise<Tried>) => Promise
 interface Tried {
   counts: SeedCounts
   durationMs: number
+  diff?: DiffRecorder
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
@@ -173,14 +177,30 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         : undefined
       running.add(stop)
       if (signal?.aborted) onAbort()
+      const diff = mode === 'dry-run' && options.diff ? new DiffRecorder(options.diff.limit) : undefined
       const body = async () => {
-        const { ctx, counts } = createContext(tx, seedLog, { seed: seed.name, env, secrets: seed.secrets, scale: options.scale, progress })
+        const { ctx, counts } = createContext(tx, seedLog, {
+          seed: seed.name,
+          env,
+          secrets: seed.secrets,
+          scale: options.scale,
+          progress,
+          diff,
+        })
         if (mode === 'validate') {
           await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed)))
           return counts
         }
         const returned = await seed.run(ctx)
         const result = returned === undefined ? counts : checkCounts(returned, seed.name)
+        // Counts a seed returns beyond what its helpers counted were written where seedbed could not see.
+        if (returned !== undefined && diff) {
+          const beyond = (k: keyof SeedCounts) => Math.max(0, result[k] - counts[k])
+          diff.cannotSee(
+            { created: beyond('created'), updated: beyond('updated'), skipped: beyond('skipped') },
+            'the counts run() returned',
+          )
+        }
         if (seed.validate) await seed.validate(ctx).catch((e) => Promise.reject(validationError(e, seed)))
         return result
       }
@@ -191,7 +211,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         if (options.ledger && mode === 'seed') {
           await options.ledger.succeeded(rawTx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs })
         }
-        return { counts, durationMs }
+        return { counts, durationMs, diff }
       } catch (err) {
         // Stopped: the statement cancelled under the seed fails too; the reason is what to report.
         throw reason ?? err
@@ -213,7 +233,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     const t0 = performance.now()
     const progress = options.progress?.start(seed.name)
     try {
-      const { counts, durationMs } = await retrying(
+      const { counts, durationMs, diff } = await retrying(
         (n) => {
           report.attempts = n + 1
           return attempt(seed, transact, seedLog, t0, progress?.tick)
@@ -230,6 +250,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         status: 'succeeded',
         durationMs,
         rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
+        ...(diff && { diff: diff.toJSON() }),
       })
       seedLog.success(
         mode === 'validate'

@@ -1,4 +1,5 @@
 import type { RunResult } from '../contract/types.ts'
+import { formatDiff } from './diff.ts'
 
 /** Left-aligned columns, the first row a header. */
 export function table(rows: string[][], rightAligned: Set<number> = new Set()): string {
@@ -44,7 +45,8 @@ export function formatSummary(result: RunResult): string {
     String(perSecond),
     String(result.durationMs),
   ])
-  let out = table(rows, new Set([1, 3, 4, 5, 6, 7]))
+  const diff = formatDiff(result)
+  let out = `${diff ? `${diff}\n\n` : ''}${table(rows, new Set([1, 3, 4, 5, 6, 7]))}`
   if (result.error) out += `\nstopped: ${result.error.code}: ${result.error.message}`
   return result.dryRun ? `${out}\n${DRY_RUN_NOTE}` : out
 }

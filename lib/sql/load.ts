@@ -5,6 +5,7 @@ import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from './partitions.ts'
 import { columnList, conflictAction, joinFragments, quotedName } from './fragments.ts'
+import { capturing, type DiffRecorder, diffReturning, diffSelect, recordDiff } from './diff.ts'
 
 let stageCount = 0
 
@@ -14,9 +15,16 @@ let stageCount = 0
  *
  * The merge path stages rows in a temporary table (dropped at commit), then writes only the
  * rows that are new or differ: an anti-join drops unchanged rows before the INSERT, so an
- * all-skipped re-run never touches the target. Counts come from the statement itself.
+ * all-skipped re-run never touches the target. Counts come from the statement itself. With `diff`
+ * (a dry run's `--diff`), the rows it would write are recorded too.
  */
-export async function loadRows(sql: postgres.TransactionSql, table: string, rows: RowSource, options: LoadOptions): Promise<LoadResult> {
+export async function loadRows(
+  sql: postgres.TransactionSql,
+  table: string,
+  rows: RowSource,
+  options: LoadOptions,
+  diff?: DiffRecorder,
+): Promise<LoadResult> {
   const { columns } = options
   const conflict = options.conflict ?? []
   const requested = options.mode ?? 'auto'
@@ -51,7 +59,11 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
   }
   if (mode === 'copy') {
     try {
-      const created = await copyRows(sql, table, columns, rows, { onProgress: options.onProgress })
+      // Straight in: every row sent is a row created, so the diff shows the first ones sent.
+      const shown: Record<string, unknown>[] = []
+      const source = diff ? capturing(rows, columns, diff.room(table, 'created'), shown) : rows
+      const created = await copyRows(sql, table, columns, source, { onProgress: options.onProgress })
+      diff?.created(table, conflict, created, shown)
       return { mode, created, updated: 0, skipped: 0 }
     } catch (err) {
       // The table was empty: a unique violation on the key can only be the input repeating it.
@@ -102,9 +114,14 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
       FROM ${sql(stage)} s LEFT JOIN ${sql(table)} t ON ${join}
       WHERE ${firstKey} IS NULL ${changed}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING ${insertedFlag(sql, table, conflict, partitioned)} AS inserted
+      RETURNING ${insertedFlag(sql, table, conflict, partitioned)} AS inserted ${diff ? diffReturning(sql, table, conflict) : sql``}
     )
-    SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
+    ${
+      diff
+        ? diffSelect(sql, table, conflict, { created: diff.room(table, 'created'), updated: diff.room(table, 'updated') })
+        : sql`SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
+    }`
+  if (diff) recordDiff(diff, table, conflict, counts as Parameters<typeof recordDiff>[3])
   return { mode, created: counts.created, updated: counts.updated, skipped: staged - counts.created - counts.updated }
 }
 

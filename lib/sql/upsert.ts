@@ -5,6 +5,7 @@ import { conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED } from '../errors/l
 import { encodeField } from './copy.ts'
 import { columnList, conflictAction } from './fragments.ts'
 import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
+import { type DiffRecorder, diffJoin, diffReturning } from './diff.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
 export const MAX_PARAMETERS = 65_535
@@ -19,13 +20,15 @@ export function tallyRows(rows: readonly { inserted: boolean }[], attempted: num
 /**
  * Idempotent multi-row upsert. Existing rows whose update columns already hold the given values
  * are not touched (the `WHERE ... IS DISTINCT FROM` clause), so they come back as skipped and a
- * re-run writes nothing. Rows are sent in batches that stay under the parameter limit.
+ * re-run writes nothing. Rows are sent in batches that stay under the parameter limit. With `diff`
+ * (a dry run's `--diff`), each statement also returns the rows it wrote with their old values.
  */
 export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   sql: postgres.TransactionSql,
   table: string,
   rows: readonly Row[],
   options: UpsertOptions<Row>,
+  diff?: DiffRecorder,
 ): Promise<UpsertResult<Ret>> {
   // postgres.js's helper types cannot follow a generic row type; values are parameters all the same.
   // biome-ignore lint/suspicious/noExplicitAny: see the line above
@@ -60,10 +63,15 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize)
     // No `AS alias` before the rows: postgres.js would take it for a select list.
-    const returned: ({ inserted: boolean } & Ret)[] = await loose`
+    const insert = loose`
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING ${inserted} AS inserted ${returning}`.catch((err: { code?: string }) => {
+      RETURNING ${inserted} AS inserted ${returning} ${diff ? diffReturning(sql, table, conflict) : sql``}`
+    // The statement's join reads the table as it was before the INSERT: the old values.
+    const statement = diff
+      ? sql`WITH written AS (${insert}) SELECT w.*, to_json(o.*) AS seedbed_old FROM written w LEFT JOIN ${sql(table)} o ON ${diffJoin(sql, conflict)}`
+      : insert
+    const returned: ({ inserted: boolean } & Ret)[] = await statement.catch((err: { code?: string }) => {
       // 21000: keys equal to PostgreSQL though not as written (1 and 1.0, citext); 42P10: no such unique key.
       if (err.code === '21000') throw duplicateKeyError('upsert into', table, conflict, [], { sqlState: err.code, cause: err })
       if (err.code === '42P10') throw conflictKeyError('upsert into', table, conflict, err)
@@ -73,8 +81,10 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     result.created += counts.created
     result.updated += counts.updated
     result.skipped += counts.skipped
+    if (diff) recordUpsert(diff, table, conflict, counts, returned as unknown as DiffRow[])
     for (const row of returned) {
-      const { inserted: _, ...rest } = row
+      const { inserted: _, ...rest } = row as Record<string, unknown>
+      if (diff) for (const k of Object.keys(rest)) if (k.startsWith('seedbed_')) delete rest[k]
       result.rows.push(rest as Ret)
     }
   }
@@ -98,4 +108,21 @@ function repeatedKeys(rows: readonly Record<string, unknown>[], conflict: readon
     if (repeated.size > MAX_KEYS_NAMED) break
   }
   return [...repeated]
+}
+
+type DiffRow = { inserted: boolean; seedbed_new: Record<string, unknown>; seedbed_old: Record<string, unknown> | null }
+
+function recordUpsert(diff: DiffRecorder, table: string, key: readonly string[], counts: SeedCounts, rows: readonly DiffRow[]): void {
+  diff.created(
+    table,
+    key,
+    counts.created,
+    rows.filter((r) => r.inserted).map((r) => r.seedbed_new),
+  )
+  diff.updated(
+    table,
+    key,
+    counts.updated,
+    rows.filter((r) => !r.inserted).map((r) => [r.seedbed_old ?? undefined, r.seedbed_new]),
+  )
 }
