@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process'
-import { readFile, writeFile, mkdir, symlink } from 'node:fs/promises'
+import { readFile, writeFile, mkdir, rm, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import type postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { seed } from '../lib/execution/api.ts'
 import { codes } from '../lib/errors/errors.ts'
+import { formatSummary } from '../lib/output/summary.ts'
 import { NO_CHILD_COVERAGE, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
@@ -35,6 +36,33 @@ t.test("the README's seed example runs as written: created, then skipped, then u
   t.same(await counts(), { created: 0, updated: 0, skipped: 2 })
   await db.sql`UPDATE teams SET name = 'Old name' WHERE slug = 'ops'`
   t.same(await counts(), { created: 0, updated: 1, skipped: 1 })
+})
+
+t.test("the README's --dry-run --diff session prints what it says, and commits nothing", async (t) => {
+  const db = await testDatabase(t)
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+  await mkdir(path.join(dir, 'seeds'))
+  const file = path.join(dir, 'seeds', 'teams.ts')
+  const local = (source: string) => source.replace("'seedbed'", `'${path.join(ROOT, 'lib', 'index.ts')}'`)
+  await db.sql.unsafe(example('schema'))
+  const options = { databaseUrl: db.url, seedsDir: path.join(dir, 'seeds'), only: [] }
+  await writeFile(file, local(example('seed')))
+  t.ok((await seed(options)).ok, 'the quick start seed ran')
+  // The changed seed under a new file name: the module cache would hand back the first file's module.
+  await rm(file)
+  await writeFile(path.join(dir, 'seeds', 'teams-changed.ts'), local(example('diff-seed')))
+  const result = await seed({ ...options, dryRun: true, diff: true })
+  t.ok(result.ok)
+  const printed = formatSummary(result)
+  t.ok(printed.includes(example('diff-output').trimEnd()), printed)
+  t.match(printed, /^total \(dry run\)\s+ok/m)
+  t.match(printed, /dry run: nothing was committed$/)
+  const rows = await db.sql`SELECT slug, name FROM teams ORDER BY slug`
+  t.same(rows, [
+    { slug: 'core', name: 'Core' },
+    { slug: 'ops', name: 'Operations' },
+  ])
 })
 
 t.test('every error code is documented', async (t) => {
