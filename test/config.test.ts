@@ -30,6 +30,8 @@ t.test('settings: flags win over environment variables, which win over defaults'
     changed: false,
     pooler: 'auto',
     leaseMs: 30_000,
+    diff: false,
+    diffLimit: 20,
   })
   const env = {
     SEEDBED_POOL_SIZE: '6',
