@@ -78,7 +78,7 @@ export interface TemplateCache {
   result?: RunResult
   /** How clones are made: `clone` (FILE_COPY with file_copy_method = clone) or `default`. */
   strategy: 'clone' | 'default'
-  /** A copy of the template, over the handle's open connection. Names default to `seedbed_test_<project>_<worker>_<pid>_<n>`. */
+  /** A copy of the template, over the handle's open connection. Names default to `seedbed_test_<project>_<worker>_<pid>_<handle>_<n>`. */
   clone(name?: string): Promise<Clone>
   /** Drops the clones this handle made that are still there and closes its connection. */
   close(): Promise<void>
@@ -130,7 +130,9 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
   }
   const strategy = await chooseStrategy(sql, options)
   const made = new Set<string>()
-  const worker = workerId()
+  // The process id tells runs and node:test files apart, the worker id threads of one process, and
+  // the handle's own letters two handles of one worker.
+  const own = `${workerId()}_${process.pid}_${Math.random().toString(36).slice(2, 6)}`
   let n = 0
   let closed = false
   const drop = async (name: string) => {
@@ -143,7 +145,7 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
     built,
     ...(result && { result }),
     strategy,
-    async clone(name = `seedbed_test_${project}_${worker}_${process.pid}_${++n}`) {
+    async clone(name = `seedbed_test_${project}_${own}_${++n}`) {
       if (closed)
         throw new SeedbedError(codes.BAD_OPTION, `clone() of ${template} after close()`, { hint: 'clone before closing the handle' })
       await sql.unsafe(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${strategy === 'clone' ? ' STRATEGY FILE_COPY' : ''}`)
