@@ -100,44 +100,53 @@ CREATE TABLE IF NOT EXISTS examples (
 
 const setupFile = (runner: InitReport['testRunner']): string => {
   const header = `/**
- * Test databases for ${runner}, written by \`seedbed init\`: the seeds run once into a template database,
- * and each test file gets its own copy of it in milliseconds (CREATE DATABASE ... TEMPLATE).
- * On DATABASE_URL's server when set, else on the embedded PostgreSQL.
+ * Test databases for ${runner}, written by \`seedbed init\`. The seeds run into a template database named
+ * by a hash of the seed, schema (or migration) files and settings, kept between runs: a second test run
+ * seeds nothing, and an edited file rebuilds it. Each worker gets copies of its own in milliseconds
+ * (CREATE DATABASE ... TEMPLATE). On DATABASE_URL's server when set, else on an embedded PostgreSQL in
+ * .seedbed/test (run with fsync off: a folder for tests alone).
  */
-import { cloneDatabase, dropTemplate, prepareTemplate, testServer } from 'seedbed/testing'
+import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'
 
-const template = \`seedbed_template_\${process.pid}\`
+// With a migration tool: seed: { seedsDir: 'seeds', migrate: 'npx node-pg-migrate up' }, migrationsDir: 'migrations'
+const options = { schemaDir: 'schema', seed: { seedsDir: 'seeds' } }
+let handle: Promise<TestDatabases> | undefined
 `
   const body = `
-/** Builds the seeded template; returns the function that drops it. */
+/** Finds (or, when the files changed, builds) the template; returns the function that ends this process's use. */
 export async function setup(): Promise<() => Promise<void>> {
-  const server = await testServer()
-  await prepareTemplate({ serverUrl: server.url, template, schemaDir: 'schema', seed: { seedsDir: 'seeds' } })
-  process.env.SEEDBED_TEST_SERVER_URL = server.url
-  return async () => {
-    await dropTemplate(server.url, template)
-    await server.stop()
-  }
+  handle ??= testDatabases(options)
+  await handle
+  return closeDatabases
 }
 
-/** A database of the test's own, seeded: its URL, and drop() for the end of the test. */
-export async function seededDatabase(name = \`test_\${process.pid}_\${Math.random().toString(36).slice(2, 8)}\`) {
-  const serverUrl = process.env.SEEDBED_TEST_SERVER_URL
-  if (!serverUrl) throw new Error('call setup() first (see the comment at the top of this file)')
-  return cloneDatabase(serverUrl, template, name)
+/** A seeded database of this worker's own: its URL, and drop() for the end of the test. */
+export async function seededDatabase(): Promise<Clone> {
+  handle ??= testDatabases(options)
+  return (await handle).clone()
+}
+
+/** Drops this process's databases, closes its connection, and stops the embedded server when it is the last user. */
+export async function closeDatabases(): Promise<void> {
+  const current = handle
+  handle = undefined
+  await (await current)?.close()
 }
 `
   const usage: Record<InitReport['testRunner'], string> = {
     vitest: `
-// vitest.config.ts: test: { globalSetup: ['./test/seedbed.setup.ts'] } (vitest runs the default export).
+// vitest.config.ts: test: { globalSetup: ['./test/seedbed.setup.ts'] } builds the template once (vitest runs the
+// default export, and the function it returns at the end). In a test file: const db = await seededDatabase(),
+// and afterAll(closeDatabases).
 export default setup
 `,
     jest: `
-// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform), then in tests seededDatabase().
+// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform) builds the template once.
+// In a test file: const db = await seededDatabase(), and afterAll(closeDatabases).
 export default setup
 `,
     tap: `
-// In a test file: import t from 'tap'; const drop = await setup(); t.teardown(drop); const db = await seededDatabase()
+// In a test file: import t from 'tap'; t.teardown(await setup()); const db = await seededDatabase()
 `,
     'node:test': `
 // In a test file: import { after } from 'node:test'; after(await setup()); const db = await seededDatabase()
