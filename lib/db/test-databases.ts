@@ -183,6 +183,13 @@ async function build(
         hint: 'run the seeds against a database to see why; no template was kept',
       })
     }
+    // Frozen, hinted and analysed once here rather than in every copy on its first queries.
+    const built = createPool(databaseUrl(options.serverUrl, building), 1)
+    try {
+      await built`VACUUM (FREEZE, ANALYZE)`
+    } finally {
+      await built.end()
+    }
     await sql.begin(async (tx) => {
       await tx.unsafe(`ALTER DATABASE ${ident(building)} WITH IS_TEMPLATE true`)
       await tx.unsafe(`ALTER DATABASE ${ident(building)} RENAME TO ${ident(template)}`)

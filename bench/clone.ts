@@ -1,0 +1,122 @@
+/**
+ * Test databases, measured: the example project (scale 1 unless --scale) as a content-keyed template,
+ * all baselines in the same run, each row the median of its runs, interleaved so that the machine's
+ * noise falls on every row alike:
+ *
+ * - a clone through seedbed (`testDatabases().clone()`, one open connection) against a bare
+ *   `CREATE DATABASE ... TEMPLATE` over one open connection, on the server of DATABASE_URL (else the
+ *   embedded default, `.seedbed/`), and `cloneDatabase()` (a connection per call) beside them;
+ * - the same on an embedded server with the test profile (fsync off), in a temporary folder;
+ * - preparing the template when its hash is found (a second test run) against a full build.
+ *
+ *   npm run bench:clone -- [--runs 15] [--builds 3] [--scale 1]
+ */
+import { mkdtemp, chmod, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import postgres from 'postgres'
+import { startEmbedded } from '../lib/db/embedded.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { type Clone, cloneDatabase, pruneTestDatabases, type TemplateCache, templateCache } from '../lib/testing.ts'
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    builds: { type: 'string', default: '3' },
+    scale: { type: 'string', default: '1' },
+  },
+})
+const runs = Number(values.runs)
+const builds = Number(values.builds)
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+const options = {
+  schemaDir: path.join(root, 'schema'),
+  seed: { seedsDir: path.join(root, 'seeds'), only: [] as string[], scale: Number(values.scale) },
+}
+const log = createLogger({ level: -999 })
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const time = async (fn: () => Promise<unknown>) => {
+  const t0 = performance.now()
+  await fn()
+  return performance.now() - t0
+}
+
+const dev = process.env.DATABASE_URL ? undefined : await startEmbedded({ dataDir: path.join(root, '.seedbed'), log })
+const serverUrl = process.env.DATABASE_URL || dev!.url
+const testDir = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-'))
+await chmod(testDir, 0o755)
+const test = await startEmbedded({ dataDir: path.join(testDir, 'data'), log, profile: 'test', shared: true })
+const servers = { main: serverUrl, test: test.url }
+const project = `bench_clone_${process.pid}`
+
+try {
+  const t: Record<string, number[]> = {}
+  const push = (row: string, ms: number) => {
+    t[row] ??= []
+    t[row].push(ms)
+  }
+  const handles = {
+    main: await templateCache({ ...options, serverUrl: servers.main, project }),
+    test: await templateCache({ ...options, serverUrl: servers.test, project }),
+    testClone: await templateCache({ ...options, serverUrl: servers.test, project, strategy: 'clone' }),
+  }
+  const bare = {
+    main: postgres(servers.main, { max: 1, onnotice: () => {} }),
+    test: postgres(servers.test, { max: 1, onnotice: () => {} }),
+  }
+  for (let i = 0; i < runs; i++) {
+    for (const where of ['main', 'test'] as const) {
+      const sql = bare[where]
+      await sql`SELECT 1` // connected before the clock starts, as the handle's connection is
+      push(`bare ${where}`, await time(() => sql.unsafe(`CREATE DATABASE bench_bare TEMPLATE "${handles[where].template}"`)))
+      await sql.unsafe('DROP DATABASE bench_bare')
+      const c: Clone[] = []
+      push(`seedbed ${where}`, await time(async () => c.push(await handles[where].clone())))
+      await c[0]!.drop()
+      if (where === 'main') {
+        const old = await time(() => cloneDatabase(servers.main, handles.main.template, 'bench_old'))
+        push('cloneDatabase main', old)
+        await sql.unsafe('DROP DATABASE bench_old')
+      } else {
+        const f: Clone[] = []
+        push('seedbed test clone', await time(async () => f.push(await handles.testClone.clone())))
+        await f[0]!.drop()
+      }
+    }
+  }
+  for (let i = 0; i < builds; i++) {
+    // A project id of its own: the same hash under another name, so the first call is a full build.
+    const build = { ...options, serverUrl: servers.main, project: `${project}_b${i}` }
+    const h: TemplateCache[] = []
+    push('full build', await time(async () => h.push(await templateCache(build))))
+    push('hash hit', await time(async () => h.push(await templateCache(build))))
+    if (!h[0]!.built || h[1]!.built) throw new Error('expected a build, then a hash hit')
+    for (const x of h) await x.close()
+    await pruneTestDatabases(servers.main, { project: `${project}_b${i}` })
+  }
+  const [{ v }] = await bare.main<[{ v: string }]>`SELECT current_setting('server_version') AS v`
+  for (const h of Object.values(handles)) await h.close()
+  for (const sql of Object.values(bare)) await sql.end()
+  const m = (row: string) => median(t[row]!)
+  const table: [string, number, number, string][] = [
+    ['bare CREATE DATABASE ... TEMPLATE, one open connection', m('bare main'), m('bare main'), 'baseline'],
+    ['seedbed testDatabases().clone()', m('seedbed main'), m('bare main'), 'target <= 1.20'],
+    ['seedbed cloneDatabase() (a connection per call)', m('cloneDatabase main'), m('bare main'), ''],
+    ['embedded test profile: bare CREATE DATABASE ... TEMPLATE', m('bare test'), m('bare test'), 'baseline'],
+    ['embedded test profile: seedbed clone()', m('seedbed test'), m('bare test'), 'target < 50 ms'],
+    ['embedded test profile: clone() with STRATEGY FILE_COPY, file_copy_method = clone', m('seedbed test clone'), m('bare test'), ''],
+    ['template: full build', m('full build'), m('full build'), 'baseline'],
+    ['template: hash hit (unchanged files, second run)', m('hash hit'), m('full build'), ''],
+  ]
+  console.log(
+    `\nexample project at scale ${values.scale}; main server: ${process.env.DATABASE_URL ? `DATABASE_URL (PostgreSQL ${v})` : `embedded default (PostgreSQL ${v})`}; clones median of ${runs}, builds median of ${builds}:`,
+  )
+  console.log('| measurement | ms | ratio | note |\n|---|---|---|---|')
+  for (const [name, ms, base, note] of table) console.log(`| ${name} | ${ms.toFixed(1)} | ${(ms / base).toFixed(2)} | ${note} |`)
+} finally {
+  await pruneTestDatabases(servers.main, { project }).catch(() => undefined)
+  await test.stop()
+  await dev?.stop()
+  await rm(testDir, { recursive: true, force: true })
+}
