@@ -7,16 +7,18 @@
  *   `CREATE DATABASE ... TEMPLATE` over one open connection, on the server of DATABASE_URL (else the
  *   embedded default, `.seedbed/`), and `cloneDatabase()` (a connection per call) beside them;
  * - the same on an embedded server with the test profile (fsync off), in a temporary folder;
+ * - with --reflink-dir, the same on a test-profile server whose folder is on a filesystem with
+ *   reflinks (XFS, btrfs): `auto` picks STRATEGY FILE_COPY with file_copy_method = clone there;
  * - preparing the template when its hash is found (a second test run) against a full build.
  *
- *   npm run bench:clone -- [--runs 15] [--builds 3] [--scale 1]
+ *   npm run bench:clone -- [--runs 15] [--builds 3] [--scale 1] [--reflink-dir /mnt/xfs/dir]
  */
 import { mkdtemp, chmod, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
-import { startEmbedded } from '../lib/db/embedded.ts'
+import { startEmbedded, supportsReflink } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { type Clone, cloneDatabase, pruneTestDatabases, type TemplateCache, templateCache } from '../lib/testing.ts'
 
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     builds: { type: 'string', default: '3' },
     scale: { type: 'string', default: '1' },
+    'reflink-dir': { type: 'string' },
   },
 })
 const runs = Number(values.runs)
@@ -47,7 +50,11 @@ const serverUrl = process.env.DATABASE_URL || dev!.url
 const testDir = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-'))
 await chmod(testDir, 0o755)
 const test = await startEmbedded({ dataDir: path.join(testDir, 'data'), log, profile: 'test', shared: true })
-const servers = { main: serverUrl, test: test.url }
+const reflinkDir = values['reflink-dir'] && (await mkdtemp(path.join(path.resolve(values['reflink-dir']), 'seedbed-bench-')))
+if (reflinkDir) await chmod(reflinkDir, 0o755)
+if (reflinkDir && !(await supportsReflink(reflinkDir))) throw new Error(`${reflinkDir}: no reflinks on that filesystem`)
+const reflink = reflinkDir ? await startEmbedded({ dataDir: path.join(reflinkDir, 'data'), log, profile: 'test', shared: true }) : undefined
+const servers = { main: serverUrl, test: test.url, reflink: reflink?.url }
 const project = `bench_clone_${process.pid}`
 
 try {
@@ -60,25 +67,39 @@ try {
     main: await templateCache({ ...options, serverUrl: servers.main, project }),
     test: await templateCache({ ...options, serverUrl: servers.test, project }),
     testClone: await templateCache({ ...options, serverUrl: servers.test, project, strategy: 'clone' }),
+    ...(servers.reflink && { reflink: await templateCache({ ...options, serverUrl: servers.reflink, project, reflink: true }) }),
   }
   const bare = {
     main: postgres(servers.main, { max: 1, onnotice: () => {} }),
     test: postgres(servers.test, { max: 1, onnotice: () => {} }),
+    ...(servers.reflink && { reflink: postgres(servers.reflink, { max: 1, onnotice: () => {} }) }),
   }
+  if (handles.reflink?.strategy === 'clone') await bare.reflink!`SET file_copy_method = clone`
+  const places = ['main', 'test', ...(servers.reflink ? ['reflink' as const] : [])] as const
   for (let i = 0; i < runs; i++) {
-    for (const where of ['main', 'test'] as const) {
-      const sql = bare[where]
+    for (const where of places) {
+      const sql = bare[where]!
+      const handle = handles[where]!
+      const strategy = handle.strategy === 'clone' ? ' STRATEGY FILE_COPY' : ''
       await sql`SELECT 1` // connected before the clock starts, as the handle's connection is
-      push(`bare ${where}`, await time(() => sql.unsafe(`CREATE DATABASE bench_bare TEMPLATE "${handles[where].template}"`)))
-      await sql.unsafe('DROP DATABASE bench_bare')
-      const c: Clone[] = []
-      push(`seedbed ${where}`, await time(async () => c.push(await handles[where].clone())))
-      await c[0]!.drop()
+      // Every other run the other order: whichever goes second finds the first one's drop just done.
+      const pair = [
+        async () => {
+          push(`bare ${where}`, await time(() => sql.unsafe(`CREATE DATABASE bench_bare TEMPLATE "${handle.template}"${strategy}`)))
+          await sql.unsafe('DROP DATABASE bench_bare')
+        },
+        async () => {
+          const c: Clone[] = []
+          push(`seedbed ${where}`, await time(async () => c.push(await handle.clone())))
+          await c[0]!.drop()
+        },
+      ]
+      for (const step of i % 2 ? pair.reverse() : pair) await step()
       if (where === 'main') {
         const old = await time(() => cloneDatabase(servers.main, handles.main.template, 'bench_old'))
         push('cloneDatabase main', old)
         await sql.unsafe('DROP DATABASE bench_old')
-      } else {
+      } else if (where === 'test') {
         const f: Clone[] = []
         push('seedbed test clone', await time(async () => f.push(await handles.testClone.clone())))
         await f[0]!.drop()
@@ -97,7 +118,7 @@ try {
   }
   const [{ v }] = await bare.main<[{ v: string }]>`SELECT current_setting('server_version') AS v`
   for (const h of Object.values(handles)) await h.close()
-  for (const sql of Object.values(bare)) await sql.end()
+  for (const sql of Object.values(bare)) await sql!.end()
   const m = (row: string) => median(t[row]!)
   const table: [string, number, number, string][] = [
     ['bare CREATE DATABASE ... TEMPLATE, one open connection', m('bare main'), m('bare main'), 'baseline'],
@@ -106,6 +127,23 @@ try {
     ['embedded test profile: bare CREATE DATABASE ... TEMPLATE', m('bare test'), m('bare test'), 'baseline'],
     ['embedded test profile: seedbed clone()', m('seedbed test'), m('bare test'), 'target < 50 ms'],
     ['embedded test profile: clone() with STRATEGY FILE_COPY, file_copy_method = clone', m('seedbed test clone'), m('bare test'), ''],
+    ...(handles.reflink
+      ? ([
+          [
+            `reflink folder (XFS), bare CREATE DATABASE ... TEMPLATE${handles.reflink.strategy === 'clone' ? ' STRATEGY FILE_COPY' : ''}`,
+            m('bare reflink'),
+            m('bare reflink'),
+            'baseline',
+          ],
+          [
+            `reflink folder (XFS): seedbed clone() (auto: ${handles.reflink.strategy})`,
+            m('seedbed reflink'),
+            m('bare reflink'),
+            'target < 50 ms',
+          ],
+          ['reflink folder vs test profile on ext4: seedbed clone()', m('seedbed reflink'), m('seedbed test'), ''],
+        ] as [string, number, number, string][])
+      : []),
     ['template: full build', m('full build'), m('full build'), 'baseline'],
     ['template: hash hit (unchanged files, second run)', m('hash hit'), m('full build'), ''],
   ]
@@ -117,6 +155,8 @@ try {
 } finally {
   await pruneTestDatabases(servers.main, { project }).catch(() => undefined)
   await test.stop()
+  await reflink?.stop()
   await dev?.stop()
   await rm(testDir, { recursive: true, force: true })
+  if (reflinkDir) await rm(reflinkDir, { recursive: true, force: true })
 }

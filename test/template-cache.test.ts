@@ -5,11 +5,14 @@
  * `project` id), and drops every database it made.
  */
 import { spawn } from 'node:child_process'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
+import { startEmbedded } from '../lib/db/embedded.ts'
 import { codes } from '../lib/errors/errors.ts'
+import { createLogger } from '../lib/output/log.ts'
 import { pruneTestDatabases, templateCache, workerId } from '../lib/testing.ts'
 import { NO_CHILD_COVERAGE, ROOT, tempDir, testDatabase } from './helpers.ts'
 
@@ -270,4 +273,57 @@ t.test('worker ids from each runner, and bad clone names', async (t) => {
   t.same(await databases(named.name), [], 'drop() drops it at once')
   await h.close()
   t.equal((await h.clone().catch((e) => e)).code, codes.BAD_OPTION, 'clone after close is refused')
+})
+
+t.test("the README's testDatabases recipe: passes twice, the second run on the same template", async (t) => {
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+  const example = (name: string) => new RegExp(`<!-- example:${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(readme)![1]!
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
+  for (const sub of ['seeds', 'schema', 'test']) await mkdir(path.join(dir, sub))
+  await writeFile(path.join(dir, 'seeds', 'teams.ts'), example('seed').replace("'seedbed'", `'${contract}'`))
+  await writeFile(path.join(dir, 'schema', '001_teams.sql'), example('schema'))
+  await writeFile(path.join(dir, 'test', 'orders.test.ts'), example('test-databases').replace("'seedbed/testing'", `'${testing}'`))
+  const serverUrl = process.env.DATABASE_URL
+  if (serverUrl) t.teardown(() => pruneTestDatabases(serverUrl, { seedsDir: path.join(dir, 'seeds') }))
+  // This project's id on the server: from its seeds folder's absolute path (the default `project`).
+  const prefix = `seedbed_tpl_${createHash('sha256').update(path.join(dir, 'seeds')).digest('hex').slice(0, 8)}_`
+  /** The project's templates with their oids: a rebuild is a new database with a new oid. */
+  const templates = async () => {
+    const server = serverUrl
+      ? { url: serverUrl, stop: async () => {} }
+      : await startEmbedded({
+          dataDir: path.join(dir, '.seedbed', 'test'),
+          log: createLogger({ level: -999 }),
+          profile: 'test',
+          shared: true,
+        })
+    try {
+      return await inDb(
+        server.url,
+        (sql) => sql`SELECT oid::int, datname FROM pg_database WHERE left(datname, ${prefix.length}) = ${prefix}`,
+      )
+    } finally {
+      await server.stop()
+    }
+  }
+  const run = () =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/orders.test.ts'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: serverUrl ?? '', ...NO_CHILD_COVERAGE },
+      })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (out += d))
+      child.on('close', (code) => resolve({ code, out }))
+    })
+  const first = await run()
+  t.equal(first.code, 0, 'the recipe passes', { out: first.out })
+  const built = await templates()
+  t.equal(built.length, 1, 'one template, kept after the run')
+  const second = await run()
+  t.equal(second.code, 0, 'and passes again', { out: second.out })
+  t.same(await templates(), built, 'the same database (same oid): the second run did not rebuild it')
 })
