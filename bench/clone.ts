@@ -99,6 +99,15 @@ try {
         const old = await time(() => cloneDatabase(servers.main, handles.main.template, 'bench_old'))
         push('cloneDatabase main', old)
         await sql.unsafe('DROP DATABASE bench_old')
+        // What cloneDatabase pays on top of the statement, twice with drop(): a connection's set-up.
+        push(
+          'connect main',
+          await time(async () => {
+            const one = postgres(servers.main, { max: 1, onnotice: () => {} })
+            await one`SELECT 1`
+            await one.end()
+          }),
+        )
       } else if (where === 'test') {
         const f: Clone[] = []
         push('seedbed test clone', await time(async () => f.push(await handles.testClone.clone())))
@@ -124,6 +133,7 @@ try {
     ['bare CREATE DATABASE ... TEMPLATE, one open connection', m('bare main'), m('bare main'), 'baseline'],
     ['seedbed testDatabases().clone()', m('seedbed main'), m('bare main'), 'target <= 1.20'],
     ['seedbed cloneDatabase() (a connection per call)', m('cloneDatabase main'), m('bare main'), ''],
+    ['a connection: open, SELECT 1, close (what cloneDatabase adds, and drop() again)', m('connect main'), m('bare main'), ''],
     ['embedded test profile: bare CREATE DATABASE ... TEMPLATE', m('bare test'), m('bare test'), 'baseline'],
     ['embedded test profile: seedbed clone()', m('seedbed test'), m('bare test'), 'target < 50 ms'],
     ['embedded test profile: clone() with STRATEGY FILE_COPY, file_copy_method = clone', m('seedbed test clone'), m('bare test'), ''],

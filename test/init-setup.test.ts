@@ -101,3 +101,13 @@ t.test('two test runs of an init project: one build, then none; an edited seed r
     t.notOk(existsSync(path.join(dir, '.seedbed', 'test', 'owner.json')), 'the last test process stopped the server')
   }
 })
+
+t.test('with a migration tool, the setup file keys the template by its command and migration folder', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ devDependencies: { prisma: '6', vitest: '3' } }))
+  const report = await initProject({ dir })
+  t.equal(report.testRunner, 'vitest')
+  const text = await readFile(path.join(dir, 'test', 'seedbed.setup.ts'), 'utf8')
+  t.match(text, "const options = { seed: { seedsDir: 'seeds', migrate: 'npx prisma migrate deploy' }, migrationsDir: 'prisma/migrations' }")
+  t.match(text, /^export default setup$/m, 'vitest runs the default export as its global setup')
+})
