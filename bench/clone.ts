@@ -11,7 +11,9 @@
  *   reflinks (XFS, btrfs): `auto` picks STRATEGY FILE_COPY with file_copy_method = clone there;
  * - preparing the template when its hash is found (a second test run) against a full build.
  *
- *   npm run bench:clone -- [--runs 15] [--builds 3] [--scale 1] [--reflink-dir /mnt/xfs/dir]
+ * --test-dir puts the test-profile server's folder elsewhere (default: the system's temporary folder).
+ *
+ *   npm run bench:clone -- [--runs 15] [--builds 3] [--scale 1] [--reflink-dir /mnt/xfs/dir] [--test-dir /dev/shm]
  */
 import { mkdtemp, chmod, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     builds: { type: 'string', default: '3' },
     scale: { type: 'string', default: '1' },
     'reflink-dir': { type: 'string' },
+    'test-dir': { type: 'string' },
   },
 })
 const runs = Number(values.runs)
@@ -47,7 +50,7 @@ const time = async (fn: () => Promise<unknown>) => {
 
 const dev = process.env.DATABASE_URL ? undefined : await startEmbedded({ dataDir: path.join(root, '.seedbed'), log })
 const serverUrl = process.env.DATABASE_URL || dev!.url
-const testDir = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-'))
+const testDir = await mkdtemp(path.join(path.resolve(values['test-dir'] ?? tmpdir()), 'seedbed-bench-'))
 await chmod(testDir, 0o755)
 const test = await startEmbedded({ dataDir: path.join(testDir, 'data'), log, profile: 'test', shared: true })
 const reflinkDir = values['reflink-dir'] && (await mkdtemp(path.join(path.resolve(values['reflink-dir']), 'seedbed-bench-')))

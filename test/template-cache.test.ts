@@ -238,6 +238,12 @@ t.test('clone strategy: FILE_COPY with file_copy_method = clone on PostgreSQL 18
   const [{ v }] = await home.sql<[{ v: number }]>`SELECT current_setting('server_version_num')::int AS v`
   const auto = await templateCache(p.options)
   t.equal(auto.strategy, 'default', 'auto without a reflink filesystem: the default strategy')
+  if (!process.env.DATABASE_URL) {
+    // A server of this file's own: no one else's CREATE DATABASE can request a checkpoint meanwhile.
+    const n = await requestedCheckpoints()
+    await auto.clone()
+    t.equal(await requestedCheckpoints(), n, 'the default strategy (WAL_LOG) ran: no checkpoint requested')
+  }
   await auto.close()
 
   const forced = await templateCache({ ...p.options, strategy: 'clone' })
@@ -251,8 +257,8 @@ t.test('clone strategy: FILE_COPY with file_copy_method = clone on PostgreSQL 18
     await new Promise((r) => setTimeout(r, 50))
     after = await requestedCheckpoints()
   }
+  // Where the setting is refused (PostgreSQL 15 here), the clone above worked without it.
   if (forced.strategy === 'clone') t.ok(after > before, 'FILE_COPY ran (it requests checkpoints)')
-  else t.equal(await requestedCheckpoints(), before, 'WAL_LOG ran (no checkpoint requested)')
 
   const reflink = await templateCache({ ...p.options, reflink: true })
   t.equal(reflink.strategy, v >= 180000 ? 'clone' : 'default', 'auto on a reflink filesystem: clone where the server has it')
