@@ -146,7 +146,8 @@ export async function closeDatabases(): Promise<void> {
 export default setup
 `,
     jest: `
-// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform) builds the template once.
+// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform) builds the template once;
+// jest ignores what it returns, so globalTeardown: a file holding export { closeDatabases as default } from './seedbed.setup.ts'.
 // In a test file: const db = await seededDatabase(), and afterAll(closeDatabases).
 export default setup
 `,
