@@ -4,17 +4,11 @@ import { createPool, databaseUrl } from './db/connect.ts'
 import { codes, SeedbedError } from './errors/errors.ts'
 import { applySchema } from './db/schema.ts'
 import type { RunResult } from './contract/types.ts'
+import { type Clone, ident, type TemplateCache, type TemplateCacheOptions, templateCache } from './db/test-databases.ts'
 
 export { databaseUrl }
-
-const ident = (name: string) => {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
-    throw new SeedbedError(codes.BAD_OPTION, `database name '${name}' must be lower case letters, digits and _`, {
-      hint: 'pick a plain name',
-    })
-  }
-  return `"${name}"`
-}
+export { pruneTestDatabases, templateCache, workerId } from './db/test-databases.ts'
+export type { Clone, TemplateCache, TemplateCacheOptions }
 
 export interface TemplateOptions {
   /** Any database URL of the server (its database is only used to connect). */
@@ -28,12 +22,15 @@ export interface TemplateOptions {
 }
 
 /**
- * Builds a seeded template database once (before a test suite): create, apply the schema, seed,
- * then mark it a template. Each test then gets its copy in milliseconds with `cloneDatabase`.
+ * Builds a seeded template database (before a test suite): create, apply the schema, seed, then
+ * mark it a template. Each test then gets its copy with `cloneDatabase`. It rebuilds every time;
+ * `testDatabases` keeps the template between runs and rebuilds it only when the files change.
  */
 export async function prepareTemplate(options: TemplateOptions): Promise<RunResult> {
   const admin = postgres(options.serverUrl, { max: 1, onnotice: () => {} })
   try {
+    // A template cannot be dropped: a second prepareTemplate of the same name unmarks it first.
+    await admin.unsafe(`ALTER DATABASE ${ident(options.template)} WITH IS_TEMPLATE false`).catch(() => undefined)
     await admin.unsafe(`DROP DATABASE IF EXISTS ${ident(options.template)} WITH (FORCE)`)
     await admin.unsafe(`CREATE DATABASE ${ident(options.template)}`)
     const url = databaseUrl(options.serverUrl, options.template)
@@ -57,13 +54,10 @@ export async function prepareTemplate(options: TemplateOptions): Promise<RunResu
   }
 }
 
-export interface Clone {
-  name: string
-  url: string
-  drop(): Promise<void>
-}
-
-/** A fresh copy of a template database (a file-level copy inside PostgreSQL: no re-seeding). */
+/**
+ * A fresh copy of a template database (a file-level copy inside PostgreSQL: no re-seeding). It opens
+ * a connection for the copy and another for `drop()`; `testDatabases().clone()` reuses one.
+ */
 export async function cloneDatabase(serverUrl: string, template: string, name: string): Promise<Clone> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   try {
@@ -115,18 +109,76 @@ export async function truncateAndReplant(url: string, options: Omit<RunOptions, 
 export interface TestServer {
   /** A URL of the server (its `postgres` database): pass it to prepareTemplate and cloneDatabase. */
   url: string
-  /** Stops the embedded server if this call started it; a DATABASE_URL server is left alone. */
+  /** True for the embedded server in a test data folder: fsync, full_page_writes and synchronous_commit off. */
+  testProfile: boolean
+  /** Whether the embedded server's data folder copies files by reference (reflinks); false for DATABASE_URL's. */
+  reflink: boolean
+  /** Leaves the embedded server to the other processes using it, or stops it when this is the last. A DATABASE_URL server is left alone. */
   stop(): Promise<void>
 }
 
 /**
- * The server tests run on: DATABASE_URL's when it is set, else the embedded PostgreSQL in `dataDir`
- * (default `.seedbed/`, the folder `seed` uses), started or joined as `seed` does.
+ * The server tests run on: DATABASE_URL's when it is set, else an embedded PostgreSQL in `dataDir`
+ * (default `.seedbed/test`: a data folder for tests alone, apart from `.seedbed/`, which `seed` uses).
+ * A folder that is new, or was made by this call, runs with the test profile (fsync off). Several
+ * processes (test workers, node:test files) share it: each joins, the last one to stop() stops it.
  */
 export async function testServer(options: { dataDir?: string } = {}): Promise<TestServer> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} }
-  const { startEmbedded } = await import('./db/embedded.ts')
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, testProfile: false, reflink: false, stop: async () => {} }
+  const { startEmbedded, supportsReflink } = await import('./db/embedded.ts')
   const { createLogger } = await import('./output/log.ts')
-  const server = await startEmbedded({ dataDir: options.dataDir ?? '.seedbed', log: createLogger({ level: -999 }) })
-  return { url: server.url, stop: () => server.stop() }
+  const dataDir = options.dataDir ?? '.seedbed/test'
+  const server = await startEmbedded({ dataDir, log: createLogger({ level: -999 }), profile: 'test', shared: true })
+  return { url: server.url, testProfile: server.testProfile, reflink: await supportsReflink(dataDir), stop: () => server.stop() }
+}
+
+export interface TestDatabasesOptions extends Omit<TemplateCacheOptions, 'serverUrl' | 'reflink'> {
+  /** The server (default: `testServer()`: DATABASE_URL's, else the embedded one of `dataDir`). */
+  serverUrl?: string
+  /** The embedded test server's folder, without serverUrl and DATABASE_URL (default `.seedbed/test`). */
+  dataDir?: string
+}
+
+export interface TestDatabases extends TemplateCache {
+  /** The server's URL (its admin database). */
+  serverUrl: string
+  /** Drops this handle's clones, closes its connection, and leaves or stops the server it started. */
+  close(): Promise<void>
+}
+
+/**
+ * Seeded test databases, fast: the template is named by a hash of what it is built from (seed files,
+ * schema or migration files, seedbed's version, scale/only/env/migrate) and kept between runs, so a
+ * second `npm test` seeds nothing; it is rebuilt when one of them changes, and the project's older
+ * templates are dropped. Workers that start at once build it once (an advisory lock): the others wait
+ * and reuse it. `clone()` copies it over one open connection, with a name of this worker's own.
+ *
+ * @example
+ * const dbs = await testDatabases({ schemaDir: 'schema', seed: { seedsDir: 'seeds' } })
+ * const db = await dbs.clone()   // { name, url, drop() }
+ * // ... connect to db.url
+ * await dbs.close()              // drops the clones, closes the connection, stops the server it started
+ */
+export async function testDatabases(options: TestDatabasesOptions = {}): Promise<TestDatabases> {
+  const { serverUrl, dataDir, ...rest } = options
+  const server = serverUrl ? undefined : await testServer({ ...(dataDir && { dataDir }) })
+  const url = serverUrl ?? server!.url
+  let cache: TemplateCache
+  try {
+    cache = await templateCache({ ...rest, serverUrl: url, reflink: server?.reflink ?? false })
+  } catch (e) {
+    await server?.stop()
+    throw e
+  }
+  return {
+    ...cache,
+    serverUrl: url,
+    async close() {
+      try {
+        await cache.close()
+      } finally {
+        await server?.stop()
+      }
+    },
+  }
 }

