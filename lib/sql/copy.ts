@@ -73,8 +73,6 @@ export function rowEncoder(columns: readonly string[], table: string): (row: Cop
   }
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
-
 /**
  * Streams rows into `table` with `COPY ... FROM STDIN` on the given connection (use the seed's
  * transaction). Rows are encoded in chunks and backpressure is honoured, so memory stays flat
@@ -98,9 +96,18 @@ export async function copyRows(
   let chunk = ''
   let inChunk = 0
   /** Adds a row; when a chunk is full, writes it and returns a promise to await before the next row. */
+  let turned = performance.now()
+  const nextTurn = () => {
+    turned = performance.now()
+    return new Promise<void>((resolve) => setImmediate(resolve))
+  }
   const add = (row: CopyRow): Promise<unknown> | undefined => {
     chunk += encode(row, count++)
-    if (++inChunk < chunkRows) return undefined
+    if (++inChunk < chunkRows) {
+      // A slow generator (tens of us a row) takes tens of ms a chunk: a turn every 5 ms inside a
+      // chunk too, so that the small seeds beside it wait ms, not a chunk, for each reply.
+      return (inChunk & 127) === 0 && performance.now() - turned >= 5 ? nextTurn() : undefined
+    }
     const full = !stream.write(chunk)
     chunk = ''
     inChunk = 0
