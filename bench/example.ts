@@ -91,7 +91,7 @@ async function main() {
     // \timing prints each \copy's time, in table order: the per-table baseline.
     const out = execFileSync(
       'psql',
-      [copied, '-v', 'ON_ERROR_STOP=1', '-1', '-c', '\\timing on', ...TABLES.flatMap((t) => ['-c', `\\copy ${t} FROM '${file(t)}'`])],
+      [copied, '-v', 'ON_ERROR_STOP=1', '-c', '\\timing on', ...TABLES.flatMap((t) => ['-c', `\\copy ${t} FROM '${file(t)}'`])],
       { encoding: 'utf8' },
     )
     const psqlMs = performance.now() - t0
@@ -103,7 +103,7 @@ async function main() {
     console.log('| method | rows | s | rows/s | vs psql \\copy | peak RSS MB |')
     console.log('| --- | --- | --- | --- | --- | --- |')
     console.log(
-      `| psql \\copy of the dumped tables, FK order, one transaction | ${fmt(rows)} | ${(psqlMs / 1000).toFixed(1)} | ${fmt(psqlRate)} | 1.00 | psql |`,
+      `| psql \\copy of the dumped tables, FK order, a transaction each | ${fmt(rows)} | ${(psqlMs / 1000).toFixed(1)} | ${fmt(psqlRate)} | 1.00 | psql |`,
     )
     console.log(
       `| seedbed fresh --scale ${scale} (the run's seeds) | ${fmt(rows)} | ${(result.durationMs / 1000).toFixed(1)} | ${fmt(seededRate)} | ${(seededRate / psqlRate).toFixed(2)} | ${fmt(rssMb)} |`,
