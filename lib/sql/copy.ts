@@ -95,12 +95,12 @@ export async function copyRows(
   let count = 0
   let chunk = ''
   let inChunk = 0
-  /** Adds a row; when a chunk is full, writes it and returns a promise to await before the next row. */
   let turned = performance.now()
   const nextTurn = () => {
     turned = performance.now()
     return new Promise<void>((resolve) => setImmediate(resolve))
   }
+  /** Adds a row; returns a promise to await before the next row when the event loop is due a turn. */
   const add = (row: CopyRow): Promise<unknown> | undefined => {
     chunk += encode(row, count++)
     if (++inChunk < chunkRows) {
