@@ -7,7 +7,8 @@
  *
  * DATABASE_URL selects the server (else the embedded PostgreSQL); a database `seedbed_bench` is
  * created on it and dropped at the end. Every seedbed method runs in a child process of its own so
- * that its peak RSS is its own. `--huge` adds the 10M-row memory check.
+ * that its peak RSS is its own. `--huge` adds the 10M-row memory check. Faker rows come in two
+ * forms: as the README recommends (`fakePerson`), and through faker's template engine (`fullName`).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -35,18 +36,32 @@ function* plainRows(n: number): Generator<CopyRow> {
 }
 
 // faker is loaded only by the runs that use it, so the plain runs' RSS does not carry its locale data.
-const needsFaker = !process.argv.includes('--child') || process.argv.includes('faker')
-const { fakerFor, uniqueEmail } = needsFaker ? await import('../lib/helpers/fake.ts') : ({} as typeof import('../lib/helpers/fake.ts'))
+const needsFaker = !process.argv.includes('--child') || process.argv.includes('faker') || process.argv.includes('templates')
+const { fakerFor, fakePerson, uniqueEmail } = needsFaker
+  ? await import('../lib/helpers/fake.ts')
+  : ({} as typeof import('../lib/helpers/fake.ts'))
 
-/** Realistic rows from seeded faker; the row number keeps emails unique. */
+/**
+ * Realistic rows from seeded faker, written as the README recommends: `fakePerson` draws the name
+ * once for the name and the email (the row number keeps emails unique), faker for the rest.
+ */
 function* fakerRows(n: number): Generator<CopyRow> {
+  const faker = fakerFor('bench')
+  for (let i = 1; i <= n; i++) {
+    const p = fakePerson(faker, i)
+    yield [i, p.email, p.name, faker.date.past({ years: 3 }), faker.number.int({ min: 0, max: 1000 })]
+  }
+}
+
+/** The same columns through faker's template engine: `uniqueEmail` and `faker.person.fullName()`. */
+function* templateRows(n: number): Generator<CopyRow> {
   const faker = fakerFor('bench')
   for (let i = 1; i <= n; i++) {
     yield [i, uniqueEmail(faker, i), faker.person.fullName(), faker.date.past({ years: 3 }), faker.number.int({ min: 0, max: 1000 })]
   }
 }
 
-const generators = { plain: plainRows, faker: fakerRows }
+const generators = { plain: plainRows, faker: fakerRows, templates: templateRows }
 type Kind = keyof typeof generators
 
 // ---- child: one method, timed, then its peak RSS ----
@@ -162,7 +177,7 @@ async function main() {
 
     const files: Partial<Record<Kind, string>> = {}
     if (psql) {
-      for (const kind of ['plain', 'faker'] as Kind[]) {
+      for (const kind of ['plain', 'faker', 'templates'] as Kind[]) {
         files[kind] = path.join(work, `${kind}.copy`)
         log.info(`writing ${kind} rows for psql \\copy`)
         await writeRowsFile(files[kind]!, kind, rows)
@@ -236,6 +251,22 @@ async function main() {
       () => runChild('generate', 'faker', rows, benchUrl),
       none,
       'psql \\copy, faker rows file',
+    )
+
+    if (psql) await measure('psql \\copy, faker-template rows file', 'templates', () => psqlCopy('templates'))
+    await measure(
+      'seedbed copy, faker-template rows (fullName)',
+      'templates',
+      () => runChild('copy', 'templates', rows, benchUrl),
+      truncate,
+      'psql \\copy, faker-template rows file',
+    )
+    await measure(
+      'faker-template rows generated only',
+      'templates',
+      () => runChild('generate', 'templates', rows, benchUrl),
+      none,
+      'psql \\copy, faker-template rows file',
     )
 
     const table = [['method', 'rows', 'wall s', 'rows/s', 'vs psql \\copy', 'peak RSS MB']]

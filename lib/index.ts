@@ -32,7 +32,7 @@ export type {
 } from './contract/types.ts'
 export { SeedbedError, codes, exitStatus, type ErrorCode } from './errors/errors.ts'
 export { createLogger, type Logger, type LoggerLike } from './output/log.ts'
-export { uniqueEmail, FAKE_REFERENCE_DATE } from './helpers/unique.ts'
+export { fakePerson, type FakePerson, uniqueEmail, FAKE_REFERENCE_DATE } from './helpers/unique.ts'
 export { SQL, type SQLStatement } from 'sql-template-strings'
 
 const api = () => import('./execution/api.ts')

@@ -1,16 +1,18 @@
 import type { Faker } from '@faker-js/faker'
-import { defineSeed } from 'seedbed'
-import { uniqueEmail } from 'seedbed'
+import { defineSeed, fakePerson } from 'seedbed'
 import { CUSTOMERS_PER_SCALE } from './_orders.ts'
 
 /**
- * Customer i's email, reproducible on its own (orders refer to customers by email). Reseeding per
- * row is O(1): seedbed's faker draws from a counter-based generator, not a Mersenne Twister.
+ * Customer i's name and email, reproducible on its own (orders refer to customers by email).
+ * Reseeding per row is O(1): seedbed's faker draws from a counter-based generator, not a Mersenne
+ * Twister. `fakePerson` draws the name once for both, without faker's template engine.
  */
-export function customerEmail(faker: Faker, i: number): string {
+export function customer(faker: Faker, i: number) {
   faker.seed([0xc057, i])
-  return uniqueEmail(faker, i)
+  return fakePerson(faker, i)
 }
+
+export const customerEmail = (faker: Faker, i: number): string => customer(faker, i).email
 
 export default defineSeed({
   name: 'customers',
@@ -25,8 +27,8 @@ export default defineSeed({
     // A generator: rows are made as COPY takes them, so memory stays flat at any scale.
     function* rows() {
       for (let i = 1; i <= count; i++) {
-        const email = customerEmail(faker, i)
-        yield [email, faker.person.fullName(), passwordHash, faker.date.past({ years: 3 }), faker.number.int({ min: 0, max: 1000 })]
+        const { email, name } = customer(faker, i)
+        yield [email, name, passwordHash, faker.date.past({ years: 3 }), faker.number.int({ min: 0, max: 1000 })]
       }
     }
     await load('customers', rows(), { columns: ['email', 'name', 'password_hash', 'created_at', 'score'], conflict: ['email'] })

@@ -2,7 +2,7 @@ import path from 'node:path'
 import t from 'tap'
 import { seed } from '../lib/execution/api.ts'
 import { applySchema } from '../lib/db/schema.ts'
-import { counterRandomizer, fakerFor, stableHash } from '../lib/helpers/fake.ts'
+import { counterRandomizer, fakePerson, fakerFor, stableHash } from '../lib/helpers/fake.ts'
 import { buildOrder } from '../seeds/_orders.ts'
 import { customerEmail } from '../seeds/customers.ts'
 import { exampleCounts, ROOT, testDatabase } from './helpers.ts'
@@ -84,6 +84,33 @@ t.test("an order's date and status are its own, not its customer's", async (t) =
     [alone.placed_at, alone.status, alone.lines],
     'a lookup on the same faker changes nothing else',
   )
+})
+
+t.test('fakePerson: name and email from the same names, unique by row, the same for the same seed', async (t) => {
+  const faker = fakerFor('people')
+  const people = Array.from({ length: 2000 }, (_, i) => {
+    faker.seed([1, i])
+    return fakePerson(faker, i)
+  })
+  for (const p of people.slice(0, 50)) {
+    t.equal(p.name, `${p.firstName} ${p.lastName}`)
+    const slug = (s: string) => s.toLowerCase().replace(/[^a-z]/g, '')
+    t.equal(p.email, `${slug(p.firstName)}.${slug(p.lastName)}.${people.indexOf(p)}@example.com`)
+  }
+  t.equal(new Set(people.map((p) => p.email)).size, people.length, 'emails unique')
+  t.ok(new Set(people.map((p) => p.lastName)).size > 300, 'last names vary across the locale list')
+  t.ok(new Set(people.map((p) => p.firstName)).size > 500, 'first names vary')
+  const again = fakerFor('other')
+  again.number.int(10) // draws in between do not matter after a reseed
+  again.seed([1, 7])
+  t.same(fakePerson(again, 7), people[7], 'the same row from another Faker')
+  t.equal(fakePerson(again, 3, 'shop.test').email.endsWith('.3@shop.test'), true, 'a domain of its own')
+  // A locale whose last names come only from patterns: falls back to faker.person.lastName().
+  const Faker = faker.constructor as new (o: { locale: unknown }) => typeof faker
+  const patterned = new Faker({
+    locale: { person: { first_name: { generic: ['Ann'] }, last_name_pattern: { generic: [{ value: 'Smith', weight: 1 }] } } },
+  })
+  t.same([fakePerson(patterned, 1).name, fakePerson(patterned, 1).email], ['Ann Smith', 'ann.smith.1@example.com'])
 })
 
 t.test('the distribution is sane', async (t) => {

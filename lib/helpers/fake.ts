@@ -5,7 +5,7 @@ import { faker as english } from '@faker-js/faker/locale/en'
 
 import { FAKE_REFERENCE_DATE } from './unique.ts'
 
-export { FAKE_REFERENCE_DATE, uniqueEmail } from './unique.ts'
+export { FAKE_REFERENCE_DATE, fakePerson, type FakePerson, uniqueEmail } from './unique.ts'
 
 const FakerClass = english.constructor as new (options: { locale: Faker['rawDefinitions']; randomizer?: Randomizer }) => Faker
 
