@@ -5,6 +5,7 @@ import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from './partitions.ts'
 import { columnList, conflictAction, joinFragments, quotedName } from './fragments.ts'
+import { type FastLoad, prepareFastLoad } from './fast-load.ts'
 
 let stageCount = 0
 
@@ -49,9 +50,19 @@ export async function loadRows(sql: postgres.TransactionSql, table: string, rows
     if (row.empty) mode = 'copy'
     partitioned = row.partition_columns !== null
   }
+  // An empty table seedbed may lock: indexes and foreign keys built after the rows, COPY FREEZE
+  // when it could be truncated (lib/sql/fast-load.ts has the exact rule). Partitioned tables never.
+  let fast: FastLoad | undefined
+  if (mode === 'copy' && requested === 'auto' && !partitioned && options.fastLoad !== false) {
+    const prepared = await prepareFastLoad(sql, table, conflict)
+    // Rows committed between the check and the lock: merge, as for any table with rows.
+    if (prepared === 'not-empty') mode = 'merge'
+    else fast = prepared
+  }
   if (mode === 'copy') {
     try {
-      const created = await copyRows(sql, table, columns, rows, { onProgress: options.onProgress })
+      const created = await copyRows(sql, table, columns, rows, { onProgress: options.onProgress, freeze: fast?.freeze })
+      await fast?.finish()
       return { mode, created, updated: 0, skipped: 0 }
     } catch (err) {
       // The table was empty: a unique violation on the key can only be the input repeating it.
