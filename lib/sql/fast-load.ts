@@ -121,7 +121,7 @@ function rebuiltDuplicate(err: unknown, table: string, conflict: readonly string
 /**
  * One catalog query that decides and writes every statement (names quoted by the server, comments
  * with %L). Left in place, never dropped: exclusion constraints and other non-btree constraint
- * indexes, an index something depends on (the unique key a foreign key references), the replica
+ * indexes, an index something else depends on (the unique key another table's foreign key references), the replica
  * identity index, invalid indexes, an index with per-column statistics targets or owned by an
  * extension. CHECK and NOT NULL constraints stay: they cost little per row.
  */
@@ -141,7 +141,9 @@ function planQuery(sql: Tx, table: string) {
       LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
       WHERE i.indisvalid AND i.indisready AND i.indislive AND NOT i.indisreplident
         AND (con.oid IS NULL OR (con.contype IN ('p', 'u') AND ic.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid)
+        -- The table's own foreign keys are dropped first and rebuilt last: a self-reference needs no index kept.
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid
+          AND NOT (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE contype = 'f' AND conrelid = t.oid)))
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid AND d.deptype = 'e')
         AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
     ), fk AS (
@@ -171,8 +173,8 @@ function planQuery(sql: Tx, table: string) {
       ) AS truncatable,
       coalesce((SELECT array_agg(s ORDER BY n) FROM (
         SELECT 1 AS n, format('ALTER TABLE %s %s', t.oid::regclass,
-          string_agg(format('DROP CONSTRAINT %I', c.conname), ', ' ORDER BY c.conname)) AS s
-        FROM (SELECT conname FROM fk UNION ALL SELECT conname FROM idx WHERE conoid IS NOT NULL) c
+          string_agg(format('DROP CONSTRAINT %I', c.conname), ', ' ORDER BY c.k, c.conname)) AS s
+        FROM (SELECT 1 AS k, conname FROM fk UNION ALL SELECT 2, conname FROM idx WHERE conoid IS NOT NULL) c
         HAVING count(*) > 0
         UNION ALL
         SELECT 2, 'DROP INDEX ' || string_agg(iname, ', ' ORDER BY iname) FROM idx WHERE conoid IS NULL HAVING count(*) > 0
