@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process'
+import { chown } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import type { CopyRow } from '../lib/contract/types.ts'
 import { codes, type SeedbedError } from '../lib/errors/errors.ts'
 import { seed } from '../lib/execution/api.ts'
 import { loadRows } from '../lib/sql/load.ts'
-import { fixture, testDatabase } from './helpers.ts'
+import { fixture, tempDir, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
 const { sql } = db
@@ -331,4 +333,60 @@ t.test('through a seed run: an FK violation in a fast load is E_FOREIGN_KEY_VIOL
     'its keys are there',
   )
   t.equal((await sql`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'fk_items_parent'`)[0]!.n, 1, 'its index is there')
+})
+
+t.test('an index in a tablespace of its own is rebuilt there', async (t) => {
+  // A tablespace needs a folder the server's own user owns: possible when the server runs on this
+  // machine as `postgres` (the service and the embedded server here); said and skipped otherwise.
+  let uid: number
+  try {
+    uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+  } catch {
+    t.comment('SKIPPED: no postgres system user on this machine: cannot make a tablespace folder')
+    return
+  }
+  const dir = await tempDir(t, 'seedbed-ts-')
+  await chown(dir, uid, uid)
+  const space = `seedbed_ts_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  try {
+    await sql.unsafe(`CREATE TABLESPACE ${space} LOCATION '${dir}'`)
+  } catch (err) {
+    t.comment(`SKIPPED: the server cannot use a folder here (${(err as Error).message})`)
+    return
+  }
+  t.teardown(async () => {
+    await sql`DROP TABLE IF EXISTS spaced`
+    await sql.unsafe(`DROP TABLESPACE IF EXISTS ${space}`)
+  })
+  await sql
+    .unsafe(`
+    CREATE TABLE spaced (id int, v text, CONSTRAINT spaced_pkey PRIMARY KEY (id) USING INDEX TABLESPACE ${space});
+    CREATE INDEX spaced_v ON spaced (v) TABLESPACE ${space};`)
+    .simple()
+  const placed = () =>
+    sql`SELECT ic.relname, coalesce(ts.spcname, '') AS spc, ic.oid::int8::text AS oid FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        LEFT JOIN pg_tablespace ts ON ts.oid = ic.reltablespace WHERE i.indrelid = 'spaced'::regclass ORDER BY 1`
+  const before = await placed()
+  await sql.begin((tx) =>
+    loadRows(
+      tx,
+      'spaced',
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+      { columns: ['id', 'v'], conflict: ['id'] },
+    ),
+  )
+  const after = await placed()
+  t.same(
+    after.map((r) => [r.relname, r.spc]),
+    [
+      ['spaced_pkey', space],
+      ['spaced_v', space],
+    ],
+    'both indexes in the tablespace',
+  )
+  t.not(after[1]!.oid, before[1]!.oid, 'and they were rebuilt')
+  t.equal((await sql`SHOW default_tablespace`)[0]!.default_tablespace, '', "the session's default_tablespace is as it was")
 })
