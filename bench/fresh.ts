@@ -7,13 +7,15 @@
  * 2. The baseline: those three tables as seedbed left them, dumped with `\copy ... TO`, then
  *    `psql \copy` of the files into freshly created identical tables (the schema files applied to a
  *    new database, the small tables copied in untimed), in foreign-key order, one psql process.
+ * 2b. The floor under seedbed's time: the three seeds run with a `load` that only encodes their
+ *    rows (generation with faker and COPY encoding in Node, nothing sent).
  * 3. One indexed empty table (primary key, a unique key, three secondary indexes), 10,000 x N
  *    plain rows: seedbed `load` with the fast path, the same with `fastLoad: false`, and psql \copy
  *    of the same rows from a file.
  *
  *   npm run bench:fresh -- [--scale 100] [--runs 3]
  *
- * DATABASE_URL selects the server (else the embedded PostgreSQL). Databases seedbed_bench_fresh_*
+ * DATABASE_URL selects the server (else the embedded PostgreSQL). Databases seedbed_bench_*_<pid>
  * are created and dropped. Ratios are psql's time over seedbed's: above 1, seedbed is faster.
  */
 import { execFileSync } from 'node:child_process'
@@ -28,6 +30,8 @@ import { createPool, databaseUrl, openDatabase } from '../lib/db/connect.ts'
 import { fresh } from '../lib/execution/api.ts'
 import type { CopyRow } from '../lib/contract/types.ts'
 import { rowEncoder } from '../lib/sql/copy.ts'
+import { createContext } from '../lib/execution/context.ts'
+import type { Seed } from '../lib/contract/contract.ts'
 import { loadRows } from '../lib/sql/load.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { createLogger } from '../lib/output/log.ts'
@@ -80,6 +84,37 @@ async function writeRowsFile(file: string, rows: Iterable<CopyRow>) {
   })
 }
 
+/** The three bulk seeds with a `load` that encodes the rows and sends them nowhere: Node's share. */
+async function generateOnly(seedUrl: string, scale: number): Promise<number> {
+  const sql = createPool(seedUrl, 1)
+  const log = createLogger({ level: -999 })
+  try {
+    const t0 = performance.now()
+    for (const [, name] of BULK) {
+      const seed = (await import(path.join(SEEDS, `${name}.ts`))).default as Seed
+      // Rolled back: the customers seed reads its stored password hash, nothing is written.
+      await sql
+        .begin(async (tx) => {
+          const { ctx } = createContext(tx, log, { seed: name, env: 'development', scale, secrets: seed.secrets })
+          const encodeOnly: typeof ctx.load = async (table, rows, options) => {
+            const encode = rowEncoder(options.columns, table)
+            let i = 0
+            for await (const row of rows) encode(row, i++)
+            return { mode: 'copy', created: i, updated: 0, skipped: 0 }
+          }
+          await seed.run(Object.assign(Object.create(ctx), { load: encodeOnly }))
+          throw new Error('rollback')
+        })
+        .catch((err) => {
+          if ((err as Error).message !== 'rollback') throw err
+        })
+    }
+    return performance.now() - t0
+  } finally {
+    await sql.end()
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => new Intl.NumberFormat('en-US').format(Math.round(n))
 const psql = (url: string, ...commands: string[]) =>
@@ -100,7 +135,12 @@ async function main() {
   const log = createLogger()
   const db = await openDatabase({ url: process.env.DATABASE_URL || undefined, poolSize: 1, dataDir: path.join(ROOT, '.seedbed'), log })
   const work = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-fresh-'))
-  const names = { seeded: 'seedbed_bench_fresh', base: 'seedbed_bench_fresh_psql', load: 'seedbed_bench_fresh_load' }
+  // Named by process: two runs on one server must not drop each other's databases.
+  const names = {
+    seeded: `seedbed_bench_fresh_${process.pid}`,
+    base: `seedbed_bench_psql_${process.pid}`,
+    load: `seedbed_bench_load_${process.pid}`,
+  }
   const drop = async () => {
     for (const name of Object.values(names)) await db.sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   }
@@ -111,6 +151,7 @@ async function main() {
     const seedMs: number[] = []
     const freshMs: number[] = []
     const psqlMs: number[] = []
+    const genMs: number[] = []
     let rows = 0
     for (let run = 0; run < runs; run++) {
       await db.sql.unsafe(`DROP DATABASE IF EXISTS ${names.seeded} WITH (FORCE)`)
@@ -144,6 +185,8 @@ async function main() {
       psql(url(names.base), ...SMALL.map((t) => `\\copy ${t} FROM '${file(t)}'`))
       psqlMs.push(timed(() => psql(url(names.base), ...BULK.map(([t, , cols]) => `\\copy ${t} (${cols.join(', ')}) FROM '${file(t)}'`))))
       log.info(`psql \\copy of the same rows: ${(psqlMs.at(-1)! / 1000).toFixed(2)} s`)
+      genMs.push(await generateOnly(url(names.seeded), scale))
+      log.info(`the three seeds' rows generated and encoded only: ${(genMs.at(-1)! / 1000).toFixed(2)} s`)
     }
 
     // One indexed table, plain rows: the load itself, on and off.
@@ -186,6 +229,12 @@ async function main() {
         fmt(rows),
         (median(seedMs) / 1000).toFixed(2),
         (p / median(seedMs)).toFixed(2),
+      ],
+      [
+        'the same seeds, rows generated and encoded only (no load)',
+        fmt(rows),
+        (median(genMs) / 1000).toFixed(2),
+        (p / median(genMs)).toFixed(2),
       ],
       [
         'seedbed fresh: the whole command (schema, all seeds)',
