@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { chown } from 'node:fs/promises'
 import path from 'node:path'
+import postgres from 'postgres'
 import t from 'tap'
 import type { CopyRow } from '../lib/contract/types.ts'
 import { codes, type SeedbedError } from '../lib/errors/errors.ts'
@@ -389,4 +390,38 @@ t.test('an index in a tablespace of its own is rebuilt there', async (t) => {
   )
   t.not(after[1]!.oid, before[1]!.oid, 'and they were rebuilt')
   t.equal((await sql`SHOW default_tablespace`)[0]!.default_tablespace, '', "the session's default_tablespace is as it was")
+})
+
+t.test('a role that does not own the table loads into it with the plain COPY', async (t) => {
+  const role = `seedbed_fl_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  await sql
+    .unsafe(`
+    CREATE ROLE ${role} LOGIN PASSWORD 'fast-load-pw';
+    CREATE TABLE np_t (id int PRIMARY KEY, v text); CREATE INDEX np_v ON np_t (v);
+    GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT, INSERT ON np_t TO ${role};`)
+    .simple()
+  const u = new URL(db.url)
+  u.username = role
+  u.password = 'fast-load-pw'
+  const as = postgres(u.toString(), { max: 1, onnotice: () => {} })
+  t.teardown(async () => {
+    await as.end({ timeout: 5 })
+    await sql.unsafe(`DROP OWNED BY ${role}; DROP ROLE ${role}`).simple()
+  })
+  const oid = async () => (await sql`SELECT 'np_v'::regclass::int8::text AS o`)[0]!.o
+  const was = await oid()
+  const r = await as.begin((tx) =>
+    loadRows(
+      tx,
+      'np_t',
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+      { columns: ['id', 'v'], conflict: ['id'] },
+    ),
+  )
+  t.same(r, { mode: 'copy', created: 2, updated: 0, skipped: 0 })
+  t.equal(await oid(), was, 'the index was kept')
+  t.equal(await count('np_t'), 2)
 })
