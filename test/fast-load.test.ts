@@ -425,3 +425,39 @@ t.test('a role that does not own the table loads into it with the plain COPY', a
   t.equal(await oid(), was, 'the index was kept')
   t.equal(await count('np_t'), 2)
 })
+
+t.test('through a seed run: two seeds of one level load tables referencing the same parent, concurrently, twice', async (t) => {
+  await sql
+    .unsafe(`
+    CREATE TABLE fl_parent (id int PRIMARY KEY, name text NOT NULL); CREATE INDEX fl_parent_name ON fl_parent (name);
+    CREATE TABLE fl_a (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES fl_parent (id), v text UNIQUE); CREATE INDEX fl_a_parent ON fl_a (parent_id);
+    CREATE TABLE fl_b (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES fl_parent (id), v text UNIQUE); CREATE INDEX fl_b_parent ON fl_b (parent_id);`)
+    .simple()
+  const before = await shape('public')
+  const options = { databaseUrl: db.url, seedsDir: path.join(fixture('fast-load'), 'seeds'), only: ['fl_a', 'fl_b'], concurrency: 2 }
+  const first = await seed(options)
+  t.ok(first.ok, 'the run succeeded')
+  t.same(
+    first.seeds.map((s) => [s.name, s.level, s.created]),
+    [
+      ['fl_parent', 0, 1000],
+      ['fl_a', 1, 20_000],
+      ['fl_b', 1, 20_000],
+    ],
+  )
+  const tables = (defs: Record<string, unknown>[]) => defs.filter((d) => /^fl_/.test(String(d.table)))
+  t.same(tables((await shape('public')).defs), tables(before.defs), 'every index and constraint as the schema made them')
+  const again = await seed(options)
+  t.ok(again.ok)
+  t.same(
+    again.seeds.map((s) => [s.name, s.created, s.skipped]),
+    [
+      ['fl_parent', 0, 1000],
+      ['fl_a', 0, 20_000],
+      ['fl_b', 0, 20_000],
+    ],
+    'a re-run skips every row (the merge path)',
+  )
+  t.equal(await count('fl_a'), 20_000)
+  t.equal(await count('fl_b'), 20_000)
+})
