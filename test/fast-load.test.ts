@@ -461,3 +461,25 @@ t.test('through a seed run: two seeds of one level load tables referencing the s
   t.equal(await count('fl_a'), 20_000)
   t.equal(await count('fl_b'), 20_000)
 })
+
+t.test('a foreign key to a partitioned table is dropped and re-added whole', async (t) => {
+  await sql
+    .unsafe(`
+    CREATE SCHEMA pr;
+    CREATE TABLE pr.pp (id int PRIMARY KEY) PARTITION BY RANGE (id);
+    CREATE TABLE pr.pp_low PARTITION OF pr.pp FOR VALUES FROM (0) TO (500);
+    CREATE TABLE pr.pp_high PARTITION OF pr.pp FOR VALUES FROM (500) TO (1000);
+    INSERT INTO pr.pp SELECT generate_series(0, 999);
+    CREATE TABLE pr.ch (id int PRIMARY KEY, pp_id int REFERENCES pr.pp (id), v int); CREATE INDEX ch_v ON pr.ch (v);`)
+    .simple()
+  const before = await shape('pr')
+  const rows = Array.from({ length: 5000 }, (_, i) => [i, i % 1000, i % 10])
+  await sql.begin((tx) => loadRows(tx, 'pr.ch', rows, { columns: ['id', 'pp_id', 'v'], conflict: ['id'] }))
+  const after = await shape('pr')
+  t.same(after.defs, before.defs, 'the same keys, the per-partition ones included')
+  t.not(after.oids['ch.ch_pp_id_fkey'], before.oids['ch.ch_pp_id_fkey'], 'the foreign key was re-added')
+  const bad = await sql
+    .begin((tx) => loadRows(tx, 'pr.ch', [[99999, 5000, 1]], { columns: ['id', 'pp_id', 'v'], conflict: ['id'], mode: 'copy' }))
+    .catch((e) => e)
+  t.equal(bad.code, '23503', 'and it holds')
+})

@@ -148,7 +148,8 @@ function planQuery(sql: Tx, table: string) {
         AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
     ), fk AS (
       SELECT con.oid, con.conname, con.confrelid, pg_get_constraintdef(con.oid) AS def, obj_description(con.oid, 'pg_constraint') AS ccomment
-      FROM t JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'f'
+      -- Not the per-partition copies a key referencing a partitioned table gets (conparentid): they go with it.
+      FROM t JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'f' AND con.conparentid = 0
     ), referencing(oid) AS (
       SELECT con.conrelid FROM t JOIN pg_constraint con ON con.confrelid = t.oid AND con.contype = 'f' AND con.conrelid <> t.oid
       UNION
