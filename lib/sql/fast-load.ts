@@ -2,6 +2,8 @@ import type postgres from 'postgres'
 import { duplicateKeyError } from '../errors/load-errors.ts'
 import { quotedName } from './fragments.ts'
 
+type Tx = postgres.TransactionSql
+
 /**
  * The fast load into an empty table: what the fastest loaders do (pgbench -i, pg_bulkload).
  * Secondary indexes, unique and primary keys nothing else depends on, and the table's own foreign
@@ -19,7 +21,6 @@ import { quotedName } from './fragments.ts'
  * reference it (and theirs) must be empty too, lockable at once, plain, without TRUNCATE triggers,
  * and the role needs TRUNCATE on each; they are truncated with it. Anything else: the plain COPY.
  */
-type Tx = postgres.TransactionSql
 
 /** What to drop before the load and rebuild after, as the catalog query below returns it. */
 interface Plan {
@@ -49,8 +50,6 @@ interface Build {
 export interface FastLoad {
   /** COPY with FREEZE: the table was truncated in this (sub)transaction. */
   freeze: boolean
-  /** Indexes and constraints dropped, rebuilt by `finish`. */
-  deferred: number
   /** Rebuilds the indexes and constraints; a repeated conflict key is E_DUPLICATE_KEY as on the plain path. */
   finish(): Promise<void>
 }
@@ -88,7 +87,6 @@ export async function prepareFastLoad(sql: Tx, table: string, conflict: readonly
   if (freeze) await sql.unsafe(`TRUNCATE ONLY ${[plan.target, ...referencing].join(', ')}`)
   return {
     freeze,
-    deferred: plan.drops.length,
     async finish() {
       try {
         for (const build of plan.builds) {
