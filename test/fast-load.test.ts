@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { chown } from 'node:fs/promises'
+import { chown, readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import postgres from 'postgres'
 import t from 'tap'
 import type { CopyRow } from '../lib/contract/types.ts'
 import { codes, type SeedbedError } from '../lib/errors/errors.ts'
-import { seed } from '../lib/execution/api.ts'
+import { fresh, seed } from '../lib/execution/api.ts'
 import { loadRows } from '../lib/sql/load.ts'
-import { fixture, tempDir, testDatabase } from './helpers.ts'
+import { fixture, ROOT, tempDir, testDatabase } from './helpers.ts'
 
 const db = await testDatabase(t)
 const { sql } = db
@@ -482,4 +482,49 @@ t.test('a foreign key to a partitioned table is dropped and re-added whole', asy
     .begin((tx) => loadRows(tx, 'pr.ch', [[99999, 5000, 1]], { columns: ['id', 'pp_id', 'v'], conflict: ['id'], mode: 'copy' }))
     .catch((e) => e)
   t.equal(bad.code, '23503', 'and it holds')
+})
+
+t.test("fresh of the example project leaves the schema files' indexes and constraints, with frozen rows", async (t) => {
+  const own = await testDatabase(t)
+  const result = await fresh({ databaseUrl: own.url, seedsDir: path.join(ROOT, 'seeds'), schemaDir: path.join(ROOT, 'schema'), scale: 1 })
+  t.ok(result.ok, 'fresh succeeded')
+  // The schema files again, into a schema of their own, untouched by any load.
+  const files = (await readdir(path.join(ROOT, 'schema'))).filter((f) => f.endsWith('.sql')).sort()
+  const ddl = (await Promise.all(files.map((f) => readFile(path.join(ROOT, 'schema', f), 'utf8')))).join('\n')
+  await own.sql.begin(async (tx) => {
+    await tx`CREATE SCHEMA ref`
+    await tx`SET LOCAL search_path = ref`
+    await tx.unsafe(ddl)
+  })
+  const shapeOf = async (schema: string) => {
+    const strip = (s: string) => s.replaceAll(`${schema}.`, '')
+    const rows = await own.sql`
+      SELECT c.relname AS t, ic.relname AS n, pg_get_indexdef(i.indexrelid) AS d FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE c.relnamespace = ${schema}::regnamespace
+      UNION ALL
+      SELECT c.relname, con.conname, pg_get_constraintdef(con.oid) FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+      WHERE c.relnamespace = ${schema}::regnamespace ORDER BY 1, 2`
+    return rows.map((r) => `${r.t} ${r.n} ${strip(r.d)}`).sort()
+  }
+  const expected = await shapeOf('ref')
+  t.ok(
+    expected.some((l) => l.startsWith('order_items order_items_product_sku_fkey')),
+    'the reference schema has the foreign keys',
+  )
+  t.same(await shapeOf('public'), expected, 'every index and constraint as the schema files make them')
+  const other = postgres(own.url, { max: 1, onnotice: () => {} })
+  t.teardown(() => other.end({ timeout: 5 }))
+  // The bulk tables' rows are frozen: every page all-frozen (pg_visibility), else counted by a snapshot check.
+  const [ext] = await other`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'pg_visibility'`
+  if (ext!.n) {
+    await other`CREATE EXTENSION IF NOT EXISTS pg_visibility`
+    for (const table of ['customers', 'orders', 'order_items']) {
+      // The pages holding rows (PostgreSQL 16+ extends a relation several empty pages at a time).
+      const [v] = await other`
+        SELECT count(*)::int AS pages, count(*) FILTER (WHERE v.all_frozen)::int AS frozen
+        FROM pg_visibility(${table}::regclass) v
+        WHERE v.blkno IN (SELECT DISTINCT (ctid::text::point)[0]::bigint FROM ${other(table)})`
+      t.ok(v!.pages > 0 && v!.frozen === v!.pages, `${table}: all ${v!.pages} pages with rows are all-frozen (${v!.frozen})`)
+    }
+  } else t.comment('SKIPPED: pg_visibility is not available on this server')
 })
