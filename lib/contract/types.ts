@@ -46,6 +46,12 @@ export interface LoadOptions {
    * `copy`: COPY straight in, whatever is there (a duplicate is a unique violation).
    */
   mode?: 'auto' | 'merge' | 'copy'
+  /**
+   * When `auto` finds the table empty and may lock it, drop its secondary indexes, unneeded unique
+   * keys and foreign keys, COPY (with FREEZE when it can truncate the table first), then rebuild them
+   * all in the same transaction (default true). `false`: a plain COPY into the indexed table.
+   */
+  fastLoad?: boolean
   onProgress?: (rows: number) => void
 }
 

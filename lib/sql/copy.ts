@@ -12,6 +12,11 @@ export interface CopyOptions {
   chunkRows?: number
   /** The table errors name, when `table` is a staging table standing in for it (default `table`). */
   reportAs?: string
+  /**
+   * `COPY ... (FREEZE)`: rows are written frozen. PostgreSQL allows it only when the table was
+   * created or truncated in the current (sub)transaction (load's fast path arranges that).
+   */
+  freeze?: boolean
 }
 
 // COPY text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
@@ -89,7 +94,7 @@ export async function copyRows(
 ): Promise<number> {
   const encode = rowEncoder(columns, options.reportAs ?? table)
   const chunkRows = options.chunkRows ?? 1000
-  const stream = await sql`COPY ${sql(table)} (${columnList(sql, columns)}) FROM STDIN`.writable()
+  const stream = await sql`COPY ${sql(table)} (${columnList(sql, columns)}) FROM STDIN${options.freeze ? sql` (FREEZE)` : sql``}`.writable()
   const failed = once(stream, 'error').then(([e]) => Promise.reject(e))
   failed.catch(() => undefined) // observed below; never an unhandled rejection
   let count = 0

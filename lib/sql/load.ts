@@ -6,6 +6,7 @@ import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAME
 import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from './partitions.ts'
 import { columnList, conflictAction, joinFragments, quotedName } from './fragments.ts'
 import { capturing, type DiffRecorder, diffReturning, diffSelect, recordDiff } from './diff.ts'
+import { type FastLoad, prepareFastLoad } from './fast-load.ts'
 
 let stageCount = 0
 
@@ -57,12 +58,22 @@ export async function loadRows(
     if (row.empty) mode = 'copy'
     partitioned = row.partition_columns !== null
   }
+  // An empty table seedbed may lock: indexes and foreign keys built after the rows, COPY FREEZE
+  // when it could be truncated (lib/sql/fast-load.ts has the exact rule). Partitioned tables never.
+  let fast: FastLoad | undefined
+  if (mode === 'copy' && requested === 'auto' && !partitioned && options.fastLoad !== false) {
+    const prepared = await prepareFastLoad(sql, table, conflict)
+    // Rows committed between the check and the lock: merge, as for any table with rows.
+    if (prepared === 'not-empty') mode = 'merge'
+    else fast = prepared
+  }
   if (mode === 'copy') {
     try {
       // Straight in: every row sent is a row created, so the diff shows the first ones sent.
       const shown: Record<string, unknown>[] = []
       const source = diff ? capturing(rows, columns, diff.room(table, 'created'), shown) : rows
-      const created = await copyRows(sql, table, columns, source, { onProgress: options.onProgress })
+      const created = await copyRows(sql, table, columns, source, { onProgress: options.onProgress, freeze: fast?.freeze })
+      await fast?.finish()
       diff?.created(table, conflict, created, shown)
       return { mode, created, updated: 0, skipped: 0 }
     } catch (err) {
