@@ -109,6 +109,7 @@ t.test('after a real run: creates and updates, old -> new, secrets hidden, nothi
 })
 
 t.test('--diff-limit keeps the first rows of each kind; the counts stay exact', async (t) => {
+  t.ok((await run()).ok, 'the first variant seeded (a no-op after the test above)')
   const result = await run({ dryRun: true, diff: true, diffLimit: 1 }, '2')
   const people = diffOf(result, 'people').tables[0]!
   t.equal(people.created, 2)

@@ -184,6 +184,42 @@ t.test('rows of a referencing table are never truncated: no FREEZE then, indexes
   t.not(after[0]?.o, before[0]!.o, 'the secondary index was rebuilt after the load')
 })
 
+t.test("fastLoad: 'indexes' rebuilds the indexes but keeps the foreign keys, and locks no referenced table", async (t) => {
+  await sql
+    .unsafe(`
+    CREATE TABLE keep_parent (id int PRIMARY KEY); INSERT INTO keep_parent SELECT generate_series(1, 3);
+    CREATE TABLE keep_child (id int PRIMARY KEY, parent_id int REFERENCES keep_parent (id), v text);
+    CREATE INDEX keep_child_v ON keep_child (v);`)
+    .simple()
+  const objects = () => sql<{ o: string }[]>`
+    SELECT 'index ' || indexrelid::int8 AS o FROM pg_index WHERE indexrelid = 'keep_child_v'::regclass
+    UNION ALL SELECT 'fk ' || oid::int8 FROM pg_constraint WHERE conrelid = 'keep_child'::regclass AND contype = 'f' ORDER BY 1`
+  const before = await objects()
+  const parentLocked = await sql.begin(async (tx) => {
+    await loadRows(
+      tx,
+      'keep_child',
+      [
+        [1, 2, 'a'],
+        [2, 3, 'b'],
+      ],
+      { columns: ['id', 'parent_id', 'v'], conflict: ['id'], fastLoad: 'indexes' },
+    )
+    const [row] = await tx`SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'keep_parent'::regclass
+      AND mode = 'AccessExclusiveLock'`
+    return row!.n
+  })
+  t.equal(parentLocked, 0, 'the referenced table is not ACCESS EXCLUSIVE-locked')
+  const after = await objects()
+  t.equal(after.find((x) => x.o.startsWith('fk'))?.o, before.find((x) => x.o.startsWith('fk'))?.o, 'the foreign key is the same object')
+  t.not(after.find((x) => x.o.startsWith('index'))?.o, before.find((x) => x.o.startsWith('index'))?.o, 'the index was rebuilt')
+  t.equal(await count('keep_child'), 2)
+  const bad = await sql
+    .begin((tx) => loadRows(tx, 'keep_child', [[3, 9, 'c']], { columns: ['id', 'parent_id', 'v'], conflict: ['id'], fastLoad: 'indexes' }))
+    .catch((e) => e)
+  t.equal(bad.code, '23503', 'the foreign key still checks the rows')
+})
+
 const FAIL_DDL = `
   CREATE SCHEMA f;
   CREATE TABLE f.parent (id int PRIMARY KEY);

@@ -49,9 +49,11 @@ export interface LoadOptions {
   /**
    * When `auto` finds the table empty and may lock it, drop its secondary indexes, unneeded unique
    * keys and foreign keys, COPY (with FREEZE when it can truncate the table first), then rebuild them
-   * all in the same transaction (default true). `false`: a plain COPY into the indexed table.
+   * all in the same transaction (default true). `'indexes'`: the same but the foreign keys stay, so
+   * the tables they reference are not locked while the rows load (another seed of the level reads
+   * them). `false`: a plain COPY into the indexed table.
    */
-  fastLoad?: boolean
+  fastLoad?: boolean | 'indexes'
   onProgress?: (rows: number) => void
 }
 

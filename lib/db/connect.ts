@@ -198,11 +198,6 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   forget = onShutdown(() => close(0))
   await connect(sql)
-  // postgres.js reads the server's array types on every connection it opens, into parsers the whole
-  // pool shares: the first connection has read them, the others need not (half of what opening ten
-  // connections at once cost on a 2-core server: 33 ms to 17-23 ms). The driver reads the option
-  // each time a connection opens.
-  ;(sql.options as { fetch_types: boolean }).fetch_types = false
   const display = redactUrl(url)
   options.log.debug(`connected to ${display}${pooler === 'none' ? '' : ` (${pooler}-mode pooler)`}`)
   return { sql, target, display, url, embedded: embedded !== undefined, pooler, close }

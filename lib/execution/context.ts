@@ -5,7 +5,7 @@ import type { SeedCounts } from '../contract/types.ts'
 import { copyRows } from '../sql/copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { fakerFor, scaled } from '../helpers/fake.ts'
-import { loadRows } from '../sql/load.ts'
+import { type LoadRun, loadRows } from '../sql/load.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
@@ -27,6 +27,8 @@ export interface ContextOptions {
   progress?: ProgressTick
   /** A dry run's `--diff`: the helpers record the rows they would write here. */
   diff?: DiffRecorder
+  /** What `load`'s fast path may do in this run (lib/sql/load.ts LoadRun); default `all`. */
+  fastLoad?: LoadRun['fastLoad']
 }
 
 /** A seed's context and the running tally its helpers add to. */
@@ -77,7 +79,7 @@ export function createContext(
       return n
     },
     async load(table, rows, loadOptions) {
-      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, diff)
+      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad })
       before += result.created + result.updated + result.skipped
       add(result)
       return result

@@ -185,6 +185,8 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       running.add(stop)
       if (signal?.aborted) onAbort()
       const diff = mode === 'dry-run' && options.diff ? new DiffRecorder(options.diff.limit) : undefined
+      // No fast path for load() in a dry run: its locks would last until the whole run rolls back.
+      const fastLoad = mode === 'dry-run' ? 'off' : undefined
       const body = async () => {
         const { ctx, counts } = createContext(tx, seedLog, {
           seed: seed.name,
@@ -193,6 +195,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
           scale: options.scale,
           progress,
           diff,
+          fastLoad,
         })
         if (mode === 'validate') {
           await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed)))

@@ -1,7 +1,8 @@
 import type { RunResult, SeedDiff, TableDiff } from '../contract/types.ts'
+import { redactValue } from '../errors/redact.ts'
 
-const show = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'null' : JSON.stringify(value)
+// Redacted before JSON escapes a quote or a backslash of a secret, which the log's redaction would then miss.
+const show = (value: unknown): string => JSON.stringify(redactValue(value ?? null))
 const fields = (row: Record<string, unknown>) =>
   Object.entries(row)
     .map(([k, v]) => `${k}=${show(v)}`)

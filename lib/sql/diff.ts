@@ -9,7 +9,7 @@ type Row = Record<string, unknown>
  * Columns whose values a diff never shows, whatever the seed declared: password hashes, tokens, keys.
  * Registered secrets (ctx.secret, connection passwords) are redacted as well, wherever they appear.
  */
-const SENSITIVE = /pass(word|wd)?|secret|token|hash|salt|api_?key|private_?key/i
+const SENSITIVE = /pass(word|wd)?|secret|token|hash|salt|(^|_)key$|api_?key|private_?key/i
 export const HIDDEN = '***'
 /** The table name a diff gives rows that a hand-written statement returned to `tally()`. */
 export const HAND_WRITTEN = '(hand-written statement)'
@@ -61,7 +61,7 @@ export class DiffRecorder {
     const t = this.table(table, key)
     t.updated += count
     for (const [old, now] of pairs.slice(0, this.room(table, 'updated') ?? pairs.length)) {
-      const shownKey = Object.fromEntries(key.map((k) => [k, now[k]]))
+      const shownKey = hide(Object.fromEntries(key.map((k) => [k, now[k]])))
       let change: RowChange
       if (old === undefined) {
         change = { key: key.length ? shownKey : hide(now), changes: null }
@@ -149,9 +149,9 @@ export function diffSelect(sql: Sql, table: string, key: readonly string[], limi
     : sql``
   return sql`
     SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated,
-      (SELECT coalesce(json_agg(c.seedbed_new), '[]'::json) FROM
-        (SELECT w.seedbed_new FROM written w WHERE w.inserted ${order} LIMIT ${limits.created}) c) AS created_rows,
-      (SELECT coalesce(json_agg(json_build_array(to_json(o.*), w.seedbed_new)), '[]'::json) FROM
+      (SELECT coalesce(json_agg(w.seedbed_new ${order}), '[]'::json) FROM
+        (SELECT w.* FROM written w WHERE w.inserted ${order} LIMIT ${limits.created}) w) AS created_rows,
+      (SELECT coalesce(json_agg(json_build_array(to_json(o.*), w.seedbed_new) ${order}), '[]'::json) FROM
         (SELECT w.* FROM written w WHERE NOT w.inserted ${order} LIMIT ${limits.updated}) w
         JOIN ${sql(table)} o ON ${diffJoin(sql, key)}) AS updated_pairs
     FROM written`

@@ -15,11 +15,14 @@ type Tx = postgres.TransactionSql
  *
  * The rule (see the README, "Fast loads into empty tables"): `load()` in `auto` mode found the
  * table empty, the transaction is READ COMMITTED, the table is a plain table (not partitioned,
- * not a partition, no inheritance, not temporary) that the current role owns, and ACCESS EXCLUSIVE
- * locks on it and on the tables its foreign keys reference are granted at once (NOWAIT). Then the
+ * not a partition, no inheritance, not temporary, no forced row security) that the current role
+ * owns, and ACCESS EXCLUSIVE locks on it and on the tables its foreign keys reference are granted at
+ * once (NOWAIT). With `foreignKeys` false (`fastLoad: 'indexes'`) the foreign keys stay and no
+ * referenced table is locked. Then the
  * table is checked empty again under the lock. FREEZE needs a TRUNCATE as well: the tables that
  * reference it (and theirs) must be empty too, lockable at once, plain, without TRUNCATE triggers,
- * and the role needs TRUNCATE on each; they are truncated with it. Anything else: the plain COPY.
+ * no row security, and the role needs TRUNCATE and SELECT on each; they are truncated with it.
+ * Anything else: the plain COPY.
  */
 
 /** What to drop before the load and rebuild after, as the catalog query below returns it. */
@@ -62,8 +65,13 @@ const INSUFFICIENT_PRIVILEGE = '42501'
  * undefined when the rule does not allow it (nothing changed: load COPYs as before), or
  * 'not-empty' when rows were committed into the table between the check and the lock.
  */
-export async function prepareFastLoad(sql: Tx, table: string, conflict: readonly string[]): Promise<FastLoad | 'not-empty' | undefined> {
-  const [plan] = await sql<[Plan?]>`${planQuery(sql, table)}`
+export async function prepareFastLoad(
+  sql: Tx,
+  table: string,
+  conflict: readonly string[],
+  foreignKeys = true,
+): Promise<FastLoad | 'not-empty' | undefined> {
+  const [plan] = await sql<[Plan?]>`${planQuery(sql, table, foreignKeys)}`
   if (!plan?.eligible || (!plan.drops.length && !plan.truncatable)) return undefined
   const referencing = plan.truncatable ? plan.referencing : []
   try {
@@ -123,7 +131,7 @@ function rebuiltDuplicate(err: unknown, table: string, conflict: readonly string
  * identity index, invalid indexes, an index with per-column statistics targets or owned by an
  * extension. CHECK and NOT NULL constraints stay: they cost little per row.
  */
-function planQuery(sql: Tx, table: string) {
+function planQuery(sql: Tx, table: string, foreignKeys: boolean) {
   const name = quotedName(table)
   return sql`
     WITH RECURSIVE t AS (
@@ -141,13 +149,15 @@ function planQuery(sql: Tx, table: string) {
         AND (con.oid IS NULL OR (con.contype IN ('p', 'u') AND ic.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
         -- The table's own foreign keys are dropped first and rebuilt last: a self-reference needs no index kept.
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indexrelid
-          AND NOT (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE contype = 'f' AND conrelid = t.oid)))
+          AND NOT (${foreignKeys} AND d.classid = 'pg_constraint'::regclass
+            AND d.objid IN (SELECT oid FROM pg_constraint WHERE contype = 'f' AND conrelid = t.oid)))
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid AND d.deptype = 'e')
         AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0)
     ), fk AS (
       SELECT con.oid, con.conname, con.confrelid, pg_get_constraintdef(con.oid) AS def, obj_description(con.oid, 'pg_constraint') AS ccomment
       -- Not the per-partition copies a key referencing a partitioned table gets (conparentid): they go with it.
       FROM t JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'f' AND con.conparentid = 0
+      WHERE ${foreignKeys}
     ), referencing(oid) AS (
       SELECT con.conrelid FROM t JOIN pg_constraint con ON con.confrelid = t.oid AND con.contype = 'f' AND con.conrelid <> t.oid
       UNION
@@ -158,7 +168,7 @@ function planQuery(sql: Tx, table: string) {
     SELECT t.oid::regclass::text AS target,
       (t.relkind = 'r' AND NOT t.relispartition AND NOT t.relhassubclass AND t.relpersistence <> 't'
         AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = t.oid)
-        AND pg_has_role(t.relowner, 'USAGE')
+        AND pg_has_role(t.relowner, 'USAGE') AND NOT t.relforcerowsecurity
         AND current_setting('transaction_isolation') = 'read committed'
         AND NOT EXISTS (SELECT 1 FROM fk JOIN pg_class r ON r.oid = fk.confrelid WHERE NOT has_table_privilege(fk.confrelid, 'REFERENCES'))
       ) AS eligible,
@@ -166,7 +176,9 @@ function planQuery(sql: Tx, table: string) {
       coalesce((SELECT array_agg(oid::regclass::text ORDER BY oid) FROM referencing WHERE oid <> t.oid), '{}') AS referencing,
       NOT EXISTS (
         SELECT 1 FROM truncated x JOIN pg_class c ON c.oid = x.oid
-        WHERE NOT has_table_privilege(c.oid, 'TRUNCATE') OR c.relkind <> 'r' OR c.relispartition OR c.relhassubclass
+        -- Row security could hide rows from the emptiness check that TRUNCATE would remove.
+        WHERE NOT has_table_privilege(c.oid, 'TRUNCATE') OR NOT has_table_privilege(c.oid, 'SELECT') OR c.relrowsecurity
+          OR c.relkind <> 'r' OR c.relispartition OR c.relhassubclass
           OR c.relpersistence = 't' OR EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid)
           OR EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgtype & 32 <> 0)
       ) AS truncatable,

@@ -10,22 +10,31 @@ import { type FastLoad, prepareFastLoad } from './fast-load.ts'
 
 let stageCount = 0
 
+/** What the run around a load allows, beside the seed's own options. */
+export interface LoadRun {
+  /** A dry run's `--diff`: the rows the load would write are recorded here. */
+  diff?: DiffRecorder
+  /** `off`: no fast path, whatever the seed asks (a dry run, whose locks would last until it rolls back). */
+  fastLoad?: 'off'
+}
+
 /**
  * Loads rows idempotently at COPY speed, inside the caller's transaction: a failure anywhere
  * (a bad row, a constraint, the source throwing) leaves the table as it was.
  *
  * The merge path stages rows in a temporary table (dropped at commit), then writes only the
  * rows that are new or differ: an anti-join drops unchanged rows before the INSERT, so an
- * all-skipped re-run never touches the target. Counts come from the statement itself. With `diff`
- * (a dry run's `--diff`), the rows it would write are recorded too.
+ * all-skipped re-run never touches the target. Counts come from the statement itself. `run` says
+ * what the run around it allows: see {@link LoadRun}.
  */
 export async function loadRows(
   sql: postgres.TransactionSql,
   table: string,
   rows: RowSource,
   options: LoadOptions,
-  diff?: DiffRecorder,
+  run: LoadRun = {},
 ): Promise<LoadResult> {
+  const { diff } = run
   const { columns } = options
   const conflict = options.conflict ?? []
   const requested = options.mode ?? 'auto'
@@ -61,8 +70,8 @@ export async function loadRows(
   // An empty table seedbed may lock: indexes and foreign keys built after the rows, COPY FREEZE
   // when it could be truncated (lib/sql/fast-load.ts has the exact rule). Partitioned tables never.
   let fast: FastLoad | undefined
-  if (mode === 'copy' && requested === 'auto' && !partitioned && options.fastLoad !== false) {
-    const prepared = await prepareFastLoad(sql, table, conflict)
+  if (mode === 'copy' && requested === 'auto' && !partitioned && options.fastLoad !== false && run.fastLoad !== 'off') {
+    const prepared = await prepareFastLoad(sql, table, conflict, options.fastLoad !== 'indexes')
     // Rows committed between the check and the lock: merge, as for any table with rows.
     if (prepared === 'not-empty') mode = 'merge'
     else fast = prepared

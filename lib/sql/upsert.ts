@@ -67,9 +67,11 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
       RETURNING ${inserted} AS inserted ${returning} ${diff ? diffReturning(sql, table, conflict) : sql``}`
-    // The statement's join reads the table as it was before the INSERT: the old values.
+    // The statement's subquery reads the table as it was before the INSERT: the old values. A
+    // subquery rather than a join keeps the rows in the order RETURNING gave them.
     const statement = diff
-      ? sql`WITH written AS (${insert}) SELECT w.*, to_json(o.*) AS seedbed_old FROM written w LEFT JOIN ${sql(table)} o ON ${diffJoin(sql, conflict)}`
+      ? sql`WITH written AS (${insert})
+          SELECT w.*, (SELECT to_json(o.*) FROM ${sql(table)} o WHERE ${diffJoin(sql, conflict)}) AS seedbed_old FROM written w`
       : insert
     const returned: ({ inserted: boolean } & Ret)[] = await statement.catch((err: { code?: string }) => {
       // 21000: keys equal to PostgreSQL though not as written (1 and 1.0, citext); 42P10: no such unique key.
