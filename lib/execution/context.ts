@@ -11,6 +11,7 @@ import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
 import { tallyRows, upsertRows } from '../sql/upsert.ts'
 import { capturing, type DiffRecorder } from '../sql/diff.ts'
+import type { UndoRecorder } from '../sql/undo-records.ts'
 
 export interface ContextOptions {
   /** The seed's name: keys its faker sequence. */
@@ -27,6 +28,8 @@ export interface ContextOptions {
   progress?: ProgressTick
   /** A dry run's `--diff`: the helpers record the rows they would write here. */
   diff?: DiffRecorder
+  /** A real run's undo records: the helpers record what they write here, in the seed's transaction. */
+  undo?: UndoRecorder
 }
 
 /** A seed's context and the running tally its helpers add to. */
@@ -36,6 +39,7 @@ export function createContext(
   options: ContextOptions,
 ): { ctx: SeedContext; counts: SeedCounts } {
   const { env, seed, diff } = options
+  const undo = options.undo?.active ? options.undo : undefined
   const declared = options.secrets ?? []
   const scale = options.scale ?? 1
   let faker: Faker | undefined
@@ -53,7 +57,7 @@ export function createContext(
     log,
     env,
     async upsert(table, rows, options) {
-      const result = await upsertRows(sql, table, rows, options, diff)
+      const result = await upsertRows(sql, table, rows, options, diff, undo)
       add(result)
       return result as never
     },
@@ -74,10 +78,11 @@ export function createContext(
       before += n
       add({ created: n })
       diff?.created(table, [], n, shown)
+      undo?.wrote(table, [], n, 0, 0)
       return n
     },
     async load(table, rows, loadOptions) {
-      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, diff)
+      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, diff, undo)
       before += result.created + result.updated + result.skipped
       add(result)
       return result

@@ -14,6 +14,7 @@ import { retrying, transientReason } from './retry.ts'
 import { endSeedSpan, startSpan } from '../output/tracing.ts'
 import type { Span } from '@opentelemetry/api'
 import { DiffRecorder } from '../sql/diff.ts'
+import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 
 /** Where a run's seeds are recorded; `succeeded` is called inside the seed's transaction. */
 export interface LedgerHooks {
@@ -54,6 +55,8 @@ export interface ExecuteOptions {
   cancelVia?: postgres.Sql
   /** A dry run shows the rows each seed would write (`--diff`), at most `limit` of a kind per table (0: all). */
   diff?: { limit: number }
+  /** A real run keeps undo records in each seed's transaction (lib/sql/undo-records.ts). */
+  undo?: UndoSetting
 }
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
@@ -178,6 +181,8 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       running.add(stop)
       if (signal?.aborted) onAbort()
       const diff = mode === 'dry-run' && options.diff ? new DiffRecorder(options.diff.limit) : undefined
+      const undo = mode === 'seed' && options.undo ? undoRecorder(options.undo, seed) : undefined
+      await undo?.begin(rawTx)
       const body = async () => {
         const { ctx, counts } = createContext(tx, seedLog, {
           seed: seed.name,
@@ -186,6 +191,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
           scale: options.scale,
           progress,
           diff,
+          undo,
         })
         if (mode === 'validate') {
           await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed)))
@@ -209,6 +215,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         // Measured before the ledger row is written, so that the row and the report carry the same duration.
         const durationMs = elapsed(t0)
         if (options.ledger && mode === 'seed') {
+          await undo?.flush(rawTx, reports.get(seed.name)!.level, typeof seed.undo === 'function')
           await options.ledger.succeeded(rawTx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs })
         }
         return { counts, durationMs, diff }
