@@ -255,7 +255,7 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
         log
           .withTag(r.seed)
           .success(
-            `${work.dryRun ? 'would restore' : 'restored'} ${done.reduce((n, t) => n + t.restored, 0)}, deleted ${done.reduce((n, t) => n + t.deleted, 0)}`,
+            `${work.dryRun ? 'would restore' : 'restored'} ${done.reduce((n, t) => n + t.restored, 0)}, ${work.dryRun ? 'delete' : 'deleted'} ${done.reduce((n, t) => n + t.deleted, 0)}`,
           )
       }
       if (undoRunId !== null) {

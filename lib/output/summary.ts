@@ -143,7 +143,7 @@ export function formatUndo(result: import('../execution/undo.ts').UndoResult): s
     for (const t of s.tables) rows.push([s.name, String(s.level), s.by, t.table, String(t.restored), String(t.deleted)])
   }
   const head = would
-    ? `undo of run ${result.run} (dry run): ${DRY_RUN_NOTE}`
+    ? `undo of run ${result.run}: ${DRY_RUN_NOTE}`
     : `run ${result.run} undone by run ${result.undoRun} (${result.durationMs} ms)`
   return `${lines.join('\n')}${table(rows, new Set([1, 4, 5]))}\n${head}`
 }
