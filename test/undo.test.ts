@@ -263,3 +263,24 @@ t.test('SIGKILL during undo leaves the data as before it; the next undo works', 
   t.ok(ok.ok)
   t.equal(Number(await rows()), 0, 'the next undo works')
 })
+
+t.test('a column added since keeps its values; a table rewrite since (new xmin everywhere) is refused', async (t) => {
+  const db7 = await testDatabase(t)
+  await applySchema(db7.sql, fixture('undo/schema'))
+  const opts = { databaseUrl: db7.url, seedsDir, only: ['teams'] }
+  await withVariant('1', () => seed(opts))
+  await withVariant('2', () => seed(opts))
+  // A constant default needs no rewrite: the rows keep their xmin.
+  await db7.sql`ALTER TABLE teams ADD COLUMN extra text NOT NULL DEFAULT 'kept'`
+  await db7.sql`UPDATE teams SET extra = 'mine' WHERE slug = 'ops'`
+  await t.rejects(undo({ databaseUrl: db7.url, seedsDir, run: 1 }), { code: 'E_UNDO_LATER_RUN' })
+  const done = await undo({ databaseUrl: db7.url, seedsDir })
+  t.same(done.seeds[0]!.tables[0], { table: 'public.teams', key: ['slug'], restored: 1, deleted: 1 })
+  t.same(await db7.sql`SELECT slug, name, api_token, extra FROM teams ORDER BY slug`, [
+    { slug: 'core', name: 'Core', api_token: 'tok-old', extra: 'kept' },
+    { slug: 'ops', name: 'Operations', api_token: 'tok-ops', extra: 'mine' },
+  ])
+  // A stored generated column rewrites the table: every row gets the ALTER's xmin.
+  await db7.sql`ALTER TABLE teams ADD COLUMN shout text GENERATED ALWAYS AS (upper(name)) STORED`
+  await t.rejects(undo({ databaseUrl: db7.url, seedsDir }), { code: 'E_UNDO_CHANGED', table: 'public.teams' })
+})

@@ -432,7 +432,6 @@ export async function undo(options: RunOptions & { run?: number } = {}): Promise
                 : await acquireLease(sql, { leaseMs: settings.leaseMs, timeoutMs: settings.lockTimeoutMs, log, signal: stop.signal })
             await ensureLedger(direct ?? sql)
           }
-          stop.startTimeout(settings.timeoutMs)
           const result = await undoRun({
             sql,
             run: which,

@@ -307,10 +307,14 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
   const diff = diffLimit === undefined ? undefined : new DiffRecorder(diffLimit)
   let restored = 0
   if (updated) {
+    // The columns the saved rows have and the table still has, that an UPDATE may set: a column added
+    // since keeps its value (populating the record would make it NULL), a generated one is left alone.
     const columns = await tx<{ name: string }[]>`
       SELECT attname::text AS name FROM pg_attribute
       WHERE attrelid = ${t.tbl}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
         AND NOT attname::text = ANY(${t.key}::text[])
+        AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
+          (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
       ORDER BY attnum`
     const set = columns.map((c) => c.name)
     const match = joinFragments(
