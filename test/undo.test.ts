@@ -223,6 +223,21 @@ t.test('the CLI: undo --json, a bad run id, production needs the allow-list and 
   t.equal(ok.code, 0, ok.stderr)
   t.same(JSON.parse(ok.stdout).seeds[0].tables[0], { table: 'public.teams', key: ['slug'], restored: 0, deleted: 2 })
   t.same((await db5.sql`SELECT count(*)::int AS n FROM teams`)[0], { n: 0 })
+  const off = await runCli(['seed', '--seeds', seedsDir, '--only', 'teams', '--no-undo-records'], { env })
+  t.equal(off.code, 0, off.stderr)
+  const offEnv = await runCli(['seed', '--seeds', seedsDir, '--only', 'teams'], { env: { ...env, SEEDBED_UNDO_RECORDS: 'false' } })
+  t.equal(offEnv.code, 0, offEnv.stderr)
+  const reasons = await db5.sql`SELECT reason FROM seedbed.undo_seeds WHERE seed = 'teams' AND NOT reversible ORDER BY run_id`
+  t.same(
+    reasons.map((r) => r.reason),
+    ['undo records were off for the run (--no-undo-records)', 'undo records were off for the run (--no-undo-records)'],
+    'the flag and the variable',
+  )
+  const irreversible = await runCli(['undo', '--seeds', seedsDir, '--json'], { env })
+  t.equal(irreversible.code, 1)
+  t.match(JSON.parse(irreversible.stdout).error, { code: 'E_UNDO_IRREVERSIBLE', message: /undo records were off for the run/ })
+  const audit = await runCli(['seed', '--seeds', seedsDir, '--only', 'audit'], { env })
+  t.match(audit.stdout, /\[audit\] .*this run of the seed cannot be undone: it wrote rows seedbed could not record: audit/)
   const listed = await runCli(['status', '--seeds', seedsDir], { env })
   t.match(listed.stdout, /\bundo\b/)
   t.match(listed.stdout, /undone by \d+/)

@@ -215,7 +215,9 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         // Measured before the ledger row is written, so that the row and the report carry the same duration.
         const durationMs = elapsed(t0)
         if (options.ledger && mode === 'seed') {
-          await undo?.flush(rawTx, reports.get(seed.name)!.level, typeof seed.undo === 'function')
+          const irreversible = await undo?.flush(rawTx, reports.get(seed.name)!.level, typeof seed.undo === 'function')
+          // Said when the seed's own writes make it so; a setting that turned the records off says it once for all.
+          if (irreversible && undo?.active) seedLog.info(`this run of the seed cannot be undone: ${irreversible}`)
           await options.ledger.succeeded(rawTx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs })
         }
         return { counts, durationMs, diff }
