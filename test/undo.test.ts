@@ -2,7 +2,9 @@ import t from 'tap'
 import { applySchema } from '../lib/db/schema.ts'
 import { seed, status, undo } from '../lib/execution/api.ts'
 import { formatStatus, formatUndo } from '../lib/output/summary.ts'
-import { fixture, runCli, testDatabase } from './helpers.ts'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fixture, runCli, tempDir, testDatabase } from './helpers.ts'
 
 // `undo [run]`: a real run keeps undo records in each seed's transaction; undo reverses a run in one
 // transaction, or refuses by code with nothing changed.
@@ -298,4 +300,35 @@ t.test('a column added since keeps its values; a table rewrite since (new xmin e
   // A stored generated column rewrites the table: every row gets the ALTER's xmin.
   await db7.sql`ALTER TABLE teams ADD COLUMN shout text GENERATED ALWAYS AS (upper(name)) STORED`
   await t.rejects(undo({ databaseUrl: db7.url, seedsDir }), { code: 'E_UNDO_CHANGED', table: 'public.teams' })
+})
+
+t.test('a partitioned table: xmin reads through the partitions, the statistics add up per partition tree', async (t) => {
+  const db8 = await testDatabase(t)
+  await db8.sql.unsafe(`CREATE TABLE events (region text, id int, v text, PRIMARY KEY (region, id)) PARTITION BY LIST (region);
+    CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu');
+    CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us')`)
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+  await writeFile(
+    path.join(dir, 'events.ts'),
+    `export default {
+      async run({ load, upsert }) {
+        const v = process.env.UNDO_VARIANT
+        const rows = [['eu', 1, 'a' + v], ['us', 2, 'b'], ...(v === '2' ? [['us', 3, 'c']] : [])]
+        await load('events', rows, { columns: ['region', 'id', 'v'], conflict: ['region', 'id'] })
+        await upsert('events', [{ region: 'eu', id: 10, v: 'x' + v }], { conflict: ['region', 'id'] })
+      },
+    }\n`,
+  )
+  const opts = { databaseUrl: db8.url, seedsDir: dir }
+  const rows = () => db8.sql`SELECT region, id, v FROM events ORDER BY region, id`
+  t.ok((await withVariant('1', () => seed(opts))).ok)
+  const first = await rows()
+  t.ok((await withVariant('2', () => seed(opts))).ok)
+  t.same((await status(opts)).runs[0]!.undo, 'yes', 'writes to the partitions count as writes to events')
+  const done = await undo(opts)
+  t.same(done.seeds[0]!.tables, [{ table: 'public.events', key: ['region', 'id'], restored: 2, deleted: 1 }])
+  t.same(await rows(), first)
+  await undo(opts)
+  t.same(await rows(), [])
 })
