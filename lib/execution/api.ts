@@ -426,6 +426,13 @@ export async function undo(options: RunOptions & { run?: number } = {}): Promise
         let runId: number | undefined
         try {
           if (!settings.dryRun) {
+            if (pooler === 'transaction') {
+              log.info(
+                direct
+                  ? `transaction-mode pooler: run lock and ledger DDL on ${redactUrl(settings.directUrl!)}`
+                  : `transaction-mode pooler: run lock is a lease of ${settings.leaseMs / 1000} s renewed while the run lives`,
+              )
+            }
             lock =
               pooler !== 'transaction' || direct
                 ? await acquireLock(direct ?? sql, settings.lockTimeoutMs, log, stop.signal)
