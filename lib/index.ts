@@ -15,7 +15,7 @@ import type * as Api from './execution/api.ts'
 import type * as Metrics from './output/metrics.ts'
 import type * as Startup from './execution/startup.ts'
 
-export type { RunOptions, Planned, Status } from './execution/api.ts'
+export type { RunOptions, Planned, Status, UndoResult } from './execution/api.ts'
 export type { StartupOptions, StartupOutcome } from './execution/startup.ts'
 export { defineSeed, type Seed, type SeedContext } from './contract/contract.ts'
 export type {
@@ -45,6 +45,8 @@ export const validate: typeof Api.validate = async (options) => (await api()).va
 export const fresh: typeof Api.fresh = async (options) => (await api()).fresh(options)
 /** Discovers the seeds and plans their levels for the environment. Touches no database. */
 export const plan: typeof Api.plan = async (options) => (await api()).plan(options)
+/** Undoes a seed run (`run`, default the last successful one): see the README's "Undoing a run". */
+export const undo: typeof Api.undo = async (options) => (await api()).undo(options)
 /** The last runs, and per seed when it last succeeded and whether its file changed since. */
 export const status: typeof Api.status = async (options) => (await api()).status(options)
 /** Seeds on application start-up when the profile says so (see the README). */

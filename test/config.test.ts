@@ -32,7 +32,13 @@ t.test('settings: flags win over environment variables, which win over defaults'
     leaseMs: 30_000,
     diff: false,
     diffLimit: 20,
+    undoRecords: true,
   })
+  // --no-undo-records (cac gives false, else true) wins over SEEDBED_UNDO_RECORDS, which wins over the default.
+  t.equal(resolveSettings({ undoRecords: true }, { SEEDBED_UNDO_RECORDS: 'false' }, '/p').undoRecords, false)
+  t.equal(resolveSettings({ undoRecords: false }, { SEEDBED_UNDO_RECORDS: 'true' }, '/p').undoRecords, false)
+  t.equal(resolveSettings({}, {}, '/p', { undoRecords: false }).undoRecords, false)
+  t.throws(() => resolveSettings({}, { SEEDBED_UNDO_RECORDS: 'maybe' }, '/p'), { code: 'E_BAD_ENV' })
   const env = {
     SEEDBED_POOL_SIZE: '6',
     SEEDBED_CONCURRENCY: '3',

@@ -269,3 +269,21 @@ t.test('with DIRECT_DATABASE_URL the lock and the ledger use the direct connecti
   t.equal(runs.length, 2)
   t.ok(runs[1]!.started_at >= runs[0]!.ended_at, 'the second run started after the first ended')
 })
+
+t.test('undo through PgBouncer holds the lease, as seed does, and releases it', async (t) => {
+  const db = await freshDatabase(t)
+  await db.sql`CREATE TABLE teams (slug text PRIMARY KEY, name text NOT NULL, api_token text)`
+  const undoSeeds = fixture('undo/seeds')
+  const seeded = await seedCli(db.pooled, ['--seeds', undoSeeds, '--only', 'teams'], { UNDO_VARIANT: '1' })
+  t.equal(seeded.code, 0, seeded.stderr)
+  const undone = await runCli(['undo', '--json', '--seeds', undoSeeds], { env: { DATABASE_URL: db.pooled } })
+  t.equal(undone.code, 0, undone.stderr)
+  t.match(undone.stderr, /run lock is a lease/)
+  t.same(JSON.parse(undone.stdout).seeds[0].tables[0], { table: 'public.teams', key: ['slug'], restored: 0, deleted: 2 })
+  t.same(await db.sql`SELECT count(*)::int AS n FROM teams`, [{ n: 0 }])
+  t.same(await db.sql`SELECT command, status FROM seedbed.runs ORDER BY id`, [
+    { command: 'seed', status: 'succeeded' },
+    { command: 'undo', status: 'succeeded' },
+  ])
+  t.same(await db.sql`SELECT count(*)::int AS n FROM seedbed.lease`, [{ n: 0 }], 'the lease was released at the end')
+})

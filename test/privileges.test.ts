@@ -101,6 +101,10 @@ t.test('a ledger schema that exists and belongs to the role: seedbed creates onl
       ['runs', role],
       ['schema_files', role],
       ['seed_runs', role],
+      ['undo_rows', role],
+      ['undo_seeds', role],
+      ['undo_tables', role],
+      ['undos', role],
     ],
   )
   await db.sql.unsafe('TRUNCATE roles, permissions, role_permissions, users, categories, products, customers, orders, order_items')
@@ -110,6 +114,9 @@ t.test('a ledger made by `ledger-sql --role` as the superuser: the role seeds th
   const printed = await runCli(['ledger-sql', '--role', role])
   t.equal(printed.code, 0, printed.stderr)
   t.match(printed.stdout, `GRANT SELECT, INSERT, UPDATE ON seedbed.runs TO ${role};`)
+  t.match(printed.stdout, `GRANT SELECT, INSERT ON seedbed.undo_rows TO ${role};`)
+  t.match(printed.stdout, `GRANT SELECT, INSERT, UPDATE ON seedbed.undo_tables TO ${role};`)
+  t.match(printed.stdout, `GRANT SELECT, INSERT ON seedbed.undos TO ${role};`)
   t.notMatch(printed.stdout, /GRANT CREATE|OWNER|AUTHORIZATION/, 'no CREATE and no ownership for the role')
   await db.sql.unsafe(printed.stdout)
   // Running it again changes nothing (a DBA may run it on every deploy).

@@ -3,9 +3,9 @@ import { readFile, writeFile, mkdir, rm, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import type postgres from 'postgres'
 import t, { type Test } from 'tap'
-import { seed } from '../lib/execution/api.ts'
+import { seed, undo } from '../lib/execution/api.ts'
 import { codes } from '../lib/errors/errors.ts'
-import { formatSummary } from '../lib/output/summary.ts'
+import { formatSummary, formatUndo } from '../lib/output/summary.ts'
 import { NO_CHILD_COVERAGE, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
@@ -65,13 +65,40 @@ t.test("the README's --dry-run --diff session prints what it says, and commits n
   ])
 })
 
+t.test("the README's undo session: the dry run prints what it says; undo restores run 1, then nothing", async (t) => {
+  const db = await testDatabase(t)
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+  await mkdir(path.join(dir, 'seeds'))
+  const file = path.join(dir, 'seeds', 'teams.ts')
+  const local = (source: string) => source.replace("'seedbed'", `'${path.join(ROOT, 'lib', 'index.ts')}'`)
+  await db.sql.unsafe(example('schema'))
+  const options = { databaseUrl: db.url, seedsDir: path.join(dir, 'seeds'), only: [] }
+  await writeFile(file, local(example('seed')))
+  t.ok((await seed(options)).ok, 'run 1: the quick start seed')
+  const first = await db.sql`SELECT * FROM teams ORDER BY slug`
+  await rm(file)
+  await writeFile(path.join(dir, 'seeds', 'teams-changed.ts'), local(example('diff-seed')))
+  t.ok((await seed(options)).ok, 'run 2: the changed seed')
+  const dry = await undo({ ...options, dryRun: true, diff: true })
+  const printed = formatUndo(dry)
+  t.ok(printed.includes(example('undo-output').trimEnd()), printed)
+  t.match(printed, /\nteams +0 +records +public\.teams +1 +1\n/)
+  const undone = await undo(options)
+  t.same([undone.run, undone.undoRun], [2, 3])
+  t.same(await db.sql`SELECT * FROM teams ORDER BY slug`, first, 'as after run 1')
+  t.equal((await undo(options)).run, 1)
+  t.same(await db.sql`SELECT * FROM teams`, [], 'as before any seeding')
+  await t.rejects(undo({ ...options, run: 1 }), { code: 'E_UNDO_NOTHING', message: 'run 1 was already undone by run 4' })
+})
+
 t.test('every error code is documented', async (t) => {
   // The table is padded by the formatter: `| \`E_X\`      | ...`.
   for (const code of Object.values(codes)) t.match(readme, new RegExp(`\\| \`${code}\` +\\|`), code)
 })
 
 t.test('every flag of every task is documented', async (t) => {
-  for (const task of ['seed', 'plan', 'fresh', 'validate', 'new', 'status', 'init', 'ledger-sql', 'top-customers']) {
+  for (const task of ['seed', 'plan', 'fresh', 'validate', 'new', 'status', 'undo', 'init', 'ledger-sql', 'top-customers']) {
     const help = (await runCli([task, '--help'])).stdout
     for (const [flag] of help.matchAll(/--[a-z-]+/g)) t.match(readme, `\`${flag}`, `${task} ${flag}`)
   }

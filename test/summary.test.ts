@@ -66,6 +66,7 @@ t.test('status: the last runs, then each seed and whether its file changed', asy
         started_at: started,
         ended_at: null,
         status: 'running',
+        undo: '-',
       },
     ],
     seeds: [
@@ -73,8 +74,8 @@ t.test('status: the last runs, then each seed and whether its file changed', asy
       { name: 'users', lastSucceeded: null, file: 'never run' },
     ],
   })
-  t.match(out, /^run\s+command\s+env\s+user@host\s+started\s+ended\s+status$/m)
-  t.match(out, /^\s*7\s+seed\s+staging\s+ci@runner-1\s+2026-11-30 10:00:00\s+-\s+running$/m, 'a run without an end shows -')
+  t.match(out, /^run\s+command\s+env\s+user@host\s+started\s+ended\s+status\s+undo$/m)
+  t.match(out, /^\s*7\s+seed\s+staging\s+ci@runner-1\s+2026-11-30 10:00:00\s+-\s+running\s+-$/m, 'a run without an end shows -')
   t.match(out, /^teams\s+2026-11-30 10:00:00\s+unchanged$/m)
   t.match(out, /^users\s+-\s+never run$/m)
   t.match(formatStatus({ runs: [], seeds: [] }), /^no runs recorded yet/)

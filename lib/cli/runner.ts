@@ -39,7 +39,7 @@ export type TaskDefinitions = Record<string, TaskDefinition>
 
 type Flags = SettingFlags & Record<string, unknown>
 
-const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'new', 'init', 'ledger-sql'] as const
+const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'init', 'ledger-sql'] as const
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
@@ -307,11 +307,13 @@ function defineBuiltIns(cli: CAC, session: Session): void {
   commonFlags(seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)')))
     .option('--apply-schema', 'Apply the schema first: each schema file once, or the migrate command')
     .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
+    .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
     .example('  seedbed seed --only users --json')
     .action((flags: Flags) => runSeeding(session, 'seed', flags))
 
   commonFlags(seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed')))
     .option('--force', 'Allow fresh in production (it still asks for confirmation)')
+    .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
     .action((flags: Flags) => runSeeding(session, 'fresh', flags))
 
   commonFlags(seedingFlags(cli.command('validate', 'Run only the validate functions, read-only'))).action((flags: Flags) =>
@@ -342,6 +344,32 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const { formatStatus } = await import('../output/summary.ts')
       const result = await status({ ...resolveSettings(flags), logger: createLogger({ stream: process.stderr, level: 1 }) })
       return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
+    })
+
+  commonFlags(cli.command('undo [run]', 'Reverse a seed run (default: the last successful one) in one transaction'))
+    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+    .option('--dry-run', 'Undo in a transaction that is rolled back; report what would be restored and deleted')
+    .option('--diff', 'With --dry-run: show the rows undo would delete and the values it would restore')
+    .option('--diff-limit <n>', 'Rows of a kind --diff shows per seed and table (default 20; 0: all)')
+    .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
+    .option('--yes', 'Confirm an undo in production without a prompt')
+    .example('  seedbed undo --dry-run --diff')
+    .action(async (which: string | undefined, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      loadEnvironment(flags.env as string | undefined)
+      const run = which === undefined ? undefined : Number(which)
+      if (run !== undefined && !(Number.isInteger(run) && run > 0)) {
+        throw new SeedbedError(codes.BAD_OPTION, `undo takes a run id, got '${which}'`, {
+          hint: '`status` lists the runs; for example `undo 12`',
+        })
+      }
+      const { undo } = await import('../execution/api.ts')
+      const { progress: _, applySchema: __, force: ___, ...options } = runOptions(session, flags, 'lines')
+      const result = await undo({ ...resolveSettings(flags), ...options, ...(run !== undefined && { run }) })
+      if (session.json) return session.finish(0, `${JSON.stringify(redactValue(result))}\n`)
+      const { formatUndo } = await import('../output/summary.ts')
+      log.log(`\n${formatUndo(result)}`)
+      return session.finish(0)
     })
 
   commonFlags(

@@ -51,6 +51,8 @@ export interface Settings {
   diff: boolean
   /** Rows of a kind a diff keeps per seed and table (`--diff-limit`, default 20; 0: all). */
   diffLimit: number
+  /** A real run keeps what `undo` needs to reverse it (default true; `--no-undo-records`, SEEDBED_UNDO_RECORDS=false). */
+  undoRecords: boolean
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -72,6 +74,8 @@ export interface SettingFlags {
   pooler?: string
   diff?: boolean
   diffLimit?: unknown
+  /** False with `--no-undo-records` (cac sets true otherwise). */
+  undoRecords?: boolean
 }
 
 export const DEFAULT_POOL_SIZE = 10
@@ -103,6 +107,7 @@ export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
   'leaseMs',
   'diff',
   'diffLimit',
+  'undoRecords',
 ])
 
 function poolerOption(name: string, raw: unknown): PoolerSetting | undefined {
@@ -248,5 +253,9 @@ export function resolveSettings(
       30_000,
     diff: parseBoolean('diff', g.diff) ?? Boolean(flags.diff),
     diffLimit: intOption('diffLimit', g.diffLimit, 0, 1_000_000) ?? intOption('--diff-limit', flags.diffLimit, 0, 1_000_000) ?? 20,
+    undoRecords:
+      parseBoolean('undoRecords', g.undoRecords) ??
+      (flags.undoRecords === false ? false : parseBoolean('SEEDBED_UNDO_RECORDS', env.SEEDBED_UNDO_RECORDS)) ??
+      true,
   }
 }

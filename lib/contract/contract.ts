@@ -129,6 +129,18 @@ export interface Seed {
    * seed and roll it back. `validate` runs it alone, in a read-only transaction.
    */
   validate?(ctx: SeedContext): Promise<void>
+  /**
+   * How `undo` reverses this seed's run. Omitted: from the undo records a real run keeps (rows
+   * created are deleted, rows updated get their old values back), which works when the seed writes
+   * only through `upsert`, `load` and `copy`; a seed that writes otherwise cannot be undone unless it
+   * gives this function, which gets a context whose `sql` is bound to the undo's transaction.
+   * `false`: keep no undo records for this seed (it cannot be undone).
+   *
+   * ```ts
+   * async undo({ sql }) { await sql`DELETE FROM audit_notes WHERE source = 'seed'` }
+   * ```
+   */
+  undo?: false | ((ctx: SeedContext) => Promise<void>)
 }
 
 /** A seed as seedbed holds it once discovered: name and defaults filled in, file known. */
@@ -145,6 +157,7 @@ export interface LoadedSeed {
   checksum: string
   run: Seed['run']
   validate?: Seed['validate']
+  undo?: Seed['undo']
 }
 
 /** Identity function that type-checks a seed definition (excess keys are errors too). */

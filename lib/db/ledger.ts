@@ -78,6 +78,70 @@ const LEDGER: readonly LedgerObject[] = [
     privileges: ['SELECT', 'INSERT', 'UPDATE'],
   },
   /**
+   * Undo records (lib/sql/undo-records.ts), written in each seed's own transaction: per seed run
+   * whether it can be undone and why not, and its level (undo goes in reverse level order)...
+   */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.undo_seeds`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.undo_seeds (
+  run_id     bigint NOT NULL REFERENCES ${LEDGER_SCHEMA}.runs (id) ON DELETE CASCADE,
+  seed       text NOT NULL,
+  level      integer NOT NULL,
+  reversible boolean NOT NULL,
+  reason     text,
+  PRIMARY KEY (run_id, seed)
+)`,
+    privileges: ['SELECT', 'INSERT'],
+  },
+  /**
+   * ...per seed run and table written, the transaction's id (every row it created or updated has it
+   * as xmin until anyone changes it again), the key, and the rows it left with that xmin...
+   */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.undo_tables`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.undo_tables (
+  run_id  bigint NOT NULL REFERENCES ${LEDGER_SCHEMA}.runs (id) ON DELETE CASCADE,
+  seed    text NOT NULL,
+  tbl     text NOT NULL,
+  ord     integer NOT NULL,
+  xid     xid8 NOT NULL,
+  key     text[] NOT NULL,
+  created bigint NOT NULL,
+  updated bigint NOT NULL,
+  PRIMARY KEY (run_id, seed, tbl)
+)`,
+    privileges: ['SELECT', 'INSERT', 'UPDATE'],
+  },
+  /**
+   * ...and the old values of the rows it updated that existed before it, with their xmin then (an undo
+   * that restores a row gives it its own xmin: `was` tells whose row it stands for). Never shown: they may hold secrets.
+   */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.undo_rows`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.undo_rows (
+  run_id bigint NOT NULL REFERENCES ${LEDGER_SCHEMA}.runs (id) ON DELETE CASCADE,
+  seed   text NOT NULL,
+  tbl    text NOT NULL,
+  was    xid NOT NULL,
+  old    jsonb NOT NULL
+)`,
+    privileges: ['SELECT', 'INSERT'],
+  },
+  /** Which run undid which, in which transaction: an undone run no longer counts as a seed's last success. */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.undos`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.undos (
+  run_id    bigint PRIMARY KEY REFERENCES ${LEDGER_SCHEMA}.runs (id) ON DELETE CASCADE,
+  undone_by bigint NOT NULL REFERENCES ${LEDGER_SCHEMA}.runs (id) ON DELETE CASCADE,
+  xid       xid8 NOT NULL
+)`,
+    privileges: ['SELECT', 'INSERT'],
+  },
+  /**
    * The run lock behind a transaction-mode pooler (lib/db/lease.ts): one row, the run holding it
    * and until when. Part of the ledger so that `ledger-sql` creates and grants it too.
    */
@@ -187,6 +251,10 @@ export async function ensureLedger(sql: postgres.Sql): Promise<void> {
       [`${LEDGER_SCHEMA}.schema_files`]: [],
       [`${LEDGER_SCHEMA}.runs`]: ['SELECT', 'INSERT', 'UPDATE'],
       [`${LEDGER_SCHEMA}.seed_runs`]: ['SELECT', 'INSERT', 'UPDATE'],
+      [`${LEDGER_SCHEMA}.undo_seeds`]: ['SELECT', 'INSERT'],
+      [`${LEDGER_SCHEMA}.undo_tables`]: ['SELECT', 'INSERT', 'UPDATE'],
+      [`${LEDGER_SCHEMA}.undo_rows`]: ['SELECT', 'INSERT'],
+      [`${LEDGER_SCHEMA}.undos`]: ['SELECT', 'INSERT'],
     })
   })
 }
@@ -240,12 +308,14 @@ export interface SeedState {
  * Returns an empty map when the ledger does not exist yet.
  */
 export async function lastSuccesses(sql: postgres.Sql): Promise<Map<string, SeedState>> {
-  const [{ exists }] = await sql<[{ exists: boolean }]>`SELECT to_regclass('seedbed.seed_runs') IS NOT NULL AS exists`
+  const [{ exists, undos }] = await sql<[{ exists: boolean; undos: boolean }]>`
+    SELECT to_regclass('seedbed.seed_runs') IS NOT NULL AS exists, to_regclass('seedbed.undos') IS NOT NULL AS undos`
   if (!exists) return new Map()
   const rows = await sql<{ seed: string; checksum: string; finished_at: Date }[]>`
     SELECT DISTINCT ON (sr.seed) sr.seed, sr.checksum, sr.finished_at
     FROM seedbed.seed_runs sr JOIN seedbed.runs r ON r.id = sr.run_id
     WHERE sr.status = 'succeeded' AND r.command <> 'validate'
+      ${undos ? sql`AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)` : sql``}
       AND r.id >= coalesce((SELECT max(id) FROM seedbed.runs WHERE command = 'fresh' AND status = 'succeeded'), 0)
     ORDER BY sr.seed, sr.finished_at DESC`
   return new Map(rows.map((r) => [r.seed, { seed: r.seed, checksum: r.checksum, finishedAt: r.finished_at }]))

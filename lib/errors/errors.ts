@@ -62,6 +62,11 @@ const table = {
   TLS: ['E_TLS', 'run'],
   READ_ONLY: ['E_READ_ONLY', 'run'],
   DATABASES_COMMAND: ['E_DATABASES_COMMAND', 'run'],
+  UNDO_NOTHING: ['E_UNDO_NOTHING', 'usage'],
+  UNDO_LATER_RUN: ['E_UNDO_LATER_RUN', 'run'],
+  UNDO_IRREVERSIBLE: ['E_UNDO_IRREVERSIBLE', 'run'],
+  UNDO_CHANGED: ['E_UNDO_CHANGED', 'run'],
+  UNDO_FOREIGN_KEY: ['E_UNDO_FOREIGN_KEY', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

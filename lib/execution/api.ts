@@ -22,6 +22,7 @@ import { runMigrate } from '../db/migrate.ts'
 import { assertWritable } from '../db/read-only.ts'
 import { dependantsOf } from '../planning/select.ts'
 import { type Planned, planProject } from '../planning/project.ts'
+import { type UndoResult, undoability, undoRun } from './undo.ts'
 
 /**
  * Options of the programmatic API. Anything not given comes from the environment
@@ -307,6 +308,7 @@ async function run(options: RunOptions, command: Command): Promise<RunResult> {
         ledger,
         cancelVia: direct,
         ...(settings.diff && { diff: { limit: settings.diffLimit } }),
+        ...(runId !== undefined && { undo: { runId, records: settings.undoRecords } }),
       })
       if (runId !== undefined) await finishRun(sql, runId, result.ok ? 'succeeded' : ended())
       // Stopped as a whole (timeout, interrupt): say so even when no seed was running at that moment.
@@ -334,7 +336,8 @@ export const validate = (options: RunOptions = {}) => run(options, 'validate')
 export const fresh = (options: RunOptions = {}) => run(options, 'fresh')
 
 export interface Status {
-  runs: RunRow[]
+  /** Each run with whether it can be undone: `yes`, `undone by N`, `no: <reason>`, `-` (not a seed run). */
+  runs: (RunRow & { undo?: string })[]
   seeds: { name: string; lastSucceeded: Date | null; file: 'changed' | 'unchanged' | 'never run' }[]
 }
 
@@ -344,8 +347,11 @@ export async function status(options: RunOptions = {}): Promise<Status> {
   const planned = await planWith(settings)
   return withDatabase(options, settings, log, async (sql) => {
     const done = await lastSuccesses(sql)
+    const runs = await lastRuns(sql)
+    const seeds = new Map(planned.levels.flat().map((s) => [s.name, s]))
+    const undoable = await undoability(sql, runs, seeds)
     return {
-      runs: await lastRuns(sql),
+      runs: runs.map((r) => ({ ...r, undo: undoable.get(r.id)! })),
       seeds: planned.levels.flat().map((s) => {
         const last = done.get(s.name)
         return {
@@ -356,4 +362,116 @@ export async function status(options: RunOptions = {}): Promise<Status> {
       }),
     }
   })
+}
+
+export type { UndoResult }
+
+/**
+ * Undoes a seed run (`run`, default the last successful one not undone) in one transaction under the
+ * run lock, recorded in the ledger as a run of its own (command `undo`); refuses with a coded error,
+ * nothing changed, when it cannot (lib/execution/undo.ts). `dryRun` does it all and rolls it back;
+ * with `diff` it lists the rows too. Production needs the same allow-list and confirmation as `seed`.
+ */
+export async function undo(options: RunOptions & { run?: number } = {}): Promise<UndoResult> {
+  const { run: which, ...rest } = options
+  if (which !== undefined && !(Number.isInteger(which) && which > 0)) {
+    throw new SeedbedError(codes.BAD_OPTION, `undo: the run must be a run id (a positive integer), got ${JSON.stringify(which)}`, {
+      hint: '`status` lists the runs',
+    })
+  }
+  const { settings, log } = settle(rest)
+  const planned = await planWith(settings)
+  // Every seed file, selected or not: a run's seeds are undone whatever --only says now.
+  const seeds = new Map(planned.seeds.map((s) => [s.name, s]))
+  if (settings.diff && !settings.dryRun) {
+    throw new SeedbedError(codes.BAD_OPTION, '--diff shows what a dry run would change: it needs undo --dry-run', {
+      hint: 'run undo --dry-run --diff',
+    })
+  }
+  const production = settings.env === PRODUCTION
+  if (!settings.enabled) {
+    throw new SeedbedError(codes.SEEDING_DISABLED, `seeding is disabled in ${settings.env} (SEEDBED_ENABLED=false): so is undo`, {
+      hint: `set SEEDBED_ENABLED=true in .env.${settings.env}`,
+    })
+  }
+  /** Production: every seed of the run allowed by SEEDBED_ALLOW, then the confirmation, asked last. */
+  const before = async (names: readonly string[]) => {
+    if (!production) return
+    const denied = names.filter((n) => !settings.allow.includes(n))
+    if (denied.length) {
+      throw new SeedbedError(
+        codes.SEED_NOT_ALLOWED,
+        `undo in production reverses seeds the allow-list does not name: ${denied.join(', ')}`,
+        {
+          hint: 'add them to SEEDBED_ALLOW in .env.production, or undo elsewhere',
+        },
+      )
+    }
+    if (!settings.dryRun && !options.confirmed && !(await options.confirm?.(settings.env))) {
+      throw new SeedbedError(codes.CONFIRMATION_REQUIRED, 'undoing a run in production needs confirmation', {
+        hint: 'run it on a terminal and type the environment name, or pass --yes in a pipeline',
+      })
+    }
+  }
+  const stop = runStop(options.signal)
+  try {
+    return await withDatabase(
+      rest,
+      settings,
+      log,
+      async (sql, { target, pooler }) => {
+        await assertWritable(sql, target)
+        const direct = !settings.dryRun && pooler === 'transaction' && settings.directUrl ? createPool(settings.directUrl, 2) : undefined
+        let lock: Awaited<ReturnType<typeof acquireLock>> | undefined
+        let runId: number | undefined
+        try {
+          if (!settings.dryRun) {
+            if (pooler === 'transaction') {
+              log.info(
+                direct
+                  ? `transaction-mode pooler: run lock and ledger DDL on ${redactUrl(settings.directUrl!)}`
+                  : `transaction-mode pooler: run lock is a lease of ${settings.leaseMs / 1000} s renewed while the run lives`,
+              )
+            }
+            lock =
+              pooler !== 'transaction' || direct
+                ? await acquireLock(direct ?? sql, settings.lockTimeoutMs, log, stop.signal)
+                : await acquireLease(sql, { leaseMs: settings.leaseMs, timeoutMs: settings.lockTimeoutMs, log, signal: stop.signal })
+            await ensureLedger(direct ?? sql)
+          }
+          const result = await undoRun({
+            sql,
+            run: which,
+            seeds,
+            log,
+            env: settings.env,
+            dryRun: settings.dryRun,
+            ...(settings.diff && { diffLimit: settings.diffLimit }),
+            before,
+            start: async () => {
+              runId = await startRun(sql, 'undo', settings.env, options.argv ?? [])
+              return runId
+            },
+            assertHeld: (tx) => lock!.assertHeld(tx),
+          })
+          if (runId !== undefined) await finishRun(sql, runId, 'succeeded')
+          return result
+        } catch (err) {
+          if (runId !== undefined)
+            await within(
+              finishRun(sql, runId, stop.signal.aborted ? 'interrupted' : 'failed').catch(() => undefined),
+              2000,
+            )
+          if (err instanceof SeedbedError) throw err
+          throw fromDriverError(err, { target })
+        } finally {
+          await lock?.release()
+          await direct?.end({ timeout: 5 })
+        }
+      },
+      stop.signal,
+    )
+  } finally {
+    stop.dispose()
+  }
 }

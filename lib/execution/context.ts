@@ -11,6 +11,7 @@ import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
 import { tallyRows, upsertRows } from '../sql/upsert.ts'
 import { capturing, type DiffRecorder } from '../sql/diff.ts'
+import type { UndoRecorder } from '../sql/undo-records.ts'
 
 export interface ContextOptions {
   /** The seed's name: keys its faker sequence. */
@@ -29,6 +30,8 @@ export interface ContextOptions {
   diff?: DiffRecorder
   /** What `load`'s fast path may do in this run (lib/sql/load.ts LoadRun); default `all`. */
   fastLoad?: LoadRun['fastLoad']
+  /** A real run's undo records: the helpers record what they write here, in the seed's transaction. */
+  undo?: UndoRecorder
 }
 
 /** A seed's context and the running tally its helpers add to. */
@@ -38,6 +41,7 @@ export function createContext(
   options: ContextOptions,
 ): { ctx: SeedContext; counts: SeedCounts } {
   const { env, seed, diff } = options
+  const undo = options.undo?.active ? options.undo : undefined
   const declared = options.secrets ?? []
   const scale = options.scale ?? 1
   let faker: Faker | undefined
@@ -55,7 +59,7 @@ export function createContext(
     log,
     env,
     async upsert(table, rows, options) {
-      const result = await upsertRows(sql, table, rows, options, diff)
+      const result = await upsertRows(sql, table, rows, options, diff, undo)
       add(result)
       return result as never
     },
@@ -76,10 +80,11 @@ export function createContext(
       before += n
       add({ created: n })
       diff?.created(table, [], n, shown)
+      undo?.wrote(table, [], n, 0, 0)
       return n
     },
     async load(table, rows, loadOptions) {
-      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad })
+      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad, undo })
       before += result.created + result.updated + result.skipped
       add(result)
       return result

@@ -15,6 +15,7 @@ import { endSeedSpan, startSpan } from '../output/tracing.ts'
 import type { Span } from '@opentelemetry/api'
 import { DiffRecorder } from '../sql/diff.ts'
 import { warmUp } from '../db/connect.ts'
+import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 
 /** Where a run's seeds are recorded; `succeeded` is called inside the seed's transaction. */
 export interface LedgerHooks {
@@ -55,6 +56,8 @@ export interface ExecuteOptions {
   cancelVia?: postgres.Sql
   /** A dry run shows the rows each seed would write (`--diff`), at most `limit` of a kind per table (0: all). */
   diff?: { limit: number }
+  /** A real run keeps undo records in each seed's transaction (lib/sql/undo-records.ts). */
+  undo?: UndoSetting
 }
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
@@ -187,6 +190,8 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       const diff = mode === 'dry-run' && options.diff ? new DiffRecorder(options.diff.limit) : undefined
       // No fast path for load() in a dry run: its locks would last until the whole run rolls back.
       const fastLoad = mode === 'dry-run' ? 'off' : undefined
+      const undo = mode === 'seed' && options.undo ? undoRecorder(options.undo, seed) : undefined
+      await undo?.begin(rawTx)
       const body = async () => {
         const { ctx, counts } = createContext(tx, seedLog, {
           seed: seed.name,
@@ -196,6 +201,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
           progress,
           diff,
           fastLoad,
+          undo,
         })
         if (mode === 'validate') {
           await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed)))
@@ -219,6 +225,9 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
         // Measured before the ledger row is written, so that the row and the report carry the same duration.
         const durationMs = elapsed(t0)
         if (options.ledger && mode === 'seed') {
+          const irreversible = await undo?.flush(rawTx, reports.get(seed.name)!.level, typeof seed.undo === 'function')
+          // Said when the seed's own writes make it so; a setting that turned the records off says it once for all.
+          if (irreversible && undo?.active) seedLog.info(`this run of the seed cannot be undone: ${irreversible}`)
           await options.ledger.succeeded(rawTx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs })
         }
         return { counts, durationMs, diff }

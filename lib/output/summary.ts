@@ -54,9 +54,18 @@ export function formatSummary(result: RunResult): string {
 /** `status`: the last runs, then each seed's last success and whether its file changed since. */
 export function formatStatus(status: import('../execution/api.ts').Status): string {
   const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '-')
-  const runs = [['run', 'command', 'env', 'user@host', 'started', 'ended', 'status']]
+  const runs = [['run', 'command', 'env', 'user@host', 'started', 'ended', 'status', 'undo']]
   for (const r of status.runs)
-    runs.push([String(r.id), r.command, r.environment, `${r.os_user}@${r.host}`, when(r.started_at), when(r.ended_at), r.status])
+    runs.push([
+      String(r.id),
+      r.command,
+      r.environment,
+      `${r.os_user}@${r.host}`,
+      when(r.started_at),
+      when(r.ended_at),
+      r.status,
+      r.undo ?? '-',
+    ])
   const seeds = [['seed', 'last succeeded', 'file since']]
   for (const s of status.seeds) seeds.push([s.name, when(s.lastSucceeded), s.file])
   return `${status.runs.length ? table(runs, new Set([0])) : 'no runs recorded yet'}\n\n${table(seeds)}`
@@ -103,3 +112,43 @@ export function formatManySummary(many: import('../execution/many.ts').ManyResul
     : `all ${n} databases ok`
   return `${parts.join('\n\n')}\n\n${table(rows, new Set([2, 3, 4, 5]))}\n${overall}`
 }
+
+/**
+ * `undo`: per seed (in the order undone) and table the rows restored and deleted; with `--diff` the
+ * deleted rows and, for restored ones, the key and each column as current -> restored.
+ */
+export function formatUndo(result: import('../execution/undo.ts').UndoResult): string {
+  const would = result.dryRun
+  const lines: string[] = []
+  if (result.diffLimit !== undefined) {
+    for (const s of result.seeds) {
+      lines.push(`undo of ${s.name}:`)
+      if (s.by === 'undo()') lines.push('  by its undo() (rows not shown)')
+      for (const t of s.tables) {
+        lines.push(`  ${t.table}: would restore ${t.restored}, delete ${t.deleted}`)
+        for (const row of t.deletedRows ?? []) lines.push(`    - ${fieldsOf(row)}`)
+        for (const row of t.restoredRows ?? []) {
+          const changes = Object.entries(row.changes ?? {}).map(([c, v]) => `${c}: ${JSON.stringify(v.old)} -> ${JSON.stringify(v.new)}`)
+          lines.push(`    ~ (${fieldsOf(row.key)}) ${changes.join(', ') || 'no column differs'}`)
+        }
+        const more = t.deleted - (t.deletedRows?.length ?? 0) + t.restored - (t.restoredRows?.length ?? 0)
+        if (more > 0) lines.push(`    ... ${more} more not shown (--diff-limit ${result.diffLimit}; 0 shows all)`)
+      }
+      lines.push('')
+    }
+  }
+  const rows = [['seed', 'level', 'by', 'table', would ? 'would restore' : 'restored', would ? 'would delete' : 'deleted']]
+  for (const s of result.seeds) {
+    if (!s.tables.length) rows.push([s.name, String(s.level), s.by, '-', '-', '-'])
+    for (const t of s.tables) rows.push([s.name, String(s.level), s.by, t.table, String(t.restored), String(t.deleted)])
+  }
+  const head = would
+    ? `undo of run ${result.run}: ${DRY_RUN_NOTE}`
+    : `run ${result.run} undone by run ${result.undoRun} (${result.durationMs} ms)`
+  return `${lines.join('\n')}${table(rows, new Set([1, 4, 5]))}\n${head}`
+}
+
+const fieldsOf = (row: Record<string, unknown>) =>
+  Object.entries(row)
+    .map(([k, v]) => `${k}=${JSON.stringify(v ?? null)}`)
+    .join(' ')

@@ -8,7 +8,18 @@ import { stackLocation, syntaxError } from '../errors/location.ts'
 import { DEFAULT_PRIORITY, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
 
 const SEED_FILE = /\.(ts|mts|js|mjs)$/
-const KNOWN_KEYS = new Set(['name', 'description', 'dependsOn', 'priority', 'environments', 'secrets', 'timeout', 'run', 'validate'])
+const KNOWN_KEYS = new Set([
+  'name',
+  'description',
+  'dependsOn',
+  'priority',
+  'environments',
+  'secrets',
+  'timeout',
+  'run',
+  'validate',
+  'undo',
+])
 const names = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string')
 
 /** Seed files in a folder: `.ts`/`.js` files, not declarations, not `_helpers.ts`, sorted. */
@@ -49,6 +60,7 @@ export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''
   if (unknown.length) throw invalid(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`)
   if (typeof s.run !== 'function') throw invalid('`run` must be a function')
   if (s.validate !== undefined && typeof s.validate !== 'function') throw invalid('`validate` must be a function')
+  if (s.undo !== undefined && s.undo !== false && typeof s.undo !== 'function') throw invalid('`undo` must be a function or false')
   const name = s.name ?? path.basename(file).replace(SEED_FILE, '')
   if (typeof name !== 'string' || !SEED_NAME.test(name)) {
     throw invalid(`name ${JSON.stringify(name)} must be lower case letters, digits, '_' or '-'`)
@@ -75,6 +87,7 @@ export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''
     checksum,
     run: s.run as LoadedSeed['run'],
     ...(s.validate ? { validate: s.validate as LoadedSeed['validate'] } : {}),
+    ...(s.undo !== undefined ? { undo: s.undo as LoadedSeed['undo'] } : {}),
   }
 }
 

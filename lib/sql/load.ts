@@ -7,6 +7,7 @@ import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from
 import { columnList, conflictAction, joinFragments, quotedName } from './fragments.ts'
 import { capturing, type DiffRecorder, diffReturning, diffSelect, recordDiff } from './diff.ts'
 import { type FastLoad, prepareFastLoad } from './fast-load.ts'
+import type { UndoRecorder } from './undo-records.ts'
 
 let stageCount = 0
 
@@ -16,6 +17,8 @@ export interface LoadRun {
   diff?: DiffRecorder
   /** `off`: no fast path, whatever the seed asks (a dry run, whose locks would last until it rolls back). */
   fastLoad?: 'off'
+  /** A real run's undo records: the old rows the merge overwrites, and what the load wrote. */
+  undo?: UndoRecorder
 }
 
 /**
@@ -34,7 +37,7 @@ export async function loadRows(
   options: LoadOptions,
   run: LoadRun = {},
 ): Promise<LoadResult> {
-  const { diff } = run
+  const { diff, undo } = run
   const { columns } = options
   const conflict = options.conflict ?? []
   const requested = options.mode ?? 'auto'
@@ -84,6 +87,7 @@ export async function loadRows(
       const created = await copyRows(sql, table, columns, source, { onProgress: options.onProgress, freeze: fast?.freeze })
       await fast?.finish()
       diff?.created(table, conflict, created, shown)
+      undo?.wrote(table, conflict, created, 0, 0)
       return { mode, created, updated: 0, skipped: 0 }
     } catch (err) {
       // The table was empty: a unique violation on the key can only be the input repeating it.
@@ -127,21 +131,23 @@ export async function loadRows(
   const firstKey = sql`t.${sql(conflict[0]!)}`
   const changed = update.length ? sql`OR ROW(${columnList(sql, update, 't')}) IS DISTINCT FROM ROW(${columnList(sql, update, 's')})` : sql``
   const action = conflictAction(sql, table, update)
-  const [counts] = await sql<[{ created: number; updated: number }]>`
+  const [counts] = await sql<[{ created: number; updated: number; saved?: number }]>`
     WITH written AS (
       INSERT INTO ${sql(table)} (${columnList(sql, columns)})
       SELECT ${columnList(sql, columns, 's')}
       FROM ${sql(stage)} s LEFT JOIN ${sql(table)} t ON ${join}
       WHERE ${firstKey} IS NULL ${changed}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING ${insertedFlag(sql, table, conflict, partitioned)} AS inserted ${diff ? diffReturning(sql, table, conflict) : sql``}
-    )
+      RETURNING ${insertedFlag(sql, table, conflict, partitioned)} AS inserted ${diff ? diffReturning(sql, table, conflict) : undo ? undo.returning(sql, conflict) : sql``}
+    ) ${undo ? sql`, ${undo.saveOld(sql, table, conflict)}` : sql``}
     ${
       diff
         ? diffSelect(sql, table, conflict, { created: diff.room(table, 'created'), updated: diff.room(table, 'updated') })
-        : sql`SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
+        : sql`SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated
+            ${undo ? sql`, (SELECT count(*) FROM saved)::int AS saved` : sql``} FROM written`
     }`
   if (diff) recordDiff(diff, table, conflict, counts as Parameters<typeof recordDiff>[3])
+  undo?.wrote(table, conflict, counts.created, counts.updated, counts.saved ?? 0)
   return { mode, created: counts.created, updated: counts.updated, skipped: staged - counts.created - counts.updated }
 }
 

@@ -6,6 +6,7 @@ import { encodeField } from './copy.ts'
 import { columnList, conflictAction } from './fragments.ts'
 import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
 import { type DiffRecorder, diffJoin, diffReturning } from './diff.ts'
+import type { UndoRecorder } from './undo-records.ts'
 
 /** PostgreSQL's bind-parameter limit per statement (a 16-bit count in the wire protocol). */
 export const MAX_PARAMETERS = 65_535
@@ -29,6 +30,7 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   rows: readonly Row[],
   options: UpsertOptions<Row>,
   diff?: DiffRecorder,
+  undo?: UndoRecorder,
 ): Promise<UpsertResult<Ret>> {
   // postgres.js's helper types cannot follow a generic row type; values are parameters all the same.
   // biome-ignore lint/suspicious/noExplicitAny: see the line above
@@ -66,13 +68,15 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     const insert = loose`
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
       ON CONFLICT (${columnList(sql, conflict)}) ${action}
-      RETURNING ${inserted} AS inserted ${returning} ${diff ? diffReturning(sql, table, conflict) : sql``}`
+      RETURNING ${inserted} AS inserted ${returning} ${diff ? diffReturning(sql, table, conflict) : undo ? undo.returning(sql, conflict) : sql``}`
     // The statement's subquery reads the table as it was before the INSERT: the old values. A
     // subquery rather than a join keeps the rows in the order RETURNING gave them.
     const statement = diff
       ? sql`WITH written AS (${insert})
           SELECT w.*, (SELECT to_json(o.*) FROM ${sql(table)} o WHERE ${diffJoin(sql, conflict)}) AS seedbed_old FROM written w`
-      : insert
+      : undo
+        ? sql`WITH written AS (${insert}), ${undo.saveOld(sql, table, conflict)} SELECT w.*, (SELECT count(*) FROM saved)::int AS seedbed_saved FROM written w`
+        : insert
     const returned: ({ inserted: boolean } & Ret)[] = await statement.catch((err: { code?: string }) => {
       // 21000: keys equal to PostgreSQL though not as written (1 and 1.0, citext); 42P10: no such unique key.
       if (err.code === '21000') throw duplicateKeyError('upsert into', table, conflict, [], { sqlState: err.code, cause: err })
@@ -84,9 +88,16 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     result.updated += counts.updated
     result.skipped += counts.skipped
     if (diff) recordUpsert(diff, table, conflict, counts, returned as unknown as DiffRow[])
+    undo?.wrote(
+      table,
+      conflict,
+      counts.created,
+      counts.updated,
+      (returned[0] as { seedbed_saved?: number } | undefined)?.seedbed_saved ?? 0,
+    )
     for (const row of returned) {
       const { inserted: _, ...rest } = row as Record<string, unknown>
-      if (diff) for (const k of Object.keys(rest)) if (k.startsWith('seedbed_')) delete rest[k]
+      if (diff || undo) for (const k of Object.keys(rest)) if (k.startsWith('seedbed_')) delete rest[k]
       result.rows.push(rest as Ret)
     }
   }

@@ -1,0 +1,486 @@
+import type postgres from 'postgres'
+import type { LoadedSeed } from '../contract/contract.ts'
+import type { RowChange } from '../contract/types.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
+import { DiffRecorder, recordDiff } from '../sql/diff.ts'
+import { columnList, joinFragments } from '../sql/fragments.ts'
+import { createContext } from './context.ts'
+
+/** What undo did (or, in a dry run, would do) to one table a seed wrote. */
+export interface UndoTableReport {
+  table: string
+  key: string[]
+  /** Rows the run updated that get their old values back. */
+  restored: number
+  /** Rows the run created, deleted. */
+  deleted: number
+  /** With `--diff`: the first deleted rows and the restored rows as current -> old, sensitive columns hidden. */
+  deletedRows?: Record<string, unknown>[]
+  restoredRows?: RowChange[]
+}
+
+export interface UndoSeedReport {
+  name: string
+  level: number
+  /** `records`: from the undo records; `undo()`: by the seed's own function. */
+  by: 'records' | 'undo()'
+  tables: UndoTableReport[]
+}
+
+/** What `undo` returns (and `undo --json` prints). */
+export interface UndoResult {
+  ok: true
+  /** The run undone. */
+  run: number
+  /** The undo's own run in the ledger (null in a dry run, which records nothing). */
+  undoRun: number | null
+  dryRun: boolean
+  durationMs: number
+  /** In the order undone: reverse level order. */
+  seeds: UndoSeedReport[]
+  /** With `--diff`: rows of a kind shown per table (0: all). */
+  diffLimit?: number
+}
+
+/** Whether a run can be undone, as `status` shows it: `yes`, `undone by N`, `no: <reason>`, `-`. */
+export type Undoable = string
+
+interface SeedRecord {
+  seed: string
+  level: number
+  reversible: boolean | null
+  reason: string | null
+}
+
+interface TableRecord {
+  seed: string
+  tbl: string
+  ord: number
+  xid: string
+  key: string[]
+  created: string
+  updated: string
+}
+
+const refuse = (
+  code: (typeof codes)[keyof typeof codes],
+  message: string,
+  hint: string,
+  extra: { seed?: string; table?: string; constraint?: string } = {},
+) => new SeedbedError(code, message, { hint, ...extra })
+
+/** Whether the ledger has the undo tables (a ledger from before them has none). */
+async function hasUndoLedger(sql: postgres.Sql | postgres.TransactionSql): Promise<boolean> {
+  const [row] = await sql<
+    [{ ok: boolean }]
+  >`SELECT to_regclass('seedbed.undo_seeds') IS NOT NULL AND to_regclass('seedbed.undos') IS NOT NULL AS ok`
+  return row.ok
+}
+
+/** The run `undo` takes when none is named: the last successful `seed` run not undone yet. */
+async function defaultRun(sql: postgres.Sql | postgres.TransactionSql): Promise<number> {
+  const [row] = await sql<[{ id: number } | undefined]>`
+    SELECT r.id::int AS id FROM seedbed.runs r
+    WHERE r.command = 'seed' AND r.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
+    ORDER BY r.id DESC LIMIT 1`
+  if (!row) {
+    throw refuse(
+      codes.UNDO_NOTHING,
+      'there is no successful seed run left to undo',
+      '`status` lists the runs and whether each can be undone',
+    )
+  }
+  return row.id
+}
+
+/**
+ * The refusals that need only the ledger: the run must exist, be a successful seed run not undone yet,
+ * with no later run (not undone) over any of its seeds, and each of its seeds reversible. Returns its seeds.
+ */
+export async function checkUndoable(
+  sql: postgres.Sql | postgres.TransactionSql,
+  runId: number,
+  seeds: ReadonlyMap<string, LoadedSeed>,
+): Promise<SeedRecord[]> {
+  const [run] = await sql<[{ command: string; status: string; undone_by: number | null } | undefined]>`
+    SELECT r.command, r.status, u.undone_by::int AS undone_by FROM seedbed.runs r LEFT JOIN seedbed.undos u ON u.run_id = r.id WHERE r.id = ${runId}`
+  if (!run) throw refuse(codes.UNDO_NOTHING, `run ${runId} does not exist in the ledger`, '`status` lists the runs')
+  if (run.undone_by !== null)
+    throw refuse(codes.UNDO_NOTHING, `run ${runId} was already undone by run ${run.undone_by}`, 'nothing to do; `status` lists the runs')
+  if (run.command !== 'seed') {
+    throw refuse(
+      codes.UNDO_NOTHING,
+      `run ${runId} is a ${run.command} run: only seed runs can be undone${run.command === 'fresh' ? ' (fresh dropped the schema)' : ''}`,
+      '`status` shows which runs can be undone',
+    )
+  }
+  if (run.status !== 'succeeded') {
+    throw refuse(
+      codes.UNDO_NOTHING,
+      `run ${runId} did not succeed (${run.status}): what it committed is not undone by seedbed`,
+      'undo a successful run; `status` lists them',
+    )
+  }
+  const records = await sql<SeedRecord[]>`
+    SELECT sr.seed, coalesce(us.level, 0) AS level, us.reversible, us.reason
+    FROM seedbed.seed_runs sr LEFT JOIN seedbed.undo_seeds us ON us.run_id = sr.run_id AND us.seed = sr.seed
+    WHERE sr.run_id = ${runId} AND sr.status = 'succeeded' ORDER BY sr.seed`
+  const later = await sql<{ id: number; command: string; seeds: string[] }[]>`
+    SELECT r.id::int AS id, r.command, array_remove(array_agg(DISTINCT sr.seed), NULL) AS seeds
+    FROM seedbed.runs r LEFT JOIN seedbed.seed_runs sr ON sr.run_id = r.id AND sr.status = 'succeeded' AND sr.seed = ANY(${records.map((r) => r.seed)}::text[])
+    WHERE r.id > ${runId} AND r.status = 'succeeded' AND r.command IN ('seed', 'fresh')
+      AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
+    GROUP BY r.id, r.command HAVING r.command = 'fresh' OR count(sr.seed) > 0
+    ORDER BY r.id DESC LIMIT 1`
+  if (later[0]) {
+    const l = later[0]
+    throw refuse(
+      codes.UNDO_LATER_RUN,
+      l.command === 'fresh'
+        ? `run ${l.id} (fresh) dropped and re-seeded everything after run ${runId}: run ${runId} can no longer be undone`
+        : `run ${l.id} ran seed${l.seeds.length > 1 ? 's' : ''} ${l.seeds.join(', ')} again after run ${runId}`,
+      l.command === 'fresh' ? 'nothing to undo: fresh replaced that data' : `undo run ${l.id} first (\`undo ${l.id}\`), then run ${runId}`,
+      { seed: l.seeds[0] },
+    )
+  }
+  for (const r of records) {
+    const custom = typeof seeds.get(r.seed)?.undo === 'function'
+    // A seed with undo(ctx) is reversible whatever its records; else its records must be whole.
+    const why = custom ? null : r.reversible === null ? 'it ran before seedbed kept undo records' : r.reason
+    if (why) {
+      throw refuse(
+        codes.UNDO_IRREVERSIBLE,
+        `run ${runId} cannot be undone: seed '${r.seed}' is irreversible (${why})`,
+        `give seed '${r.seed}' an undo(ctx) function to reverse what it writes, or restore the data another way`,
+        { seed: r.seed },
+      )
+    }
+  }
+  return records
+}
+
+/** Per run: whether it can be undone, for `status`. */
+export async function undoability(
+  sql: postgres.Sql,
+  runs: readonly { id: number; command: string; status: string }[],
+  seeds: ReadonlyMap<string, LoadedSeed>,
+): Promise<Map<number, Undoable>> {
+  const out = new Map<number, Undoable>()
+  const ledger = await hasUndoLedger(sql)
+  for (const r of runs) {
+    if (r.command !== 'seed') {
+      out.set(r.id, '-')
+      continue
+    }
+    if (!ledger) {
+      out.set(r.id, 'no: it ran before seedbed kept undo records')
+      continue
+    }
+    try {
+      await checkUndoable(sql, r.id, seeds)
+      out.set(r.id, 'yes')
+    } catch (err) {
+      if (!(err instanceof SeedbedError)) throw err
+      const undone = /already undone by run (\d+)/.exec(err.message)
+      if (undone) out.set(r.id, `undone by ${undone[1]}`)
+      else if (err.code === codes.UNDO_LATER_RUN)
+        out.set(r.id, `no: ${err.hint?.startsWith('undo run') ? `undo ${/run (\d+)/.exec(err.message)![1]} first` : 'a later fresh'}`)
+      else if (err.code === codes.UNDO_IRREVERSIBLE) out.set(r.id, `no: ${err.message.replace(/^run \d+ cannot be undone: /, '')}`)
+      else out.set(r.id, `no: ${err.message.replace(/^run \d+ /, '')}`)
+    }
+  }
+  return out
+}
+
+export interface UndoWork {
+  sql: postgres.Sql
+  /** The run to undo; default the last successful seed run not undone. */
+  run?: number
+  seeds: ReadonlyMap<string, LoadedSeed>
+  log: Logger
+  env: string
+  dryRun: boolean
+  /** `--diff`: rows of a kind shown per table (0: all). */
+  diffLimit?: number
+  /** Checks that may refuse before anything is written, given the seeds of the run (allow-list, confirmation). */
+  before?: (seeds: readonly string[]) => Promise<void>
+  /** Opens the undo's own run in the ledger (a real undo); returns its id. */
+  start?: () => Promise<number>
+  /** Called inside the transaction just before it commits (the run lock is still held). */
+  assertHeld?: (tx: postgres.TransactionSql) => Promise<void>
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * Undoes a run in one transaction: the seeds in reverse level order, each table in reverse order of
+ * writing. Per table the rows still carrying the seed's transaction id as xmin must be exactly those it
+ * left (else someone changed or deleted one since: E_UNDO_CHANGED); updated rows get their old values
+ * back, then what still carries the xmin (the created rows) is deleted, once no row the run did not
+ * write refers to one of them (E_UNDO_FOREIGN_KEY). A seed with `undo(ctx)` runs that instead.
+ */
+export async function undoRun(work: UndoWork): Promise<UndoResult> {
+  const { sql, log } = work
+  const started = performance.now()
+  if (!(await hasUndoLedger(sql))) {
+    throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
+  }
+  const runId = work.run ?? (await defaultRun(sql))
+  const records = await checkUndoable(sql, runId, work.seeds)
+  await work.before?.(records.map((r) => r.seed))
+  const undoRunId = work.dryRun ? null : ((await work.start?.()) ?? null)
+  const order = [...records].sort((a, b) => b.level - a.level || a.seed.localeCompare(b.seed))
+  const reports: UndoSeedReport[] = []
+  await sql
+    .begin(async (tx) => {
+      // The same checks again in the transaction: nothing of the ledger changed in between.
+      await checkUndoable(tx, runId, work.seeds)
+      for (const r of order) {
+        const seed = work.seeds.get(r.seed)
+        if (typeof seed?.undo === 'function') {
+          const seedLog = log.withTag(r.seed)
+          const { ctx } = createContext(tx, seedLog, { seed: r.seed, env: work.env, secrets: seed.secrets })
+          await seed.undo(ctx)
+          reports.push({ name: r.seed, level: r.level, by: 'undo()', tables: [] })
+          seedLog.success('undone by its undo()')
+          continue
+        }
+        const tables = await tx<TableRecord[]>`
+          SELECT seed, tbl, ord, xid::text AS xid, key, created::text, updated::text FROM seedbed.undo_tables
+          WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
+        const done: UndoTableReport[] = []
+        for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
+        reports.push({ name: r.seed, level: r.level, by: 'records', tables: done })
+        log
+          .withTag(r.seed)
+          .success(
+            `${work.dryRun ? 'would restore' : 'restored'} ${done.reduce((n, t) => n + t.restored, 0)}, ${work.dryRun ? 'delete' : 'deleted'} ${done.reduce((n, t) => n + t.deleted, 0)}`,
+          )
+      }
+      if (undoRunId !== null) {
+        await tx`INSERT INTO seedbed.undos (run_id, undone_by, xid) VALUES (${runId}, ${undoRunId}, pg_current_xact_id())`
+        await work.assertHeld?.(tx)
+      }
+      if (work.dryRun) throw new DryRunRollback()
+    })
+    .catch((e) => {
+      if (!(e instanceof DryRunRollback)) throw e
+    })
+  return {
+    ok: true,
+    run: runId,
+    undoRun: undoRunId,
+    dryRun: work.dryRun,
+    durationMs: Math.round(performance.now() - started),
+    seeds: reports,
+    ...(work.diffLimit !== undefined && { diffLimit: work.diffLimit }),
+  }
+}
+
+/** One table of one seed: checked, restored, deleted. */
+async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRecord, diffLimit?: number): Promise<UndoTableReport> {
+  const created = Number(t.created)
+  const updated = Number(t.updated)
+  const mine = await ownRows(tx, t)
+  // A transaction id is 32 bits in a row: 2^31 transactions later the same xmin may be another's.
+  const [state] = await tx<[{ rows: number; age: string }]>`
+    SELECT (SELECT count(*)::int FROM ${tx(t.tbl)} WHERE ${mine()}) AS rows,
+      (pg_current_xact_id()::text::numeric - ${t.xid}::numeric)::text AS age`
+  if (Number(state.age) >= 2 ** 31) {
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `undo of run ${runId}: seed '${t.seed}' wrote ${t.tbl} more than 2^31 transactions ago; its rows can no longer be told by their transaction id`,
+      'restore that data another way',
+      { seed: t.seed, table: t.tbl },
+    )
+  }
+  if (state.rows !== created + updated) {
+    const differ = Math.abs(created + updated - state.rows)
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `undo of run ${runId}: ${differ} of the ${created + updated} row(s) seed '${t.seed}' wrote in ${t.tbl} were changed or deleted since (by anyone): undoing would overwrite that`,
+      `put those rows back as run ${runId} left them, or change the data by hand; nothing was undone`,
+      { seed: t.seed, table: t.tbl },
+    )
+  }
+  const diff = diffLimit === undefined ? undefined : new DiffRecorder(diffLimit)
+  let restored = 0
+  if (updated) {
+    // The columns the saved rows have and the table still has, that an UPDATE may set: a column added
+    // since keeps its value (populating the record would make it NULL), a generated one is left alone.
+    const columns = await tx<{ name: string }[]>`
+      SELECT attname::text AS name FROM pg_attribute
+      WHERE attrelid = ${t.tbl}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
+        AND NOT attname::text = ANY(${t.key}::text[])
+        AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
+          (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
+      ORDER BY attnum`
+    const set = columns.map((c) => c.name)
+    const match = joinFragments(
+      tx,
+      t.key.map((k) => tx`${tx(t.tbl)}.${tx(k)} = o.${tx(k)}`),
+      'and',
+    )
+    const update = tx`
+      UPDATE ${tx(t.tbl)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
+      FROM (SELECT (jsonb_populate_record(NULL::${tx(t.tbl)}, r.old)).* FROM seedbed.undo_rows r
+            WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
+      WHERE ${match} AND ${mine()}
+      RETURNING false AS inserted, to_json(${tx(t.tbl)}.*) AS seedbed_new ${t.key
+        .map((k, i) => tx`, ${tx(t.tbl)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
+        .reduce((a, f) => tx`${a}${f}`, tx``)}`
+    try {
+      if (diff && set.length) {
+        // The statement's select reads the table as it was before the UPDATE: current -> restored values.
+        const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
+        restored = row!.updated
+        recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
+      } else if (set.length) {
+        restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
+      } else {
+        restored = updated
+      }
+    } catch (err) {
+      throw foreignKeyError(err, runId, t) ?? err
+    }
+    if (restored !== updated) {
+      throw refuse(
+        codes.UNDO_CHANGED,
+        `undo of run ${runId}: ${updated - restored} of the ${updated} row(s) seed '${t.seed}' updated in ${t.tbl} could not be matched by key any more`,
+        'their key was changed since; restore them by hand',
+        { seed: t.seed, table: t.tbl },
+      )
+    }
+  }
+  if (created) {
+    await checkReferences(tx, runId, t, mine)
+    if (diff) {
+      const order = t.key.length ? tx`ORDER BY ${columnList(tx, t.key)}` : tx``
+      const rows = await tx<{ row: Record<string, unknown> }[]>`
+        SELECT to_json(${tx(t.tbl)}.*) AS row FROM ${tx(t.tbl)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
+      diff.created(
+        t.tbl,
+        t.key,
+        created,
+        rows.map((r) => r.row),
+      )
+    }
+    const deleted = await tx`DELETE FROM ${tx(t.tbl)} WHERE ${mine()}`.catch((err) => {
+      throw foreignKeyError(err, runId, t) ?? err
+    })
+    if (deleted.count !== created) {
+      throw refuse(
+        codes.UNDO_CHANGED,
+        `undo of run ${runId}: seed '${t.seed}' created ${created} row(s) in ${t.tbl}, ${deleted.count} are left to delete`,
+        'the table changed since; restore it by hand',
+        { seed: t.seed, table: t.tbl },
+      )
+    }
+  }
+  const shown = diff?.toJSON().tables[0]
+  return {
+    table: t.tbl,
+    key: t.key,
+    restored,
+    deleted: created,
+    ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
+  }
+}
+
+type Own = (alias?: string) => postgres.PendingQuery<postgres.Row[]>
+
+/**
+ * The rows of `t` that are still as the seed left them: those with its transaction id as xmin, and
+ * those an undo of a later run put back to the seed's version (the undo's own xmin, `was` the seed's).
+ */
+async function ownRows(tx: postgres.TransactionSql, t: TableRecord): Promise<Own> {
+  const xid = tx`${t.xid}::xid8::xid`
+  const restorers = t.key.length
+    ? await tx<{ xid: string }[]>`
+        SELECT DISTINCT u.xid::xid::text AS xid FROM seedbed.undo_rows r JOIN seedbed.undos u ON u.run_id = r.run_id
+        WHERE r.tbl = ${t.tbl} AND r.was = ${xid}`
+    : []
+  return (alias) => {
+    const a = alias ? tx(alias) : tx(t.tbl)
+    if (!restorers.length) return tx`${a}.xmin = ${xid}`
+    const key = joinFragments(
+      tx,
+      t.key.map((k) => tx`r.old -> ${k} = to_jsonb(${a}.${tx(k)})`),
+      'and',
+    )
+    return tx`(${a}.xmin = ${xid} OR (${a}.xmin::text = ANY(${restorers.map((r) => r.xid)}::text[]) AND EXISTS (
+      SELECT 1 FROM seedbed.undo_rows r JOIN seedbed.undos u ON u.run_id = r.run_id
+      WHERE u.xid::xid = ${a}.xmin AND r.tbl = ${t.tbl} AND r.was = ${xid} AND ${key})))`
+  }
+}
+
+/** The restored rows' counts and [current, restored] pairs, from the UPDATE's `written` rows. */
+function diffSelectRestored(tx: postgres.TransactionSql, t: TableRecord, diff: DiffRecorder) {
+  const order = joinFragments(
+    tx,
+    t.key.map((_, i) => tx`w.${tx(`seedbed_k${i}`)}`),
+  )
+  const join = joinFragments(
+    tx,
+    t.key.map((k, i) => tx`o.${tx(k)} = w.${tx(`seedbed_k${i}`)}`),
+    'and',
+  )
+  return tx`
+    SELECT 0 AS created, count(*)::int AS updated, '[]'::json AS created_rows,
+      (SELECT coalesce(json_agg(json_build_array(to_json(o.*), w.seedbed_new)), '[]'::json) FROM
+        (SELECT w.* FROM written w ORDER BY ${order} LIMIT ${diff.room(t.tbl, 'updated')}) w
+        JOIN ${tx(t.tbl)} o ON ${join}) AS updated_pairs
+    FROM written`
+}
+
+/**
+ * Before the created rows go: no row the run did not write may refer to one (ON DELETE CASCADE or
+ * SET NULL would change it silently, NO ACTION would fail). The run's own referencing rows, in seeds
+ * of later levels or later in the same seed, were undone before.
+ */
+async function checkReferences(tx: postgres.TransactionSql, runId: number, t: TableRecord, mine: Own): Promise<void> {
+  const fks = await tx<{ name: string; child: string; cols: string[]; refcols: string[] }[]>`
+    SELECT c.conname::text AS name, n.nspname || '.' || cl.relname AS child,
+      ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.i) AS cols,
+      ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.i) AS refcols
+    FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+    WHERE c.contype = 'f' AND c.confrelid = ${t.tbl}::regclass AND c.conparentid = 0
+    ORDER BY 1`
+  for (const fk of fks) {
+    const match = joinFragments(
+      tx,
+      fk.cols.map((c, i) => tx`p.${tx(fk.refcols[i]!)} = ch.${tx(c)}`),
+      'and',
+    )
+    const [row] = await tx<[{ n: number }]>`
+      SELECT count(*)::int AS n FROM ${tx(fk.child)} ch
+      WHERE ch.xmin <> ${t.xid}::xid8::xid AND EXISTS (SELECT 1 FROM ${tx(t.tbl)} p WHERE ${mine('p')} AND ${match})`
+    if (row.n) {
+      throw refuse(
+        codes.UNDO_FOREIGN_KEY,
+        `undo of run ${runId}: deleting the rows seed '${t.seed}' created in ${t.tbl} would break foreign key ${fk.name}: ${row.n} row(s) of ${fk.child} that run ${runId} did not write refer to them`,
+        `delete or repoint those rows of ${fk.child} first, then undo again; nothing was undone`,
+        { seed: t.seed, table: fk.child, constraint: fk.name },
+      )
+    }
+  }
+}
+
+/** A 23503 while restoring or deleting: the same refusal, naming the constraint PostgreSQL names. */
+function foreignKeyError(err: unknown, runId: number, t: TableRecord): SeedbedError | undefined {
+  const e = err as { code?: string; constraint_name?: string; table_name?: string; message?: string }
+  if (e?.code !== '23503') return undefined
+  return new SeedbedError(
+    codes.UNDO_FOREIGN_KEY,
+    `undo of run ${runId}: restoring ${t.tbl} (seed '${t.seed}') would break foreign key ${e.constraint_name ?? '?'}${e.table_name ? ` of ${e.table_name}` : ''}: ${e.message}`,
+    {
+      hint: 'fix the rows that refer to them, then undo again; nothing was undone',
+      seed: t.seed,
+      table: e.table_name ?? t.tbl,
+      constraint: e.constraint_name,
+      sqlState: '23503',
+      cause: err,
+    },
+  )
+}
