@@ -74,15 +74,23 @@ export async function prepareFastLoad(
   const [plan] = await sql<[Plan?]>`${planQuery(sql, table, foreignKeys)}`
   if (!plan?.eligible || (!plan.drops.length && !plan.truncatable)) return undefined
   const referencing = plan.truncatable ? plan.referencing : []
+  // NOWAIT: a lock another transaction holds means the plain path, never a wait (or a deadlock)
+  // behind a concurrent seed. In a savepoint, so that a refusal leaves the seed's transaction usable
+  // (postgres.js's savepoint(), which recovers from the error, but never releases it). It sits in one
+  // of ours, released after either way: the rows then load in the seed's transaction itself, so their
+  // xmin is its id, which the undo records rely on.
+  await sql`SAVEPOINT seedbed_fast_load`
   try {
-    // NOWAIT: a lock another transaction holds means the plain path, never a wait (or a deadlock)
-    // behind a concurrent seed. A savepoint, so a refusal leaves the seed's transaction usable.
     await sql.savepoint((sp) => sp.unsafe(`LOCK TABLE ${[...plan.locks, ...referencing].join(', ')} IN ACCESS EXCLUSIVE MODE NOWAIT`))
   } catch (err) {
     const code = (err as { code?: string }).code
-    if (code === LOCK_NOT_AVAILABLE || code === INSUFFICIENT_PRIVILEGE) return undefined
+    if (code === LOCK_NOT_AVAILABLE || code === INSUFFICIENT_PRIVILEGE) {
+      await sql`RELEASE SAVEPOINT seedbed_fast_load`
+      return undefined
+    }
     throw err
   }
+  await sql`RELEASE SAVEPOINT seedbed_fast_load`
   // Under the lock and in READ COMMITTED this statement sees every committed row: exact.
   const [empty] = await sql.unsafe<[{ target: boolean; referencing: boolean }]>(
     `SELECT NOT EXISTS (SELECT 1 FROM ${plan.target}) AS target,
