@@ -137,6 +137,36 @@ t.test('an unchanged project reuses its template; a changed seed, schema or scal
   t.equal((await databases(`seedbed_tpl_${inputChanged.template.split('_')[2]}_%`)).length, 1, 'one template of the project is left')
 })
 
+t.test('a build for other files keeps a template an open handle uses; the next build drops it once closed', async (t) => {
+  const p = await project(t)
+  const open = await templateCache(p.options)
+  await editSeed(p.dir, SEED('two'))
+  const other = await templateCache(p.options)
+  t.ok(other.built, 'the edited files build a template of their own')
+  t.same(await databases(open.template), [{ name: open.template, template: true }], 'the one in use is kept')
+  const clone = await open.clone()
+  t.same(await inDb(clone.url, (sql) => sql`SELECT v FROM marks`), [{ v: 'one' }], 'and still cloned from')
+  await open.close()
+  await other.close()
+  await editSeed(p.dir, SEED('three'))
+  const third = await templateCache(p.options)
+  t.ok(third.built)
+  await third.close()
+  t.same(await databases(open.template), [], 'closed, it goes with the next build')
+  t.same(await databases(other.template), [])
+})
+
+t.test('with a migrate command, a missing migrations folder is refused (it could never rebuild the template)', async (t) => {
+  const p = await project(t)
+  const refused = await templateCache({
+    ...p.options,
+    seed: { ...p.options.seed, migrate: 'true' },
+    migrationsDir: path.join(p.dir, 'nowhere'),
+  }).catch((e) => e)
+  t.equal(refused.code, codes.BAD_OPTION)
+  t.match(refused.message, /migrations folder .*nowhere does not exist/)
+})
+
 t.test('concurrent calls in one process: one build, the others wait and reuse it; clones of their own', async (t) => {
   const p = await project(t, SEED('one', 'await sql`SELECT pg_sleep(0.3)`'))
   const handles = await Promise.all([1, 2, 3, 4].map(() => templateCache(p.options)))

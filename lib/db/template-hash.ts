@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Settings } from '../config/config.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
 
 /** seedbed's own version: a new release may seed differently, so it is part of every template's hash. */
 export function seedbedVersion(): string {
@@ -68,6 +69,12 @@ export async function templateHash(inputs: HashInputs): Promise<string> {
     const where = path.resolve(folder)
     add(`folder ${where}`)
     const files = await filesOf(where)
+    if (files === undefined && settings.migrate && inputs.migrationsDirs.includes(folder)) {
+      // Hashed as missing, a change to the real migrations would never rebuild the template.
+      throw new SeedbedError(codes.BAD_OPTION, `the migrations folder ${where} does not exist`, {
+        hint: 'pass migrationsDir: the folder your migration tool reads, so that a changed migration rebuilds the template',
+      })
+    }
     if (files === undefined) {
       // A single file, or nothing at all (seeding will say so).
       const text = await readFile(where).catch(() => undefined)

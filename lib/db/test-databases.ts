@@ -19,6 +19,9 @@ export const ident = (name: string) => {
 
 /** Advisory lock class of template builds (two-key form: apart from the run lock's one-key LOCK_KEY). */
 const BUILD_LOCK_CLASS = 0x5eedbe0
+/** Held shared by every open handle on its template, so that a build for other files never drops it in use. */
+const IN_USE_LOCK_CLASS = 0x5eedbe1
+const lockKeyOf = (text: string) => createHash('sha256').update(text).digest().readInt32BE(0)
 
 /**
  * This test worker's id, for clone names: vitest's `VITEST_POOL_ID` (or `VITEST_WORKER_ID`), jest's
@@ -111,7 +114,7 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
   let result: RunResult | undefined
   try {
     if (!(await isTemplate(sql, template))) {
-      const lockKey = createHash('sha256').update(project).digest().readInt32BE(0)
+      const lockKey = lockKeyOf(project)
       await sql`SELECT pg_advisory_lock(${BUILD_LOCK_CLASS}, ${lockKey})`
       try {
         // Another worker may have built it while this one waited.
@@ -124,6 +127,8 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
         await sql`SELECT pg_advisory_unlock(${BUILD_LOCK_CLASS}, ${lockKey})`
       }
     }
+    // Until close() ends this connection: another run's build (other files, another hash) skips it.
+    await sql`SELECT pg_advisory_lock_shared(${IN_USE_LOCK_CLASS}, ${lockKeyOf(template)})`
   } catch (e) {
     await sql.end()
     throw e
@@ -201,11 +206,24 @@ async function build(
   }
 }
 
-/** Drops the project's other templates (older hashes) and their leftover builds. Called under the build lock. */
+/**
+ * Drops the project's other templates (older hashes) and their leftover builds, but not one an open
+ * handle holds (a concurrent run of other files): that one goes with a later build. Called under the
+ * build lock.
+ */
 async function dropOthers(sql: postgres.Sql, prefix: string, keep: string) {
   const rows = await sql<{ datname: string }[]>`
     SELECT datname FROM pg_database WHERE left(datname, ${prefix.length}) = ${prefix} AND datname <> ${keep}`
-  for (const { datname } of rows) await dropDatabase(sql, datname)
+  for (const { datname } of rows) {
+    const key = lockKeyOf(datname)
+    const [{ free }] = await sql<[{ free: boolean }]>`SELECT pg_try_advisory_lock(${IN_USE_LOCK_CLASS}, ${key}) AS free`
+    if (!free) continue
+    try {
+      await dropDatabase(sql, datname)
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${IN_USE_LOCK_CLASS}, ${key})`
+    }
+  }
 }
 
 /** `clone` when asked for (or `auto` on a reflink filesystem) and the server takes the setting; else `default`. */
