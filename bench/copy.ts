@@ -11,14 +11,13 @@
  * forms: as the README recommends (`fakePerson`), and through faker's template engine (`fullName`).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createPool, databaseUrl, openDatabase } from '../lib/db/connect.ts'
+import { writeRowsFile } from './rows-file.ts'
 import type { CopyRow } from '../lib/contract/types.ts'
 import { copyRows, rowEncoder } from '../lib/sql/copy.ts'
 import { loadRows } from '../lib/sql/load.ts'
@@ -120,24 +119,6 @@ function runChild(method: string, kind: Kind, rows: number, url: string): Measur
   return JSON.parse(r.stdout.trim().split('\n').pop()!)
 }
 
-async function writeRowsFile(file: string, kind: Kind, rows: number) {
-  const out = createWriteStream(file)
-  const encode = rowEncoder(COLUMNS, TABLE)
-  let chunk = ''
-  let i = 0
-  for (const r of generators[kind](rows)) {
-    chunk += encode(r, i++)
-    if (i % 5000 === 0) {
-      if (!out.write(chunk)) await once(out, 'drain')
-      chunk = ''
-    }
-  }
-  await new Promise<void>((res, rej) => {
-    out.once('error', rej)
-    out.end(chunk, () => res())
-  })
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => new Intl.NumberFormat('en-US').format(Math.round(n))
 
@@ -180,7 +161,7 @@ async function main() {
       for (const kind of ['plain', 'faker', 'templates'] as Kind[]) {
         files[kind] = path.join(work, `${kind}.copy`)
         log.info(`writing ${kind} rows for psql \\copy`)
-        await writeRowsFile(files[kind]!, kind, rows)
+        await writeRowsFile(files[kind]!, COLUMNS, TABLE, generators[kind](rows))
       }
     }
     const psqlCopy = (kind: Kind): Measure => {

@@ -19,14 +19,13 @@
  * are created and dropped. Ratios are psql's time over seedbed's: above 1, seedbed is faster.
  */
 import { execFileSync } from 'node:child_process'
-import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createPool, databaseUrl, openDatabase } from '../lib/db/connect.ts'
+import { writeRowsFile } from './rows-file.ts'
 import { fresh } from '../lib/execution/api.ts'
 import type { CopyRow } from '../lib/contract/types.ts'
 import { rowEncoder } from '../lib/sql/copy.ts'
@@ -64,24 +63,6 @@ function* plainRows(n: number): Generator<CopyRow> {
     const k = (i * 7919) % n
     yield [i, `user${k}.${i}@example.com`, `User ${k}`, new Date(base - k * 1000), k % 1000]
   }
-}
-
-async function writeRowsFile(file: string, rows: Iterable<CopyRow>) {
-  const out = createWriteStream(file)
-  const encode = rowEncoder(LOAD_COLUMNS, LOAD_TABLE)
-  let chunk = ''
-  let i = 0
-  for (const r of rows) {
-    chunk += encode(r, i++)
-    if (i % 5000 === 0) {
-      if (!out.write(chunk)) await once(out, 'drain')
-      chunk = ''
-    }
-  }
-  await new Promise<void>((res, rej) => {
-    out.once('error', rej)
-    out.end(chunk, () => res())
-  })
 }
 
 /** The three bulk seeds with a `load` that encodes the rows and sends them nowhere: Node's share. */
@@ -192,7 +173,7 @@ async function main() {
     // One indexed table, plain rows: the load itself, on and off.
     const loadRowsN = Math.round(10_000 * scale)
     const loadFile = path.join(work, `${LOAD_TABLE}.copy`)
-    await writeRowsFile(loadFile, plainRows(loadRowsN))
+    await writeRowsFile(loadFile, LOAD_COLUMNS, LOAD_TABLE, plainRows(loadRowsN))
     await db.sql.unsafe(`CREATE DATABASE ${names.load}`)
     const sql = createPool(url(names.load), 1)
     const on: number[] = []
