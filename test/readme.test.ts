@@ -38,7 +38,11 @@ t.test("the README's seed example runs as written: created, then skipped, then u
   t.same(await counts(), { created: 0, updated: 1, skipped: 1 })
 })
 
-t.test("the README's --dry-run --diff session prints what it says, and commits nothing", async (t) => {
+/**
+ * The quick start's project in a temporary folder: the README's teams table and seed file, with its
+ * `'seedbed'` import pointed at the sources (nothing resolves it there).
+ */
+async function quickStart(t: Test) {
   const db = await testDatabase(t)
   const dir = await tempDir(t)
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
@@ -48,6 +52,11 @@ t.test("the README's --dry-run --diff session prints what it says, and commits n
   await db.sql.unsafe(example('schema'))
   const options = { databaseUrl: db.url, seedsDir: path.join(dir, 'seeds'), only: [] }
   await writeFile(file, local(example('seed')))
+  return { db, dir, file, local, options }
+}
+
+t.test("the README's --dry-run --diff session prints what it says, and commits nothing", async (t) => {
+  const { db, dir, file, local, options } = await quickStart(t)
   t.ok((await seed(options)).ok, 'the quick start seed ran')
   // The changed seed under a new file name: the module cache would hand back the first file's module.
   await rm(file)
@@ -66,15 +75,7 @@ t.test("the README's --dry-run --diff session prints what it says, and commits n
 })
 
 t.test("the README's undo session: the dry run prints what it says; undo restores run 1, then nothing", async (t) => {
-  const db = await testDatabase(t)
-  const dir = await tempDir(t)
-  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
-  await mkdir(path.join(dir, 'seeds'))
-  const file = path.join(dir, 'seeds', 'teams.ts')
-  const local = (source: string) => source.replace("'seedbed'", `'${path.join(ROOT, 'lib', 'index.ts')}'`)
-  await db.sql.unsafe(example('schema'))
-  const options = { databaseUrl: db.url, seedsDir: path.join(dir, 'seeds'), only: [] }
-  await writeFile(file, local(example('seed')))
+  const { db, dir, file, local, options } = await quickStart(t)
   t.ok((await seed(options)).ok, 'run 1: the quick start seed')
   const first = await db.sql`SELECT * FROM teams ORDER BY slug`
   await rm(file)
