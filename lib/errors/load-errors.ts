@@ -56,7 +56,8 @@ const unquote = (name: string) => (name.startsWith('"') && name.endsWith('"') ? 
  * columns and its values as written; undefined when the server sent no detail.
  */
 export function keyFromDetail(detail: string | undefined): { columns: string[]; value: string } | undefined {
-  const m = detail?.match(/^Key \((.*?)\)=(\(.*\)) already exists\.$/s)
+  // "already exists" from an insert or a COPY; "is duplicated" from building a unique index over the rows.
+  const m = detail?.match(/^Key \((.*?)\)=(\(.*\)) (?:already exists|is duplicated)\.$/s)
   return m ? { columns: m[1]!.split(', ').map(unquote), value: m[2]! } : undefined
 }
 

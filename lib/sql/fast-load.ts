@@ -1,5 +1,5 @@
 import type postgres from 'postgres'
-import { duplicateKeyError } from '../errors/load-errors.ts'
+import { inputDuplicateError } from '../errors/load-errors.ts'
 import { quotedName } from './fragments.ts'
 
 type Tx = postgres.TransactionSql
@@ -111,25 +111,10 @@ export async function prepareFastLoad(
         }
         await sql`SELECT set_config('default_tablespace', ${plan.tablespace}, true)`
       } catch (err) {
-        throw rebuiltDuplicate(err, table, conflict) ?? err
+        throw inputDuplicateError(err, table, conflict) ?? err
       }
     },
   }
-}
-
-/**
- * A unique index built after the load found a repeat (`Key (a)=(x) is duplicated.`): on the
- * conflict key it is the input repeating that key, E_DUPLICATE_KEY as when the index was there
- * during the COPY. Another unique key keeps PostgreSQL's 23505 (E_UNIQUE_VIOLATION in a seed).
- */
-function rebuiltDuplicate(err: unknown, table: string, conflict: readonly string[]) {
-  const e = err as { code?: string; detail?: string; constraint_name?: string }
-  if (e?.code !== '23505') return undefined
-  const m = e.detail?.match(/^Key \((.*?)\)=(\(.*\)) is duplicated\.$/s)
-  if (!m) return undefined
-  const columns = m[1]!.split(', ').map((c) => (c.startsWith('"') && c.endsWith('"') ? c.slice(1, -1).replace(/""/g, '"') : c))
-  if (columns.length !== conflict.length || !columns.every((c) => conflict.includes(c))) return undefined
-  return duplicateKeyError('load into', table, conflict, [m[2]!], { sqlState: e.code, constraint: e.constraint_name, cause: err })
 }
 
 /**
