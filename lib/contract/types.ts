@@ -66,7 +66,11 @@ export interface LoadResult extends SeedCounts {
   mode: 'copy' | 'merge'
 }
 
-export type SeedStatus = 'succeeded' | 'failed' | 'not_executed'
+/**
+ * `interrupted`: the seed was running when the whole run was stopped (Ctrl-C, SIGTERM, --timeout,
+ * the caller's signal) and was rolled back; its `error` is the run's reason.
+ */
+export type SeedStatus = 'succeeded' | 'failed' | 'interrupted' | 'not_executed'
 
 /** A column a dry run would change: its value now and the one the seed would write. */
 export interface ColumnChange {

@@ -5,7 +5,7 @@ import type { LoadedSeed } from '../contract/contract.ts'
 import type { RunResult, SeedReport } from '../contract/types.ts'
 import { warmUp } from '../db/connect.ts'
 import { explainDenied } from '../db/privileges.ts'
-import { formatError } from '../errors/errors.ts'
+import { formatError, type SeedbedError } from '../errors/errors.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressReporter } from '../output/progress.ts'
@@ -146,15 +146,22 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
     succeeded(run, report, tried, log)
   } catch (err) {
     run.failed = true
-    const error = fromDriverError(await explainDenied(options.sql, err, seed.name), {
-      seed: seed.name,
-      file: seed.file,
-      target: options.target,
-    })
-    Object.assign(report, { status: 'failed', durationMs: elapsed(startedAt), error: error.toJSON() })
-    log.error(formatError(error))
-    // The whole stack only under --verbose: the message already names the seed's line.
-    if (error.seedStack) log.debug(error.seedStack)
+    if (options.signal?.aborted && err === options.signal.reason) {
+      // Stopped with the whole run: its reason is said once, by whoever stopped it (the CLI on Ctrl-C).
+      const reason = err as SeedbedError
+      Object.assign(report, { status: 'interrupted', durationMs: elapsed(startedAt), error: reason.toJSON() })
+      log.info(`stopped (${reason.code}): rolled back`)
+    } else {
+      const error = fromDriverError(await explainDenied(options.sql, err, seed.name), {
+        seed: seed.name,
+        file: seed.file,
+        target: options.target,
+      })
+      Object.assign(report, { status: 'failed', durationMs: elapsed(startedAt), error: error.toJSON() })
+      log.error(formatError(error))
+      // The whole stack only under --verbose: the message already names the seed's line.
+      if (error.seedStack) log.debug(error.seedStack)
+    }
     await run.ledger?.failed(seed, report).catch(() => undefined)
   } finally {
     progress?.end()
