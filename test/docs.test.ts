@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
@@ -114,4 +115,18 @@ t.test('every link between the README and the docs pages reaches a file and a he
     }
   }
   t.ok(links > 20, `${links} links checked`)
+})
+
+t.test("the README's project map lists every folder of the repository and every folder of lib/", async (t) => {
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+  const map = readme.slice(readme.indexOf('## Project map'), readme.indexOf('\n## ', readme.indexOf('## Project map') + 1))
+  const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
+  const folders = new Set<string>()
+  for (const file of tracked) {
+    const parts = file.split('/')
+    if (parts.length > 1) folders.add(`${parts[0]}/`)
+    if (parts[0] === 'lib' && parts.length > 2) folders.add(`lib/${parts[1]}/`)
+  }
+  t.ok(folders.size >= 15, [...folders].join(' '))
+  for (const folder of folders) t.match(map, new RegExp(`^\\| \`${folder}\` \\| \\S`, 'm'), `${folder} has its line`)
 })
