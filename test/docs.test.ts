@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
-import { COMMANDS, flagHelp, flagsOf, flagUsage } from '../lib/cli/flags.ts'
+import { COMMANDS, flagHelp, flagsOf, flagUsage, TASKS } from '../lib/cli/flags.ts'
 import { variables } from '../lib/cli/variables.ts'
 import { codes, errorCodes } from '../lib/errors/errors.ts'
 import { REFERENCE, renderReference } from '../scripts/docs.ts'
@@ -10,7 +10,7 @@ import { ROOT, runCli } from './helpers.ts'
 
 t.test('docs/reference.md is what the flag, variable, exit-code and error-code data generates', async (t) => {
   const committed = await readFile(REFERENCE, 'utf8')
-  t.ok(committed === renderReference(), 'docs/reference.md differs from the data: run `npm run docs` and commit the page')
+  t.equal(committed, renderReference(), 'when it differs: `npm run docs`, and commit the page')
 })
 
 /** The options `--help` lists: `--name <value>` and its description, as cac prints them. */
@@ -38,9 +38,17 @@ t.test("each task's --help lists exactly the flags the data gives it, with the d
   })
 })
 
-t.test('runner.ts declares no flag of its own: every built-in flag comes from lib/cli/flags.ts', async (t) => {
+t.test('the top-level --help lists every built-in task with the summary the data gives it', async (t) => {
+  const r = await runCli([])
+  t.equal(r.code, 0)
+  const listed = new Map([...r.stdout.matchAll(/^ {2}([a-z-]+(?: [<[][a-z.]+[>\]])?) {2,}(.+)$/gm)].map((m) => [m[1]!, m[2]!]))
+  for (const [name, { args, summary }] of Object.entries(TASKS)) t.equal(listed.get(args ? `${name} ${args}` : name), summary, name)
+})
+
+t.test('runner.ts declares no flag or built-in task of its own: they come from lib/cli/flags.ts', async (t) => {
   const runner = await readFile(path.join(ROOT, 'lib', 'cli', 'runner.ts'), 'utf8')
   t.notMatch(runner, /\.option\(\s*['"`]-/, 'no .option() with a literal flag')
+  t.notMatch(runner, /\.command\(\s*['"`]/, 'no .command() with a literal task name')
 })
 
 /** Environment variable names the code reads: `env.NAME`, `env['NAME']`, `secret('NAME')`. */

@@ -5,12 +5,27 @@
  * each task's `--help` lists exactly the flags this list gives it, and that the committed page is
  * what this list generates.
  */
-import type { Command } from 'cac'
+import type { CAC, Command } from 'cac'
 import type { VariableName } from './variables.ts'
 
 /** The built-in tasks, and `task`: a project's own task defined in its tasks.ts. */
 export const COMMANDS = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'ledger-sql', 'new', 'init', 'task'] as const
 export type CommandName = (typeof COMMANDS)[number]
+
+/** The built-in tasks: their positional arguments (cac's syntax) and the line `--help` shows. */
+export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summary: string }> = {
+  seed: { summary: 'Run the seeds in dependency order (idempotent)' },
+  fresh: { summary: 'Drop the public schema, apply the schema files, then seed' },
+  validate: { summary: 'Run only the validate functions, read-only' },
+  plan: { summary: 'Print the dependency levels; touches no database' },
+  status: { summary: 'Show the last runs and, per seed, its last success and whether its file changed' },
+  undo: { args: '[run]', summary: 'Reverse a seed run (default: the last successful one) in one transaction' },
+  'ledger-sql': {
+    summary: "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database",
+  },
+  new: { args: '<name>', summary: 'Write seeds/<name>.ts from a template' },
+  init: { summary: 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup' },
+}
 
 export interface Flag {
   /** Without the dashes: `only`, `no-undo-records`. */
@@ -339,4 +354,10 @@ export function flagsOf(command: CommandName): Flag[] {
 export function registerFlags(cmd: Command, command: CommandName): Command {
   for (const flag of flagsOf(command)) if (!flag.builtIn) cmd.option(flagUsage(flag), flagHelp(flag))
   return cmd
+}
+
+/** A built-in task's cac command, with its arguments, summary and flags from the data above. */
+export function defineTask(cli: CAC, name: keyof typeof TASKS): Command {
+  const { args, summary } = TASKS[name]
+  return registerFlags(cli.command(args ? `${name} ${args}` : name, summary), name)
 }

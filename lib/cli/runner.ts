@@ -15,7 +15,7 @@ import type { TaskContext } from '../execution/task.ts'
 import { createLogger, type Logger } from '../output/log.ts'
 import { watchLaunchers } from './launcher.ts'
 import { didYouMean } from '../errors/suggest.ts'
-import { registerFlags } from './flags.ts'
+import { defineTask, registerFlags, TASKS } from './flags.ts'
 
 /** A task a project adds in its tasks.ts. */
 export interface TaskDefinition {
@@ -40,7 +40,7 @@ export type TaskDefinitions = Record<string, TaskDefinition>
 
 type Flags = SettingFlags & Record<string, unknown>
 
-const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'init', 'ledger-sql'] as const
+const BUILT_IN = Object.keys(TASKS)
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
@@ -268,19 +268,17 @@ async function runMany(
 }
 
 function defineBuiltIns(cli: CAC, session: Session): void {
-  registerFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)'), 'seed')
+  defineTask(cli, 'seed')
     .example('  seedbed seed --only users --json')
     .action((flags: Flags) => runSeeding(session, 'seed', flags))
 
-  registerFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed'), 'fresh')
+  defineTask(cli, 'fresh')
     // its flags: lib/cli/flags.ts
     .action((flags: Flags) => runSeeding(session, 'fresh', flags))
 
-  registerFlags(cli.command('validate', 'Run only the validate functions, read-only'), 'validate').action((flags: Flags) =>
-    runSeeding(session, 'validate', flags),
-  )
+  defineTask(cli, 'validate').action((flags: Flags) => runSeeding(session, 'validate', flags))
 
-  registerFlags(cli.command('plan', 'Print the dependency levels; touches no database'), 'plan')
+  defineTask(cli, 'plan')
     // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
@@ -293,7 +291,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
     })
 
-  registerFlags(cli.command('status', 'Show the last runs and, per seed, its last success and whether its file changed'), 'status')
+  defineTask(cli, 'status')
     // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
@@ -304,7 +302,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
     })
 
-  registerFlags(cli.command('undo [run]', 'Reverse a seed run (default: the last successful one) in one transaction'), 'undo')
+  defineTask(cli, 'undo')
     .example('  seedbed undo --dry-run --diff')
     .action(async (which: string | undefined, flags: Flags) => {
       const log = session.loggerFor(flags)
@@ -324,10 +322,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0)
     })
 
-  registerFlags(
-    cli.command('ledger-sql', "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database"),
-    'ledger-sql',
-  )
+  defineTask(cli, 'ledger-sql')
     // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
@@ -340,7 +335,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, session.json ? `${JSON.stringify({ sql: text })}\n` : text)
     })
 
-  registerFlags(cli.command('new <name>', 'Write seeds/<name>.ts from a template'), 'new')
+  defineTask(cli, 'new')
     // its flags: lib/cli/flags.ts
     .action(async (name: string, flags: Flags) => {
       const log = session.loggerFor(flags)
@@ -351,7 +346,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0)
     })
 
-  registerFlags(cli.command('init', 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup'), 'init')
+  defineTask(cli, 'init')
     // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       const log = session.loggerFor(flags)
@@ -445,7 +440,7 @@ export async function runTasks(custom: TaskDefinitions = {}, argv: readonly stri
   try {
     const cli = cac('seedbed')
     for (const name of Object.keys(custom)) {
-      if ((BUILT_IN as readonly string[]).includes(name)) {
+      if (BUILT_IN.includes(name)) {
         throw new SeedbedError(codes.BAD_OPTION, `tasks.ts defines '${name}', which is a built-in task`, {
           hint: 'give the task another name',
         })
