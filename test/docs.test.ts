@@ -51,7 +51,10 @@ t.test('runner.ts declares no flag or built-in task of its own: they come from l
   t.notMatch(runner, /\.command\(\s*['"`]/, 'no .command() with a literal task name')
 })
 
-/** Environment variable names the code reads: `env.NAME`, `env['NAME']`, `secret('NAME')`. */
+/**
+ * Environment variable names the code reads: `env.NAME`, `vars.NAME` (any object named *env or vars),
+ * `env['NAME']`, `secret('NAME')`, and any SEEDBED_* name written anywhere in lib/.
+ */
 async function variablesRead(): Promise<Set<string>> {
   const files = [
     ...(await readdir(path.join(ROOT, 'lib'), { recursive: true })).map((f) => path.join('lib', f)),
@@ -60,9 +63,9 @@ async function variablesRead(): Promise<Set<string>> {
   const names = new Set<string>()
   for (const file of files) {
     const text = await readFile(path.join(ROOT, file), 'utf8')
-    for (const m of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]|secret\('([A-Z][A-Z0-9_]+)'/g)) {
-      names.add((m[1] ?? m[2] ?? m[3])!)
-    }
+    const read =
+      /\b(?:\w*[eE]nv|vars)\.([A-Z][A-Z0-9_]+)\b|\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]|secret\('([A-Z][A-Z0-9_]+)'|\b(SEEDBED_[A-Z][A-Z0-9_]*)\b/g
+    for (const m of text.matchAll(read)) names.add((m[1] ?? m[2] ?? m[3] ?? m[4])!)
   }
   return names
 }

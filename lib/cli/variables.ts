@@ -77,6 +77,8 @@ export const variables = [
     scope: 'seedbed',
     meaning: 'the user when `DATABASE_URL` names none (as libpq; default `postgres`)',
   },
+  { name: 'PGPASSWORD', scope: 'seedbed', meaning: 'the password when `DATABASE_URL` names none (as libpq); redacted from all output' },
+  { name: 'PGPASSFILE', scope: 'seedbed', meaning: 'a libpq password file: the passwords in it are redacted from all output' },
   {
     name: 'VITEST_POOL_ID',
     scope: 'test runner',
