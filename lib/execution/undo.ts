@@ -4,6 +4,7 @@ import type { RowChange } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { DiffRecorder, recordDiff } from '../sql/diff.ts'
+import { tableIdentity } from '../sql/undo-records.ts'
 import { columnList, joinFragments } from '../sql/fragments.ts'
 import { createContext } from './context.ts'
 
@@ -55,13 +56,25 @@ interface SeedRecord {
 
 interface TableRecord {
   seed: string
+  /** The table's quoted identity (lib/sql/undo-records.ts), checked to name an existing table: SQL as it is. */
   tbl: string
+  /** The table it names now. */
+  oid: string
   ord: number
   xid: string
   key: string[]
   created: string
   updated: string
 }
+
+type Sql = postgres.Sql | postgres.TransactionSql
+
+/** The oid of the table an undo record names (`tbl`, an SQL expression), NULL when no table has that identity now. */
+const recordedTable = (sql: Sql, tbl: postgres.PendingQuery<postgres.Row[]>) =>
+  sql`(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${tableIdentity(sql)} = ${tbl})`
+
+/** The table of a record in SQL: its identity was written by the server and matched an existing table. */
+const rel = (tx: postgres.TransactionSql, t: TableRecord) => tx.unsafe(t.tbl)
 
 const refuse = (
   code: (typeof codes)[keyof typeof codes],
@@ -142,6 +155,20 @@ export async function checkUndoable(
         : `run ${l.id} ran seed${l.seeds.length > 1 ? 's' : ''} ${l.seeds.join(', ')} again after run ${runId}`,
       l.command === 'fresh' ? 'nothing to undo: fresh replaced that data' : `undo run ${l.id} first (\`undo ${l.id}\`), then run ${runId}`,
       { seed: l.seeds[0] },
+    )
+  }
+  const gone = await sql<{ seed: string; tbl: string }[]>`
+    SELECT ut.seed, ut.tbl FROM seedbed.undo_tables ut
+    WHERE ut.run_id = ${runId} AND ut.seed = ANY(${records.filter((r) => typeof seeds.get(r.seed)?.undo !== 'function').map((r) => r.seed)}::text[])
+      AND ${recordedTable(sql, sql`ut.tbl`)} IS NULL
+    ORDER BY ut.seed, ut.ord LIMIT 1`
+  if (gone[0]) {
+    const g = gone[0]
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `run ${runId} cannot be undone: no table ${g.tbl} exists now, which seed '${g.seed}' wrote (dropped or renamed since, or recorded by an earlier seedbed, which kept mixed-case and quoted names unquoted)`,
+      'nothing was undone; restore that data another way (re-seed it, or restore a backup)',
+      { seed: g.seed, table: g.tbl },
     )
   }
   for (const r of records) {
@@ -247,8 +274,8 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
           continue
         }
         const tables = await tx<TableRecord[]>`
-          SELECT seed, tbl, ord, xid::text AS xid, key, created::text, updated::text FROM seedbed.undo_tables
-          WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
+          SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text
+          FROM seedbed.undo_tables WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
         reports.push({ name: r.seed, level: r.level, by: 'records', tables: done })
@@ -285,7 +312,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
   const mine = await ownRows(tx, t)
   // A transaction id is 32 bits in a row: 2^31 transactions later the same xmin may be another's.
   const [state] = await tx<[{ rows: number; age: string }]>`
-    SELECT (SELECT count(*)::int FROM ${tx(t.tbl)} WHERE ${mine()}) AS rows,
+    SELECT (SELECT count(*)::int FROM ${rel(tx, t)} WHERE ${mine()}) AS rows,
       (pg_current_xact_id()::text::numeric - ${t.xid}::numeric)::text AS age`
   if (Number(state.age) >= 2 ** 31) {
     throw refuse(
@@ -311,7 +338,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     // since keeps its value (populating the record would make it NULL), a generated one is left alone.
     const columns = await tx<{ name: string }[]>`
       SELECT attname::text AS name FROM pg_attribute
-      WHERE attrelid = ${t.tbl}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
+      WHERE attrelid = ${t.oid}::oid AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
         AND NOT attname::text = ANY(${t.key}::text[])
         AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
           (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
@@ -319,16 +346,16 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     const set = columns.map((c) => c.name)
     const match = joinFragments(
       tx,
-      t.key.map((k) => tx`${tx(t.tbl)}.${tx(k)} = o.${tx(k)}`),
+      t.key.map((k) => tx`${rel(tx, t)}.${tx(k)} = o.${tx(k)}`),
       'and',
     )
     const update = tx`
-      UPDATE ${tx(t.tbl)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
-      FROM (SELECT (jsonb_populate_record(NULL::${tx(t.tbl)}, r.old)).* FROM seedbed.undo_rows r
+      UPDATE ${rel(tx, t)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
+      FROM (SELECT (jsonb_populate_record(NULL::${rel(tx, t)}, r.old)).* FROM seedbed.undo_rows r
             WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
       WHERE ${match} AND ${mine()}
-      RETURNING false AS inserted, to_json(${tx(t.tbl)}.*) AS seedbed_new ${t.key
-        .map((k, i) => tx`, ${tx(t.tbl)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
+      RETURNING false AS inserted, to_json(${rel(tx, t)}.*) AS seedbed_new ${t.key
+        .map((k, i) => tx`, ${rel(tx, t)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
         .reduce((a, f) => tx`${a}${f}`, tx``)}`
     try {
       if (diff && set.length) {
@@ -358,7 +385,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     if (diff) {
       const order = t.key.length ? tx`ORDER BY ${columnList(tx, t.key)}` : tx``
       const rows = await tx<{ row: Record<string, unknown> }[]>`
-        SELECT to_json(${tx(t.tbl)}.*) AS row FROM ${tx(t.tbl)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
+        SELECT to_json(${rel(tx, t)}.*) AS row FROM ${rel(tx, t)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
       diff.created(
         t.tbl,
         t.key,
@@ -366,7 +393,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
         rows.map((r) => r.row),
       )
     }
-    const deleted = await tx`DELETE FROM ${tx(t.tbl)} WHERE ${mine()}`.catch((err) => {
+    const deleted = await tx`DELETE FROM ${rel(tx, t)} WHERE ${mine()}`.catch((err) => {
       throw foreignKeyError(err, runId, t) ?? err
     })
     if (deleted.count !== created) {
@@ -402,7 +429,7 @@ async function ownRows(tx: postgres.TransactionSql, t: TableRecord): Promise<Own
         WHERE r.tbl = ${t.tbl} AND r.was = ${xid}`
     : []
   return (alias) => {
-    const a = alias ? tx(alias) : tx(t.tbl)
+    const a = alias ? tx(alias) : rel(tx, t)
     if (!restorers.length) return tx`${a}.xmin = ${xid}`
     const key = joinFragments(
       tx,
@@ -430,7 +457,7 @@ function diffSelectRestored(tx: postgres.TransactionSql, t: TableRecord, diff: D
     SELECT 0 AS created, count(*)::int AS updated, '[]'::json AS created_rows,
       (SELECT coalesce(json_agg(json_build_array(to_json(o.*), w.seedbed_new)), '[]'::json) FROM
         (SELECT w.* FROM written w ORDER BY ${order} LIMIT ${diff.room(t.tbl, 'updated')}) w
-        JOIN ${tx(t.tbl)} o ON ${join}) AS updated_pairs
+        JOIN ${rel(tx, t)} o ON ${join}) AS updated_pairs
     FROM written`
 }
 
@@ -441,11 +468,11 @@ function diffSelectRestored(tx: postgres.TransactionSql, t: TableRecord, diff: D
  */
 async function checkReferences(tx: postgres.TransactionSql, runId: number, t: TableRecord, mine: Own): Promise<void> {
   const fks = await tx<{ name: string; child: string; cols: string[]; refcols: string[] }[]>`
-    SELECT c.conname::text AS name, n.nspname || '.' || cl.relname AS child,
+    SELECT c.conname::text AS name, format('%I.%I', n.nspname, cl.relname) AS child,
       ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.i) AS cols,
       ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.i) AS refcols
     FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-    WHERE c.contype = 'f' AND c.confrelid = ${t.tbl}::regclass AND c.conparentid = 0
+    WHERE c.contype = 'f' AND c.confrelid = ${t.oid}::oid AND c.conparentid = 0
     ORDER BY 1`
   for (const fk of fks) {
     const match = joinFragments(
@@ -454,8 +481,8 @@ async function checkReferences(tx: postgres.TransactionSql, runId: number, t: Ta
       'and',
     )
     const [row] = await tx<[{ n: number }]>`
-      SELECT count(*)::int AS n FROM ${tx(fk.child)} ch
-      WHERE ch.xmin <> ${t.xid}::xid8::xid AND EXISTS (SELECT 1 FROM ${tx(t.tbl)} p WHERE ${mine('p')} AND ${match})`
+      SELECT count(*)::int AS n FROM ${tx.unsafe(fk.child)} ch
+      WHERE ch.xmin <> ${t.xid}::xid8::xid AND EXISTS (SELECT 1 FROM ${rel(tx, t)} p WHERE ${mine('p')} AND ${match})`
     if (row.n) {
       throw refuse(
         codes.UNDO_FOREIGN_KEY,
