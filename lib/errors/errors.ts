@@ -67,6 +67,11 @@ const table = {
   UNDO_IRREVERSIBLE: ['E_UNDO_IRREVERSIBLE', 'run'],
   UNDO_CHANGED: ['E_UNDO_CHANGED', 'run'],
   UNDO_FOREIGN_KEY: ['E_UNDO_FOREIGN_KEY', 'run'],
+  STATEMENT_TIMEOUT: ['E_STATEMENT_TIMEOUT', 'run'],
+  STATEMENT_CANCELLED: ['E_STATEMENT_CANCELLED', 'run'],
+  SERVER_LOCK_TIMEOUT: ['E_SERVER_LOCK_TIMEOUT', 'run'],
+  SERVER_IDLE_TIMEOUT: ['E_SERVER_IDLE_TIMEOUT', 'run'],
+  TRANSACTION_TIMEOUT: ['E_TRANSACTION_TIMEOUT', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

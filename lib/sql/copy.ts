@@ -97,6 +97,11 @@ export async function copyRows(
   const stream = await sql`COPY ${sql(table)} (${columnList(sql, columns)}) FROM STDIN${options.freeze ? sql` (FREEZE)` : sql``}`.writable()
   const failed = once(stream, 'error').then(([e]) => Promise.reject(e))
   failed.catch(() => undefined) // observed below; never an unhandled rejection
+  // Every wait ends when the COPY fails. The server may end it at any moment, not only in reply to
+  // the last row: a cancel (statement_timeout, pg_cancel_backend) arrives while rows are still being
+  // sent, and the driver destroys the writable then. A 'drain' awaited after that never comes: the
+  // load waited forever, its transaction open (idle in transaction (aborted)), the run lock held.
+  const orFailed = <T>(wait: Promise<T>) => Promise.race([wait, failed])
   let count = 0
   let chunk = ''
   let inChunk = 0
@@ -111,7 +116,7 @@ export async function copyRows(
     if (++inChunk < chunkRows) {
       // A slow generator (tens of us a row) takes tens of ms a chunk: a turn every 5 ms inside a
       // chunk too, so that the small seeds beside it wait ms, not a chunk, for each reply.
-      return (inChunk & 127) === 0 && performance.now() - turned >= 5 ? nextTurn() : undefined
+      return (inChunk & 127) === 0 && performance.now() - turned >= 5 ? orFailed(nextTurn()) : undefined
     }
     const full = !stream.write(chunk)
     chunk = ''
@@ -125,7 +130,7 @@ export async function copyRows(
     // lease's heartbeat, time limits and signals with them. One setImmediate per 1,000 rows costs
     // nothing measurable. once() rejects if the stream errors first (a rejected COPY destroys it),
     // and removes both of its listeners either way.
-    return full ? once(stream, 'drain').then(nextTurn) : nextTurn()
+    return orFailed(full ? once(stream, 'drain').then(nextTurn) : nextTurn())
   }
   try {
     // A sync source is walked without `for await`, which would cost a microtask per row.
