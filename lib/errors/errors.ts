@@ -72,6 +72,8 @@ const table = {
   SERVER_LOCK_TIMEOUT: ['E_SERVER_LOCK_TIMEOUT', 'run'],
   SERVER_IDLE_TIMEOUT: ['E_SERVER_IDLE_TIMEOUT', 'run'],
   TRANSACTION_TIMEOUT: ['E_TRANSACTION_TIMEOUT', 'run'],
+  ROW_COLUMN: ['E_ROW_COLUMN', 'run'],
+  CONFLICT_COLUMN: ['E_CONFLICT_COLUMN', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

@@ -32,7 +32,8 @@ export interface Target {
  * of that file it came from and keeps its stack. A SeedbedError is returned unchanged.
  */
 export function fromDriverError(err: unknown, context: { seed?: string; file?: string; target?: Target } = {}): SeedbedError {
-  if (err instanceof SeedbedError) return err
+  // seedbed's own errors from inside a seed (a helper's refusal) name the seed too.
+  if (err instanceof SeedbedError) return context.seed && err.seed === undefined ? Object.assign(err, { seed: context.seed }) : err
   const e = (err ?? {}) as DriverError
   const seed = context.seed
   const prefix = seed ? `seed '${seed}': ` : ''
