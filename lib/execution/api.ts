@@ -22,7 +22,7 @@ import { runMigrate } from '../db/migrate.ts'
 import { assertWritable } from '../db/read-only.ts'
 import { dependantsOf } from '../planning/select.ts'
 import { type Planned, planProject } from '../planning/project.ts'
-import { type UndoResult, undoability, undoRun } from './undo.ts'
+import { type UndoResult, undoability, undoRun, undoTarget } from './undo.ts'
 
 /**
  * Options of the programmatic API. Anything not given comes from the environment
@@ -425,6 +425,8 @@ export async function undo(options: RunOptions & { run?: number } = {}): Promise
         let lock: Awaited<ReturnType<typeof acquireLock>> | undefined
         let runId: number | undefined
         try {
+          // A plain undo names its run before it waits for the lock: behind another undo, it refuses.
+          const expected = which === undefined ? await undoTarget(sql) : undefined
           if (!settings.dryRun) {
             if (pooler === 'transaction') {
               log.info(
@@ -442,6 +444,7 @@ export async function undo(options: RunOptions & { run?: number } = {}): Promise
           const result = await undoRun({
             sql,
             run: which,
+            expected,
             seeds,
             log,
             env: settings.env,

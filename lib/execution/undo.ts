@@ -91,20 +91,49 @@ async function hasUndoLedger(sql: postgres.Sql | postgres.TransactionSql): Promi
   return row.ok
 }
 
-/** The run `undo` takes when none is named: the last successful `seed` run not undone yet. */
-async function defaultRun(sql: postgres.Sql | postgres.TransactionSql): Promise<number> {
+/** The last successful `seed` run not undone yet, or null. */
+async function lastUndoable(sql: Sql): Promise<number | null> {
   const [row] = await sql<[{ id: number } | undefined]>`
     SELECT r.id::int AS id FROM seedbed.runs r
     WHERE r.command = 'seed' AND r.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
     ORDER BY r.id DESC LIMIT 1`
-  if (!row) {
+  return row?.id ?? null
+}
+
+/**
+ * The run a plain `undo` (no run named) targets, read before it waits for the run lock: the last
+ * successful seed run not undone yet, null when there is none (or no ledger yet). Handed to undoRun as
+ * `expected`, it makes an undo that waited behind another refuse instead of undoing the run before.
+ */
+export async function undoTarget(sql: postgres.Sql): Promise<number | null> {
+  return (await hasUndoLedger(sql)) ? lastUndoable(sql) : null
+}
+
+/** The run `undo` takes when none is named; `expected`, what undoTarget said before the lock, must still be it. */
+async function defaultRun(sql: Sql, expected?: number | null): Promise<number> {
+  const id = await lastUndoable(sql)
+  if (expected !== undefined && id !== expected) {
+    const now = id === null ? 'there is none left' : `it is run ${id}`
+    const [was] =
+      expected === null
+        ? []
+        : await sql<[{ by: number } | undefined]>`SELECT undone_by::int AS by FROM seedbed.undos WHERE run_id = ${expected}`
+    throw refuse(
+      codes.UNDO_TARGET_CHANGED,
+      `undo: the last run to undo was ${expected === null ? 'none' : `run ${expected}`} when this undo started, and ${now} now that it holds the run lock${was ? ` (run ${was.by} undid run ${expected} meanwhile)` : ''}: nothing was undone`,
+      id === null
+        ? 'nothing to do; `status` lists the runs'
+        : `\`status\` shows the runs; to undo run ${id} too, run \`undo ${id}\` (naming the run makes undo take exactly that one)`,
+    )
+  }
+  if (id === null) {
     throw refuse(
       codes.UNDO_NOTHING,
       'there is no successful seed run left to undo',
       '`status` lists the runs and whether each can be undone',
     )
   }
-  return row.id
+  return id
 }
 
 /**
@@ -224,6 +253,11 @@ export interface UndoWork {
   sql: postgres.Sql
   /** The run to undo; default the last successful seed run not undone. */
   run?: number
+  /**
+   * With no `run`: the run undoTarget chose before the run lock was taken. When the last run is another
+   * one by then (a concurrent undo went first, a seed run finished), undo refuses: E_UNDO_TARGET_CHANGED.
+   */
+  expected?: number | null
   seeds: ReadonlyMap<string, LoadedSeed>
   log: Logger
   env: string
@@ -253,7 +287,7 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
   if (!(await hasUndoLedger(sql))) {
     throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
   }
-  const runId = work.run ?? (await defaultRun(sql))
+  const runId = work.run ?? (await defaultRun(sql, work.expected))
   const records = await checkUndoable(sql, runId, work.seeds)
   await work.before?.(records.map((r) => r.seed))
   const undoRunId = work.dryRun ? null : ((await work.start?.()) ?? null)
@@ -327,7 +361,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     throw refuse(
       codes.UNDO_CHANGED,
       `undo of run ${runId}: ${differ} of the ${created + updated} row(s) seed '${t.seed}' wrote in ${t.tbl} were changed or deleted since (by anyone): undoing would overwrite that`,
-      `put those rows back as run ${runId} left them, or change the data by hand; nothing was undone`,
+      await changedHint(tx, runId, t),
       { seed: t.seed, table: t.tbl },
     )
   }
@@ -413,6 +447,25 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     deleted: created,
     ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
   }
+}
+
+/**
+ * What to do when rows a run wrote were changed since. Undo tells its rows by their transaction id
+ * (xmin), which any later write replaces, even one that puts the same values back: writing the rows
+ * "back as the run left them" can never make them undoable again. A later seedbed run of another seed
+ * that wrote the table can be undone first; a change made outside seedbed cannot be undone by seedbed.
+ */
+async function changedHint(tx: postgres.TransactionSql, runId: number, t: TableRecord): Promise<string> {
+  const [later] = await tx<[{ run: number; seed: string } | undefined]>`
+    SELECT ut.run_id::int AS run, ut.seed FROM seedbed.undo_tables ut JOIN seedbed.runs r ON r.id = ut.run_id
+    WHERE ut.tbl = ${t.tbl} AND ut.run_id > ${runId} AND r.status = 'succeeded'
+      AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = ut.run_id)
+    ORDER BY ut.run_id DESC LIMIT 1`
+  const xmin = `undo knows a row by the transaction that last wrote it (xmin), so writing the old values back does not make it undoable again`
+  if (later) {
+    return `run ${later.run} (seed '${later.seed}') wrote ${t.tbl} after run ${runId}: undo it first (\`undo ${later.run}\`), then undo run ${runId} again; if that is not the change, ${xmin}. Nothing was undone`
+  }
+  return `the change was made outside seedbed (by hand, the application, a trigger), and ${xmin}: restore that data another way (\`fresh\` re-seeds from scratch; or a backup; or by hand: delete the rows run ${runId} created, put back the ones it updated). Nothing was undone`
 }
 
 type Own = (alias?: string) => postgres.PendingQuery<postgres.Row[]>
