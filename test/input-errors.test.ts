@@ -1,8 +1,8 @@
 import t from 'tap'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { seed } from '../lib/execution/api.ts'
-import { runCli, tempDir, testDatabase } from './helpers.ts'
+import { runCli, seedsFolder, testDatabase } from './helpers.ts'
 
 // Inputs that each got an error naming something else: `--scale -1` (read as an unknown flag -1, "did
 // you mean '--h'?"), `?password=` in DATABASE_URL (sent to the server as a setting: "unrecognized
@@ -10,10 +10,7 @@ import { runCli, tempDir, testDatabase } from './helpers.ts'
 // upsert's rows (a generic E_SEED_FAILED).
 
 const db = await testDatabase(t)
-const root = await tempDir(t)
-await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
-const seedsDir = path.join(root, 'seeds')
-await mkdir(seedsDir)
+const seedsDir = await seedsFolder(t)
 await db.sql`CREATE TABLE things (id int PRIMARY KEY, name text)`
 await writeFile(
   path.join(seedsDir, 'things.ts'),

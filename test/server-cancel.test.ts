@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { seed } from '../lib/execution/api.ts'
-import { tempDir, testDatabase } from './helpers.ts'
+import { seedsFolder, testDatabase } from './helpers.ts'
 
 // A statement the server ends on its own (statement_timeout, lock_timeout,
 // idle_in_transaction_session_timeout) or at another session's request (pg_cancel_backend) while a
@@ -11,10 +11,7 @@ import { tempDir, testDatabase } from './helpers.ts'
 // backend idle in transaction (aborted)), and --seed-timeout then reported the wrong cause (E_TIMEOUT).
 
 const db = await testDatabase(t)
-const root = await tempDir(t)
-await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
-const seedsDir = path.join(root, 'seeds')
-await mkdir(seedsDir)
+const seedsDir = await seedsFolder(t)
 
 // Rows that come slowly (50 ms per 200), as from a generator that computes them: the COPY lasts
 // long enough for any limit below to end it, small as the data is. Uncancelled it would take minutes.

@@ -1,17 +1,14 @@
 import t from 'tap'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { seed, undo } from '../lib/execution/api.ts'
-import { tempDir, testDatabase } from './helpers.ts'
+import { seedsFolder, testDatabase } from './helpers.ts'
 
 // E_UNDO_CHANGED says what can be done. Its hint once said "put those rows back as run N left them",
 // which can never work: undo knows a run's rows by their xmin, which any later write replaces.
 
 const db = await testDatabase(t)
-const root = await tempDir(t)
-await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
-const seedsDir = path.join(root, 'seeds')
-await mkdir(seedsDir)
+const seedsDir = await seedsFolder(t)
 await db.sql`CREATE TABLE shared (id int PRIMARY KEY, v text)`
 for (const [name, v] of [
   ['owner', 'mine'],

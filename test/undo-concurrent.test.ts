@@ -1,18 +1,15 @@
 import t from 'tap'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { seed, undo } from '../lib/execution/api.ts'
-import { tempDir, testDatabase } from './helpers.ts'
+import { seedsFolder, testDatabase } from './helpers.ts'
 
 // Two plain `undo` calls started at once: each names the run it targets before it waits for the run
 // lock. The first undoes the last run; the second, which chose the same run, refuses once it holds the
 // lock (E_UNDO_TARGET_CHANGED) instead of undoing the run before it, which nobody asked for.
 
 const db = await testDatabase(t)
-const root = await tempDir(t)
-await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
-const seedsDir = path.join(root, 'seeds')
-await mkdir(seedsDir)
+const seedsDir = await seedsFolder(t)
 await db.sql`CREATE TABLE first_rows (id int PRIMARY KEY)`
 await db.sql`CREATE TABLE second_rows (id int PRIMARY KEY)`
 await writeFile(

@@ -1,18 +1,15 @@
 import t from 'tap'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { seed, status, undo } from '../lib/execution/api.ts'
-import { tempDir, testDatabase } from './helpers.ts'
+import { seedsFolder, testDatabase } from './helpers.ts'
 
 // Undo, diff and status on tables whose names SQL folds, quotes or qualifies: a mixed-case table beside
 // a lowercase twin of other columns, a name holding `"`, a mixed-case schema, and a name holding a dot.
 // Each case's seed upserts over a row that was there before (restored by undo) and adds one (deleted).
 
 const db = await testDatabase(t)
-const root = await tempDir(t)
-await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
-const seedsDir = path.join(root, 'seeds')
-await mkdir(seedsDir)
+const seedsDir = await seedsFolder(t)
 
 interface Case {
   seed: string
