@@ -140,3 +140,14 @@ t.test('idle_in_transaction_session_timeout ends the connection of a seed that p
   t.same(await table('copied'), { rows: [], indexes: ['copied_pkey'] })
   t.same(await leftOver(), [])
 })
+
+const [{ version }] = await db.sql<[{ version: number }]>`SELECT current_setting('server_version_num')::int AS version`
+t.test(
+  'transaction_timeout (PostgreSQL 17+) ends the connection during the COPY: E_TRANSACTION_TIMEOUT',
+  { skip: version < 170000 && `server ${version}: transaction_timeout is PostgreSQL 17+` },
+  async (t) => {
+    await setting('transaction_timeout', '600ms')
+    t.teardown(() => setting('transaction_timeout', null))
+    await expectStopped(t, 'copy', 'E_TRANSACTION_TIMEOUT', /transaction_timeout/, 'copied')
+  },
+)
