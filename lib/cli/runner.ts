@@ -473,6 +473,27 @@ export function runTasks(custom: TaskDefinitions = {}, argv: readonly string[] =
   return withRedactor(() => runTask(session, custom, argv), session.redactor)
 }
 
+/**
+ * `--scale -1` as `--scale=-1`: cac (mri) reads a value that starts with `-` as a flag of its own
+ * (`unknown flag -1`, "did you mean '--h'?"); joined, the option's own check refuses it by name.
+ * Only after a flag that takes a value (`<n>` in its definition) and for a negative number.
+ */
+function negativeValues(cli: ReturnType<typeof cac>, argv: readonly string[]): string[] {
+  const options = [...cli.globalCommand.options, ...cli.commands.flatMap((c) => c.options)]
+  const valued = new Set(
+    options.filter((o) => /[<[]/.test(o.rawName)).flatMap((o) => o.rawName.split(/[\s,]+/).filter((n) => n.startsWith('-'))),
+  )
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1]
+    if (valued.has(argv[i]!) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`)
+      i++
+    } else out.push(argv[i]!)
+  }
+  return out
+}
+
 async function runTask(session: Session, custom: TaskDefinitions, argv: readonly string[]): Promise<never> {
   try {
     const cli = cac('seedbed')
@@ -486,7 +507,7 @@ async function runTask(session: Session, custom: TaskDefinitions, argv: readonly
     defineBuiltIns(cli, session)
     for (const [name, task] of Object.entries(custom)) defineCustom(cli, session, name, task)
     cli.help()
-    cli.parse([...argv], { run: false })
+    cli.parse(negativeValues(cli, argv), { run: false })
     if (cli.options.help) return session.finish(0)
     const command = cli.matchedCommand
     if (!command) {
