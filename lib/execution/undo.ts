@@ -310,6 +310,28 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
   const created = Number(t.created)
   const updated = Number(t.updated)
   const mine = await ownRows(tx, t)
+  await checkUnchanged(tx, runId, t, mine, created + updated)
+  const diff = diffLimit === undefined ? undefined : new DiffRecorder(diffLimit)
+  const restored = updated ? await restoreUpdated(tx, runId, t, mine, updated, diff) : 0
+  if (created) await deleteCreated(tx, runId, t, mine, created, diff)
+  const shown = diff?.toJSON().tables[0]
+  return {
+    table: t.tbl,
+    key: t.key,
+    restored,
+    deleted: created,
+    ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
+  }
+}
+
+/** The rows still carrying the run's transaction id must be exactly those it wrote. */
+async function checkUnchanged(
+  tx: postgres.TransactionSql,
+  runId: number,
+  t: TableRecord,
+  mine: Awaited<ReturnType<typeof ownRows>>,
+  wrote: number,
+): Promise<void> {
   // A transaction id is 32 bits in a row: 2^31 transactions later the same xmin may be another's.
   const [state] = await tx<[{ rows: number; age: string }]>`
     SELECT (SELECT count(*)::int FROM ${rel(tx, t)} WHERE ${mine()}) AS rows,
@@ -322,96 +344,106 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
       { seed: t.seed, table: t.tbl },
     )
   }
-  if (state.rows !== created + updated) {
-    const differ = Math.abs(created + updated - state.rows)
+  if (state.rows !== wrote) {
+    const differ = Math.abs(wrote - state.rows)
     throw refuse(
       codes.UNDO_CHANGED,
-      `undo of run ${runId}: ${differ} of the ${created + updated} row(s) seed '${t.seed}' wrote in ${t.tbl} were changed or deleted since (by anyone): undoing would overwrite that`,
+      `undo of run ${runId}: ${differ} of the ${wrote} row(s) seed '${t.seed}' wrote in ${t.tbl} were changed or deleted since (by anyone): undoing would overwrite that`,
       await changedHint(tx, runId, t),
       { seed: t.seed, table: t.tbl },
     )
   }
-  const diff = diffLimit === undefined ? undefined : new DiffRecorder(diffLimit)
+}
+
+/** Updated rows get their old values back; returns how many. */
+async function restoreUpdated(
+  tx: postgres.TransactionSql,
+  runId: number,
+  t: TableRecord,
+  mine: Awaited<ReturnType<typeof ownRows>>,
+  updated: number,
+  diff?: DiffRecorder,
+): Promise<number> {
   let restored = 0
-  if (updated) {
-    // The columns the saved rows have and the table still has, that an UPDATE may set: a column added
-    // since keeps its value (populating the record would make it NULL), a generated one is left alone.
-    const columns = await tx<{ name: string }[]>`
-      SELECT attname::text AS name FROM pg_attribute
-      WHERE attrelid = ${t.oid}::oid AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
-        AND NOT attname::text = ANY(${t.key}::text[])
-        AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
-          (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
-      ORDER BY attnum`
-    const set = columns.map((c) => c.name)
-    const match = joinFragments(
-      tx,
-      t.key.map((k) => tx`${rel(tx, t)}.${tx(k)} = o.${tx(k)}`),
-      'and',
+  // The columns the saved rows have and the table still has, that an UPDATE may set: a column added
+  // since keeps its value (populating the record would make it NULL), a generated one is left alone.
+  const columns = await tx<{ name: string }[]>`
+    SELECT attname::text AS name FROM pg_attribute
+    WHERE attrelid = ${t.oid}::oid AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
+      AND NOT attname::text = ANY(${t.key}::text[])
+      AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
+        (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
+    ORDER BY attnum`
+  const set = columns.map((c) => c.name)
+  const match = joinFragments(
+    tx,
+    t.key.map((k) => tx`${rel(tx, t)}.${tx(k)} = o.${tx(k)}`),
+    'and',
+  )
+  const update = tx`
+    UPDATE ${rel(tx, t)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
+    FROM (SELECT (jsonb_populate_record(NULL::${rel(tx, t)}, r.old)).* FROM seedbed.undo_rows r
+          WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
+    WHERE ${match} AND ${mine()}
+    RETURNING false AS inserted, to_json(${rel(tx, t)}.*) AS seedbed_new ${t.key
+      .map((k, i) => tx`, ${rel(tx, t)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
+      .reduce((a, f) => tx`${a}${f}`, tx``)}`
+  try {
+    if (diff && set.length) {
+      // The statement's select reads the table as it was before the UPDATE: current -> restored values.
+      const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
+      restored = row!.updated
+      recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
+    } else if (set.length) {
+      restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
+    } else {
+      restored = updated
+    }
+  } catch (err) {
+    throw foreignKeyError(err, runId, t) ?? err
+  }
+  if (restored !== updated) {
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `undo of run ${runId}: ${updated - restored} of the ${updated} row(s) seed '${t.seed}' updated in ${t.tbl} could not be matched by key any more`,
+      'their key was changed since; restore them by hand',
+      { seed: t.seed, table: t.tbl },
     )
-    const update = tx`
-      UPDATE ${rel(tx, t)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
-      FROM (SELECT (jsonb_populate_record(NULL::${rel(tx, t)}, r.old)).* FROM seedbed.undo_rows r
-            WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
-      WHERE ${match} AND ${mine()}
-      RETURNING false AS inserted, to_json(${rel(tx, t)}.*) AS seedbed_new ${t.key
-        .map((k, i) => tx`, ${rel(tx, t)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
-        .reduce((a, f) => tx`${a}${f}`, tx``)}`
-    try {
-      if (diff && set.length) {
-        // The statement's select reads the table as it was before the UPDATE: current -> restored values.
-        const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
-        restored = row!.updated
-        recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
-      } else if (set.length) {
-        restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
-      } else {
-        restored = updated
-      }
-    } catch (err) {
-      throw foreignKeyError(err, runId, t) ?? err
-    }
-    if (restored !== updated) {
-      throw refuse(
-        codes.UNDO_CHANGED,
-        `undo of run ${runId}: ${updated - restored} of the ${updated} row(s) seed '${t.seed}' updated in ${t.tbl} could not be matched by key any more`,
-        'their key was changed since; restore them by hand',
-        { seed: t.seed, table: t.tbl },
-      )
-    }
   }
-  if (created) {
-    await checkReferences(tx, runId, t, mine)
-    if (diff) {
-      const order = t.key.length ? tx`ORDER BY ${columnList(tx, t.key)}` : tx``
-      const rows = await tx<{ row: Record<string, unknown> }[]>`
-        SELECT to_json(${rel(tx, t)}.*) AS row FROM ${rel(tx, t)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
-      diff.created(
-        t.tbl,
-        t.key,
-        created,
-        rows.map((r) => r.row),
-      )
-    }
-    const deleted = await tx`DELETE FROM ${rel(tx, t)} WHERE ${mine()}`.catch((err) => {
-      throw foreignKeyError(err, runId, t) ?? err
-    })
-    if (deleted.count !== created) {
-      throw refuse(
-        codes.UNDO_CHANGED,
-        `undo of run ${runId}: seed '${t.seed}' created ${created} row(s) in ${t.tbl}, ${deleted.count} are left to delete`,
-        'the table changed since; restore it by hand',
-        { seed: t.seed, table: t.tbl },
-      )
-    }
+  return restored
+}
+
+/** Created rows are deleted, once no row the run did not write refers to them. */
+async function deleteCreated(
+  tx: postgres.TransactionSql,
+  runId: number,
+  t: TableRecord,
+  mine: Awaited<ReturnType<typeof ownRows>>,
+  created: number,
+  diff?: DiffRecorder,
+): Promise<void> {
+  await checkReferences(tx, runId, t, mine)
+  if (diff) {
+    const order = t.key.length ? tx`ORDER BY ${columnList(tx, t.key)}` : tx``
+    const rows = await tx<{ row: Record<string, unknown> }[]>`
+      SELECT to_json(${rel(tx, t)}.*) AS row FROM ${rel(tx, t)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
+    diff.created(
+      t.tbl,
+      t.key,
+      created,
+      rows.map((r) => r.row),
+    )
   }
-  const shown = diff?.toJSON().tables[0]
-  return {
-    table: t.tbl,
-    key: t.key,
-    restored,
-    deleted: created,
-    ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
+  const deleted = await tx`DELETE FROM ${rel(tx, t)} WHERE ${mine()}`.catch((err) => {
+    throw foreignKeyError(err, runId, t) ?? err
+  })
+  if (deleted.count !== created) {
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `undo of run ${runId}: seed '${t.seed}' created ${created} row(s) in ${t.tbl}, ${deleted.count} are left to delete`,
+      'the table changed since; restore it by hand',
+      { seed: t.seed, table: t.tbl },
+    )
   }
 }
 
