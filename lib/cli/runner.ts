@@ -66,6 +66,21 @@ class Session {
     for (const [signal, code] of Object.entries(SIGNALS)) process.on(signal, () => this.interrupt(signal, code))
     // npx and npm run end without passing SIGTERM on: treat their end as SIGTERM (lib/cli/launcher.ts).
     watchLaunchers(() => this.interrupt('SIGTERM (its launcher, npx or npm, ended)', SIGNALS.SIGTERM))
+    // Every path ends through finish(), which exits: an event loop that empties first means the task
+    // waits on a promise nothing will settle (a connection gone under a query). Node would end with
+    // exit 13 or 0 and no message; say so and fail instead.
+    process.once('beforeExit', () => {
+      if (this.exiting) return
+      void this.fail(
+        new SeedbedError(
+          codes.STALLED,
+          'the run stopped with work pending: nothing was left for it to wait on (its database connection closed?)',
+          {
+            hint: 'run again; if it happens again, run with --verbose and report it',
+          },
+        ),
+      )
+    })
   }
 
   loggerFor(flags: Flags): Logger {
