@@ -274,7 +274,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
       seedLog.success(
         mode === 'validate'
           ? `valid (${report.durationMs} ms)`
-          : `${mode === 'dry-run' ? 'would create' : 'created'} ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped} (${report.durationMs} ms)`,
+          : `${mode === 'dry-run' ? `would create ${counts.created}, update ${counts.updated}, skip` : `created ${counts.created}, updated ${counts.updated}, skipped`} ${counts.skipped} (${report.durationMs} ms)`,
       )
     } catch (err) {
       failed = true
