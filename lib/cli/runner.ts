@@ -39,7 +39,7 @@ export type TaskDefinitions = Record<string, TaskDefinition>
 
 type Flags = SettingFlags & Record<string, unknown>
 
-const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'init', 'ledger-sql'] as const
+const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'init', 'ledger-sql', 'db'] as const
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
@@ -426,6 +426,27 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     })
 }
 
+function defineDb(cli: CAC, session: Session): void {
+  commonFlags(cli.command('db <action>', 'The embedded PostgreSQL outside a run: start (keeps it running), stop, status, url, psql'))
+    .option('--write-env <file>', "start: also write DATABASE_URL into this file (the app's .env.local, say)")
+    .example('  seedbed db start --write-env .env.local')
+    .action(async (action: string, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      loadEnvironment(flags.env as string | undefined)
+      const settings = resolveSettings(flags)
+      const { dbCommand } = await import('./db.ts')
+      const result = await dbCommand(action, {
+        dataDir: settings.dataDir,
+        port: settings.embeddedPort,
+        envFile: flags.writeEnv as string | undefined,
+        log,
+      })
+      if (session.json) return session.finish(result.code, `${JSON.stringify(result.data)}\n`)
+      if (result.text) process.stdout.write(`${result.text}\n`)
+      return session.finish(result.code)
+    })
+}
+
 function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefinition): void {
   const cmd = commonFlags(cli.command(task.args ? `${name} ${task.args}` : name, task.description))
   cmd.option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
@@ -516,10 +537,16 @@ export async function runTasks(custom: TaskDefinitions = {}, argv: readonly stri
       }
     }
     defineBuiltIns(cli, session)
+    defineDb(cli, session)
+    cli.option('-v, --version', "Print seedbed's version")
     for (const [name, task] of Object.entries(custom)) defineCustom(cli, session, name, task)
     cli.help()
     cli.parse([...argv], { run: false })
     if (cli.options.help) return session.finish(0)
+    if (cli.options.version && !cli.matchedCommand) {
+      const { seedbedVersion } = await import('../db/template-hash.ts')
+      return session.finish(0, `seedbed ${seedbedVersion()}\n`)
+    }
     const command = cli.matchedCommand
     if (!command) {
       if (cli.args.length === 0) {

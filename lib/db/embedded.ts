@@ -415,3 +415,17 @@ async function startServer(
   await writeFile(portFile(dataDir), `${port}\n`)
   return { port, testProfile }
 }
+
+/**
+ * `seedbed db start`: starts the server (or joins it) and keeps it running after this process ends,
+ * for the application's dev server, psql and runs, until `seedbed db stop` (which calls
+ * `leave(dataDir, PINNED_HOLDER)`). Runs and tests use it meanwhile as they would otherwise start it.
+ */
+export async function pinEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { already: boolean }> {
+  const dataDir = path.resolve(options.dataDir)
+  await mkdir(dataDir, { recursive: true })
+  return withFileLock(lockFile(dataDir), async () => {
+    const already = (await liveUsers(dataDir)).includes(PINNED_HOLDER) && Boolean(await runningPostmaster(path.join(dataDir, 'pg')))
+    return { ...(await join(options, dataDir, PINNED_HOLDER)), already }
+  })
+}

@@ -68,6 +68,7 @@ const table = {
   UNDO_CHANGED: ['E_UNDO_CHANGED', 'run'],
   UNDO_FOREIGN_KEY: ['E_UNDO_FOREIGN_KEY', 'run'],
   STALLED: ['E_STALLED', 'run'],
+  DB_NOT_RUNNING: ['E_DB_NOT_RUNNING', 'run'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table
