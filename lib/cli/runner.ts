@@ -83,8 +83,11 @@ class Session {
     // Every path ends through finish(), which exits: an event loop that empties first means the task
     // waits on a promise nothing will settle (a connection gone under a query). Node would end with
     // exit 13 or 0 and no message; say so and fail instead.
-    process.once('beforeExit', () => {
+    process.once('beforeExit', async () => {
       if (this.exiting) return
+      // Close what the stalled run holds (its pool, its place on the embedded server) before exiting.
+      const { runShutdown } = await import('../util/shutdown.ts')
+      await runShutdown()
       void this.fail(
         new SeedbedError(
           codes.STALLED,
