@@ -45,7 +45,8 @@ const NPM = 'npm --no-audit --no-fund --prefer-offline'
 let tarball = ''
 t.before(async () => {
   const pack = await exec('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env: process.env, timeout: 300_000 })
-  tarball = path.join(dir, JSON.parse(pack.stdout)[0].filename)
+  // stdout holds the lifecycle scripts' output too (prepack builds): the filename is in the JSON after it.
+  tarball = path.join(dir, /"filename": "([^"]+)"/.exec(pack.stdout)![1]!)
 })
 
 /** Runs the README's install line, init, and each of init's next steps; returns the project folder and each step's output. */
