@@ -226,8 +226,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {
     forget()
-    await sql.end({ timeout: graceSeconds })
-    await embedded?.stop()
+    try {
+      await sql.end({ timeout: graceSeconds })
+    } finally {
+      // Even when the pool's end fails (its server is gone): this process leaves the embedded server.
+      await embedded?.stop()
+    }
   }
   forget = onShutdown(() => close(0))
   await connect(sql)

@@ -83,6 +83,8 @@ const table = {
   TRANSACTION_TIMEOUT: ['E_TRANSACTION_TIMEOUT', 'run', "the seed's transaction ran longer than `transaction_timeout` (PostgreSQL 17+) and the server closed the connection (SQLSTATE 25P04)", 'raise `transaction_timeout` for the seeding role or database, or split the seed'],
   ROW_COLUMN: ['E_ROW_COLUMN', 'run', "a row given as an object has no value for one of the write's columns (the write, the table, the row's index and the column named); nothing written", 'give every row a value for every column (`null` for NULL), or leave the column out of every row'],
   CONFLICT_COLUMN: ['E_CONFLICT_COLUMN', 'run', "`upsert`'s `conflict` is empty or names a column none of the rows has (seed, table and column named)", 'name the columns of a unique constraint or primary key, and give every row a value for each'],
+  STALLED: ['E_STALLED', 'run', "the run's process had nothing left to wait on while the run had not ended (a promise nothing will settle, as when a database connection closes under a pending query); Node would have exited with 13, or 0, and no message", 'run again; if it happens again, run with `--verbose` and report it'],
+  DB_NOT_RUNNING: ['E_DB_NOT_RUNNING', 'run', '`db url` with the embedded server stopped, or `db psql` without a psql on PATH', '`seedbed db start`; install psql (`apt-get install postgresql-client`) or connect another client to the URL'],
 } as const satisfies Record<string, readonly [`E_${string}`, ErrorKind, string, string]>
 
 type Table = typeof table

@@ -124,9 +124,14 @@ export async function checkUndoable(
     )
   }
   if (run.status !== 'succeeded') {
+    // Each seed commits on its own: a failed run may have committed some, or (often) none.
+    const committed = await sql<{ seed: string }[]>`
+      SELECT seed FROM seedbed.seed_runs WHERE run_id = ${runId} AND status = 'succeeded' ORDER BY seed`
     throw refuse(
       codes.UNDO_NOTHING,
-      `run ${runId} did not succeed (${run.status}): what it committed is not undone by seedbed`,
+      committed.length
+        ? `run ${runId} did not succeed (${run.status}): the seeds it committed (${committed.map((c) => c.seed).join(', ')}) are not undone by seedbed`
+        : `run ${runId} did not succeed (${run.status}) and committed nothing: there is nothing to undo`,
       'undo a successful run; `status` lists them',
     )
   }
