@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { exitCodes } from '../lib/cli/exit-codes.ts'
-import { COMMANDS, type CommandName, type Flag, flagUsage, flags, TASKS } from '../lib/cli/flags.ts'
+import { COMMANDS, type CommandName, type Flag, flagUsage, flags, GLOBAL_FLAGS, TASKS } from '../lib/cli/flags.ts'
 import { type Variable, variables } from '../lib/cli/variables.ts'
 import { type ErrorKind, errorCodes } from '../lib/errors/errors.ts'
 
@@ -82,6 +82,8 @@ export function renderReference(): string {
     '| task | what it does |',
     '|---|---|',
     ...Object.entries(TASKS).map(([name, { args, summary }]) => `| \`${args ? `${name} ${args}` : name}\` | ${cell(summary)} |`),
+    '',
+    'Without a task: ' + GLOBAL_FLAGS.map((f) => `\`seedbed --${f.name}\` (\`-${f.short}\`): ${sentence(f.summary)}`).join(' '),
     '',
     '## Flags',
     '',

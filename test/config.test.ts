@@ -4,7 +4,7 @@ import { DEFAULT_POOL_SIZE, listOption, resolveSettings } from '../lib/config/co
 import { parseDatabaseUrl } from '../lib/db/connect.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { fromDriverError } from '../lib/errors/pg-errors.ts'
-import { redact } from '../lib/errors/redact.ts'
+import { redact, withRedactor } from '../lib/errors/redact.ts'
 
 t.test('settings: flags win over environment variables, which win over defaults', async (t) => {
   const defaults = resolveSettings({}, {}, '/p')
@@ -95,18 +95,20 @@ t.test('bad settings are E_BAD_OPTION (a flag) or E_BAD_ENV (a variable), naming
   }
 })
 
-t.test('DATABASE_URL parsing names the target and hides the password', async (t) => {
-  t.same(parseDatabaseUrl('postgres://app:pw%21x@db.internal:6543/shop'), {
-    host: 'db.internal',
-    port: 6543,
-    user: 'app',
-    database: 'shop',
-  })
-  t.equal(redact('login pw!x'), 'login ***', 'the decoded password is now a secret')
-  t.same(parseDatabaseUrl('postgresql://db/'), { host: 'db', port: 5432, user: process.env.PGUSER || 'postgres', database: 'postgres' })
-  t.throws(() => parseDatabaseUrl('not a url :pw@'), { code: codes.BAD_OPTION })
-  t.throws(() => parseDatabaseUrl('mysql://u:p@h/d'), { code: codes.BAD_OPTION, message: /must start with postgres:\/\// })
-})
+t.test('DATABASE_URL parsing names the target and hides the password', (t) =>
+  withRedactor(async () => {
+    t.same(parseDatabaseUrl('postgres://app:pw%21x@db.internal:6543/shop'), {
+      host: 'db.internal',
+      port: 6543,
+      user: 'app',
+      database: 'shop',
+    })
+    t.equal(redact('login pw!x'), 'login ***', 'the decoded password is now a secret')
+    t.same(parseDatabaseUrl('postgresql://db/'), { host: 'db', port: 5432, user: process.env.PGUSER || 'postgres', database: 'postgres' })
+    t.throws(() => parseDatabaseUrl('not a url :pw@'), { code: codes.BAD_OPTION })
+    t.throws(() => parseDatabaseUrl('mysql://u:p@h/d'), { code: codes.BAD_OPTION, message: /must start with postgres:\/\// })
+  }),
+)
 
 t.test('driver errors map to codes that name the seed, table and constraint', async (t) => {
   // These objects carry the fields postgres.js sets on PostgresError and on socket errors.

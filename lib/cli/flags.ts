@@ -341,6 +341,16 @@ export const flags: readonly Flag[] = [
   { name: 'help', summary: 'Display this message', commands: ALL, builtIn: true, details: 'Every task: its flags.' },
 ]
 
+/** Flags of `seedbed` itself, before any task: `seedbed --version`. */
+export const GLOBAL_FLAGS: readonly { name: string; short: string; summary: string }[] = [
+  { name: 'version', short: 'v', summary: "Print seedbed's version" },
+]
+
+/** Registers GLOBAL_FLAGS on the CLI. */
+export function registerGlobalFlags(cli: CAC): void {
+  for (const flag of GLOBAL_FLAGS) cli.option(`-${flag.short}, --${flag.name}`, flag.summary)
+}
+
 /** `--name <value>`, as cac takes it and `--help` prints it. */
 export function flagUsage(flag: Flag): string {
   return `--${flag.name}${flag.value ? ` ${flag.value}` : ''}`

@@ -16,7 +16,7 @@ import type { TaskContext } from '../execution/task.ts'
 import { createLogger, type Logger } from '../output/log.ts'
 import { watchLaunchers } from './launcher.ts'
 import { didYouMean } from '../errors/suggest.ts'
-import { defineTask, registerFlags, TASKS } from './flags.ts'
+import { defineTask, registerFlags, registerGlobalFlags, TASKS } from './flags.ts'
 
 /** A task a project adds in its tasks.ts. */
 export interface TaskDefinition {
@@ -543,7 +543,7 @@ async function runTask(session: Session, custom: TaskDefinitions, argv: readonly
     }
     defineBuiltIns(cli, session)
     defineDb(cli, session)
-    cli.option('-v, --version', "Print seedbed's version")
+    registerGlobalFlags(cli)
     for (const [name, task] of Object.entries(custom)) defineCustom(cli, session, name, task)
     cli.help()
     cli.parse(negativeValues(cli, argv), { run: false })
