@@ -104,7 +104,8 @@ t.test('DATABASE_URL parsing names the target and hides the password', (t) =>
       database: 'shop',
     })
     t.equal(redact('login pw!x'), 'login ***', 'the decoded password is now a secret')
-    t.same(parseDatabaseUrl('postgresql://db/'), { host: 'db', port: 5432, user: process.env.PGUSER || 'postgres', database: 'postgres' })
+    t.same(parseDatabaseUrl('postgresql://db/'), { host: 'db', port: 5432, user: 'postgres', database: 'postgres' })
+    t.same(parseDatabaseUrl('postgresql://db/', 'app').user, 'app', 'PGUSER comes from the settings')
     t.throws(() => parseDatabaseUrl('not a url :pw@'), { code: codes.BAD_OPTION })
     t.throws(() => parseDatabaseUrl('mysql://u:p@h/d'), { code: codes.BAD_OPTION, message: /must start with postgres:\/\// })
   }),

@@ -3,7 +3,7 @@ import t from 'tap'
 import type postgres from 'postgres'
 import { createContext } from '../lib/execution/context.ts'
 import { codes, type SeedbedError } from '../lib/errors/errors.ts'
-import { addSecret } from '../lib/errors/redact.ts'
+import { addSecret, withRedactor } from '../lib/errors/redact.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { loadRows } from '../lib/sql/load.ts'
 import { seed } from '../lib/execution/api.ts'
@@ -59,27 +59,30 @@ t.test('a key repeated in the input is E_DUPLICATE_KEY on both load paths, and n
   t.same(await stuck(), [], 'no connection left idle in a transaction')
 })
 
-t.test('multi-column keys, several repeats (first five), values through the redactor', async (t) => {
-  await db.sql`CREATE TABLE dup_pairs (a int, b text, v int, PRIMARY KEY (a, b))`
-  addSecret('hunter2-secret')
-  const rows = [
-    ...Array.from({ length: 20 }, (_, i) => [i, `k${i}`, i]),
-    ...Array.from({ length: 7 }, (_, i) => [i, `k${i}`, -i]),
-    [100, 'hunter2-secret', 1],
-    [100, 'hunter2-secret', 2],
-  ]
-  const options = { columns: ['a', 'b', 'v'], conflict: ['a', 'b'] }
-  const merged = await failure((ctx) => ctx.load('dup_pairs', rows, { ...options, mode: 'merge' }))
-  t.equal(merged.code, codes.DUPLICATE_KEY)
-  t.match(merged.message, /repeat the key \(a, b\): /)
-  t.equal(merged.message.match(/\(\d+, [^)]*\)/g)?.length, 5, 'at most five keys named')
-  t.match(merged.message, /and more/)
-  const secret = await failure((ctx) => ctx.load('dup_pairs', rows.slice(-2), options))
-  t.equal(secret.code, codes.DUPLICATE_KEY)
-  t.match(secret.message, /\(100, \*\*\*\)/)
-  t.notMatch(secret.message, /hunter2/, 'a registered secret never shows')
-  t.equal(await count('dup_pairs'), 0)
-})
+t.test('multi-column keys, several repeats (first five), values through the redactor', (t) =>
+  // A run's secrets live in its redactor: the test is one run.
+  withRedactor(async () => {
+    await db.sql`CREATE TABLE dup_pairs (a int, b text, v int, PRIMARY KEY (a, b))`
+    addSecret('hunter2-secret')
+    const rows = [
+      ...Array.from({ length: 20 }, (_, i) => [i, `k${i}`, i]),
+      ...Array.from({ length: 7 }, (_, i) => [i, `k${i}`, -i]),
+      [100, 'hunter2-secret', 1],
+      [100, 'hunter2-secret', 2],
+    ]
+    const options = { columns: ['a', 'b', 'v'], conflict: ['a', 'b'] }
+    const merged = await failure((ctx) => ctx.load('dup_pairs', rows, { ...options, mode: 'merge' }))
+    t.equal(merged.code, codes.DUPLICATE_KEY)
+    t.match(merged.message, /repeat the key \(a, b\): /)
+    t.equal(merged.message.match(/\(\d+, [^)]*\)/g)?.length, 5, 'at most five keys named')
+    t.match(merged.message, /and more/)
+    const secret = await failure((ctx) => ctx.load('dup_pairs', rows.slice(-2), options))
+    t.equal(secret.code, codes.DUPLICATE_KEY)
+    t.match(secret.message, /\(100, \*\*\*\)/)
+    t.notMatch(secret.message, /hunter2/, 'a registered secret never shows')
+    t.equal(await count('dup_pairs'), 0)
+  }),
+)
 
 t.test('upsert with the same key twice in one call is E_DUPLICATE_KEY', async (t) => {
   await db.sql`CREATE TABLE dup_upsert (slug text PRIMARY KEY, name text)`
@@ -140,56 +143,70 @@ const tenRows = (column: 'age' | 'name', bad: string) =>
     age: i === 2 && column === 'age' ? bad : i,
   }))
 
-t.test('a value COPY rejects is E_COPY_DATA naming table, column, row and value', async (t) => {
-  await db.sql`CREATE TABLE people (id int PRIMARY KEY, name varchar(8) NOT NULL, age int)`
-  await db.sql`CREATE TABLE people_full (id int PRIMARY KEY, name varchar(8) NOT NULL, age int)`
-  await db.sql`INSERT INTO people_full VALUES (100, 'there', 1)`
-  const columns = ['id', 'name', 'age']
-  const cases: [string, (ctx: ReturnType<typeof createContext>['ctx']) => Promise<unknown>, string][] = [
-    ['copy', (ctx) => ctx.copy('people', tenRows('age', 'abc'), { columns }), 'people'],
-    ['load, fast path', (ctx) => ctx.load('people', tenRows('age', 'abc'), { columns, conflict: ['id'] }), 'people'],
-    ['load, merge path', (ctx) => ctx.load('people_full', tenRows('age', 'abc'), { columns, conflict: ['id'] }), 'people_full'],
-  ]
-  for (const [name, fn, table] of cases) {
-    const e = await failure(fn)
-    t.equal(e.code, codes.COPY_DATA, name)
-    t.equal(e.table, table, `${name}: the real table, not the staging one`)
-    t.equal(e.sqlState, '22P02')
-    t.match(e.message, new RegExp(`^row 3 of the rows for ${table}, column age, value "abc": invalid input syntax for type integer`), name)
-    t.notMatch(e.message, /seedbed_stage/)
-    t.equal(e.hint, `row 3 of the rows given to load/copy for table ${table} has a value column age cannot take: fix the generator`)
-  }
+t.test('a value COPY rejects is E_COPY_DATA naming table, column, row and value', (t) =>
+  // A run's secrets live in its redactor: the test is one run.
+  withRedactor(async () => {
+    await db.sql`CREATE TABLE people (id int PRIMARY KEY, name varchar(8) NOT NULL, age int)`
+    await db.sql`CREATE TABLE people_full (id int PRIMARY KEY, name varchar(8) NOT NULL, age int)`
+    await db.sql`INSERT INTO people_full VALUES (100, 'there', 1)`
+    const columns = ['id', 'name', 'age']
+    const cases: [string, (ctx: ReturnType<typeof createContext>['ctx']) => Promise<unknown>, string][] = [
+      ['copy', (ctx) => ctx.copy('people', tenRows('age', 'abc'), { columns }), 'people'],
+      ['load, fast path', (ctx) => ctx.load('people', tenRows('age', 'abc'), { columns, conflict: ['id'] }), 'people'],
+      ['load, merge path', (ctx) => ctx.load('people_full', tenRows('age', 'abc'), { columns, conflict: ['id'] }), 'people_full'],
+    ]
+    for (const [name, fn, table] of cases) {
+      const e = await failure(fn)
+      t.equal(e.code, codes.COPY_DATA, name)
+      t.equal(e.table, table, `${name}: the real table, not the staging one`)
+      t.equal(e.sqlState, '22P02')
+      t.match(
+        e.message,
+        new RegExp(`^row 3 of the rows for ${table}, column age, value "abc": invalid input syntax for type integer`),
+        name,
+      )
+      t.notMatch(e.message, /seedbed_stage/)
+      t.equal(e.hint, `row 3 of the rows given to load/copy for table ${table} has a value column age cannot take: fix the generator`)
+    }
 
-  const long = await failure((ctx) => ctx.copy('people', tenRows('name', 'much-too-long'), { columns }))
-  t.equal(long.code, codes.COPY_DATA)
-  t.match(long.message, /^row 3 of the rows for people, column name, value "much-too-long": value too long for type character varying\(8\)/)
-  const longMerge = await failure((ctx) => ctx.load('people_full', tenRows('name', 'much-too-long'), { columns, conflict: ['id'] }))
-  t.equal(longMerge.code, codes.COPY_DATA)
-  t.match(longMerge.message, /^row 3 of the rows for people_full, column name, value "much-too-long": value too long/)
+    const long = await failure((ctx) => ctx.copy('people', tenRows('name', 'much-too-long'), { columns }))
+    t.equal(long.code, codes.COPY_DATA)
+    t.match(
+      long.message,
+      /^row 3 of the rows for people, column name, value "much-too-long": value too long for type character varying\(8\)/,
+    )
+    const longMerge = await failure((ctx) => ctx.load('people_full', tenRows('name', 'much-too-long'), { columns, conflict: ['id'] }))
+    t.equal(longMerge.code, codes.COPY_DATA)
+    t.match(longMerge.message, /^row 3 of the rows for people_full, column name, value "much-too-long": value too long/)
 
-  const nul = await failure((ctx) =>
-    ctx.copy(
-      'people',
-      tenRows('age', '1').map((r, i) => (i === 6 ? { ...r, name: null } : r)),
-      { columns },
-    ),
-  )
-  t.equal(nul.code, codes.COPY_DATA)
-  t.equal(nul.sqlState, '23502')
-  t.match(nul.message, /^row 7 of the rows for people, column name, value null: null value in column "name"/)
+    const nul = await failure((ctx) =>
+      ctx.copy(
+        'people',
+        tenRows('age', '1').map((r, i) => (i === 6 ? { ...r, name: null } : r)),
+        { columns },
+      ),
+    )
+    t.equal(nul.code, codes.COPY_DATA)
+    t.equal(nul.sqlState, '23502')
+    t.match(nul.message, /^row 7 of the rows for people, column name, value null: null value in column "name"/)
 
-  const range = await failure((ctx) => ctx.copy('people', [{ id: 1, name: 'a', age: 2 ** 40 }], { columns }))
-  t.match(range, { code: codes.COPY_DATA, sqlState: '22003', message: /^row 1 of the rows for people, column age, value "1099511627776"/ })
+    const range = await failure((ctx) => ctx.copy('people', [{ id: 1, name: 'a', age: 2 ** 40 }], { columns }))
+    t.match(range, {
+      code: codes.COPY_DATA,
+      sqlState: '22003',
+      message: /^row 1 of the rows for people, column age, value "1099511627776"/,
+    })
 
-  addSecret('s3cret-value')
-  const secret = await failure((ctx) => ctx.copy('people', [{ id: 1, name: 'a', age: 's3cret-value' }], { columns }))
-  t.equal(secret.code, codes.COPY_DATA)
-  t.notMatch(`${secret.message} ${secret.hint}`, /s3cret/, 'the value goes through the redactor')
+    addSecret('s3cret-value')
+    const secret = await failure((ctx) => ctx.copy('people', [{ id: 1, name: 'a', age: 's3cret-value' }], { columns }))
+    t.equal(secret.code, codes.COPY_DATA)
+    t.notMatch(`${secret.message} ${secret.hint}`, /s3cret/, 'the value goes through the redactor')
 
-  t.equal(await count('people'), 0, 'nothing written')
-  t.equal(await count('people_full'), 1, 'only the row that was there')
-  t.same(await stuck(), [], 'no connection left idle in a transaction')
-})
+    t.equal(await count('people'), 0, 'nothing written')
+    t.equal(await count('people_full'), 1, 'only the row that was there')
+    t.same(await stuck(), [], 'no connection left idle in a transaction')
+  }),
+)
 
 t.test('errors that are not about one value keep their mapping', async (t) => {
   await db.sql`CREATE TABLE plain_dup (id int PRIMARY KEY)`

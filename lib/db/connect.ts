@@ -39,6 +39,8 @@ export interface OpenOptions {
   pooler?: PoolerSetting
   /** The password when the URL gives none (PGPASSWORD, read by config/ into the settings). */
   password?: string
+  /** The user when the URL names none (PGUSER, read by config/ into the settings). */
+  user?: string
 }
 
 const URL_FORM = 'use the form postgres://user:password@host:5432/database'
@@ -85,7 +87,8 @@ function queryPassword(url: string): { url: string; password?: string } {
 }
 
 /** Parses a connection string as postgres.js does, remembering its password as a secret. */
-export function parseDatabaseUrl(url: string): Target {
+/** `defaultUser`: who the driver logs in as when the URL names nobody (PGUSER, from the settings). */
+export function parseDatabaseUrl(url: string, defaultUser?: string): Target {
   const fromQuery = queryPassword(url)
   if (fromQuery.password !== undefined) {
     addSecret(fromQuery.password)
@@ -114,7 +117,7 @@ export function parseDatabaseUrl(url: string): Target {
   return {
     host: parsed.hostname || 'localhost',
     port: Number(parsed.port || 5432),
-    user: decode(parsed.username) || process.env.PGUSER || 'postgres',
+    user: decode(parsed.username) || defaultUser || 'postgres',
     database: decode(parsed.pathname.slice(1)) || decode(parsed.username) || 'postgres',
   }
 }
@@ -140,7 +143,14 @@ export function databaseUrl(serverUrl: string, database: string): string {
  * transaction-mode pooler: a named statement is prepared on one server connection and would not be
  * found on the next (SQLSTATE 26000); PgBouncer keeps them only from 1.21.
  */
-export function createPool(url: string, max: number, prepare = true, tls: Tls = tlsFor(url), password?: string): postgres.Sql {
+export function createPool(
+  url: string,
+  max: number,
+  prepare = true,
+  tls: Tls = tlsFor(url),
+  password?: string,
+  user?: string,
+): postgres.Sql {
   const given = queryPassword(tls.url)
   const pass = given.password ?? password
   return postgres(given.url, {
@@ -182,9 +192,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     embedded = server
     url = server.url
   }
-  const target = parseDatabaseUrl(url)
+  const target = parseDatabaseUrl(url, embedded ? undefined : options.user)
   // PGPASSWORD stands in only for a password the URL does not give.
   const password = embedded || writtenPassword(url) || queryPassword(url).password !== undefined ? undefined : options.password
+  // PGUSER stands in only for a user the URL does not name.
+  const user = embedded || target.user !== options.user ? undefined : options.user
   const tls = tlsFor(url)
   let forget = () => {}
   const connect = async (pool: postgres.Sql) => {
@@ -208,7 +220,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (setting === 'auto') {
     // Detected on a connection of its own, without prepared statements, before the run's pool is
     // made with or without them.
-    const probe = createPool(url, 1, false, tls, password)
+    const probe = createPool(url, 1, false, tls, password, user)
     forget = onShutdown(() => probe.end({ timeout: 0 }))
     await connect(probe)
     try {
@@ -221,7 +233,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       await probe.end({ timeout: 5 })
     }
   }
-  const sql = createPool(url, options.poolSize, pooler !== 'transaction', tls, password)
+  const sql = createPool(url, options.poolSize, pooler !== 'transaction', tls, password, user)
   // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {

@@ -32,7 +32,7 @@ export interface ContextOptions {
   fastLoad?: LoadRun['fastLoad']
   /** A real run's undo records: the helpers record what they write here, in the seed's transaction. */
   undo?: UndoRecorder
-  /** Where `secret()` reads (default process.env). */
+  /** Where `secret()` reads: the run's variables (settings.variables). */
   variables?: Readonly<Record<string, string | undefined>>
   /** bcrypt cost of `hashPassword()` (default 10). */
   bcryptCost?: number
@@ -47,7 +47,7 @@ export function createContext(
   const { env, seed, diff } = options
   const undo = options.undo?.active ? options.undo : undefined
   const declared = options.secrets ?? []
-  const variables = options.variables ?? process.env
+  const variables = options.variables ?? {}
   const scale = options.scale ?? 1
   let faker: Faker | undefined
   // Rows of several copy/load calls add up in the progress line.

@@ -183,7 +183,7 @@ async function withDatabase<T>(
     const pooler = settings.pooler !== 'auto' ? settings.pooler : await detectPooler(options.sql)
     if (pooler === 'transaction' && options.sql.options.prepare)
       log.warn('the given pool prepares statements behind a transaction-mode pooler: create it with prepare: false')
-    const target = settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl) : {}
+    const target = settings.databaseUrl ? parseDatabaseUrl(settings.databaseUrl, settings.pgUser) : {}
     return fn({ sql: options.sql, target, url: settings.databaseUrl, embedded: false, pooler })
   }
   const db = await openDatabase({
@@ -195,6 +195,7 @@ async function withDatabase<T>(
     signal,
     log,
     password: settings.pgPassword,
+    user: settings.pgUser,
     // DIRECT_DATABASE_URL says there is a pooler in front of DATABASE_URL (the Prisma convention):
     // nothing to detect then.
     pooler: settings.directUrl && settings.pooler === 'auto' ? 'transaction' : settings.pooler,

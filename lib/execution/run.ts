@@ -38,7 +38,7 @@ export interface ExecuteOptions {
   target?: Target
   /** Multiplier for `ctx.scaled()` (default 1). */
   scale?: number
-  /** The variables `ctx.secret` reads (default process.env). */
+  /** The variables `ctx.secret` reads (settings.variables; default none). */
   variables?: Readonly<Record<string, string | undefined>>
   /** bcrypt cost of `ctx.hashPassword` (default 10). */
   bcryptCost?: number
