@@ -47,6 +47,28 @@ export interface SeedContext {
    */
   load(table: string, rows: RowSource, options: Omit<LoadOptions, 'onProgress'>): Promise<LoadResult>
   /**
+   * `count` rows for `table`, made from the database's catalog and loaded like `load` (COPY, merged on
+   * the table's primary key or first unique key seedbed fills): a second run is all skipped, a changed
+   * override counts as updated. Every column gets a value of its type (varchar(n) within n,
+   * numeric(p,s), enums, domains, arrays, json, uuid, inet, bytea, dates around a fixed date...) or is
+   * left to the server (identity, generated, DEFAULT); unique and primary keys are unique by
+   * construction; simple CHECKs (`IN`, `=`, `>`, `>=`, `<`, `<=`, `BETWEEN`) hold; foreign keys take the
+   * keys of the parent's existing rows; names like email, first_name, city, phone, slug steer the text.
+   * The same seed, table, count and schema give the same rows.
+   *
+   * `overrides` per column: a constant, a list cycled through, or a function of the row index (from 0)
+   * and a faker seeded for that row. See docs/schema-seeding.md for what is covered and the errors
+   * (E_FAKE_UNSUPPORTED, E_FAKE_DOMAIN, E_FAKE_PARENT_EMPTY, E_FAKE_OVERRIDE, E_FAKE_NO_KEY).
+   *
+   * ```ts
+   * async run({ fake, scaled }) {
+   *   await fake('customers', scaled(1000))
+   *   await fake('orders', scaled(2000), { status: ['paid', 'shipped'], note: (i, faker) => faker.lorem.sentence() })
+   * }
+   * ```
+   */
+  fake(table: string, count: number, overrides?: Record<string, unknown>): Promise<LoadResult>
+  /**
    * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
    * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).
    */

@@ -67,6 +67,12 @@ const table = {
   UNDO_IRREVERSIBLE: ['E_UNDO_IRREVERSIBLE', 'run'],
   UNDO_CHANGED: ['E_UNDO_CHANGED', 'run'],
   UNDO_FOREIGN_KEY: ['E_UNDO_FOREIGN_KEY', 'run'],
+  FAKE_UNSUPPORTED: ['E_FAKE_UNSUPPORTED', 'run'],
+  FAKE_DOMAIN: ['E_FAKE_DOMAIN', 'run'],
+  FAKE_PARENT_EMPTY: ['E_FAKE_PARENT_EMPTY', 'run'],
+  FAKE_OVERRIDE: ['E_FAKE_OVERRIDE', 'run'],
+  FAKE_NO_KEY: ['E_FAKE_NO_KEY', 'run'],
+  PLAN_FOREIGN_KEY: ['E_PLAN_FOREIGN_KEY', 'usage'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

@@ -6,6 +6,7 @@ import { copyRows } from '../sql/copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { fakerFor, scaled } from '../helpers/fake.ts'
 import { type LoadRun, loadRows } from '../sql/load.ts'
+import { fakeTable } from '../schema/fake-table.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
@@ -85,6 +86,17 @@ export function createContext(
     },
     async load(table, rows, loadOptions) {
       const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad, undo })
+      before += result.created + result.updated + result.skipped
+      add(result)
+      return result
+    },
+    async fake(table, count, overrides) {
+      const { table: _, ...result } = await fakeTable(sql, table, count, overrides, {
+        seed,
+        log,
+        onProgress: progress,
+        run: { diff, fastLoad: options.fastLoad, undo },
+      })
       before += result.created + result.updated + result.skipped
       add(result)
       return result
