@@ -64,7 +64,7 @@ interface ColumnRow {
  */
 export async function readTable(sql: postgres.Sql | postgres.TransactionSql, table: string): Promise<TableInfo> {
   const [found] = await sql<[{ oid: number | null; qualified: string | null }]>`
-    SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS qualified
+    SELECT c.oid::int AS oid, CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS qualified
     FROM (SELECT to_regclass(${quotedName(table)}) AS oid) r
     LEFT JOIN pg_class c ON c.oid = r.oid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`
   if (!found?.oid) {
