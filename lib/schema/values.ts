@@ -201,7 +201,24 @@ const fromList = (values: readonly unknown[]): ValueGenerator => ({
   size: values.length,
 })
 
-const iso = (ms: number) => new Date(ms).toISOString()
+const two = (n: number) => (n < 10 ? `0${n}` : String(n))
+const days = new Map<number, string>()
+/** `YYYY-MM-DD` of a day number, cached: Date's toISOString costs more than the rest of a row's dates. */
+function dayText(day: number): string {
+  let text = days.get(day)
+  if (text === undefined) {
+    if (days.size > 10_000) days.clear()
+    text = new Date(day * DAY).toISOString().slice(0, 10)
+    days.set(day, text)
+  }
+  return text
+}
+/** `YYYY-MM-DD HH:MM:SS` (UTC) of whole seconds since the epoch. */
+function stamp(ms: number): string {
+  const day = Math.floor(ms / DAY)
+  const s = Math.floor((ms - day * DAY) / 1000)
+  return `${dayText(day)} ${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`
+}
 
 /**
  * The generator of one column, from its type, its name and the limits its CHECKs and domains set.
@@ -232,9 +249,9 @@ export function valueGenerator(name: string, type: ColumnType, limits: ColumnLim
     case 'float':
       return numbers(lower, limits, -(10 ** 12), 10 ** 12, 3, true)
     case 'date':
-      return dates(limits, DAY, (ms) => iso(ms).slice(0, 10), /birth|dob/.test(lower))
+      return dates(limits, DAY, (ms) => dayText(Math.floor(ms / DAY)), /birth|dob/.test(lower))
     case 'timestamp':
-      return dates(limits, 1000, type.tz ? iso : (ms) => iso(ms).slice(0, 19).replace('T', ' '), /birth|dob/.test(lower))
+      return dates(limits, 1000, type.tz ? (ms) => `${stamp(ms)}+00` : stamp, /birth|dob/.test(lower))
     case 'time': {
       const clock = (s: number) =>
         `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`

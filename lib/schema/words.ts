@@ -8,6 +8,9 @@ import type { Faker } from '@faker-js/faker'
 export interface Words {
   firstNames: readonly string[]
   lastNames: readonly string[]
+  /** The names lower-cased, letters only (for emails and user names), index for index. */
+  firstSlugs: readonly string[]
+  lastSlugs: readonly string[]
   cities: readonly string[]
   countries: readonly string[]
   streets: readonly string[]
@@ -33,9 +36,14 @@ export function wordsOf(faker: Faker): Words {
   if (!words) {
     const d = raw as unknown as Record<string, Record<string, unknown> | undefined>
     const plain = (v: readonly string[]) => v.filter((w) => /^[A-Za-z][A-Za-z' -]*$/.test(w))
+    const firstNames = plain(list(d.person?.first_name, ['Ada', 'Alan', 'Grace', 'Linus']))
+    const lastNames = plain(list(d.person?.last_name, ['Lovelace', 'Turing', 'Hopper', 'Torvalds']))
+    const slug = (w: string) => w.toLowerCase().replace(/[^a-z]+/g, '')
     words = {
-      firstNames: plain(list(d.person?.first_name, ['Ada', 'Alan', 'Grace', 'Linus'])),
-      lastNames: plain(list(d.person?.last_name, ['Lovelace', 'Turing', 'Hopper', 'Torvalds'])),
+      firstNames,
+      lastNames,
+      firstSlugs: firstNames.map(slug),
+      lastSlugs: lastNames.map(slug),
       cities: list(d.location?.city_name, ['Springfield']),
       countries: list(d.location?.country, ['Freedonia']),
       streets: list(d.location?.street_name, ['Main Street']),
