@@ -202,6 +202,7 @@ function runOptions(session: Session, flags: Flags, progress: 'live' | 'lines') 
     // Production writes: --yes, or the name typed back on a terminal (asked after every other check).
     confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
     force: Boolean(flags.force),
+    strict: Boolean(flags.strict),
     signal: session.controller.signal,
     argv: session.redactor.value(process.argv.slice(2)),
   }
@@ -340,12 +341,20 @@ function defineBuiltIns(cli: CAC, session: Session): void {
   commonFlags(seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)')))
     .option('--apply-schema', 'Apply the schema first: each schema file once, or the migrate command')
     .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
+    .option(
+      '--strict',
+      'A seed that may run before the seed writing a table its foreign keys refer to is an error (E_PLAN_FOREIGN_KEY), not a warning',
+    )
     .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
     .example('  seedbed seed --only users --json')
     .action((flags: Flags) => runSeeding(session, 'seed', flags))
 
   commonFlags(seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed')))
     .option('--force', 'Allow fresh in production (it still asks for confirmation)')
+    .option(
+      '--strict',
+      'A seed that may run before the seed writing a table its foreign keys refer to is an error (E_PLAN_FOREIGN_KEY), not a warning',
+    )
     .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
     .action((flags: Flags) => runSeeding(session, 'fresh', flags))
 
@@ -357,15 +366,29 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .option('--only <seeds>', 'Plan only these seeds and what they depend on')
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .option('--format <format>', 'text (default), json, mermaid or dot')
+    .option(
+      '--check',
+      "Read the database's foreign keys: E_PLAN_FOREIGN_KEY for a seed that may run before the seed writing a table it refers to",
+    )
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       const settings = settingsFor(flags)
-      // Only the planner: `plan` loads neither the runner nor the driver.
+      // Only the planner: `plan` loads neither the runner nor the driver, unless it reads the catalog.
       const { planProject } = await import('../planning/project.ts')
       const { renderPlan } = await import('../planning/plan-format.ts')
-      const { levels, excluded } = await planProject(settings)
-      for (const e of excluded) session.log.debug(`${e.name}: not in this run (${e.reason})`)
-      return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
+      const format = session.json ? 'json' : String(flags.format ?? 'text')
+      const planned = await planProject(settings)
+      for (const e of planned.excluded) session.log.debug(`${e.name}: not in this run (${e.reason})`)
+      // dependsOn: 'auto' needs the catalog to plan at all.
+      if (!flags.check && !planned.seeds.some((s) => s.autoDepends)) return session.finish(0, `${renderPlan(planned.levels, format)}\n`)
+      const { checkPlan } = await import('../execution/api.ts')
+      const checked = await checkPlan({ ...settings, logger: createLogger({ stream: process.stderr, level: 1 }) })
+      const levels = checked.levels.map((l) => l.seeds)
+      if (!flags.check || !checked.problems.length) return session.finish(0, `${renderPlan(levels, format, checked)}\n`)
+      process.stdout.write(`${renderPlan(levels, format, checked)}\n`)
+      const { planError } = await import('../planning/foreign-keys.ts')
+      if (session.json) return session.finish(exitStatus(codes.PLAN_FOREIGN_KEY))
+      return session.fail(planError(checked.problems))
     })
 
   commonFlags(cli.command('status', 'Show the last runs and, per seed, its last success and whether its file changed'))

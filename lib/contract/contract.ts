@@ -123,7 +123,22 @@ export interface Seed {
   /** One line saying what the seed provides; shown by `plan`. */
   description?: string
   /** Names of seeds whose rows this one needs; they run in earlier levels. */
-  dependsOn?: readonly string[]
+  /**
+   * Names of seeds whose rows this one needs; they run in earlier levels. `'auto'`: the seeds that
+   * write the tables its tables' foreign keys refer to (from the catalog, for the tables in `writes`
+   * and those the ledger saw it write); `plan` shows which were inferred and from which constraint.
+   *
+   * ```ts
+   * export default defineSeed({ name: 'orders', dependsOn: 'auto', writes: ['orders'], run: ... })
+   * ```
+   */
+  dependsOn?: readonly string[] | 'auto'
+  /**
+   * Tables the seed writes, for the plan's foreign-key check (`plan --check`) and `dependsOn: 'auto'`
+   * before the ledger has seen it run (a run records the tables its helpers write). Names as `load`
+   * takes them: `orders`, `app.Accounts`.
+   */
+  writes?: readonly string[]
   /** Order within a level: lower runs first (default 100). Ties go by name. */
   priority?: number
   /**
@@ -170,6 +185,10 @@ export interface LoadedSeed {
   name: string
   description: string
   dependsOn: readonly string[]
+  /** `dependsOn: 'auto'`: `dependsOn` is filled from the catalog's foreign keys before planning. */
+  autoDepends?: boolean
+  /** The tables the seed declares it writes (`writes`), as given. */
+  writes?: readonly string[]
   priority: number
   environments?: readonly string[]
   secrets: readonly string[]

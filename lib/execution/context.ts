@@ -44,7 +44,7 @@ export function createContext(
   sql: postgres.TransactionSql,
   log: Logger,
   options: ContextOptions,
-): { ctx: SeedContext; counts: SeedCounts } {
+): { ctx: SeedContext; counts: SeedCounts; tables: Set<string> } {
   const { env, seed, diff } = options
   const undo = options.undo?.active ? options.undo : undefined
   const declared = options.secrets ?? []
@@ -55,6 +55,8 @@ export function createContext(
   let before = 0
   const progress = (rows: number) => options.progress?.(before + rows)
   const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
+  // The tables the helpers wrote (names as given): recorded in the ledger for the plan's foreign-key check.
+  const tables = new Set<string>()
   const add = (c: Partial<SeedCounts>) => {
     counts.created += c.created ?? 0
     counts.updated += c.updated ?? 0
@@ -65,6 +67,7 @@ export function createContext(
     log,
     env,
     async upsert(table, rows, options) {
+      tables.add(table)
       const result = await upsertRows(sql, table, rows, options, diff, undo)
       add(result)
       return result as never
@@ -80,6 +83,7 @@ export function createContext(
       diff?.cannotSee(c, 'count()')
     },
     async copy(table, rows, { columns }) {
+      tables.add(table)
       const shown: Record<string, unknown>[] = []
       const source = diff ? capturing(rows, columns, diff.room(table, 'created'), shown) : rows
       const n = await copyRows(sql, table, columns, source, { onProgress: progress })
@@ -90,12 +94,14 @@ export function createContext(
       return n
     },
     async load(table, rows, loadOptions) {
+      tables.add(table)
       const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad, undo })
       before += result.created + result.updated + result.skipped
       add(result)
       return result
     },
     async fake(table, count, overrides) {
+      tables.add(table)
       const { table: _, ...result } = await fakeTable(sql, table, count, overrides, {
         seed,
         log,
@@ -126,5 +132,5 @@ export function createContext(
     // sql-template-strings numbers its placeholders $1, $2... for PostgreSQL: run as it is, values bound.
     query: (statement) => sql.unsafe(statement.text, statement.values as postgres.ParameterOrJSON<never>[]) as never,
   }
-  return { ctx, counts }
+  return { ctx, counts, tables }
 }
