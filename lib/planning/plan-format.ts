@@ -93,7 +93,7 @@ export function planToDot(levels: Levels): string {
 export function renderPlan(levels: Levels, format: string, check?: PlanCheckPart): string {
   switch (format) {
     case 'text':
-      return formatPlan(levels) + (check ? formatCheck(check) : '')
+      return formatPlan(levels) + (check ? `\n${formatCheck(check)}` : '')
     case 'json':
       return JSON.stringify({ ...planToJson(levels), ...check })
     case 'mermaid':
