@@ -307,6 +307,7 @@ function seedingFlags(cmd: Command): Command {
     .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
+    .option('--strict', 'A seed that may run before the seed writing a table it refers to is E_PLAN_FOREIGN_KEY, not a warning')
     .option('--migrate <command>', 'Run this migrate command instead of the schema files (env SEEDBED_MIGRATE)')
     .option('--pooler <mode>', 'auto (default), transaction, session or none: the pooler in front of the database (env SEEDBED_POOLER)')
     .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
@@ -341,20 +342,12 @@ function defineBuiltIns(cli: CAC, session: Session): void {
   commonFlags(seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)')))
     .option('--apply-schema', 'Apply the schema first: each schema file once, or the migrate command')
     .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
-    .option(
-      '--strict',
-      'A seed that may run before the seed writing a table its foreign keys refer to is an error (E_PLAN_FOREIGN_KEY), not a warning',
-    )
     .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
     .example('  seedbed seed --only users --json')
     .action((flags: Flags) => runSeeding(session, 'seed', flags))
 
   commonFlags(seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed')))
     .option('--force', 'Allow fresh in production (it still asks for confirmation)')
-    .option(
-      '--strict',
-      'A seed that may run before the seed writing a table its foreign keys refer to is an error (E_PLAN_FOREIGN_KEY), not a warning',
-    )
     .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
     .action((flags: Flags) => runSeeding(session, 'fresh', flags))
 

@@ -1,4 +1,5 @@
 import type { LoadedSeed } from '../contract/contract.ts'
+import type { PlanCheck } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { findCycle } from './plan.ts'
 
@@ -17,34 +18,13 @@ export interface TableEdge {
 }
 
 /** A dependency `dependsOn: 'auto'` found: `seed` needs `on` because `table` refers to `refTable`. */
-export interface Inferred {
-  seed: string
-  on: string
-  table: string
-  refTable: string
-  constraint: string
-}
+export type Inferred = PlanCheck['inferred'][number]
 
-/** A seed that may run before (or beside) a seed whose rows its table refers to. */
-export interface PlanProblem {
-  seed: string
-  table: string
-  constraint: string
-  refTable: string
-  /** The seeds writing `refTable` that `seed` does not (even indirectly) depend on. */
-  writers: string[]
-  deferrable: boolean
-  /** The dependsOn that fixes it: what the seed has plus `writers`. */
-  dependsOn: string[]
-}
+/** A seed that may run before (or beside) a seed whose rows its table refers to (PlanCheck's problem, before its message). */
+export type PlanProblem = Omit<PlanCheck['problems'][number], 'message'>
 
 /** What the check saw that needs no change, said so: self-references, tables written by one seed, tables no seed writes. */
-export interface PlanNote {
-  seed: string
-  table: string
-  constraint: string
-  text: string
-}
+export type PlanNote = PlanCheck['notes'][number]
 
 export interface ForeignKeyPlan {
   seeds: LoadedSeed[]

@@ -1,3 +1,5 @@
+import { fmix32 } from '../helpers/fake.ts'
+
 /**
  * The row generator's randomness: every cell (row, part of the row) has a sequence of its own, so a
  * value depends on its row and column alone. An override or a new column changes no other column, and
@@ -11,16 +13,6 @@ export interface CellRandom {
   at(row: number, part: number): void
   /** A uniform draw in [0, 1), 53 bits. */
   next(): number
-}
-
-/** murmur3's 32-bit finaliser. */
-function fmix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
 }
 
 export function cellRandom(key: number): CellRandom {
