@@ -113,7 +113,7 @@ const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?:
  */
 import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'
 
-// Also hashed: inputs: ['src/factories'] (files the seeds read); see the README, testDatabases.
+// Also hashed: inputs: ['src/factories'] (files the seeds read); see seedbed's docs/test-databases.md.
 const options = ${options}
 let handle: Promise<TestDatabases> | undefined
 `

@@ -1,47 +1,13 @@
 import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
-import type { RowChange } from '../contract/types.ts'
+import type { UndoResult, UndoSeedReport, UndoTableReport } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { DiffRecorder, recordDiff } from '../sql/diff.ts'
 import { columnList, joinFragments } from '../sql/fragments.ts'
 import { createContext } from './context.ts'
 
-/** What undo did (or, in a dry run, would do) to one table a seed wrote. */
-export interface UndoTableReport {
-  table: string
-  key: string[]
-  /** Rows the run updated that get their old values back. */
-  restored: number
-  /** Rows the run created, deleted. */
-  deleted: number
-  /** With `--diff`: the first deleted rows and the restored rows as current -> old, sensitive columns hidden. */
-  deletedRows?: Record<string, unknown>[]
-  restoredRows?: RowChange[]
-}
-
-export interface UndoSeedReport {
-  name: string
-  level: number
-  /** `records`: from the undo records; `undo()`: by the seed's own function. */
-  by: 'records' | 'undo()'
-  tables: UndoTableReport[]
-}
-
-/** What `undo` returns (and `undo --json` prints). */
-export interface UndoResult {
-  ok: true
-  /** The run undone. */
-  run: number
-  /** The undo's own run in the ledger (null in a dry run, which records nothing). */
-  undoRun: number | null
-  dryRun: boolean
-  durationMs: number
-  /** In the order undone: reverse level order. */
-  seeds: UndoSeedReport[]
-  /** With `--diff`: rows of a kind shown per table (0: all). */
-  diffLimit?: number
-}
+export type { UndoResult, UndoSeedReport, UndoTableReport }
 
 /** Whether a run can be undone, as `status` shows it: `yes`, `undone by N`, `no: <reason>`, `-`. */
 export type Undoable = string
