@@ -22,7 +22,7 @@ import { DiffRecorder } from '../sql/diff.ts'
 import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 import { type Canceller, guard } from './cancel.ts'
 import { createContext } from './context.ts'
-import { recordTables } from '../db/seed-tables.ts'
+import { recordTables } from '../schema/seed-tables.ts'
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
 export type Transact = (fn: (tx: postgres.TransactionSql) => Promise<Tried>) => Promise<Tried>

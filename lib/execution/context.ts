@@ -1,7 +1,7 @@
 import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
 import type { SeedContext } from '../contract/contract.ts'
-import type { SeedCounts } from '../contract/types.ts'
+import type { LoadResult, SeedCounts } from '../contract/types.ts'
 import { copyRows } from '../sql/copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { fakerFor, scaled } from '../helpers/fake.ts'
@@ -39,6 +39,37 @@ export interface ContextOptions {
   bcryptCost?: number
 }
 
+/** A seed's running counts, and what adds to them. */
+function counter(): { counts: SeedCounts; add(c: Partial<SeedCounts>): void } {
+  const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
+  return {
+    counts,
+    add(c) {
+      counts.created += c.created ?? 0
+      counts.updated += c.updated ?? 0
+      counts.skipped += c.skipped ?? 0
+    },
+  }
+}
+
+/** `ctx.secret`: a declared secret from the variables (E_SECRET_UNDECLARED for any other). */
+function secretReader(
+  seed: string,
+  declared: readonly string[],
+  env: string,
+  variables: NonNullable<ContextOptions['variables']>,
+): SeedContext['secret'] {
+  return (name, options) => {
+    if (!declared.includes(name)) {
+      throw new SeedbedError(codes.SECRET_UNDECLARED, `seed '${seed}' reads the secret ${name} but does not declare it`, {
+        seed,
+        hint: `add it to \`secrets\` in the seed (secrets: [${[...declared, name].map((n) => `'${n}'`).join(', ')}]) so a run checks it is set before writing anything`,
+      })
+    }
+    return readSecret(name, env, options?.devDefault, variables)
+  }
+}
+
 /** A seed's context and the running tally its helpers add to. */
 export function createContext(
   sql: postgres.TransactionSql,
@@ -54,13 +85,15 @@ export function createContext(
   // Rows of several copy/load calls add up in the progress line.
   let before = 0
   const progress = (rows: number) => options.progress?.(before + rows)
-  const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
+  const { counts, add } = counter()
   // The tables the helpers wrote (names as given): recorded in the ledger for the plan's foreign-key check.
   const tables = new Set<string>()
-  const add = (c: Partial<SeedCounts>) => {
-    counts.created += c.created ?? 0
-    counts.updated += c.updated ?? 0
-    counts.skipped += c.skipped ?? 0
+  const loadRun: LoadRun = { diff, fastLoad: options.fastLoad, undo }
+  /** A load's result: its rows move the progress line on, its counts add to the tally. */
+  const loaded = (result: LoadResult) => {
+    before += result.created + result.updated + result.skipped
+    add(result)
+    return result
   }
   const ctx: SeedContext = {
     sql,
@@ -95,22 +128,11 @@ export function createContext(
     },
     async load(table, rows, loadOptions) {
       tables.add(table)
-      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad, undo })
-      before += result.created + result.updated + result.skipped
-      add(result)
-      return result
+      return loaded(await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, loadRun))
     },
     async fake(table, count, overrides) {
       tables.add(table)
-      const { table: _, ...result } = await fakeTable(sql, table, count, overrides, {
-        seed,
-        log,
-        onProgress: progress,
-        run: { diff, fastLoad: options.fastLoad, undo },
-      })
-      before += result.created + result.updated + result.skipped
-      add(result)
-      return result
+      return loaded(await fakeTable(sql, table, count, overrides, { seed, log, onProgress: progress, run: loadRun }))
     },
     get faker() {
       if (!faker) faker = fakerFor(seed)
@@ -120,15 +142,7 @@ export function createContext(
     scaled: (n) => scaled(n, scale),
     hashPassword: (plain, current) => hashPassword(plain, current, options.bcryptCost),
     randomToken,
-    secret(name, options) {
-      if (!declared.includes(name)) {
-        throw new SeedbedError(codes.SECRET_UNDECLARED, `seed '${seed}' reads the secret ${name} but does not declare it`, {
-          seed,
-          hint: `add it to \`secrets\` in the seed (secrets: [${[...declared, name].map((n) => `'${n}'`).join(', ')}]) so a run checks it is set before writing anything`,
-        })
-      }
-      return readSecret(name, env, options?.devDefault, variables)
-    },
+    secret: secretReader(seed, declared, env, variables),
     // sql-template-strings numbers its placeholders $1, $2... for PostgreSQL: run as it is, values bound.
     query: (statement) => sql.unsafe(statement.text, statement.values as postgres.ParameterOrJSON<never>[]) as never,
   }

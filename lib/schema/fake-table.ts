@@ -6,7 +6,7 @@ import type { Logger } from '../output/log.ts'
 import { type LoadRun, loadRows } from '../sql/load.ts'
 import { type FakeOverrides, type ParentKeys, planFakeRows } from './fake-rows.ts'
 import type { ForeignKey } from './foreign-keys.ts'
-import { readTable, type TableInfo } from './table.ts'
+import { readTable } from './table.ts'
 import { wordsOf } from './words.ts'
 
 export interface FakeTableOptions {
@@ -53,7 +53,7 @@ export async function fakeTable(
   count: number,
   overrides: unknown,
   options: FakeTableOptions,
-): Promise<LoadResult & { table: TableInfo }> {
+): Promise<LoadResult> {
   if (!Number.isInteger(count) || count < 0) {
     throw new SeedbedError(codes.FAKE_OVERRIDE, `fake ${table}: count must be a whole number of rows, got ${String(count)}`, {
       table,
@@ -79,5 +79,5 @@ export async function fakeTable(
     { columns: plan.columns, conflict: plan.conflict, onProgress: options.onProgress },
     options.run,
   )
-  return { ...result, table: info }
+  return result
 }

@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
-import { qualifiedNames, recordedTables } from '../db/seed-tables.ts'
+import { qualifiedNames, recordedTables } from './seed-tables.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'

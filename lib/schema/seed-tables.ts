@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
 import { quotedName } from '../sql/fragments.ts'
-import { LEDGER_SCHEMA } from './ledger.ts'
+import { LEDGER_SCHEMA } from '../db/ledger.ts'
 
 /**
  * Which tables each seed wrote, for the plan's foreign-key check (lib/planning/foreign-keys.ts):
