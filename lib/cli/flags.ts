@@ -9,7 +9,7 @@ import type { CAC, Command } from 'cac'
 import type { VariableName } from './variables.ts'
 
 /** The built-in tasks, and `task`: a project's own task defined in its tasks.ts. */
-export const COMMANDS = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'ledger-sql', 'new', 'init', 'task'] as const
+export const COMMANDS = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'ledger-sql', 'new', 'init', 'db', 'task'] as const
 export type CommandName = (typeof COMMANDS)[number]
 
 /** The built-in tasks: their positional arguments (cac's syntax) and the line `--help` shows. */
@@ -25,6 +25,7 @@ export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summar
   },
   new: { args: '<name>', summary: 'Write seeds/<name>.ts from a template' },
   init: { summary: 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup' },
+  db: { args: '<action>', summary: 'The embedded PostgreSQL outside a run: start (keeps it running), stop, status, url, psql' },
 }
 
 export interface Flag {
@@ -343,6 +344,13 @@ export const flags: readonly Flag[] = [
     summary: 'Also grant this role what seeding needs on the ledger (no CREATE, no ownership)',
     commands: ['ledger-sql'],
     details: 'The role the printed GRANTs are for: the role seedbed connects as in production.',
+  },
+  {
+    name: 'write-env',
+    value: '<file>',
+    summary: "start: also write DATABASE_URL into this file (the app's .env.local, say)",
+    commands: ['db'],
+    details: 'The line `DATABASE_URL=...` is replaced when the file has one, else added; see [docs/first-hour.md](first-hour.md).',
   },
   { name: 'help', summary: 'Display this message', commands: ALL, builtIn: true, details: 'Every task: its flags.' },
 ]

@@ -81,6 +81,24 @@ class Session {
     for (const [signal, code] of Object.entries(SIGNALS)) process.on(signal, () => this.interrupt(signal, code))
     // npx and npm run end without passing SIGTERM on: treat their end as SIGTERM (lib/cli/launcher.ts).
     watchLaunchers(() => this.interrupt('SIGTERM (its launcher, npx or npm, ended)', SIGNALS.SIGTERM))
+    // Every path ends through finish(), which exits: an event loop that empties first means the task
+    // waits on a promise nothing will settle (a connection gone under a query). Node would end with
+    // exit 13 or 0 and no message; say so and fail instead.
+    process.once('beforeExit', async () => {
+      if (this.exiting) return
+      // Close what the stalled run holds (its pool, its place on the embedded server) before exiting.
+      const { runShutdown } = await import('../util/shutdown.ts')
+      await runShutdown()
+      void this.fail(
+        new SeedbedError(
+          codes.STALLED,
+          'the run stopped with work pending: nothing was left for it to wait on (its database connection closed?)',
+          {
+            hint: 'run again; if it happens again, run with --verbose and report it',
+          },
+        ),
+      )
+    })
   }
 
   loggerFor(flags: Flags): Logger {
@@ -402,6 +420,25 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     })
 }
 
+function defineDb(cli: CAC, session: Session): void {
+  defineTask(cli, 'db')
+    .example('  seedbed db start --write-env .env.local')
+    .action(async (action: string, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      const settings = settingsFor(flags)
+      const { dbCommand } = await import('./db.ts')
+      const result = await dbCommand(action, {
+        dataDir: settings.dataDir,
+        port: settings.embeddedPort,
+        envFile: flags.writeEnv as string | undefined,
+        log,
+      })
+      if (session.json) return session.finish(result.code, `${JSON.stringify(result.data)}\n`)
+      if (result.text) process.stdout.write(`${result.text}\n`)
+      return session.finish(result.code)
+    })
+}
+
 function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefinition): void {
   const cmd = registerFlags(cli.command(task.args ? `${name} ${task.args}` : name, task.description), 'task')
   for (const [flag, description] of Object.entries(task.flags ?? {})) cmd.option(flag, description)
@@ -484,6 +521,27 @@ export function runTasks(custom: TaskDefinitions = {}, argv: readonly string[] =
   return withRedactor(() => runTask(session, custom, argv), session.redactor)
 }
 
+/**
+ * `--scale -1` as `--scale=-1`: cac (mri) reads a value that starts with `-` as a flag of its own
+ * (`unknown flag -1`, "did you mean '--h'?"); joined, the option's own check refuses it by name.
+ * Only after a flag that takes a value (`<n>` in its definition) and for a negative number.
+ */
+function negativeValues(cli: ReturnType<typeof cac>, argv: readonly string[]): string[] {
+  const options = [...cli.globalCommand.options, ...cli.commands.flatMap((c) => c.options)]
+  const valued = new Set(
+    options.filter((o) => /[<[]/.test(o.rawName)).flatMap((o) => o.rawName.split(/[\s,]+/).filter((n) => n.startsWith('-'))),
+  )
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1]
+    if (valued.has(argv[i]!) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`)
+      i++
+    } else out.push(argv[i]!)
+  }
+  return out
+}
+
 async function runTask(session: Session, custom: TaskDefinitions, argv: readonly string[]): Promise<never> {
   try {
     const cli = cac('seedbed')
@@ -495,10 +553,16 @@ async function runTask(session: Session, custom: TaskDefinitions, argv: readonly
       }
     }
     defineBuiltIns(cli, session)
+    defineDb(cli, session)
+    cli.option('-v, --version', "Print seedbed's version")
     for (const [name, task] of Object.entries(custom)) defineCustom(cli, session, name, task)
     cli.help()
-    cli.parse([...argv], { run: false })
+    cli.parse(negativeValues(cli, argv), { run: false })
     if (cli.options.help) return session.finish(0)
+    if (cli.options.version && !cli.matchedCommand) {
+      const { seedbedVersion } = await import('../testing/template-hash.ts')
+      return session.finish(0, `seedbed ${seedbedVersion()}\n`)
+    }
     const command = cli.matchedCommand
     if (!command) {
       if (cli.args.length === 0) {

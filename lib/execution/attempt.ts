@@ -21,6 +21,7 @@ import type { ProgressTick } from '../output/progress.ts'
 import { DiffRecorder } from '../sql/diff.ts'
 import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 import { type Canceller, guard } from './cancel.ts'
+import { within } from '../util/retry.ts'
 import { createContext } from './context.ts'
 import { recordTables } from '../schema/seed-tables.ts'
 
@@ -63,6 +64,9 @@ export interface Attempt {
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
+const noop = () => undefined
+/** How long a stopped attempt waits for its body to end after the cancel, before it rolls back anyway. */
+const BODY_SETTLE_MS = 3000
 
 function checkCounts(value: unknown, seed: string): SeedCounts {
   const v = value as Partial<SeedCounts>
@@ -194,8 +198,17 @@ export async function attemptSeed(attempt: Attempt, transact: Transact, run: Att
       halted.catch(() => undefined)
       if (signal.aborted) onAbort()
       else signal.addEventListener('abort', onAbort, { once: true })
+      const work = seedBody(tx, rawTx, attempt, run)
+      work.catch(() => undefined)
       try {
-        return await Promise.race([seedBody(tx, rawTx, attempt, run), halted])
+        return await Promise.race([work, halted])
+      } catch (err) {
+        // Stopped: the body's statement was cancelled, so it ends in a moment. The transaction ends
+        // only after it: a ROLLBACK sent while a COPY still streams is refused (COPY_IN_PROGRESS) and
+        // would leave the connection idle in an aborted transaction. A body that ignores the cancel
+        // (a loop of its own) is not waited for longer than BODY_SETTLE_MS.
+        if (signal.aborted) await within(work.then(noop, noop), BODY_SETTLE_MS)
+        throw err
       } finally {
         signal.removeEventListener('abort', onAbort)
         await cancelled

@@ -112,12 +112,12 @@ function succeeded(run: Levels, report: SeedReport, tried: Tried, log: Logger) {
     rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
     ...(diff && { diff: diff.toJSON() }),
   })
-  const verb = run.mode === 'dry-run' ? 'would create' : 'created'
-  log.success(
-    run.mode === 'validate'
-      ? `valid (${durationMs} ms)`
-      : `${verb} ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped} (${durationMs} ms)`,
-  )
+  // One tense a line: a dry run says what it would do.
+  const what =
+    run.mode === 'dry-run'
+      ? `would create ${counts.created}, update ${counts.updated}, skip ${counts.skipped}`
+      : `created ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped}`
+  log.success(run.mode === 'validate' ? `valid (${durationMs} ms)` : `${what} (${durationMs} ms)`)
 }
 
 /** A seed's tries until one succeeds, a failure is not transient, or the run stops; then its report. */
