@@ -211,7 +211,10 @@ export default defineConfig({
 })
 `
 
-/** tsconfig.json, for a project that has none: \`tsc --init\`'s strict defaults, without output (tsx runs the files). */
+/**
+ * tsconfig.json, for a project that has none: \`tsc --init\`'s strict defaults, without output (tsx runs the files).
+ * Not its verbatimModuleSyntax: that refuses import/export in a CommonJS package (npm init's default).
+ */
 const TSCONFIG = `${JSON.stringify(
   {
     compilerOptions: {
@@ -221,7 +224,6 @@ const TSCONFIG = `${JSON.stringify(
       strict: true,
       noUncheckedIndexedAccess: true,
       exactOptionalPropertyTypes: true,
-      verbatimModuleSyntax: true,
       isolatedModules: true,
       moduleDetection: 'force',
       allowImportingTsExtensions: true,

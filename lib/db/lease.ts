@@ -3,9 +3,9 @@ import os from 'node:os'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
-import { sleep, within } from '../util/retry.ts'
+import { within } from '../util/retry.ts'
 import { ensureLeaseRecord } from './ledger.ts'
-import { DDL_KEY, LOCK_KEY, type RunLock } from './lock.ts'
+import { DDL_KEY, LOCK_KEY, type RunLock, waitForTurn } from './lock.ts'
 
 /** The lease table (part of the ledger: `ledger-sql` creates and grants it), created if missing. */
 export async function ensureLeaseTable(sql: postgres.Sql): Promise<void> {
@@ -37,47 +37,39 @@ export async function acquireLease(sql: postgres.Sql, options: LeaseOptions): Pr
   const holder = `${os.hostname()} pid ${process.pid} ${randomUUID().slice(0, 8)}`
   const interval = `${leaseMs} milliseconds`
   await ensureLeaseTable(sql)
-  const deadline = Date.now() + timeoutMs
-  let told = false
-  for (;;) {
-    // Taken when there is no lease or it expired; a run holding the advisory lock on a direct
-    // connection (another machine configured with DIRECT_DATABASE_URL) counts as holding it too.
-    // Under the same transaction lock as the advisory lock's check of the lease (lock.ts), so the two
-    // checks cannot both pass at once.
-    const taken = await sql.begin(async (tx) => {
-      // Tried, never waited for: a transaction blocked here would hold one of the pooler's few server
-      // connections, which the running seeds need. Busy means "not this time".
-      const [guard] = await tx<[{ ok: boolean }]>`SELECT pg_try_advisory_xact_lock(${DDL_KEY}) AS ok`
-      if (!guard.ok) return []
-      return tx`
-      INSERT INTO seedbed.lease AS l (id, holder, expires_at)
-      SELECT 1, ${holder}, clock_timestamp() + ${interval}::interval
-      WHERE NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = ${LOCK_KEY} AND granted AND database = (
-        SELECT oid FROM pg_database WHERE datname = current_database()))
-      ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, acquired_at = clock_timestamp(), expires_at = excluded.expires_at
-      WHERE l.expires_at < clock_timestamp()
-      RETURNING 1`
-    })
-    if (taken.length) break
-    if (!told) {
+  await waitForTurn({
+    what: 'lease',
+    timeoutMs,
+    log,
+    signal,
+    hint: 'wait for it to finish (a killed run lets go when its lease expires), or raise --lock-timeout (SEEDBED_LOCK_TIMEOUT)',
+    async take() {
+      // Taken when there is no lease or it expired; a run holding the advisory lock on a direct
+      // connection (another machine configured with DIRECT_DATABASE_URL) counts as holding it too.
+      // Under the same transaction lock as the advisory lock's check of the lease (lock.ts), so the two
+      // checks cannot both pass at once.
+      const taken = await sql.begin(async (tx) => {
+        // Tried, never waited for: a transaction blocked here would hold one of the pooler's few server
+        // connections, which the running seeds need. Busy means "not this time".
+        const [guard] = await tx<[{ ok: boolean }]>`SELECT pg_try_advisory_xact_lock(${DDL_KEY}) AS ok`
+        if (!guard.ok) return []
+        return tx`
+        INSERT INTO seedbed.lease AS l (id, holder, expires_at)
+        SELECT 1, ${holder}, clock_timestamp() + ${interval}::interval
+        WHERE NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = ${LOCK_KEY} AND granted AND database = (
+          SELECT oid FROM pg_database WHERE datname = current_database()))
+        ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, acquired_at = clock_timestamp(), expires_at = excluded.expires_at
+        WHERE l.expires_at < clock_timestamp()
+        RETURNING 1`
+      })
+      return taken.length > 0
+    },
+    async holder() {
       const [other] = await sql<{ holder: string; left: number }[]>`
         SELECT holder, ceil(extract(epoch FROM expires_at - clock_timestamp()))::int AS left FROM seedbed.lease`
-      log.info(
-        `waiting for another seedbed run to finish${other ? ` (lease held by ${other.holder}, expires in ${other.left} s unless renewed)` : ''}, up to ${Math.round(timeoutMs / 1000)} s`,
-      )
-      told = true
-    }
-    if (Date.now() >= deadline) {
-      throw new SeedbedError(
-        codes.LOCK_TIMEOUT,
-        `another seedbed run held the lease on this database for more than ${Math.round(timeoutMs / 1000)} s`,
-        {
-          hint: 'wait for it to finish (a killed run lets go when its lease expires), or raise --lock-timeout (SEEDBED_LOCK_TIMEOUT)',
-        },
-      )
-    }
-    await sleep(Math.min(250, Math.max(10, deadline - Date.now())), signal)
-  }
+      return other ? ` (lease held by ${other.holder}, expires in ${other.left} s unless renewed)` : ''
+    },
+  })
 
   let lost = false
   let beating: Promise<unknown> = Promise.resolve()

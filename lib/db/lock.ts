@@ -27,6 +27,41 @@ async function leaseLive(conn: postgres.ReservedSql): Promise<boolean> {
   return rows.length > 0
 }
 
+/** How a run waits for the lock or the lease: tries, says once whom it waits for, gives up at the deadline. */
+export interface TurnWait {
+  what: 'lock' | 'lease'
+  timeoutMs: number
+  log: Logger
+  signal?: AbortSignal
+  /** What to do about E_LOCK_TIMEOUT. */
+  hint: string
+  /** One try: true once it is taken. */
+  take(): Promise<boolean>
+  /** Who holds it, as ` (...)` for the waiting line, or ''. */
+  holder(): Promise<string>
+}
+
+/**
+ * Tries `take` every 250 ms until it succeeds; fails with E_LOCK_TIMEOUT after `timeoutMs`, or at once
+ * with the signal's reason when it aborts (the wait between tries is the signal's sleep).
+ */
+export async function waitForTurn(wait: TurnWait): Promise<void> {
+  const deadline = Date.now() + wait.timeoutMs
+  const seconds = Math.round(wait.timeoutMs / 1000)
+  for (let told = false; !(await wait.take()); ) {
+    if (!told) {
+      wait.log.info(`waiting for another seedbed run to finish${await wait.holder()}, up to ${seconds} s`)
+      told = true
+    }
+    if (Date.now() >= deadline) {
+      throw new SeedbedError(codes.LOCK_TIMEOUT, `another seedbed run held the ${wait.what} on this database for more than ${seconds} s`, {
+        hint: wait.hint,
+      })
+    }
+    await sleep(Math.min(250, Math.max(10, deadline - Date.now())), wait.signal)
+  }
+}
+
 export interface RunLock {
   /**
    * Fails with E_LOCK_LOST unless the lock is still held, checked from `sql` (a seed's transaction,
@@ -45,46 +80,38 @@ export interface RunLock {
  */
 export async function acquireLock(sql: postgres.Sql, timeoutMs: number, log: Logger, signal?: AbortSignal): Promise<RunLock> {
   const conn = await sql.reserve()
-  const deadline = Date.now() + timeoutMs
-  let told = false
   try {
-    for (;;) {
+    await waitForTurn({
+      what: 'lock',
+      timeoutMs,
+      log,
+      signal,
+      hint: 'wait for it to finish, or raise --lock-timeout (SEEDBED_LOCK_TIMEOUT)',
       // A run through a transaction-mode pooler holds a lease row instead: it counts as the lock. Both
       // checks run under DDL_KEY's transaction lock, as the lease is taken (lease.ts): never both at once.
-      await conn`BEGIN`
-      let got = false
-      try {
-        const [guard] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_xact_lock(${DDL_KEY}) AS ok`
-        if (guard.ok) {
-          const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
-          got = row.ok && !(await leaseLive(conn))
-          if (row.ok && !got) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
+      async take() {
+        await conn`BEGIN`
+        let got = false
+        try {
+          const [guard] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_xact_lock(${DDL_KEY}) AS ok`
+          if (guard.ok) {
+            const [row] = await conn<[{ ok: boolean }]>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`
+            got = row.ok && !(await leaseLive(conn))
+            if (row.ok && !got) await conn`SELECT pg_advisory_unlock(${LOCK_KEY})`
+          }
+        } finally {
+          await conn`COMMIT`
         }
-      } finally {
-        await conn`COMMIT`
-      }
-      if (got) break
-      if (!told) {
+        return got
+      },
+      async holder() {
         const holder = await conn`
           SELECT a.pid, a.application_name, a.client_addr::text AS addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.objid = ${LOCK_KEY} AND l.granted
             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1`
-        log.info(
-          `waiting for another seedbed run to finish${holder[0] ? ` (backend pid ${holder[0].pid})` : ''}, up to ${Math.round(timeoutMs / 1000)} s`,
-        )
-        told = true
-      }
-      if (Date.now() >= deadline) {
-        throw new SeedbedError(
-          codes.LOCK_TIMEOUT,
-          `another seedbed run held the lock on this database for more than ${Math.round(timeoutMs / 1000)} s`,
-          {
-            hint: 'wait for it to finish, or raise --lock-timeout (SEEDBED_LOCK_TIMEOUT)',
-          },
-        )
-      }
-      await sleep(Math.min(250, Math.max(10, deadline - Date.now())), signal)
-    }
+        return holder[0] ? ` (backend pid ${holder[0].pid})` : ''
+      },
+    })
   } catch (err) {
     conn.release()
     throw err
