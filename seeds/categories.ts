@@ -11,6 +11,7 @@ export const CATEGORIES = [
 
 export default defineSeed({
   name: 'categories',
+  writes: ['categories'],
   description: 'The product category tree',
   environments: ['development', 'test', 'staging', 'production'],
   async run({ sql, tally }) {

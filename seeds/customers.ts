@@ -16,6 +16,7 @@ export const customerEmail = (faker: Faker, i: number): string => customer(faker
 
 export default defineSeed({
   name: 'customers',
+  writes: ['customers'],
   description: 'Fake customers, 1,000 x scale, loaded with COPY',
   secrets: ['SEED_DEMO_PASSWORD'],
   async run({ sql, load, faker, scaled, secret, hashPassword }) {

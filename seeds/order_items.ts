@@ -3,6 +3,7 @@ import { buildOrder, CUSTOMERS_PER_SCALE, orderNo, ORDERS_PER_SCALE } from './_o
 
 export default defineSeed({
   name: 'order_items',
+  writes: ['order_items'],
   description: 'The lines of every fake order (1 to 4 each), priced from the catalogue',
   dependsOn: ['orders', 'products'],
   async run({ load, faker, scaled }) {

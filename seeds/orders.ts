@@ -4,6 +4,7 @@ import { customerEmail } from './customers.ts'
 
 export default defineSeed({
   name: 'orders',
+  writes: ['orders'],
   description: 'Fake orders, 2,000 x scale, each placed by a customer',
   dependsOn: ['customers'],
   async run({ load, faker, scaled }) {

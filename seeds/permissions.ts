@@ -10,6 +10,7 @@ export const PERMISSIONS = RESOURCES.flatMap((resource) =>
 
 export default defineSeed({
   name: 'permissions',
+  writes: ['permissions'],
   description: 'One permission per resource and action',
   environments: ['development', 'test', 'staging', 'production'],
   priority: 20,

@@ -13,6 +13,7 @@ export const PRODUCTS = [
 
 export default defineSeed({
   name: 'products',
+  writes: ['products'],
   description: 'The catalogue, filed under categories and created by the admin',
   dependsOn: ['categories', 'users'],
   async run({ sql, upsert }) {

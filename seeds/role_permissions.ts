@@ -10,6 +10,7 @@ export const GRANTS: Record<string, readonly string[]> = {
 
 export default defineSeed({
   name: 'role_permissions',
+  writes: ['role_permissions'],
   description: 'Grants each role its permissions',
   environments: ['development', 'test', 'staging', 'production'],
   dependsOn: ['roles', 'permissions'],

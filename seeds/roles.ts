@@ -8,6 +8,7 @@ export const ROLES = [
 
 export default defineSeed({
   name: 'roles',
+  writes: ['roles'],
   description: 'The roles every environment needs',
   environments: ['development', 'test', 'staging', 'production'],
   priority: 10,

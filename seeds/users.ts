@@ -9,6 +9,7 @@ export const DEMO_USERS = [
 
 export default defineSeed({
   name: 'users',
+  writes: ['users'],
   description: 'The admin account (password from SEED_ADMIN_PASSWORD) and demo users',
   dependsOn: ['roles'],
   environments: ['development', 'test', 'staging', 'production'],

@@ -101,6 +101,7 @@ t.test('a ledger schema that exists and belongs to the role: seedbed creates onl
       ['runs', role],
       ['schema_files', role],
       ['seed_runs', role],
+      ['seed_tables', role],
       ['undo_rows', role],
       ['undo_seeds', role],
       ['undo_tables', role],

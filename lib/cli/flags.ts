@@ -17,7 +17,7 @@ export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summar
   seed: { summary: 'Run the seeds in dependency order (idempotent)' },
   fresh: { summary: 'Drop the public schema, apply the schema files, then seed' },
   validate: { summary: 'Run only the validate functions, read-only' },
-  plan: { summary: 'Print the dependency levels; touches no database' },
+  plan: { summary: "Print the dependency levels; touches no database (unless --check or dependsOn: 'auto')" },
   status: { summary: 'Show the last runs and, per seed, its last success and whether its file changed' },
   undo: { args: '[run]', summary: 'Reverse a seed run (default: the last successful one) in one transaction' },
   'ledger-sql': {
@@ -323,6 +323,20 @@ export const flags: readonly Flag[] = [
     commands: ['plan'],
     details:
       '`text`, `json`, `mermaid` or `dot`: the dependency graph with its levels, one subgraph (Mermaid) or cluster (Graphviz) per level. See [the graph](../README.md#the-example-projects-graph).',
+  },
+  {
+    name: 'check',
+    summary: "Read the database's foreign keys: E_PLAN_FOREIGN_KEY for a seed that may run before the seed writing a table it refers to",
+    commands: ['plan'],
+    details:
+      "Connects, reads the catalog's foreign keys and the tables each seed writes (`writes`, and what the ledger saw it write), fills in `dependsOn: 'auto'`, and checks that every seed runs after the seeds writing the tables its tables refer to; a problem is `E_PLAN_FOREIGN_KEY` (exit 2) naming the seed, the table, the constraint and the `dependsOn` to set. See [Seeds that know the schema](schema-seeding.md#the-plans-foreign-key-check). API: `checkPlan()`.",
+  },
+  {
+    name: 'strict',
+    summary: 'A seed that may run before the seed writing a table it refers to is E_PLAN_FOREIGN_KEY, not a warning',
+    commands: SEEDING,
+    details:
+      'Every run checks the plan against the foreign keys once the schema is applied and warns; with `--strict` a problem stops the run before any seed (`E_PLAN_FOREIGN_KEY`). API: `strict: true`. See [Seeds that know the schema](schema-seeding.md#the-plans-foreign-key-check).',
   },
   {
     name: 'role',

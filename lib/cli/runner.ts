@@ -221,6 +221,7 @@ function runOptions(session: Session, flags: Flags, progress: 'live' | 'lines') 
     // Production writes: --yes, or the name typed back on a terminal (asked after every other check).
     confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
     force: Boolean(flags.force),
+    strict: Boolean(flags.strict),
     signal: session.controller.signal,
     argv: session.redactor.value(process.argv.slice(2)),
   }
@@ -334,12 +335,22 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       const settings = settingsFor(flags)
-      // Only the planner: `plan` loads neither the runner nor the driver.
+      // Only the planner: `plan` loads neither the runner nor the driver, unless it reads the catalog.
       const { planProject } = await import('../planning/project.ts')
       const { renderPlan } = await import('../planning/plan-format.ts')
-      const { levels, excluded } = await planProject(settings)
-      for (const e of excluded) session.log.debug(`${e.name}: not in this run (${e.reason})`)
-      return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
+      const format = session.json ? 'json' : String(flags.format ?? 'text')
+      const planned = await planProject(settings)
+      for (const e of planned.excluded) session.log.debug(`${e.name}: not in this run (${e.reason})`)
+      // dependsOn: 'auto' needs the catalog to plan at all.
+      if (!flags.check && !planned.seeds.some((s) => s.autoDepends)) return session.finish(0, `${renderPlan(planned.levels, format)}\n`)
+      const { checkPlan } = await import('../execution/api.ts')
+      const checked = await checkPlan({ ...settings, logger: createLogger({ stream: process.stderr, level: 1 }) })
+      const levels = checked.levels.map((l) => l.seeds)
+      if (!flags.check || !checked.problems.length) return session.finish(0, `${renderPlan(levels, format, checked)}\n`)
+      process.stdout.write(`${renderPlan(levels, format, checked)}\n`)
+      const { planError } = await import('../planning/foreign-keys.ts')
+      if (session.json) return session.finish(exitStatus(codes.PLAN_FOREIGN_KEY))
+      return session.fail(planError(checked.problems))
     })
 
   defineTask(cli, 'status')

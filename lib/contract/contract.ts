@@ -46,6 +46,28 @@ export interface SeedContext {
    */
   load(table: string, rows: RowSource, options: Omit<LoadOptions, 'onProgress'>): Promise<LoadResult>
   /**
+   * `count` rows for `table`, made from the database's catalog and loaded like `load` (COPY, merged on
+   * the table's primary key or first unique key seedbed fills): a second run is all skipped, a changed
+   * override counts as updated. Every column gets a value of its type (varchar(n) within n,
+   * numeric(p,s), enums, domains, arrays, json, uuid, inet, bytea, dates around a fixed date...) or is
+   * left to the server (identity, generated, DEFAULT); unique and primary keys are unique by
+   * construction; simple CHECKs (`IN`, `=`, `>`, `>=`, `<`, `<=`, `BETWEEN`) hold; foreign keys take the
+   * keys of the parent's existing rows; names like email, first_name, city, phone, slug steer the text.
+   * The same seed, table, count and schema give the same rows.
+   *
+   * `overrides` per column: a constant, a list cycled through, or a function of the row index (from 0)
+   * and a faker seeded for that row. See docs/schema-seeding.md for what is covered and the errors
+   * (E_FAKE_UNSUPPORTED, E_FAKE_DOMAIN, E_FAKE_PARENT_EMPTY, E_FAKE_OVERRIDE, E_FAKE_NO_KEY).
+   *
+   * ```ts
+   * async run({ fake, scaled }) {
+   *   await fake('customers', scaled(1000))
+   *   await fake('orders', scaled(2000), { status: ['paid', 'shipped'], note: (i, faker) => faker.lorem.sentence() })
+   * }
+   * ```
+   */
+  fake(table: string, count: number, overrides?: Record<string, unknown>): Promise<LoadResult>
+  /**
    * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
    * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).
    */
@@ -100,7 +122,22 @@ export interface Seed {
   /** One line saying what the seed provides; shown by `plan`. */
   description?: string
   /** Names of seeds whose rows this one needs; they run in earlier levels. */
-  dependsOn?: readonly string[]
+  /**
+   * Names of seeds whose rows this one needs; they run in earlier levels. `'auto'`: the seeds that
+   * write the tables its tables' foreign keys refer to (from the catalog, for the tables in `writes`
+   * and those the ledger saw it write); `plan` shows which were inferred and from which constraint.
+   *
+   * ```ts
+   * export default defineSeed({ name: 'orders', dependsOn: 'auto', writes: ['orders'], run: ... })
+   * ```
+   */
+  dependsOn?: readonly string[] | 'auto'
+  /**
+   * Tables the seed writes, for the plan's foreign-key check (`plan --check`) and `dependsOn: 'auto'`
+   * before the ledger has seen it run (a run records the tables its helpers write). Names as `load`
+   * takes them: `orders`, `app.Accounts`.
+   */
+  writes?: readonly string[]
   /** Order within a level: lower runs first (default 100). Ties go by name. */
   priority?: number
   /**
@@ -147,6 +184,10 @@ export interface LoadedSeed {
   name: string
   description: string
   dependsOn: readonly string[]
+  /** `dependsOn: 'auto'`: `dependsOn` is filled from the catalog's foreign keys before planning. */
+  autoDepends?: boolean
+  /** The tables the seed declares it writes (`writes`), as given. */
+  writes?: readonly string[]
   priority: number
   environments?: readonly string[]
   secrets: readonly string[]

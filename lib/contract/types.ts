@@ -155,6 +155,28 @@ export interface PlanResult {
   excluded: { name: string; reason: string }[]
 }
 
+/** `plan --check` (and a plan with `dependsOn: 'auto'`): the plan read against the database's foreign keys. */
+export interface PlanCheck extends PlanResult {
+  /** The tables each seed writes, by quoted identity (declared in `writes`, or recorded by its runs). */
+  writes: Record<string, string[]>
+  /** Each dependency `'auto'` found, and the foreign key it comes from. */
+  inferred: { seed: string; on: string; table: string; refTable: string; constraint: string }[]
+  /** Seeds that may run before a seed writing a table their tables refer to (E_PLAN_FOREIGN_KEY). */
+  problems: {
+    seed: string
+    table: string
+    constraint: string
+    refTable: string
+    writers: string[]
+    deferrable: boolean
+    /** The dependsOn that fixes it. */
+    dependsOn: string[]
+    message: string
+  }[]
+  /** What needs no change, said so: self-references, references inside one seed, tables no seed writes. */
+  notes: { seed: string; table: string; constraint: string; text: string }[]
+}
+
 /** One run as the ledger recorded it. */
 export interface RunSummary {
   id: number

@@ -142,6 +142,21 @@ const LEDGER: readonly LedgerObject[] = [
     privileges: ['SELECT', 'INSERT'],
   },
   /**
+   * The tables each seed wrote (lib/db/seed-tables.ts), by quoted identity: what the plan's
+   * foreign-key check compares with the catalog.
+   */
+  {
+    on: 'table',
+    name: `${LEDGER_SCHEMA}.seed_tables`,
+    create: `CREATE TABLE IF NOT EXISTS ${LEDGER_SCHEMA}.seed_tables (
+  seed        text NOT NULL,
+  tbl         text NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (seed, tbl)
+)`,
+    privileges: ['SELECT', 'INSERT', 'UPDATE'],
+  },
+  /**
    * The run lock behind a transaction-mode pooler (lib/db/lease.ts): one row, the run holding it
    * and until when. Part of the ledger so that `ledger-sql` creates and grants it too.
    */
@@ -255,6 +270,7 @@ export async function ensureLedger(sql: postgres.Sql): Promise<void> {
       [`${LEDGER_SCHEMA}.undo_tables`]: ['SELECT', 'INSERT', 'UPDATE'],
       [`${LEDGER_SCHEMA}.undo_rows`]: ['SELECT', 'INSERT'],
       [`${LEDGER_SCHEMA}.undos`]: ['SELECT', 'INSERT'],
+      [`${LEDGER_SCHEMA}.seed_tables`]: ['SELECT', 'INSERT', 'UPDATE'],
     })
   })
 }

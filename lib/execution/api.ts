@@ -5,7 +5,7 @@
  */
 import type { Settings } from '../config/config.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
-import type { PlanResult, RunResult, Status } from '../contract/types.ts'
+import type { PlanCheck, PlanResult, RunResult, Status } from '../contract/types.ts'
 import { lastRuns, lastSuccesses, recordSeed } from '../db/ledger.ts'
 import { runMigrate } from '../db/migrate.ts'
 import { applySchema, dropPublicSchema, isNewDatabase } from '../db/schema.ts'
@@ -16,18 +16,41 @@ import { createProgress } from '../output/progress.ts'
 import { planLevels } from '../planning/plan.ts'
 import { type Planned, planProject, publicPlan } from '../planning/project.ts'
 import { dependantsOf } from '../planning/select.ts'
+import { problemText } from '../planning/foreign-keys.ts'
+import { checkedLevels, planWithCatalog } from '../schema/plan-catalog.ts'
 import { type Run, type RunOptions, settle, withRun } from './lifecycle.ts'
 import { confirmProduction, refuseBySettings, refuseMissingSecrets, refuseNotAllowed } from './refusals.ts'
 import { executeLevels, type LedgerHooks } from './run.ts'
 import { type UndoResult, undoability, undoRun, undoTarget } from './undo.ts'
 
-export type { RunOptions, Planned, PlanResult, Status }
+export type { RunOptions, Planned, PlanCheck, PlanResult, Status }
 
 /** Discovers the seeds and plans their levels for the environment. Touches no database. */
 export const plan = (options: RunOptions = {}): Promise<PlanResult> =>
   withRedactor(async () => {
     const { settings } = settle(options)
     return publicPlan(await planProject(settings, options.seeds))
+  })
+
+/**
+ * The plan read against the database's foreign keys (`plan --check`): `dependsOn: 'auto'` filled in,
+ * and each seed that may run before the seed writing a table its tables refer to, with the dependsOn
+ * that fixes it. Reads the catalog and the ledger; writes nothing, takes no lock.
+ */
+export const checkPlan = (options: RunOptions = {}): Promise<PlanCheck> =>
+  withRedactor(async () => {
+    const { settings, log } = settle(options)
+    const planned = await planProject(settings, options.seeds)
+    return withRun(options, { command: 'status', writes: false, lock: false, poolSize: 2 }, { settings, log }, async (run) => {
+      const { levels, foreignKeys, writes } = await planWithCatalog(run.sql, planned)
+      return {
+        ...publicPlan({ ...planned, levels }),
+        writes: Object.fromEntries(writes),
+        inferred: foreignKeys.inferred,
+        problems: foreignKeys.problems.map((p) => ({ ...p, message: problemText(p) })),
+        notes: foreignKeys.notes,
+      }
+    })
   })
 
 type Seeding = 'seed' | 'validate' | 'fresh'
@@ -78,7 +101,7 @@ function ledgerHooks(run: Run, runId: number): LedgerHooks {
 }
 
 /** `seed`, `validate` or `fresh` on the run's database, once the lifecycle has opened it. */
-async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: LoadedSeed[][]): Promise<RunResult> {
+async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: LoadedSeed[][], project: Planned): Promise<RunResult> {
   const { settings, log } = run
   const writes = command !== 'validate' && !settings.dryRun
   let levels = planned
@@ -94,6 +117,9 @@ async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: 
   }
   if (firstRun) log.info(`new embedded database: ${settings.migrate ? 'running the migrations' : 'applying the schema'} before seeding`)
   if (command === 'fresh' || (options.applySchema && !settings.dryRun) || firstRun) await prepareSchema(run)
+  // The schema is there now: 'auto' dependencies from its foreign keys, and the plan checked against them.
+  const checked = await checkedLevels(run.sql, project, log, { strict: options.strict })
+  levels = command === 'validate' ? checked.map((l) => l.filter((s) => s.validate)).filter((l) => l.length) : checked
   if (settings.changed && command === 'seed') levels = await changedOnly(run, levels)
   const result = await executeLevels({
     sql: run.sql,
@@ -134,7 +160,7 @@ function seeding(options: RunOptions, command: Seeding): Promise<RunResult> {
       options,
       { command, writes, lock: writes && !settings.dryRun },
       { settings, log },
-      (run) => seedOn(run, command, options, levels),
+      (run) => seedOn(run, command, options, levels, planned),
       (result) => result.ok,
     )
   })

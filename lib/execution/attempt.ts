@@ -23,6 +23,7 @@ import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 import { type Canceller, guard } from './cancel.ts'
 import { within } from '../util/retry.ts'
 import { createContext } from './context.ts'
+import { recordTables } from '../schema/seed-tables.ts'
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
 export type Transact = (fn: (tx: postgres.TransactionSql) => Promise<Tried>) => Promise<Tried>
@@ -132,7 +133,7 @@ async function seedBody(tx: postgres.TransactionSql, rawTx: postgres.Transaction
   const diff = run.mode === 'dry-run' && run.diff ? new DiffRecorder(run.diff.limit) : undefined
   const undo = run.mode === 'seed' && run.undo ? undoRecorder(run.undo, seed) : undefined
   await undo?.begin(rawTx)
-  const { ctx, counts } = createContext(tx, log, {
+  const { ctx, counts, tables } = createContext(tx, log, {
     seed: seed.name,
     env: run.env,
     secrets: seed.secrets,
@@ -165,6 +166,7 @@ async function seedBody(tx: postgres.TransactionSql, rawTx: postgres.Transaction
     // Said when the seed's own writes make it so; a setting that turned the records off says it once for all.
     if (irreversible && undo?.active) log.info(`this run of the seed cannot be undone: ${irreversible}`)
     await run.succeeded(rawTx, seed, result, durationMs)
+    await recordTables(rawTx, seed.name, tables)
   }
   return { counts: result, durationMs, diff }
 }

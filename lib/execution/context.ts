@@ -1,11 +1,12 @@
 import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
 import type { SeedContext } from '../contract/contract.ts'
-import type { SeedCounts } from '../contract/types.ts'
+import type { LoadResult, SeedCounts } from '../contract/types.ts'
 import { copyRows } from '../sql/copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { fakerFor, scaled } from '../helpers/fake.ts'
 import { type LoadRun, loadRows } from '../sql/load.ts'
+import { fakeTable } from '../schema/fake-table.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
@@ -38,12 +39,43 @@ export interface ContextOptions {
   bcryptCost?: number
 }
 
+/** A seed's running counts, and what adds to them. */
+function counter(): { counts: SeedCounts; add(c: Partial<SeedCounts>): void } {
+  const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
+  return {
+    counts,
+    add(c) {
+      counts.created += c.created ?? 0
+      counts.updated += c.updated ?? 0
+      counts.skipped += c.skipped ?? 0
+    },
+  }
+}
+
+/** `ctx.secret`: a declared secret from the variables (E_SECRET_UNDECLARED for any other). */
+function secretReader(
+  seed: string,
+  declared: readonly string[],
+  env: string,
+  variables: NonNullable<ContextOptions['variables']>,
+): SeedContext['secret'] {
+  return (name, options) => {
+    if (!declared.includes(name)) {
+      throw new SeedbedError(codes.SECRET_UNDECLARED, `seed '${seed}' reads the secret ${name} but does not declare it`, {
+        seed,
+        hint: `add it to \`secrets\` in the seed (secrets: [${[...declared, name].map((n) => `'${n}'`).join(', ')}]) so a run checks it is set before writing anything`,
+      })
+    }
+    return readSecret(name, env, options?.devDefault, variables)
+  }
+}
+
 /** A seed's context and the running tally its helpers add to. */
 export function createContext(
   sql: postgres.TransactionSql,
   log: Logger,
   options: ContextOptions,
-): { ctx: SeedContext; counts: SeedCounts } {
+): { ctx: SeedContext; counts: SeedCounts; tables: Set<string> } {
   const { env, seed, diff } = options
   const undo = options.undo?.active ? options.undo : undefined
   const declared = options.secrets ?? []
@@ -53,17 +85,22 @@ export function createContext(
   // Rows of several copy/load calls add up in the progress line.
   let before = 0
   const progress = (rows: number) => options.progress?.(before + rows)
-  const counts: SeedCounts = { created: 0, updated: 0, skipped: 0 }
-  const add = (c: Partial<SeedCounts>) => {
-    counts.created += c.created ?? 0
-    counts.updated += c.updated ?? 0
-    counts.skipped += c.skipped ?? 0
+  const { counts, add } = counter()
+  // The tables the helpers wrote (names as given): recorded in the ledger for the plan's foreign-key check.
+  const tables = new Set<string>()
+  const loadRun: LoadRun = { diff, fastLoad: options.fastLoad, undo }
+  /** A load's result: its rows move the progress line on, its counts add to the tally. */
+  const loaded = (result: LoadResult) => {
+    before += result.created + result.updated + result.skipped
+    add(result)
+    return result
   }
   const ctx: SeedContext = {
     sql,
     log,
     env,
     async upsert(table, rows, options) {
+      tables.add(table)
       const result = await upsertRows(sql, table, rows, options, diff, undo)
       add(result)
       return result as never
@@ -79,6 +116,7 @@ export function createContext(
       diff?.cannotSee(c, 'count()')
     },
     async copy(table, rows, { columns }) {
+      tables.add(table)
       const shown: Record<string, unknown>[] = []
       const source = diff ? capturing(rows, columns, diff.room(table, 'created'), shown) : rows
       const n = await copyRows(sql, table, columns, source, { onProgress: progress })
@@ -89,10 +127,12 @@ export function createContext(
       return n
     },
     async load(table, rows, loadOptions) {
-      const result = await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, { diff, fastLoad: options.fastLoad, undo })
-      before += result.created + result.updated + result.skipped
-      add(result)
-      return result
+      tables.add(table)
+      return loaded(await loadRows(sql, table, rows, { ...loadOptions, onProgress: progress }, loadRun))
+    },
+    async fake(table, count, overrides) {
+      tables.add(table)
+      return loaded(await fakeTable(sql, table, count, overrides, { seed, log, onProgress: progress, run: loadRun }))
     },
     get faker() {
       if (!faker) faker = fakerFor(seed)
@@ -102,17 +142,9 @@ export function createContext(
     scaled: (n) => scaled(n, scale),
     hashPassword: (plain, current) => hashPassword(plain, current, options.bcryptCost),
     randomToken,
-    secret(name, options) {
-      if (!declared.includes(name)) {
-        throw new SeedbedError(codes.SECRET_UNDECLARED, `seed '${seed}' reads the secret ${name} but does not declare it`, {
-          seed,
-          hint: `add it to \`secrets\` in the seed (secrets: [${[...declared, name].map((n) => `'${n}'`).join(', ')}]) so a run checks it is set before writing anything`,
-        })
-      }
-      return readSecret(name, env, options?.devDefault, variables)
-    },
+    secret: secretReader(seed, declared, env, variables),
     // sql-template-strings numbers its placeholders $1, $2... for PostgreSQL: run as it is, values bound.
     query: (statement) => sql.unsafe(statement.text, statement.values as postgres.ParameterOrJSON<never>[]) as never,
   }
-  return { ctx, counts }
+  return { ctx, counts, tables }
 }

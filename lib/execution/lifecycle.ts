@@ -63,10 +63,25 @@ export interface RunOptions extends Partial<Settings> {
    * `seedsDir`: for an application that bundles its seeds, as kysely's Migrator takes a provider.
    */
   seeds?: readonly Seed[]
+  /** A seed that may run before the seed writing a table its foreign keys refer to is E_PLAN_FOREIGN_KEY, not a warning (`--strict`). */
+  strict?: boolean
 }
 
 /** The options of RunOptions that are not settings. */
-const RUN_KEYS = new Set(['sql', 'logger', 'envDir', 'seeds', 'applySchema', 'progress', 'confirmed', 'confirm', 'force', 'signal', 'argv'])
+const RUN_KEYS = new Set([
+  'sql',
+  'logger',
+  'envDir',
+  'seeds',
+  'applySchema',
+  'progress',
+  'confirmed',
+  'confirm',
+  'force',
+  'signal',
+  'argv',
+  'strict',
+])
 
 /** Passwords a pgpass file holds (`host:port:db:user:password`, `\:` escaped): redacted like any other. */
 function passFilePasswords(file: string): string[] {

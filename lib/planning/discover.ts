@@ -12,6 +12,7 @@ const KNOWN_KEYS = new Set([
   'name',
   'description',
   'dependsOn',
+  'writes',
   'priority',
   'environments',
   'secrets',
@@ -66,8 +67,11 @@ export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''
     throw invalid(`name ${JSON.stringify(name)} must be lower case letters, digits, '_' or '-'`)
   }
   if (s.description !== undefined && typeof s.description !== 'string') throw invalid('`description` must be a string')
-  const deps = s.dependsOn ?? []
-  if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string')) throw invalid('`dependsOn` must be an array of seed names')
+  const auto = s.dependsOn === 'auto'
+  const deps = auto ? [] : (s.dependsOn ?? [])
+  if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string'))
+    throw invalid("`dependsOn` must be an array of seed names or 'auto' (inferred from the foreign keys of the tables it writes)")
+  if (s.writes !== undefined && !names(s.writes)) throw invalid('`writes` must be an array of table names')
   if (deps.includes(name)) throw invalid(`seed '${name}' depends on itself`)
   const priority = s.priority ?? DEFAULT_PRIORITY
   if (typeof priority !== 'number' || !Number.isFinite(priority)) throw invalid('`priority` must be a finite number')
@@ -79,6 +83,8 @@ export function toSeed(mod: Record<string, unknown>, file: string, checksum = ''
     name,
     description: (s.description as string | undefined) ?? '',
     dependsOn: [...new Set(deps as string[])],
+    ...(auto ? { autoDepends: true } : {}),
+    ...(s.writes ? { writes: [...new Set(s.writes as string[])] } : {}),
     priority,
     ...(s.environments ? { environments: s.environments as string[] } : {}),
     secrets: (s.secrets as string[] | undefined) ?? [],

@@ -1,9 +1,35 @@
 import path from 'node:path'
 import type { LoadedSeed } from '../contract/contract.ts'
+import type { PlanCheck } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { table } from '../output/summary.ts'
 
-type Levels = readonly (readonly LoadedSeed[])[]
+/** What the formats show of a seed: a discovered seed, or one of `plan()`'s public levels. */
+type Levels = readonly (readonly Pick<LoadedSeed, 'name' | 'priority' | 'dependsOn' | 'description' | 'file'>[])[]
+
+/** The foreign-key part of a checked plan. */
+export type PlanCheckPart = Pick<PlanCheck, 'inferred' | 'problems' | 'notes'>
+
+/** The text after the levels of a checked plan: what 'auto' inferred, the problems, the notes. */
+function formatCheck(check: PlanCheckPart): string {
+  const lines: string[] = []
+  if (check.inferred.length) {
+    lines.push('', "inferred by dependsOn: 'auto':")
+    for (const i of check.inferred) lines.push(`  ${i.seed} -> ${i.on}   (${i.table} refers to ${i.refTable}: ${i.constraint})`)
+  }
+  lines.push(
+    '',
+    check.problems.length
+      ? `foreign-key check: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}`
+      : 'foreign-key check: every seed runs after the seeds writing the tables it refers to',
+  )
+  for (const p of check.problems) lines.push(`  E_PLAN_FOREIGN_KEY ${p.message}`)
+  if (check.notes.length) {
+    lines.push('', 'notes:')
+    for (const n of check.notes) lines.push(`  ${n.seed}: ${n.text}`)
+  }
+  return lines.join('\n')
+}
 
 export const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot'] as const
 export type PlanFormat = (typeof PLAN_FORMATS)[number]
@@ -63,13 +89,13 @@ export function planToDot(levels: Levels): string {
   return lines.join('\n')
 }
 
-/** The plan in one of the `plan --format` forms. */
-export function renderPlan(levels: Levels, format: string): string {
+/** The plan in one of the `plan --format` forms; with `check`, what the foreign-key check found (text and json). */
+export function renderPlan(levels: Levels, format: string, check?: PlanCheckPart): string {
   switch (format) {
     case 'text':
-      return formatPlan(levels)
+      return formatPlan(levels) + (check ? `\n${formatCheck(check)}` : '')
     case 'json':
-      return JSON.stringify(planToJson(levels))
+      return JSON.stringify({ ...planToJson(levels), ...check })
     case 'mermaid':
       return planToMermaid(levels)
     case 'dot':

@@ -21,7 +21,7 @@ export interface PlanOptions {
 const byPriority = (a: PlanSeed, b: PlanSeed) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
 /** Finds a dependency cycle, returned in order with its first seed repeated at the end. */
-function findCycle(byName: Map<string, PlanSeed>): string[] | undefined {
+export function findCycle(byName: ReadonlyMap<string, PlanSeed>): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>()
   const stack: string[] = []
   const visit = (name: string): string[] | undefined => {

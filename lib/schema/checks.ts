@@ -1,0 +1,188 @@
+/**
+ * The simple CHECK constraints fake rows satisfy, read from the constraint's expression as
+ * PostgreSQL prints it (`pg_get_expr(conbin, conrelid)`, so the forms are canonical whatever the
+ * DDL said): `col IN (...)` (printed `col = ANY (ARRAY[...])`), `col = v`, `col > n`, `>=`, `<`, `<=`
+ * (either side), `col BETWEEN a AND b` (printed as two comparisons joined by AND), `col IS NOT NULL`,
+ * and any AND of these. Pure: no I/O.
+ */
+
+export type Comparison = '>' | '>=' | '<' | '<=' | '='
+
+/** One conjunct of a CHECK: a column compared with a literal, or limited to a list. */
+export type Condition =
+  | { column: string; op: Comparison; value: string }
+  | { column: string; in: string[] }
+  | { column: string; notNull: true }
+
+/** What the CHECKs on one column allow, merged. */
+export interface ColumnLimits {
+  /** Lowest allowed value and whether it is allowed itself (`>=`) or not (`>`). */
+  min?: { value: string; inclusive: boolean }
+  max?: { value: string; inclusive: boolean }
+  /** The only values allowed (`IN`, `=`): the intersection of every list. */
+  in?: string[]
+  notNull?: boolean
+}
+
+const IDENT = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))$/
+const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/
+const FLIP: Record<Comparison, Comparison> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=', '=': '=' }
+
+/** Splits `text` at top-level occurrences of `separator` (outside quotes, parentheses and brackets). */
+function splitTop(text: string, separator: string): string[] {
+  const parts: string[] = []
+  let depth = 0
+  let quote: string | null = null
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quote) {
+      if (c === quote) {
+        if (text[i + 1] === quote) i++
+        else quote = null
+      }
+    } else if (c === "'" || c === '"') quote = c
+    else if (c === '(' || c === '[') depth++
+    else if (c === ')' || c === ']') depth--
+    else if (depth === 0 && text.startsWith(separator, i)) {
+      parts.push(text.slice(start, i))
+      start = i + separator.length
+      i += separator.length - 1
+    }
+  }
+  parts.push(text.slice(start))
+  return parts.map((p) => p.trim())
+}
+
+/** Whether the outer parentheses of `text` enclose all of it (`(a) AND (b)` is not enclosed). */
+function enclosed(text: string): boolean {
+  if (!text.startsWith('(') || !text.endsWith(')')) return false
+  let depth = 0
+  let quote: string | null = null
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quote) {
+      if (c === quote) quote = null
+    } else if (c === "'" || c === '"') quote = c
+    else if (c === '(') depth++
+    else if (c === ')' && --depth === 0 && i < text.length - 1) return false
+  }
+  return depth === 0
+}
+
+/** Drops wrapping parentheses and casts: `((x)::text)` is `x`, `'a'::text` is `'a'`, `(0)::numeric` is `0`. */
+function bare(text: string): string {
+  let s = text.trim()
+  for (;;) {
+    if (enclosed(s)) {
+      s = s.slice(1, -1).trim()
+      continue
+    }
+    // A cast at the top level: the last `::` outside quotes and parentheses.
+    const parts = splitTop(s, '::')
+    if (parts.length > 1 && /^[A-Za-z_" ][\w" .]*(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?$/.test(parts.at(-1)!)) {
+      s = parts.slice(0, -1).join('::').trim()
+      continue
+    }
+    return s
+  }
+}
+
+/** A literal's text (a quoted string unescaped, or a number), or undefined when it is not one. */
+function literal(text: string): string | undefined {
+  const s = bare(text)
+  if (s.startsWith("'") && s.endsWith("'") && s.length >= 2) return s.slice(1, -1).replace(/''/g, "'")
+  if (NUMBER.test(s)) return s
+  return undefined
+}
+
+function column(text: string): string | undefined {
+  const m = IDENT.exec(bare(text))
+  if (!m) return undefined
+  return m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!
+}
+
+function conjunct(text: string): Condition | undefined {
+  const s = bare(text)
+  const notNull = /^(.*) IS NOT NULL$/.exec(s)
+  if (notNull) {
+    const c = column(notNull[1]!)
+    return c === undefined ? undefined : { column: c, notNull: true }
+  }
+  const any = splitTop(s, ' = ANY ')
+  if (any.length === 2) {
+    const c = column(any[0]!)
+    const list = bare(any[1]!)
+    if (c === undefined || !list.startsWith('ARRAY[') || !list.endsWith(']')) return undefined
+    const values = splitTop(list.slice(6, -1), ',').map(literal)
+    return values.every((v) => v !== undefined) ? { column: c, in: values as string[] } : undefined
+  }
+  for (const op of ['>=', '<=', '<>', '>', '<', '='] as const) {
+    const sides = splitTop(s, ` ${op} `)
+    if (sides.length !== 2) continue
+    if (op === '<>') return undefined
+    const [left, right] = sides as [string, string]
+    const lc = column(left)
+    const rv = literal(right)
+    if (lc !== undefined && rv !== undefined) return { column: lc, op, value: rv }
+    const rc = column(right)
+    const lv = literal(left)
+    if (rc !== undefined && lv !== undefined) return { column: rc, op: FLIP[op], value: lv }
+    return undefined
+  }
+  return undefined
+}
+
+/** The conditions of a CHECK expression, or null when any part of it is not one of the simple forms. */
+export function parseCheck(expression: string): Condition[] | null {
+  const conditions: Condition[] = []
+  for (const part of splitTop(bare(expression), ' AND ')) {
+    const c = conjunct(part)
+    if (!c) return null
+    conditions.push(c)
+  }
+  return conditions
+}
+
+const asNumber = (v: string) => (NUMBER.test(v) ? Number(v) : Number.NaN)
+/** Compares two literals as numbers when both are, else as text (dates in ISO form sort as text). */
+export function compareLiterals(a: string, b: string): number {
+  const x = asNumber(a)
+  const y = asNumber(b)
+  if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function allows(limits: ColumnLimits, value: string): boolean {
+  const { min, max } = limits
+  if (min) {
+    const c = compareLiterals(value, min.value)
+    if (c < 0 || (c === 0 && !min.inclusive)) return false
+  }
+  if (max) {
+    const c = compareLiterals(value, max.value)
+    if (c > 0 || (c === 0 && !max.inclusive)) return false
+  }
+  return true
+}
+
+/** Adds one condition to a column's limits, keeping the tightest bound and intersecting lists. */
+export function addCondition(limits: ColumnLimits, condition: Condition): ColumnLimits {
+  const next = { ...limits }
+  if ('notNull' in condition) next.notNull = true
+  else if ('in' in condition) next.in = next.in ? next.in.filter((v) => condition.in.includes(v)) : [...condition.in]
+  else if (condition.op === '=') next.in = next.in ? next.in.filter((v) => v === condition.value) : [condition.value]
+  else {
+    const inclusive = condition.op.endsWith('=')
+    const bound = { value: condition.value, inclusive }
+    if (condition.op.startsWith('>')) {
+      const c = next.min ? compareLiterals(bound.value, next.min.value) : 1
+      if (c > 0 || (c === 0 && !inclusive)) next.min = bound
+    } else {
+      const c = next.max ? compareLiterals(bound.value, next.max.value) : -1
+      if (c < 0 || (c === 0 && !inclusive)) next.max = bound
+    }
+  }
+  if (next.in) next.in = [...new Set(next.in.filter((v) => allows(next, v)))]
+  return next
+}

@@ -1,0 +1,411 @@
+import type { Faker } from '@faker-js/faker'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { stableHash } from '../helpers/fake.ts'
+import { cellRandom } from './cell-random.ts'
+import type { ForeignKey } from './foreign-keys.ts'
+import type { Column, TableInfo, UniqueKey } from './table.ts'
+import { type Next, type People, Unsupported, type ValueGenerator, valueGenerator } from './values.ts'
+import type { Words } from './words.ts'
+
+/** A column's override: a constant, a function of the row index (from 0) and faker, or a list cycled through. */
+export type FakeOverride = unknown | readonly unknown[] | ((row: number, faker: Faker) => unknown)
+export type FakeOverrides = Readonly<Record<string, FakeOverride>>
+
+/** The keys of a parent table's rows (text, in key column order), read once and sorted. */
+export type ParentKeys = readonly (readonly string[])[]
+
+/**
+ * One generated part of a row. A plain column, or a foreign key's columns taken together (a composite
+ * reference is one choice among the parent's keys), or an override.
+ */
+interface Unit {
+  columns: string[]
+  kind: 'value' | 'reference' | 'self' | 'override'
+  values?: ValueGenerator
+  parents?: ParentKeys
+  /** For a self-reference to columns seedbed makes: the units of the referenced columns. */
+  selfKey?: Unit[]
+  override?: FakeOverride
+  /** Left NULL in about one row in ten. */
+  nullable: boolean
+  /** Distinct values available. */
+  size: number
+  /** Unique assignment: value index `floor(row / divisor) % radix`. */
+  divisor?: number
+  radix?: number
+  /** Always NULL (a nullable reference to a parent with no rows, a nullable column of an unsupported type). */
+  alwaysNull?: boolean
+}
+
+/** What makes the rows: the columns in row order, the key to merge on, and the rows themselves. */
+export interface FakePlan {
+  columns: string[]
+  conflict: string[]
+  /** Notes for the seed's log: columns left NULL, and why. */
+  notes: string[]
+  rows(count: number): Generator<unknown[]>
+}
+
+export interface FakePlanInput {
+  table: TableInfo
+  /** The key per foreign key name, for the references seedbed fills from existing rows. */
+  parents: ReadonlyMap<string, ParentKeys>
+  overrides: FakeOverrides
+  /** Keys the sequence: the seed's name and the table. */
+  key: string
+  faker: Faker
+  words: Words
+}
+
+const NULL_SHARE = 0.1
+
+const unsupported = (table: string, what: string, hint: string, extra: { constraint?: string } = {}) =>
+  new SeedbedError(codes.FAKE_UNSUPPORTED, `fake ${table}: ${what}`, { table, hint, ...extra })
+
+/** A reference whose parent is this table, filled from rows this run makes (their key columns are made here). */
+function selfReferencing(fk: ForeignKey, table: TableInfo): boolean {
+  return fk.refOid === table.oid
+}
+
+/**
+ * One person per row, for every name-like column of it (email, first_name, name...): fakePerson's
+ * shape (`first.last.<row>@example.com`), drawn from the locale's name lists on a cell sequence of its
+ * own rather than through faker's methods (a third of the cost, which a million rows feel).
+ */
+function peopleOf(key: string, words: Words): People {
+  const rand = cellRandom(stableHash(`${key}:person`))
+  const { firstNames, lastNames, firstSlugs, lastSlugs } = words
+  let last = -1
+  let person: ReturnType<People> | undefined
+  return (row) => {
+    if (row !== last || !person) {
+      rand.at(row, 0)
+      const f = Math.floor(rand.next() * firstNames.length)
+      const l = Math.floor(rand.next() * lastNames.length)
+      const firstName = firstNames[f]!
+      const lastName = lastNames[l]!
+      person = { firstName, lastName, name: `${firstName} ${lastName}`, email: `${firstSlugs[f]}.${lastSlugs[l]}.${row}@example.com` }
+      last = row
+    }
+    return person
+  }
+}
+
+/**
+ * Plans the rows of a table: which columns seedbed fills (not the identity, generated and default
+ * columns, which the server fills, unless overridden), how each unique key stays unique (a mixed-radix
+ * split of the row number over the key's parts, so that no value is drawn twice and retried), where
+ * references come from. Every problem that can be seen before a row is made is an error here.
+ */
+export function planFakeRows(input: FakePlanInput): FakePlan {
+  const { table, overrides, words } = input
+  const name = table.name
+  const byName = new Map(table.columns.map((c) => [c.name, c]))
+  const notes: string[] = []
+  for (const column of Object.keys(overrides)) {
+    const c = byName.get(column)
+    if (!c) {
+      throw new SeedbedError(codes.FAKE_OVERRIDE, `fake ${name}: override for '${column}', which is not a column of ${table.qualified}`, {
+        table: name,
+        hint: `its columns are ${table.columns.map((x) => x.name).join(', ')}`,
+      })
+    }
+    if (c.serverFills === 'generated' || c.serverFills === 'identity always') {
+      throw new SeedbedError(
+        codes.FAKE_OVERRIDE,
+        `fake ${name}: column '${column}' is ${c.serverFills === 'generated' ? 'GENERATED' : 'GENERATED ALWAYS AS IDENTITY'}: the server fills it, no value may be given`,
+        {
+          table: name,
+          hint: `remove the override for '${column}'`,
+        },
+      )
+    }
+  }
+  const written = table.columns.filter((c) => c.name in overrides || !c.serverFills)
+  const writtenNames = new Set(written.map((c) => c.name))
+
+  const unitOf = new Map<string, Unit>()
+  const units: Unit[] = []
+  const add = (unit: Unit) => {
+    units.push(unit)
+    for (const c of unit.columns) unitOf.set(c, unit)
+  }
+  for (const c of written)
+    if (c.name in overrides) add({ columns: [c.name], kind: 'override', override: overrides[c.name], nullable: false, size: Infinity })
+
+  // References: every column of the foreign key made here (a part filled by the server or overridden
+  // leaves the rest to the user), one unit per key.
+  const selfKeys: { unit: Unit; fk: ForeignKey }[] = []
+  for (const fk of table.foreignKeys) {
+    if (!fk.columns.every((c) => writtenNames.has(c) && !(c in overrides))) continue
+    const taken = fk.columns.find((c) => unitOf.has(c))
+    if (taken) {
+      throw unsupported(
+        name,
+        `column '${taken}' is in two foreign keys (${fk.name} and another)`,
+        `give '${taken}' an override: seedbed fills each column from one reference`,
+        { constraint: fk.name },
+      )
+    }
+    const nullable = !fk.required
+    const parents = input.parents.get(fk.name) ?? []
+    const self = selfReferencing(fk, table) && fk.refColumns.every((c) => writtenNames.has(c) && !fk.columns.includes(c))
+    if (self) {
+      const unit: Unit = { columns: fk.columns, kind: 'self', nullable, size: Infinity }
+      selfKeys.push({ unit, fk })
+      add(unit)
+      continue
+    }
+    if (selfReferencing(fk, table)) {
+      // Its parents would be the rows of earlier runs, so a re-run would change every row: left NULL.
+      if (!nullable) {
+        throw new SeedbedError(
+          codes.FAKE_PARENT_EMPTY,
+          `fake ${name}: ${table.qualified} refers to itself by NOT NULL ${fk.columns.join(', ')} (foreign key ${fk.name}) to a key the server assigns (${fk.refColumns.join(', ')}), so no row it makes has a parent to refer to`,
+          {
+            table: name,
+            constraint: fk.name,
+            hint: `override ${fk.columns.join(', ')}, or make the key one seedbed fills (a natural key without a default)`,
+          },
+        )
+      }
+      add({ columns: fk.columns, kind: 'reference', nullable, size: 0, alwaysNull: true })
+      notes.push(
+        `${fk.columns.join(', ')} left NULL: foreign key ${fk.name} refers to this table's ${fk.refColumns.join(', ')}, which the server assigns (override it to link rows)`,
+      )
+      continue
+    }
+    if (!parents.length) {
+      if (nullable) {
+        add({ columns: fk.columns, kind: 'reference', nullable, size: 0, alwaysNull: true })
+        notes.push(`${fk.columns.join(', ')} left NULL: ${fk.refTable} has no rows to refer to (foreign key ${fk.name})`)
+        continue
+      }
+      throw new SeedbedError(
+        codes.FAKE_PARENT_EMPTY,
+        `fake ${name}: ${fk.refTable === table.qualified ? `${table.qualified} refers to itself` : `${table.qualified} refers to ${fk.refTable}`} (foreign key ${fk.name} on ${fk.columns.join(', ')}), and ${fk.refTable} has no rows${fk.refTable === table.qualified ? ' whose key it could take (the server assigns that key)' : ''}`,
+        {
+          table: name,
+          constraint: fk.name,
+          hint:
+            fk.refTable === table.qualified
+              ? `seed some rows of ${fk.refTable} first (another ctx.fake or load), or override ${fk.columns.join(', ')}`
+              : `fill ${fk.refTable} first: add the seed that writes it to dependsOn (or use dependsOn: 'auto'), or override ${fk.columns.join(', ')}`,
+        },
+      )
+    }
+    add({ columns: fk.columns, kind: 'reference', parents, nullable, size: parents.length })
+  }
+
+  const people = peopleOf(input.key, words)
+  for (const c of written) {
+    if (unitOf.has(c.name)) continue
+    const why = c.resolved.unreadChecks[0]
+    if (why) {
+      throw unsupported(
+        name,
+        `column '${c.name}' has a domain CHECK seedbed cannot read: ${why}`,
+        `override '${c.name}' with values that satisfy it`,
+      )
+    }
+    try {
+      const values = valueGenerator(c.name, c.resolved.type, c.limits, words, people)
+      add({ columns: [c.name], kind: 'value', values, nullable: !c.notNull, size: values.size })
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err
+      if (!c.notNull) {
+        add({ columns: [c.name], kind: 'value', nullable: true, size: 0, alwaysNull: true })
+        notes.push(`${c.name} left NULL: ${err.message} (type ${c.typeName})`)
+        continue
+      }
+      throw unsupported(
+        name,
+        `column '${c.name}' (${c.typeName}, NOT NULL): ${err.message}`,
+        `override it: fake('${name}', n, { ${c.name}: (i, faker) => ... })`,
+      )
+    }
+  }
+
+  for (const check of table.unreadChecks) {
+    const made = check.columns.filter((c) => writtenNames.has(c) && !(c in overrides))
+    if (made.length) {
+      throw unsupported(
+        name,
+        `CHECK constraint ${check.name} is not one of the forms seedbed satisfies: ${check.definition}`,
+        `override ${made.join(', ')} with values that satisfy it (seedbed reads col IN (...), col = v, col > n, >=, <, <=, BETWEEN and their AND)`,
+        { constraint: check.name },
+      )
+    }
+  }
+
+  const keys = table.keys.filter((k) => k.columns.every((c) => writtenNames.has(c)))
+  const conflictKey = keys[0]
+  if (!conflictKey) {
+    throw new SeedbedError(
+      codes.FAKE_NO_KEY,
+      `fake ${name}: no primary key or unique key of ${table.qualified} is made of columns seedbed fills${table.keys.length ? ` (${table.keys.map((k) => `${k.name}: ${k.columns.join(', ')}`).join('; ')} ${table.keys.length === 1 ? 'is' : 'are'} filled by the server)` : ''}, so a second run could not tell its rows from new ones`,
+      {
+        table: name,
+        hint: 'add a unique key on columns without a default (a natural key such as email or code), or override a GENERATED BY DEFAULT key column with the row number',
+      },
+    )
+  }
+  for (const key of [...keys].sort((a, b) => a.columns.length - b.columns.length)) assignUnique(name, key, unitOf)
+  // A self-reference's key columns, unit by unit, in the order of the referenced columns.
+  for (const { unit, fk } of selfKeys) {
+    unit.selfKey = fk.refColumns.map((c) => {
+      const u = unitOf.get(c)!
+      if (u.columns.length !== 1 || u.kind === 'self') {
+        throw unsupported(
+          name,
+          `foreign key ${fk.name} refers to columns of this table that a reference fills`,
+          `override ${fk.columns.join(', ')}`,
+          {
+            constraint: fk.name,
+          },
+        )
+      }
+      return u
+    })
+  }
+
+  return {
+    columns: written.map((c) => c.name),
+    conflict: conflictKey.columns,
+    notes,
+    rows(count) {
+      checkCapacity(name, units, keys, count, unitOf)
+      return makeRows(input, written, units, count)
+    },
+  }
+}
+
+/** Whether some of `assigned` together determine the row number: their divisors chain 1, r1, r1*r2, ... to the end. */
+function coverage(assigned: readonly Unit[]): number {
+  let reach = 1
+  for (const u of [...assigned].sort((a, b) => a.divisor! - b.divisor!)) if (u.divisor === reach) reach *= u.radix!
+  return reach
+}
+
+/** Makes a key unique by construction, or says why it cannot be (E_FAKE_DOMAIN is checked per count). */
+function assignUnique(table: string, key: UniqueKey, unitOf: ReadonlyMap<string, Unit>): void {
+  const parts = [...new Set(key.columns.map((c) => unitOf.get(c)!))].filter((u) => u.kind !== 'override')
+  if (!parts.length) return // every column overridden: the values are the user's to keep unique
+  const self = parts.find((u) => u.kind === 'self' || u.alwaysNull)
+  if (self) {
+    throw unsupported(
+      table,
+      `key ${key.name} (${key.columns.join(', ')}) holds ${self.columns.join(', ')}, which seedbed cannot make unique (${self.alwaysNull ? 'always NULL' : 'a reference to the same table'})`,
+      `override ${self.columns.join(', ')}`,
+      { constraint: key.name },
+    )
+  }
+  const assigned = parts.filter((u) => u.divisor !== undefined)
+  const free = parts.filter((u) => u.divisor === undefined).sort((a, b) => a.size - b.size)
+  const reach = coverage(assigned)
+  if (!free.length) {
+    if (reach === Infinity) return
+    throw unsupported(
+      table,
+      `unique keys ${key.name} and another share columns in a way seedbed cannot keep both unique`,
+      `override one of ${key.columns.join(', ')}`,
+      { constraint: key.name },
+    )
+  }
+  // The free parts take the row number's digits above those the assigned parts already take: the
+  // key's parts together then determine the row. A reference first: each parent gets its rows in turn.
+  free.sort((a, b) => Number(b.kind === 'reference') - Number(a.kind === 'reference'))
+  let divisor = reach === Infinity ? 1 : reach
+  free.forEach((u, i) => {
+    u.divisor = divisor
+    u.radix = i === free.length - 1 ? Infinity : u.size
+    divisor *= u.size
+  })
+}
+
+/**
+ * Each key's last digit takes `floor(row / divisor)`: it runs out after `divisor * size` rows. Checked
+ * before any row is made, so asking for more rows than a key has values is an error, never a loop.
+ */
+function checkCapacity(
+  table: string,
+  units: readonly Unit[],
+  keys: readonly UniqueKey[],
+  count: number,
+  unitOf: ReadonlyMap<string, Unit>,
+) {
+  for (const unit of units) {
+    if (unit.radix !== Infinity) continue
+    const capacity = unit.divisor! * unit.size
+    if (count <= capacity) continue
+    const key = keys.find((k) => k.columns.some((c) => unitOf.get(c) === unit))!
+    const parts = [...new Set(key.columns.map((c) => unitOf.get(c)!))].filter((u) => u.kind !== 'override')
+    const sizes = parts.map(
+      (u) =>
+        `${u.columns.join(', ')}: ${u.size} ${u.kind === 'reference' ? `parent row${u.size === 1 ? '' : 's'}` : `value${u.size === 1 ? '' : 's'}`}`,
+    )
+    throw new SeedbedError(
+      codes.FAKE_DOMAIN,
+      `fake ${table}: ${count} rows asked, but key ${key.name} (${key.columns.join(', ')}) has only ${capacity} distinct value${capacity === 1 ? '' : 's'} (${sizes.join('; ')})`,
+      { table, constraint: key.name, hint: `ask for at most ${capacity} rows, widen the column's type or CHECK, or add parent rows` },
+    )
+  }
+}
+
+function* makeRows(input: FakePlanInput, written: readonly Column[], units: readonly Unit[], count: number): Generator<unknown[]> {
+  const { faker } = input
+  const hash = stableHash(input.key)
+  const rand = cellRandom(hash)
+  const next: Next = rand.next
+  const position = new Map(written.map((c, i) => [c.name, i]))
+  // Per unit, worked out once: its sequence number and where its columns go in the row.
+  const slots = new Map(units.map((u, i) => [u, { id: i, at: u.columns.map((c) => position.get(c)!) }]))
+  const scratch: unknown[] = []
+
+  /** Writes a unit's values for a row into `out` at `at`. Each (row, unit) has its own sequence. */
+  const fill = (u: Unit, row: number, out: unknown[], at: readonly number[]): void => {
+    rand.at(row, slots.get(u)!.id)
+    const keyed = u.divisor !== undefined
+    if (u.alwaysNull || (!keyed && u.nullable && next() < NULL_SHARE)) {
+      for (const i of at) out[i] = null
+      return
+    }
+    const k = keyed ? (u.radix === Infinity ? Math.floor(row / u.divisor!) : Math.floor(row / u.divisor!) % u.radix!) : -1
+    switch (u.kind) {
+      case 'value':
+        out[at[0]!] = keyed ? u.values!.nth(k, next, row) : u.values!.random(next, row)
+        return
+      case 'reference': {
+        const key = u.parents![keyed ? k : Math.floor(next() * u.parents!.length)]!
+        for (let i = 0; i < at.length; i++) out[at[i]!] = key[i]
+        return
+      }
+      case 'self': {
+        // An earlier row of this run (the first row: NULL, or itself when the reference is required).
+        if (row === 0 && u.nullable) {
+          for (const i of at) out[i] = null
+          return
+        }
+        const target = row === 0 ? 0 : Math.floor(next() * row)
+        u.selfKey!.forEach((key, i) => {
+          fill(key, target, scratch, [0])
+          out[at[i]!] = scratch[0]
+        })
+        return
+      }
+      case 'override': {
+        const o = u.override
+        if (typeof o === 'function') {
+          faker.seed([hash, row])
+          out[at[0]!] = o(row, faker)
+        } else out[at[0]!] = Array.isArray(o) ? o[row % o.length] : o
+      }
+    }
+  }
+  const plan = units.map((u) => ({ u, at: slots.get(u)!.at }))
+  for (let row = 0; row < count; row++) {
+    const out = new Array<unknown>(written.length)
+    for (const { u, at } of plan) fill(u, row, out, at)
+    yield out
+  }
+}

@@ -1,0 +1,83 @@
+import type postgres from 'postgres'
+import type { LoadResult } from '../contract/types.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { fakerFor } from '../helpers/fake.ts'
+import type { Logger } from '../output/log.ts'
+import { type LoadRun, loadRows } from '../sql/load.ts'
+import { type FakeOverrides, type ParentKeys, planFakeRows } from './fake-rows.ts'
+import type { ForeignKey } from './foreign-keys.ts'
+import { readTable } from './table.ts'
+import { wordsOf } from './words.ts'
+
+export interface FakeTableOptions {
+  /** The seed's name: with the table, it keys the rows' sequence. */
+  seed: string
+  log: Logger
+  onProgress?: (rows: number) => void
+  run?: LoadRun
+}
+
+/**
+ * The keys a reference may take: the parent's existing rows, each key once, in key order so the same
+ * parent gives the same choices on every run. Read once per table, before any row is made.
+ */
+async function parentKeys(sql: postgres.TransactionSql, fk: ForeignKey): Promise<ParentKeys> {
+  const columns = fk.refColumns.map((c) => sql`${sql(c)}`)
+  const list = columns.reduce((a, c) => sql`${a}, ${c}`)
+  const asText = fk.refColumns.map((c) => sql`${sql(c)}::text`).reduce((a, c) => sql`${a}, ${c}`)
+  const notNull = fk.refColumns.map((c) => sql`${sql(c)} IS NOT NULL`).reduce((a, c) => sql`${a} AND ${c}`)
+  const rows = await sql<{ k: string[] }[]>`
+    SELECT ARRAY[${asText}] AS k FROM ${sql.unsafe(fk.refTable)} WHERE ${notNull} GROUP BY ${list} ORDER BY ${list}`
+  return rows.map((r) => r.k)
+}
+
+function overridesOf(table: string, overrides: unknown): FakeOverrides {
+  if (overrides === undefined) return {}
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new SeedbedError(codes.FAKE_OVERRIDE, `fake ${table}: overrides must be an object of column: value`, {
+      table,
+      hint: "for example fake('users', 100, { role: 'member', nickname: (i, faker) => faker.word.noun() })",
+    })
+  }
+  return overrides as FakeOverrides
+}
+
+/**
+ * `ctx.fake`: `count` rows for `table` made from its catalog (lib/schema/fake-rows.ts), loaded through
+ * `load`'s idempotent path keyed on the first primary or unique key seedbed fills. The same seed, table,
+ * count and schema give the same rows, so a second run is all skipped.
+ */
+export async function fakeTable(
+  sql: postgres.TransactionSql,
+  table: string,
+  count: number,
+  overrides: unknown,
+  options: FakeTableOptions,
+): Promise<LoadResult> {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new SeedbedError(codes.FAKE_OVERRIDE, `fake ${table}: count must be a whole number of rows, got ${String(count)}`, {
+      table,
+      hint: 'pass the number of rows, for example ctx.scaled(1000)',
+    })
+  }
+  const given = overridesOf(table, overrides)
+  const info = await readTable(sql, table)
+  const parents = new Map<string, ParentKeys>()
+  for (const fk of info.foreignKeys) {
+    if (fk.columns.some((c) => c in given)) continue
+    parents.set(fk.name, await parentKeys(sql, fk))
+  }
+  const key = `fake:${options.seed}:${info.qualified}`
+  const faker = fakerFor(key)
+  const plan = planFakeRows({ table: info, parents, overrides: given, key, faker, words: wordsOf(faker) })
+  for (const note of plan.notes) options.log.warn(`fake ${table}: ${note}`)
+  const rows = plan.rows(count)
+  const result = await loadRows(
+    sql,
+    table,
+    rows,
+    { columns: plan.columns, conflict: plan.conflict, onProgress: options.onProgress },
+    options.run,
+  )
+  return result
+}

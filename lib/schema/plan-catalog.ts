@@ -1,0 +1,80 @@
+import type postgres from 'postgres'
+import type { LoadedSeed } from '../contract/contract.ts'
+import { qualifiedNames, recordedTables } from './seed-tables.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
+import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'
+import { planLevels } from '../planning/plan.ts'
+import type { Planned } from '../planning/project.ts'
+import { readForeignKeys } from './foreign-keys.ts'
+
+export interface CatalogPlan {
+  levels: LoadedSeed[][]
+  foreignKeys: ForeignKeyPlan
+  /** The tables each seed writes, by quoted identity: declared (`writes`) and recorded by its runs. */
+  writes: Map<string, string[]>
+}
+
+/**
+ * The plan with the catalog: the foreign keys of every table outside the system schemas, the tables
+ * each seed declares (`writes`, which must exist) or was recorded writing, `dependsOn: 'auto'` filled in,
+ * the levels planned again (with `--only`), and the check's problems and notes.
+ */
+export async function planWithCatalog(sql: postgres.Sql | postgres.TransactionSql, planned: Planned): Promise<CatalogPlan> {
+  const out = new Set(planned.excluded.map((e) => e.name))
+  const kept = planned.seeds.filter((s) => !out.has(s.name))
+  const declared = [...new Set(kept.flatMap((s) => s.writes ?? []))]
+  const [names, recorded, keys] = await Promise.all([qualifiedNames(sql, declared), recordedTables(sql), readForeignKeys(sql)])
+  const writes = new Map<string, string[]>()
+  for (const seed of kept) {
+    const tables = new Set(recorded.get(seed.name) ?? [])
+    for (const name of seed.writes ?? []) {
+      const qualified = names.get(name)
+      if (!qualified) {
+        throw new SeedbedError(codes.MISSING_TABLE, `seed '${seed.name}' declares writes: ['${name}'], but there is no table ${name}`, {
+          seed: seed.name,
+          table: name,
+          file: seed.file,
+          hint: 'fix the name in `writes` (schema-qualify it when it is not on the search_path), or apply the schema first',
+        })
+      }
+      tables.add(qualified)
+    }
+    if (tables.size) writes.set(seed.name, [...tables].sort())
+  }
+  const edges = keys.map((k) => ({ constraint: k.name, table: k.table, refTable: k.refTable, deferrable: k.deferrable }))
+  const foreignKeys = planForeignKeys(kept, writes, edges)
+  const unknown = foreignKeys.seeds.find((s) => s.autoDepends && !writes.has(s.name))
+  if (unknown) {
+    throw new SeedbedError(
+      codes.SEED_INVALID,
+      `seed '${unknown.name}' has dependsOn: 'auto', but which tables it writes is not known yet`,
+      {
+        seed: unknown.name,
+        file: unknown.file,
+        hint: "declare them: writes: ['table', ...] (after a run the ledger knows them too)",
+      },
+    )
+  }
+  return { levels: planLevels(foreignKeys.seeds, { only: planned.settings.only }), foreignKeys, writes }
+}
+
+/**
+ * A seeding run's levels checked against the catalog: what `'auto'` inferred is logged (debug), each
+ * seed that may run before the writer of a table it refers to is a warning, or E_PLAN_FOREIGN_KEY
+ * with `strict`. Two catalog queries and one of the ledger; writes nothing.
+ */
+export async function checkedLevels(
+  sql: postgres.Sql,
+  planned: Planned,
+  log: Logger,
+  options: { strict?: boolean },
+): Promise<LoadedSeed[][]> {
+  const { levels, foreignKeys } = await planWithCatalog(sql, planned)
+  for (const i of foreignKeys.inferred) log.debug(`${i.seed}: depends on ${i.on} (inferred: ${i.table} -> ${i.refTable}, ${i.constraint})`)
+  if (foreignKeys.problems.length) {
+    if (options.strict) throw planError(foreignKeys.problems)
+    for (const p of foreignKeys.problems) log.warn(`E_PLAN_FOREIGN_KEY: ${problemText(p)}`)
+  }
+  return levels
+}

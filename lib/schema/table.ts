@@ -1,0 +1,146 @@
+import type postgres from 'postgres'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { quotedName } from '../sql/fragments.ts'
+import { addCondition, type ColumnLimits, parseCheck } from './checks.ts'
+import { type ForeignKey, readForeignKeys } from './foreign-keys.ts'
+import { type ResolvedType, resolveTypes } from './types.ts'
+
+/** Why the server, not seedbed, fills a column: an identity, a generated expression, or a default. */
+export type ServerFilled = 'identity always' | 'identity' | 'generated' | 'default'
+
+export interface Column {
+  name: string
+  /** `format_type()`: `character varying(40)`, `numeric(10,2)`, `mood[]`... */
+  typeName: string
+  resolved: ResolvedType
+  notNull: boolean
+  serverFills?: ServerFilled
+  /** The limits of the table's simple CHECKs on this column and of its domains, merged. */
+  limits: ColumnLimits
+}
+
+/** A unique key: the primary key or a unique constraint or index on plain columns, without a predicate. */
+export interface UniqueKey {
+  name: string
+  columns: string[]
+  primary: boolean
+}
+
+/** A CHECK constraint that is not one of the simple forms (lib/schema/checks.ts), and its columns. */
+export interface UnreadCheck {
+  name: string
+  definition: string
+  columns: string[]
+}
+
+/** What seedbed reads of one table to make rows for it. */
+export interface TableInfo {
+  oid: number
+  /** `schema.table`, each part quoted when it needs to be (`format('%I.%I')`). */
+  qualified: string
+  /** The name as the caller gave it, as errors name the table. */
+  name: string
+  columns: Column[]
+  keys: UniqueKey[]
+  foreignKeys: ForeignKey[]
+  unreadChecks: UnreadCheck[]
+}
+
+interface ColumnRow {
+  name: string
+  type_name: string
+  type_oid: number
+  type_mod: number
+  not_null: boolean
+  identity: string
+  generated: string
+  has_default: boolean
+}
+
+/**
+ * Reads a table's columns, types, unique keys, foreign keys and CHECKs from the catalog, by oid
+ * (`to_regclass` of the name quoted as postgres.js quotes it: `Users` and `app.Users` stay mixed-case).
+ * A table that does not exist is E_MISSING_TABLE.
+ */
+export async function readTable(sql: postgres.Sql | postgres.TransactionSql, table: string): Promise<TableInfo> {
+  const [found] = await sql<[{ oid: number | null; qualified: string | null }]>`
+    SELECT c.oid::int AS oid, CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS qualified
+    FROM (SELECT to_regclass(${quotedName(table)}) AS oid) r
+    LEFT JOIN pg_class c ON c.oid = r.oid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`
+  if (!found?.oid) {
+    throw new SeedbedError(codes.MISSING_TABLE, `fake: table ${table} does not exist`, {
+      table,
+      hint: 'apply the schema first (seed --apply-schema), or fix the table name (schema-qualify it when it is not on the search_path)',
+    })
+  }
+  const oid = found.oid
+  const [rows, keys, checks, foreignKeys] = await Promise.all([
+    sql<ColumnRow[]>`
+      SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int AS type_oid,
+             a.atttypmod AS type_mod, a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
+             a.atthasdef AS has_default
+      FROM pg_attribute a WHERE a.attrelid = ${oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+    sql<{ name: string; columns: string[]; primary: boolean }[]>`
+      SELECT ic.relname AS name, i.indisprimary AS primary,
+             ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
+                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                   WHERE k.n <= i.indnkeyatts ORDER BY k.n) AS columns
+      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indrelid = ${oid} AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+      ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname`,
+    sql<{ name: string; definition: string; columns: string[] }[]>`
+      SELECT c.conname AS name, pg_get_expr(c.conbin, c.conrelid) AS definition,
+             ARRAY(SELECT a.attname::text FROM unnest(c.conkey) k(attnum)
+                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS columns
+      FROM pg_constraint c WHERE c.conrelid = ${oid} AND c.contype = 'c' ORDER BY c.conname`,
+    readForeignKeys(sql, oid),
+  ])
+  const types = await resolveTypes(
+    sql,
+    rows.map((r) => ({ typeOid: r.type_oid, typeMod: r.type_mod })),
+  )
+  const columns: Column[] = rows.map((r, i) => {
+    const resolved = types[i]!
+    const serverFills: ServerFilled | undefined =
+      r.identity === 'a'
+        ? 'identity always'
+        : r.identity === 'd'
+          ? 'identity'
+          : r.generated
+            ? 'generated'
+            : r.has_default
+              ? 'default'
+              : undefined
+    return {
+      name: r.name,
+      typeName: r.type_name,
+      resolved,
+      notNull: r.not_null || Boolean(resolved.limits.notNull),
+      ...(serverFills ? { serverFills } : {}),
+      limits: resolved.limits,
+    }
+  })
+  const byName = new Map(columns.map((c) => [c.name, c]))
+  const unreadChecks: UnreadCheck[] = []
+  for (const check of checks) {
+    const conditions = parseCheck(check.definition)
+    if (!conditions || conditions.some((c) => !byName.has(c.column))) {
+      unreadChecks.push(check)
+      continue
+    }
+    for (const condition of conditions) {
+      const column = byName.get(condition.column)!
+      column.limits = addCondition(column.limits, condition)
+      if (column.limits.notNull) column.notNull = true
+    }
+  }
+  // A key seen twice (a unique constraint on the primary key's columns) is one key.
+  const seen = new Set<string>()
+  const uniqueKeys = keys.filter((k) => {
+    const id = [...k.columns].sort().join('\0')
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
+  })
+  return { oid, qualified: found.qualified!, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
+}
