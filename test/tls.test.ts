@@ -3,6 +3,7 @@ import { chmodSync, chownSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import postgres from 'postgres'
 import t from 'tap'
+import { withRedactor } from '../lib/errors/redact.ts'
 import { EMBEDDED_PASSWORD, startEmbedded } from '../lib/db/embedded.ts'
 import { tlsFor } from '../lib/db/tls.ts'
 import { codes } from '../lib/errors/errors.ts'
@@ -177,17 +178,20 @@ t.test('sslmode as libpq defines it, against a server with a certificate made he
   })
 })
 
-t.test('TLS parameters: taken out of the URL postgres.js gets, the key passphrase kept secret', async (t) => {
-  const { redact, redactUrl } = await import('../lib/errors/redact.ts')
-  const tls = tlsFor('postgres://app@db.internal:5432/shop?sslmode=require&sslpassword=hunter2-key&application_name=x')
-  t.equal(tls.url, 'postgres://app@db.internal:5432/shop?application_name=x')
-  t.equal(tls.mode, 'require')
-  t.match(tls.ssl, { rejectUnauthorized: false, passphrase: 'hunter2-key' })
-  t.equal(
-    redactUrl('postgres://app@db/shop?sslmode=require&sslpassword=hunter2-key'),
-    'postgres://app@db/shop?sslmode=require&sslpassword=***',
-  )
-  t.equal(redact('key passphrase hunter2-key'), 'key passphrase ***')
-  t.same(tlsFor('postgres://app@db/shop'), { url: 'postgres://app@db/shop' }, 'no TLS parameter: the URL untouched')
-  t.equal(tlsFor('postgres://app@db/shop?sslrootcert=system').mode, 'verify-full', 'sslrootcert=system means verify-full')
-})
+t.test('TLS parameters: taken out of the URL postgres.js gets, the key passphrase kept secret', (t) =>
+  // A run's secrets live in its redactor: the test is one run.
+  withRedactor(async () => {
+    const { redact, redactUrl } = await import('../lib/errors/redact.ts')
+    const tls = tlsFor('postgres://app@db.internal:5432/shop?sslmode=require&sslpassword=hunter2-key&application_name=x')
+    t.equal(tls.url, 'postgres://app@db.internal:5432/shop?application_name=x')
+    t.equal(tls.mode, 'require')
+    t.match(tls.ssl, { rejectUnauthorized: false, passphrase: 'hunter2-key' })
+    t.equal(
+      redactUrl('postgres://app@db/shop?sslmode=require&sslpassword=hunter2-key'),
+      'postgres://app@db/shop?sslmode=require&sslpassword=***',
+    )
+    t.equal(redact('key passphrase hunter2-key'), 'key passphrase ***')
+    t.same(tlsFor('postgres://app@db/shop'), { url: 'postgres://app@db/shop' }, 'no TLS parameter: the URL untouched')
+    t.equal(tlsFor('postgres://app@db/shop?sslrootcert=system').mode, 'verify-full', 'sslrootcert=system means verify-full')
+  }),
+)
