@@ -104,6 +104,8 @@ export interface SeedReport extends SeedCounts {
   level: number
   status: SeedStatus
   durationMs: number
+  /** When the seed started (its first try), in ms from the run's start; absent for a seed that never started. */
+  startedMs?: number
   /** Rows handled (created + updated + skipped) per second of the seed's duration. */
   rowsPerSecond: number
   /** Tries it took: more than 1 after transient failures were retried. */

@@ -67,6 +67,7 @@ const table = {
   UNDO_IRREVERSIBLE: ['E_UNDO_IRREVERSIBLE', 'run'],
   UNDO_CHANGED: ['E_UNDO_CHANGED', 'run'],
   UNDO_FOREIGN_KEY: ['E_UNDO_FOREIGN_KEY', 'run'],
+  REPORT_RUN: ['E_REPORT_RUN', 'usage'],
 } as const satisfies Record<string, readonly [`E_${string}`, 'usage' | 'run']>
 
 type Table = typeof table

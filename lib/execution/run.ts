@@ -250,6 +250,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
     const seedLog = log.withTag(seed.name)
     const t0 = performance.now()
+    report.startedMs = Math.round(t0 - started)
     const progress = options.progress?.start(seed.name)
     try {
       const { counts, durationMs, diff } = await retrying(

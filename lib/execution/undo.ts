@@ -26,6 +26,9 @@ export interface UndoSeedReport {
   /** `records`: from the undo records; `undo()`: by the seed's own function. */
   by: 'records' | 'undo()'
   tables: UndoTableReport[]
+  /** When its undo started, in ms from the undo's start, and how long it took (for the HTML report's timeline). */
+  startedMs: number
+  durationMs: number
 }
 
 /** What `undo` returns (and `undo --json` prints). */
@@ -237,12 +240,14 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
       // The same checks again in the transaction: nothing of the ledger changed in between.
       await checkUndoable(tx, runId, work.seeds)
       for (const r of order) {
+        const at = { startedMs: Math.round(performance.now() - started) }
+        const timed = () => ({ ...at, durationMs: Math.round(performance.now() - started) - at.startedMs })
         const seed = work.seeds.get(r.seed)
         if (typeof seed?.undo === 'function') {
           const seedLog = log.withTag(r.seed)
           const { ctx } = createContext(tx, seedLog, { seed: r.seed, env: work.env, secrets: seed.secrets })
           await seed.undo(ctx)
-          reports.push({ name: r.seed, level: r.level, by: 'undo()', tables: [] })
+          reports.push({ name: r.seed, level: r.level, by: 'undo()', tables: [], ...timed() })
           seedLog.success('undone by its undo()')
           continue
         }
@@ -251,7 +256,7 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
           WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
-        reports.push({ name: r.seed, level: r.level, by: 'records', tables: done })
+        reports.push({ name: r.seed, level: r.level, by: 'records', tables: done, ...timed() })
         log
           .withTag(r.seed)
           .success(
