@@ -39,7 +39,7 @@ export type TaskDefinitions = Record<string, TaskDefinition>
 
 type Flags = SettingFlags & Record<string, unknown>
 
-const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'init', 'ledger-sql'] as const
+const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'report', 'new', 'init', 'ledger-sql'] as const
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
@@ -185,6 +185,7 @@ async function publish(
   env: string,
   outcome: unknown,
   addMetrics: (runMetrics: Metrics['runMetrics'], registry: import('prom-client').Registry) => void,
+  html?: () => Promise<string>,
 ): Promise<string> {
   const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
   const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
@@ -198,11 +199,23 @@ async function publish(
     if (pushgateway) await pushMetrics(registry, pushgateway, env).catch((e) => session.log.error(formatError(e)))
   }
   const document = JSON.stringify(redactValue(outcome))
-  if (flags.report) {
-    const { writeFile } = await import('node:fs/promises')
-    await writeFile(flags.report as string, `${document}\n`)
-  }
+  await writeReport(flags, document, html)
   return document
+}
+
+/** `--report <file>`: the HTML report when the file ends in .html (or .htm), else the JSON document. */
+const isHtml = (file: unknown) => typeof file === 'string' && /\.html?$/i.test(file)
+
+async function writeReport(flags: Flags, document: string, html?: () => Promise<string>): Promise<void> {
+  if (!flags.report) return
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(flags.report as string, isHtml(flags.report) && html ? await html() : `${document}\n`)
+}
+
+/** The HTML report of a run (lib/output/report-html.ts), loaded only when one is asked for. */
+async function runHtml(result: import('../contract/types.ts').RunResult, meta: import('../output/report-html.ts').ReportMeta) {
+  const { runReportHtml } = await import('../output/report-html.ts')
+  return runReportHtml(result, meta)
 }
 
 async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh', flags: Flags): Promise<never> {
@@ -225,7 +238,14 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
   }
   // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
   const result = await api[task]({ ...settings, ...runOptions(session, flags, process.stderr.isTTY && !session.json ? 'live' : 'lines') })
-  const document = await publish(session, flags, settings.env, result, (runMetrics, registry) => runMetrics(result, settings.env, registry))
+  const document = await publish(
+    session,
+    flags,
+    settings.env,
+    result,
+    (runMetrics, registry) => runMetrics(result, settings.env, registry),
+    () => runHtml(result, { command: task, env: settings.env }),
+  )
   const code = result.ok ? 0 : 1
   if (session.json) return session.finish(code, `${document}\n`)
   const { formatSummary } = await import('../output/summary.ts')
@@ -244,6 +264,15 @@ async function runMany(
   const { seedMany } = await import('../execution/many.ts')
   const { intOption } = await import('../config/config.ts')
   const { databaseUrl: _one, ...settings } = resolveSettings(flags)
+  if (isHtml(flags.report)) {
+    throw new SeedbedError(
+      codes.BAD_OPTION,
+      `--report ${flags.report}: an HTML report shows one database's run, and this run has a list of databases`,
+      {
+        hint: 'write a JSON report (--report run.json) for a list, or run one database with --report run.html',
+      },
+    )
+  }
   const many = await seedMany(databases, {
     ...settings,
     command: task,
@@ -284,7 +313,7 @@ function seedingFlags(cmd: Command): Command {
     .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
     .option('--yes', 'Confirm a run that writes to production without a prompt')
     .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
-    .option('--report <file>', 'Also write the JSON result to this file')
+    .option('--report <file>', 'Also write the result to this file: an HTML report (timeline, levels, errors) for .html, else JSON')
     .option('--metrics-file <file>', 'Write Prometheus metrics (text format) for node_exporter (env SEEDBED_METRICS_FILE)')
     .option('--pushgateway <url>', 'Push Prometheus metrics to a Pushgateway (env SEEDBED_PUSHGATEWAY)')
     .option('--database-url <url>', 'Run on this database (a list of one), instead of DATABASE_URL; repeat it for several')
@@ -323,7 +352,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
   commonFlags(cli.command('plan', 'Print the dependency levels; touches no database'))
     .option('--only <seeds>', 'Plan only these seeds and what they depend on')
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
-    .option('--format <format>', 'text (default), json, mermaid or dot')
+    .option('--format <format>', 'text (default), json, mermaid, dot, svg or html (a picture of the graph)')
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       loadEnvironment(flags.env as string | undefined)
@@ -353,6 +382,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .option('--diff-limit <n>', 'Rows of a kind --diff shows per seed and table (default 20; 0: all)')
     .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
     .option('--yes', 'Confirm an undo in production without a prompt')
+    .option('--report <file>', 'Also write the result to this file: an HTML report for .html, else JSON')
     .example('  seedbed undo --dry-run --diff')
     .action(async (which: string | undefined, flags: Flags) => {
       const log = session.loggerFor(flags)
@@ -366,9 +396,36 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const { undo } = await import('../execution/api.ts')
       const { progress: _, applySchema: __, force: ___, ...options } = runOptions(session, flags, 'lines')
       const result = await undo({ ...resolveSettings(flags), ...options, ...(run !== undefined && { run }) })
+      await writeReport(flags, JSON.stringify(redactValue(result)), async () => {
+        const { undoReportHtml } = await import('../output/report-html.ts')
+        return undoReportHtml(result, { env: resolveSettings(flags).env })
+      })
       if (session.json) return session.finish(0, `${JSON.stringify(redactValue(result))}\n`)
       const { formatUndo } = await import('../output/summary.ts')
       log.log(`\n${formatUndo(result)}`)
+      return session.finish(0)
+    })
+
+  commonFlags(cli.command('report [run]', 'Write the HTML report of a run (default: the last one) from the ledger'))
+    .option('--output <file>', 'Write it to this file (default: stdout)')
+    .example('  seedbed report 12 --output run.html')
+    .action(async (which: string | undefined, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      loadEnvironment(flags.env as string | undefined)
+      const run = which === undefined ? undefined : Number(which)
+      if (run !== undefined && !(Number.isInteger(run) && run > 0)) {
+        throw new SeedbedError(codes.BAD_OPTION, `report takes a run id, got '${which}'`, {
+          hint: '`status` lists the runs; for example `report 12`',
+        })
+      }
+      const { recordedRun } = await import('../execution/api.ts')
+      const { recordedReportHtml } = await import('../output/report-html.ts')
+      const recorded = await recordedRun({ ...resolveSettings(flags), logger: session.log, ...(run !== undefined && { run }) })
+      const html = recordedReportHtml(recorded)
+      if (!flags.output) return session.finish(0, html)
+      const { writeFile } = await import('node:fs/promises')
+      await writeFile(String(flags.output), html)
+      log.success(`wrote the report of run ${recorded.run.id} to ${String(flags.output)}`)
       return session.finish(0)
     })
 

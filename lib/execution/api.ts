@@ -7,7 +7,17 @@ import { acquireLease } from '../db/lease.ts'
 import { redactUrl } from '../errors/redact.ts'
 import { PRODUCTION } from '../config/environment.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
-import { ensureLedger, finishRun, lastRuns, lastSuccesses, recordSeed, startRun, type RunRow } from '../db/ledger.ts'
+import {
+  ensureLedger,
+  finishRun,
+  lastRuns,
+  lastSuccesses,
+  readRun,
+  recordSeed,
+  startRun,
+  type RecordedRun,
+  type RunRow,
+} from '../db/ledger.ts'
 import { acquireLock } from '../db/lock.ts'
 import { adaptLogger, createLogger, type Logger, type LoggerLike } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
@@ -474,4 +484,28 @@ export async function undo(options: RunOptions & { run?: number } = {}): Promise
   } finally {
     stop.dispose()
   }
+}
+
+/**
+ * A run (`run`, default the last one) as the ledger holds it, for `seedbed report`: its row, its seeds
+ * as SeedReports (the HTML report of lib/output/report-html.ts reads the same fields as a live run's).
+ * A run the ledger does not have is E_REPORT_RUN.
+ */
+export async function recordedRun(options: RunOptions & { run?: number } = {}): Promise<RecordedRun> {
+  const { run: which, ...rest } = options
+  const { settings, log } = settle(rest)
+  return withDatabase(rest, settings, log, async (sql) => {
+    const id = which ?? (await lastRuns(sql, 1))[0]?.id
+    const found = id === undefined ? null : await readRun(sql, id)
+    if (!found) {
+      throw new SeedbedError(
+        codes.REPORT_RUN,
+        id === undefined ? 'the ledger holds no run yet' : `run ${id} does not exist in the ledger`,
+        {
+          hint: '`status` lists the runs; for example `report 12`',
+        },
+      )
+    }
+    return found
+  })
 }

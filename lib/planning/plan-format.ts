@@ -2,10 +2,11 @@ import path from 'node:path'
 import type { LoadedSeed } from '../contract/contract.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { table } from '../output/summary.ts'
+import { planToHtml, planToSvg } from '../output/plan-graph.ts'
 
 type Levels = readonly (readonly LoadedSeed[])[]
 
-export const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot'] as const
+export const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot', 'svg', 'html'] as const
 export type PlanFormat = (typeof PLAN_FORMATS)[number]
 
 /** The plan as JSON data: levels of seeds with what `plan --json` shows of each. */
@@ -74,6 +75,10 @@ export function renderPlan(levels: Levels, format: string): string {
       return planToMermaid(levels)
     case 'dot':
       return planToDot(levels)
+    case 'svg':
+      return planToSvg(levels)
+    case 'html':
+      return planToHtml(levels)
   }
   throw new SeedbedError(codes.BAD_OPTION, `--format must be one of ${PLAN_FORMATS.join(', ')}, got '${format}'`, {
     hint: 'for example: plan --format mermaid',
