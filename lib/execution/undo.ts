@@ -2,6 +2,7 @@ import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { RowChange } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { addSecret } from '../errors/redact.ts'
 import type { Logger } from '../output/log.ts'
 import { DiffRecorder, recordDiff } from '../sql/diff.ts'
 import { columnList, joinFragments } from '../sql/fragments.ts'
@@ -226,6 +227,9 @@ class DryRunRollback extends Error {}
 export async function undoRun(work: UndoWork): Promise<UndoResult> {
   const { sql, log } = work
   const started = performance.now()
+  // The seeds' secrets are redacted from what undo shows (a --diff of rows holding them) though no
+  // seed runs to read them: their values as the environment has them now.
+  for (const seed of work.seeds.values()) for (const name of seed.secrets) addSecret(process.env[name])
   if (!(await hasUndoLedger(sql))) {
     throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
   }

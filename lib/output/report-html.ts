@@ -83,6 +83,8 @@ function timeline(bars: readonly Bar[], critical: ReadonlySet<string>): string {
   const x = (t: number) => left + (t / span) * chart
   const levels = [...new Set(bars.map((b) => b.level))].sort((a, b) => a - b)
   let y = 28
+  // A name after the last bar may run past the chart: the picture widens to show it.
+  let right = width
   const lanes: string[] = []
   const marks: string[] = []
   for (const [i, level] of levels.entries()) {
@@ -99,18 +101,22 @@ function timeline(bars: readonly Bar[], critical: ReadonlySet<string>): string {
     const placed = mine.map((b) => {
       const x0 = x(b.startedMs ?? levelStart)
       const barEnd = b.startedMs === undefined ? x0 : Math.max(x0 + 2, x(end(b)))
-      const occupied = Math.max(barEnd, x0 + 6 + b.name.length * CHAR_PX) + 8
+      const labelPx = b.name.length * CHAR_PX + 10
+      // The name inside the bar when it fits, else just after its end: a row holds a bar and its name.
+      const inside = b.status !== 'not_executed' && barEnd - x0 >= labelPx
+      const occupied = (inside ? barEnd : b.status === 'not_executed' ? x0 + labelPx + 2 : barEnd + labelPx) + 8
       let row = rows.findIndex((r) => r <= x0)
       if (row === -1) row = rows.push(0) - 1
       rows[row] = occupied
-      return { b, x0, barEnd, row }
+      right = Math.max(right, occupied)
+      return { b, x0, barEnd, row, inside }
     })
     const height = Math.max(1, rows.length) * ROW_PX + 8
     lanes.push(
-      `<rect x="0" y="${y}" width="${width}" height="${height}" fill="${i % 2 ? '#ffffff' : '#f5f7fa'}"/>`,
+      `<rect x="0" y="${y}" width="100%" height="${height}" fill="${i % 2 ? '#ffffff' : '#f5f7fa'}"/>`,
       `<text x="8" y="${y + 16}" fill="#5f6b7a">level ${level}</text>`,
     )
-    for (const { b, x0, barEnd, row } of placed) {
+    for (const { b, x0, barEnd, row, inside } of placed) {
       const top = y + 4 + row * ROW_PX
       const tip = `${b.name}: ${OUTCOME[b.status]}, level ${b.level}${b.startedMs === undefined ? '' : `, started at ${ms(b.startedMs)}`}, ${ms(b.durationMs)}; ${b.detail}${b.attempts > 1 ? `; ${b.attempts} tries` : ''}`
       const isCritical = critical.has(b.name)
@@ -120,9 +126,8 @@ function timeline(bars: readonly Bar[], critical: ReadonlySet<string>): string {
           : `<rect x="${x0.toFixed(1)}" y="${top}" width="${(barEnd - x0).toFixed(1)}" height="16" rx="3" fill="${COLOURS[b.status]}"${
               b.attempts > 1 ? ' stroke="#ef6c00" stroke-width="2"' : isCritical ? ' stroke="#1d2330" stroke-width="1.5"' : ''
             }/>`
-      // The name inside the bar when it fits, else beginning on it and running on past its end.
-      const inside = b.status !== 'not_executed' && barEnd - x0 >= b.name.length * CHAR_PX + 10
-      const label = `<text x="${(x0 + 5).toFixed(1)}" y="${top + 12}" fill="${inside ? '#ffffff' : '#1d2330'}"${isCritical ? ' font-weight="bold"' : ''}>${esc(b.name)}</text>`
+      const labelX = inside || b.status === 'not_executed' ? x0 + 5 : barEnd + 4
+      const label = `<text x="${labelX.toFixed(1)}" y="${top + 12}" fill="${inside ? '#ffffff' : '#1d2330'}"${isCritical ? ' font-weight="bold"' : ''}>${esc(b.name)}</text>`
       marks.push(
         `<g class="bar" data-seed="${esc(b.name)}" data-status="${b.status}" data-level="${b.level}"${isCritical ? ' data-critical="true"' : ''}><title>${esc(tip)}</title>${rect}${label}</g>`,
       )
@@ -135,7 +140,7 @@ function timeline(bars: readonly Bar[], critical: ReadonlySet<string>): string {
       (t) =>
         `<line x1="${x(t).toFixed(1)}" y1="22" x2="${x(t).toFixed(1)}" y2="${y}" stroke="#d9dee5"/><text x="${x(t).toFixed(1)}" y="16" text-anchor="middle" fill="#5f6b7a">${esc(ms(t))}</text>`,
     )
-  return `<div class="scroll"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 4}" viewBox="0 0 ${width} ${y + 4}" role="img" aria-label="timeline of the run">
+  return `<div class="scroll"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(right)}" height="${y + 4}" viewBox="0 0 ${Math.ceil(right)} ${y + 4}" role="img" aria-label="timeline of the run">
 ${lanes.join('\n')}
 ${axis.join('\n')}
 ${marks.join('\n')}
