@@ -43,11 +43,12 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .legend span { margin-right: 14px; } .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; margin-right: 4px; }
 .critical { font-weight: 600; }
 svg text { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+body.wide { max-width: none; } body.wide .scroll { display: inline-block; overflow: visible; }
 .scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
 `
 
-/** A whole page: `body` is trusted markup built with {@link esc}. */
-export function page(title: string, body: string): string {
+/** A whole page: `body` is trusted markup built with {@link esc}; `wide` lets it grow past 1280 px (a big graph). */
+export function page(title: string, body: string, options: { wide?: boolean } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -58,7 +59,7 @@ export function page(title: string, body: string): string {
 <title>${esc(title)}</title>
 <style>${CSS}</style>
 </head>
-<body>
+<body${options.wide ? ' class="wide"' : ''}>
 ${body}
 </body>
 </html>

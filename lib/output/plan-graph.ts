@@ -103,5 +103,6 @@ export function planToHtml(levels: readonly (readonly PlanNode[])[]): string {
 <div class="scroll">${planToSvg(levels)}</div>
 <h2>Levels</h2>
 ${htmlTable(['level', 'seed', 'depends on', 'description'], rows, { numeric: new Set([0]) })}`,
+    { wide: true },
   )
 }
