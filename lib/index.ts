@@ -15,11 +15,15 @@ import type * as Api from './execution/api.ts'
 import type * as Metrics from './output/metrics.ts'
 import type * as Startup from './execution/startup.ts'
 
-export type { RunOptions, Planned, Status, UndoResult } from './execution/api.ts'
+export type { RunOptions, UndoResult } from './execution/api.ts'
 export type { StartupOptions, StartupOutcome } from './execution/startup.ts'
 export { defineSeed, type Seed, type SeedContext } from './contract/contract.ts'
 export type {
   CopyRow,
+  PlannedSeed,
+  PlanResult,
+  RunSummary,
+  Status,
   LoadOptions,
   LoadResult,
   RowSource,

@@ -29,7 +29,7 @@ t.test('the API runs on an existing postgres.js pool, leaves it open, prints not
   t.same(await db.sql`SELECT count(*)::int AS n FROM roles`, [{ n: 3 }], 'the pool is still open')
   const planned = await plan({ seedsDir: path.join(ROOT, 'seeds'), only: ['products'] })
   t.same(
-    planned.levels.map((l) => l.map((s) => s.name)),
+    planned.levels.map((l) => l.seeds.map((s) => s.name)),
     [['roles', 'categories'], ['users'], ['products']],
   )
   t.ok((await validate({ sql: db.sql, seedsDir: path.join(ROOT, 'seeds'), only: ['roles'] })).ok)

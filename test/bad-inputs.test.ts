@@ -123,8 +123,8 @@ async function runInProcess(task: 'seed' | 'fresh', flags: Flags, env: Record<st
   const logged: LogObject[] = []
   const logger = createLogger({ reporters: [{ log: (o) => logged.push(o) }], level: 4 })
   try {
-    loadEnvironment(flags.env, ROOT)
-    const settings = resolveSettings(flags, process.env, ROOT)
+    const { name, variables } = loadEnvironment(flags.env, ROOT)
+    const settings = resolveSettings({ ...flags, env: name }, variables, ROOT)
     const result = await (task === 'seed' ? seed : fresh)({ ...settings, logger, confirmed: flags.yes, force: flags.force })
     const failed = result.seeds.find((s) => s.error)
     return { code: failed?.error?.code ?? result.error?.code, ok: result.ok, shown: JSON.stringify(redactValue(result)), logged }

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
-import { plan, seed } from '../lib/execution/api.ts'
+import { seed } from '../lib/execution/api.ts'
+import { settle } from '../lib/execution/lifecycle.ts'
 import { codes, SeedbedError } from '../lib/errors/errors.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { acquireLock } from '../lib/db/lock.ts'
@@ -167,7 +168,7 @@ t.test('API options are validated exactly like flags', async (t) => {
   const seedsDir = await seedsFolder(t, { one: "export default { name: 'one', run: async () => {} }\n" })
   const base = { databaseUrl: db.url, seedsDir, only: [] }
   t.same(
-    [(await plan({ ...base, poolSize: 2 })).settings.concurrency, (await plan(base)).settings.concurrency],
+    [settle({ ...base, poolSize: 2 }).settings.concurrency, settle(base).settings.concurrency],
     [2, 10],
     'concurrency follows poolSize',
   )

@@ -35,3 +35,42 @@ t.test('the API takes any logger with debug/info/warn/error: lines arrive as str
     'the password never reaches the logger',
   )
 })
+
+t.test("a caller's own consola instance is redacted too: ctx.log of a seed never prints a secret", async (t) => {
+  const { createConsola } = await import('consola')
+  const db = await testDatabase(t)
+  const { mkdir, writeFile } = await import('node:fs/promises')
+  const { tempDir } = await import('./helpers.ts')
+  const dir = await tempDir(t)
+  await mkdir(path.join(dir, 'seeds'))
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+  await writeFile(
+    path.join(dir, 'seeds', 'talker.ts'),
+    `export default {
+  secrets: ['TALKER_TOKEN'],
+  async run(ctx) {
+    const token = ctx.secret('TALKER_TOKEN')
+    ctx.log.info('using token ' + token)
+  },
+}
+`,
+  )
+  const seen: string[] = []
+  const own = createConsola({ level: 4, reporters: [{ log: (o) => seen.push(o.args.map(String).join(' ')) }] })
+  const result = await seed({
+    databaseUrl: db.url,
+    seedsDir: path.join(dir, 'seeds'),
+    only: [],
+    logger: own,
+    variables: { TALKER_TOKEN: 'tok-8d1f-secret-value' },
+  })
+  t.ok(result.ok, JSON.stringify(result.seeds))
+  t.ok(
+    seen.some((line) => line.includes('using token ***')),
+    `the seed's line reached the caller's consola, redacted: ${JSON.stringify(seen)}`,
+  )
+  t.notOk(
+    seen.some((line) => line.includes('tok-8d1f-secret-value')),
+    'the secret never reaches it',
+  )
+})

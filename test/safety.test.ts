@@ -23,9 +23,11 @@ t.test('profiles: .env.<env> over .env, real variables over both; bad values nam
   await writeFile(path.join(dir, '.env.staging'), 'SEEDBED_ALLOW=b,c\n')
   await writeFile(path.join(dir, '.env.qa'), 'SEEDBED_MAX_RETRIES=1\n')
   const env: NodeJS.ProcessEnv = { SEEDBED_TIMEOUT: '5s' }
-  t.equal(loadEnvironment(undefined, dir, env), 'staging', 'APP_ENV from .env picks the profile')
-  t.same([env.SEEDBED_TIMEOUT, env.SEEDBED_ALLOW], ['5s', 'b,c'])
-  t.equal(loadEnvironment('qa', dir, {}), 'qa', 'a .env.<name> file makes a name valid')
+  const profile = loadEnvironment(undefined, dir, env)
+  t.equal(profile.name, 'staging', 'APP_ENV from .env picks the profile')
+  t.same([profile.variables.SEEDBED_TIMEOUT, profile.variables.SEEDBED_ALLOW], ['5s', 'b,c'])
+  t.same(env, { SEEDBED_TIMEOUT: '5s' }, 'the variables given are not written to')
+  t.equal(loadEnvironment('qa', dir, {}).name, 'qa', 'a .env.<name> file makes a name valid')
   t.throws(() => loadEnvironment('prod', dir, {}), { code: codes.ENV_UNKNOWN, message: /unknown environment 'prod'/ })
   t.same(
     [parseDuration('x', '90'), parseDuration('x', '1.5m'), parseDuration('x', '250ms'), parseDuration('x', '2h')],

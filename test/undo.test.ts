@@ -95,7 +95,7 @@ t.test('seed, change, seed again, undo: the state after the first run; undo agai
   t.equal(listed.runs.find((r) => r.id === undone.undoRun)!.undo, '-')
   t.equal(listed.runs.find((r) => r.id === first)!.undo, 'yes')
   t.ok(
-    listed.seeds.find((s) => s.name === 'teams')!.lastSucceeded! < listed.runs.find((r) => r.id === second)!.started_at,
+    listed.seeds.find((s) => s.name === 'teams')!.lastSucceeded! < listed.runs.find((r) => r.id === second)!.startedAt,
     "an undone run is no seed's last success",
   )
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { processAlive as alive } from '../helpers/pid.ts'
+import { processAlive as alive } from '../util/pid.ts'
 
 /**
  * `npx` and `npm run` do not pass SIGTERM on: `npm exec` ends and the program it started runs on

@@ -6,11 +6,12 @@
  * Exit codes: 0 success; 1 the run failed (a seed, the connection, the database); 2 the input is wrong
  * (a flag, a seed file, the dependency graph) and nothing ran; 130 / 143 interrupted (SIGINT / SIGTERM).
  */
+import { formatWithOptions } from 'node:util'
 import { type CAC, type Command, cac } from 'cac'
-import { type SettingFlags, resolveSettings } from '../config/config.ts'
+import { type Settings, type SettingFlags, resolveSettings } from '../config/config.ts'
 import { loadEnvironment } from '../config/environment.ts'
 import { codes, exitStatus, formatError, SeedbedError } from '../errors/errors.ts'
-import { redactValue } from '../errors/redact.ts'
+import { Redactor, withRedactor } from '../errors/redact.ts'
 import type { TaskContext } from '../execution/task.ts'
 import { createLogger, type Logger } from '../output/log.ts'
 import { watchLaunchers } from './launcher.ts'
@@ -48,16 +49,29 @@ function invocation(): string {
   return /tasks\.[cm]?[jt]s$/.test(script) ? 'npx tsx tasks.ts' : 'npx seedbed'
 }
 
-/** One CLI invocation's state: its output mode, its signal and the exit it ends with. */
+/**
+ * The settings of a task: the environment's profile (`.env`, `.env.<env>`, the one name rule of
+ * lib/config/environment.ts), then the flags. The profile is copied into this process's environment
+ * (the CLI's own process: seeds may read it), never over a variable that is set.
+ */
+function settingsFor(flags: Flags): Settings {
+  const { name, variables } = loadEnvironment(flags.env as string | undefined)
+  for (const [key, value] of Object.entries(variables)) if (process.env[key] === undefined) process.env[key] = value
+  return resolveSettings({ ...flags, env: name }, process.env)
+}
+
+/** One CLI invocation's state: its output mode, its signal, its redactor and the exit it ends with. */
 class Session {
   readonly started = performance.now()
   readonly controller = new AbortController()
+  /** The secrets of this invocation: whatever it prints goes through it. */
+  readonly redactor = new Redactor()
   json = false
   /** The exit code of the signal that arrived, if one did. */
   signalled?: number
   private signalledAt = 0
   private stopping?: SeedbedError
-  log: Logger = createLogger({ stream: process.stderr })
+  log: Logger = createLogger({ stream: process.stderr, redactor: this.redactor })
   private exiting = false
 
   constructor() {
@@ -77,8 +91,27 @@ class Session {
       })
     }
     const level = flags.quiet ? 1 : flags.verbose ? 4 : 3
-    this.log = createLogger({ stream: this.json ? process.stderr : process.stdout, level, format })
+    this.log = createLogger({ stream: this.json ? process.stderr : process.stdout, level, format, redactor: this.redactor })
+    this.routeConsole()
     return this.log
+  }
+
+  /**
+   * A seed's own console output goes through the redactor too, and under --json to stderr: stdout
+   * holds only the JSON document.
+   */
+  private routeConsole() {
+    const write =
+      (stream: NodeJS.WriteStream) =>
+      (...args: unknown[]) => {
+        stream.write(`${this.redactor.text(formatWithOptions({ colors: false }, ...args))}\n`)
+      }
+    const out = this.json ? process.stderr : process.stdout
+    console.log = write(out)
+    console.info = write(out)
+    console.debug = write(out)
+    console.warn = write(process.stderr)
+    console.error = write(process.stderr)
   }
 
   /**
@@ -107,13 +140,14 @@ class Session {
 
   /** Cuts the pool's sockets (the server rolls back), stops the embedded server, exits. */
   private async forceStop(code: number) {
-    const { runShutdown } = await import('../execution/shutdown.ts')
+    const { runShutdown } = await import('../util/shutdown.ts')
     await runShutdown()
     void this.finish(code, this.json && this.stopping ? this.errorDocument(this.stopping) : undefined)
   }
 
   private errorDocument(e: SeedbedError): string {
-    return `${JSON.stringify({ ok: false, durationMs: Math.round(performance.now() - this.started), seeds: [], error: e.toJSON() })}\n`
+    const document = { ok: false, durationMs: Math.round(performance.now() - this.started), seeds: [], error: e.toJSON() }
+    return `${JSON.stringify(this.redactor.value(document))}\n`
   }
 
   /** Writes `out`, waits until the pipe has taken it, then exits. Never returns. */
@@ -169,7 +203,7 @@ function runOptions(session: Session, flags: Flags, progress: 'live' | 'lines') 
     confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
     force: Boolean(flags.force),
     signal: session.controller.signal,
-    argv: redactValue(process.argv.slice(2)),
+    argv: session.redactor.value(process.argv.slice(2)),
   }
 }
 
@@ -182,13 +216,12 @@ type Metrics = typeof import('../output/metrics.ts')
 async function publish(
   session: Session,
   flags: Flags,
-  env: string,
+  settings: Settings,
   outcome: unknown,
   addMetrics: (runMetrics: Metrics['runMetrics'], registry: import('prom-client').Registry) => void,
   html?: () => Promise<string>,
 ): Promise<string> {
-  const metricsFile = (flags.metricsFile as string | undefined) || process.env.SEEDBED_METRICS_FILE
-  const pushgateway = (flags.pushgateway as string | undefined) || process.env.SEEDBED_PUSHGATEWAY
+  const { metricsFile, pushgateway, env } = settings
   if (metricsFile || pushgateway) {
     const { Registry } = await import('prom-client')
     const { runMetrics, writeMetricsFile, pushMetrics } = await import('../output/metrics.ts')
@@ -198,7 +231,7 @@ async function publish(
     // A failed push is reported but does not undo or fail the seeding that happened.
     if (pushgateway) await pushMetrics(registry, pushgateway, env).catch((e) => session.log.error(formatError(e)))
   }
-  const document = JSON.stringify(redactValue(outcome))
+  const document = JSON.stringify(session.redactor.value(outcome))
   await writeReport(flags, document, html)
   return document
 }
@@ -221,16 +254,15 @@ async function runHtml(result: import('../contract/types.ts').RunResult, meta: i
 async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh', flags: Flags): Promise<never> {
   const log = session.loggerFor(flags)
   const api = await import('../execution/api.ts')
-  loadEnvironment(flags.env as string | undefined)
-  const settings = resolveSettings(flags)
+  const settings = settingsFor(flags)
   const { readDatabaseList } = await import('../config/database-list.ts')
   const databases = await readDatabaseList({
     urls: flags.databaseUrl,
-    file: (flags.databasesFile as string | undefined) || process.env.SEEDBED_DATABASES_FILE || undefined,
+    file: settings.databasesFile,
     command: flags.databasesCommand as string | undefined,
     signal: session.controller.signal,
   })
-  if (databases) return runMany(session, task, flags, databases)
+  if (databases) return runMany(session, task, flags, settings, databases)
   if (flags.databaseConcurrency !== undefined) {
     throw new SeedbedError(codes.BAD_OPTION, '--database-concurrency needs a list of databases', {
       hint: 'add --database-url (repeated), --databases-file or --databases-command',
@@ -241,7 +273,7 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
   const document = await publish(
     session,
     flags,
-    settings.env,
+    settings,
     result,
     (runMetrics, registry) => runMetrics(result, settings.env, registry),
     () => runHtml(result, { command: task, env: settings.env }),
@@ -258,12 +290,13 @@ async function runMany(
   session: Session,
   task: 'seed' | 'validate' | 'fresh',
   flags: Flags,
+  all: Settings,
   databases: import('../config/database-list.ts').DatabaseEntry[],
 ): Promise<never> {
   const log = session.log
   const { seedMany } = await import('../execution/many.ts')
   const { intOption } = await import('../config/config.ts')
-  const { databaseUrl: _one, ...settings } = resolveSettings(flags)
+  const { databaseUrl: _one, ...settings } = all
   if (isHtml(flags.report)) {
     throw new SeedbedError(
       codes.BAD_OPTION,
@@ -280,7 +313,7 @@ async function runMany(
     // Several databases at once: one live terminal line each would overwrite the others.
     ...runOptions(session, flags, 'lines'),
   })
-  const document = await publish(session, flags, settings.env, many, (runMetrics, registry) => {
+  const document = await publish(session, flags, all, many, (runMetrics, registry) => {
     for (const d of many.databases) {
       const result = d.result ?? { ok: false, durationMs: d.durationMs, dryRun: settings.dryRun, seeds: [] }
       runMetrics(result, settings.env, registry, d.database)
@@ -355,11 +388,11 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .option('--format <format>', 'text (default), json, mermaid, dot, svg or html (a picture of the graph)')
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
-      loadEnvironment(flags.env as string | undefined)
+      const settings = settingsFor(flags)
       // Only the planner: `plan` loads neither the runner nor the driver.
       const { planProject } = await import('../planning/project.ts')
       const { renderPlan } = await import('../planning/plan-format.ts')
-      const { levels, excluded } = await planProject(resolveSettings(flags))
+      const { levels, excluded } = await planProject(settings)
       for (const e of excluded) session.log.debug(`${e.name}: not in this run (${e.reason})`)
       return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
     })
@@ -368,10 +401,10 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
-      loadEnvironment(flags.env as string | undefined)
+      const settings = settingsFor(flags)
       const { status } = await import('../execution/api.ts')
       const { formatStatus } = await import('../output/summary.ts')
-      const result = await status({ ...resolveSettings(flags), logger: createLogger({ stream: process.stderr, level: 1 }) })
+      const result = await status({ ...settings, logger: createLogger({ stream: process.stderr, level: 1 }) })
       return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
     })
 
@@ -386,7 +419,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .example('  seedbed undo --dry-run --diff')
     .action(async (which: string | undefined, flags: Flags) => {
       const log = session.loggerFor(flags)
-      loadEnvironment(flags.env as string | undefined)
+      const settings = settingsFor(flags)
       const run = which === undefined ? undefined : Number(which)
       if (run !== undefined && !(Number.isInteger(run) && run > 0)) {
         throw new SeedbedError(codes.BAD_OPTION, `undo takes a run id, got '${which}'`, {
@@ -395,12 +428,12 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       }
       const { undo } = await import('../execution/api.ts')
       const { progress: _, applySchema: __, force: ___, ...options } = runOptions(session, flags, 'lines')
-      const result = await undo({ ...resolveSettings(flags), ...options, ...(run !== undefined && { run }) })
-      await writeReport(flags, JSON.stringify(redactValue(result)), async () => {
+      const result = await undo({ ...settings, ...options, ...(run !== undefined && { run }) })
+      await writeReport(flags, JSON.stringify(session.redactor.value(result)), async () => {
         const { undoReportHtml } = await import('../output/report-html.ts')
-        return undoReportHtml(result, { env: resolveSettings(flags).env })
+        return undoReportHtml(result, { env: settings.env })
       })
-      if (session.json) return session.finish(0, `${JSON.stringify(redactValue(result))}\n`)
+      if (session.json) return session.finish(0, `${JSON.stringify(session.redactor.value(result))}\n`)
       const { formatUndo } = await import('../output/summary.ts')
       log.log(`\n${formatUndo(result)}`)
       return session.finish(0)
@@ -411,7 +444,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .example('  seedbed report 12 --output run.html')
     .action(async (which: string | undefined, flags: Flags) => {
       const log = session.loggerFor(flags)
-      loadEnvironment(flags.env as string | undefined)
+      const settings = settingsFor(flags)
       const run = which === undefined ? undefined : Number(which)
       if (run !== undefined && !(Number.isInteger(run) && run > 0)) {
         throw new SeedbedError(codes.BAD_OPTION, `report takes a run id, got '${which}'`, {
@@ -420,7 +453,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       }
       const { recordedRun } = await import('../execution/api.ts')
       const { recordedReportHtml } = await import('../output/report-html.ts')
-      const recorded = await recordedRun({ ...resolveSettings(flags), logger: session.log, ...(run !== undefined && { run }) })
+      const recorded = await recordedRun({ ...settings, logger: session.log, ...(run !== undefined && { run }) })
       const html = recordedReportHtml(recorded)
       if (!flags.output) return session.finish(0, html)
       const { writeFile } = await import('node:fs/promises')
@@ -476,8 +509,7 @@ function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefini
     const flags = params.pop() as Flags
     const args = params.flatMap((p) => (Array.isArray(p) ? p.map(String) : p === undefined ? [] : [String(p)]))
     const log = session.loggerFor(flags)
-    loadEnvironment(flags.env as string | undefined)
-    const settings = resolveSettings(flags)
+    const settings = settingsFor(flags)
     const { runCustomTask } = await import('../execution/task.ts')
     const database = task.database ?? true
     const result = await runCustomTask(
@@ -491,8 +523,8 @@ function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefini
         }
       },
     )
-    if (session.json) return session.finish(0, `${JSON.stringify(redactValue(result ?? null))}\n`)
-    if (result !== undefined) log.log(typeof result === 'string' ? result : JSON.stringify(redactValue(result), null, 2))
+    if (session.json) return session.finish(0, `${JSON.stringify(session.redactor.value(result ?? null))}\n`)
+    if (result !== undefined) log.log(typeof result === 'string' ? result : JSON.stringify(session.redactor.value(result), null, 2))
     return session.finish(0)
   })
 }
@@ -546,8 +578,13 @@ function checkFlags(cli: CAC, command: Command): void {
  * })
  * ```
  */
-export async function runTasks(custom: TaskDefinitions = {}, argv: readonly string[] = process.argv): Promise<never> {
+export function runTasks(custom: TaskDefinitions = {}, argv: readonly string[] = process.argv): Promise<never> {
   const session = new Session()
+  // The invocation's redactor is the run's: a secret registered anywhere inside is hidden in all it prints.
+  return withRedactor(() => runTask(session, custom, argv), session.redactor)
+}
+
+async function runTask(session: Session, custom: TaskDefinitions, argv: readonly string[]): Promise<never> {
   try {
     const cli = cac('seedbed')
     for (const name of Object.keys(custom)) {

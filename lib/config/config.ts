@@ -1,7 +1,10 @@
 import path from 'node:path'
 import { codes, SeedbedError } from '../errors/errors.ts'
-import { optionError, parseBoolean, parseDuration, parseScale } from './environment.ts'
-import { POOLER_SETTINGS, type PoolerSetting } from '../db/pooler.ts'
+import { environmentName, optionError, parseBoolean, parseDuration, parseScale, type Variables } from './environment.ts'
+
+/** What the SEEDBED_POOLER setting may say. */
+export const POOLER_SETTINGS = ['auto', 'transaction', 'session', 'none'] as const
+export type PoolerSetting = (typeof POOLER_SETTINGS)[number]
 
 /** Every setting of a run, resolved from flags, then environment variables, then defaults. */
 export interface Settings {
@@ -53,6 +56,24 @@ export interface Settings {
   diffLimit: number
   /** A real run keeps what `undo` needs to reverse it (default true; `--no-undo-records`, SEEDBED_UNDO_RECORDS=false). */
   undoRecords: boolean
+  /** bcrypt cost of `ctx.hashPassword` (SEEDBED_BCRYPT_COST, 4 to 31, default 10). */
+  bcryptCost: number
+  /** The user and password libpq would take from PGUSER / PGPASSWORD when DATABASE_URL names none. */
+  pgUser?: string
+  pgPassword?: string
+  /** PGPASSFILE: its passwords are redacted like any other. */
+  pgPassFile?: string
+  /** Prometheus metrics written to this file / pushed to this Pushgateway (SEEDBED_METRICS_FILE, SEEDBED_PUSHGATEWAY). */
+  metricsFile?: string
+  pushgateway?: string
+  /** A file listing databases to run on, one URL per line (SEEDBED_DATABASES_FILE). */
+  databasesFile?: string
+  /**
+   * The environment variables the run reads beyond these settings: the secrets seeds declare, and the
+   * environment of the migrate command. Default `process.env` (with the `.env` profile under the CLI);
+   * a library caller passes its own, or `{}` to read none.
+   */
+  variables: Variables
 }
 
 /** Flags as cac hands them over (numbers may arrive as numbers or strings). */
@@ -76,6 +97,9 @@ export interface SettingFlags {
   diffLimit?: unknown
   /** False with `--no-undo-records` (cac sets true otherwise). */
   undoRecords?: boolean
+  metricsFile?: string
+  pushgateway?: string
+  databasesFile?: string
 }
 
 export const DEFAULT_POOL_SIZE = 10
@@ -108,12 +132,20 @@ export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
   'diff',
   'diffLimit',
   'undoRecords',
+  'bcryptCost',
+  'pgUser',
+  'pgPassword',
+  'pgPassFile',
+  'metricsFile',
+  'pushgateway',
+  'databasesFile',
+  'variables',
 ])
 
 function poolerOption(name: string, raw: unknown): PoolerSetting | undefined {
   if (raw === undefined || raw === '') return undefined
   const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw
-  if (!POOLER_SETTINGS.includes(v as PoolerSetting)) {
+  if (!(POOLER_SETTINGS as readonly unknown[]).includes(v)) {
     throw optionError(name, `${name} must be one of ${POOLER_SETTINGS.join(', ')}, got '${String(raw)}'`, `for example ${name}=transaction`)
   }
   return v as PoolerSetting
@@ -174,7 +206,7 @@ export function listOption(raw: unknown): string[] {
  */
 export function resolveSettings(
   flags: SettingFlags = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: Variables = process.env,
   cwd = process.cwd(),
   given: Partial<Settings> = {},
 ): Settings {
@@ -212,7 +244,7 @@ export function resolveSettings(
       intOption('embeddedPort', g.embeddedPort, 1, 65535) ?? intOption('SEEDBED_EMBEDDED_PORT', env.SEEDBED_EMBEDDED_PORT, 1, 65535),
     poolSize,
     concurrency,
-    env: stringOption('env', g.env) || flags.env || env.APP_ENV || 'development',
+    env: environmentName(stringOption('env', g.env) || flags.env, env),
     only: flag(listGiven('only', g.only), () => listOption(flags.only)),
     scale: parseScale('scale', g.scale) ?? parseScale('--scale', flags.scale) ?? parseScale('SEEDBED_SCALE', env.SEEDBED_SCALE) ?? 1,
     enabled: parseBoolean('enabled', g.enabled) ?? parseBoolean('SEEDBED_ENABLED', env.SEEDBED_ENABLED) ?? true,
@@ -257,5 +289,13 @@ export function resolveSettings(
       parseBoolean('undoRecords', g.undoRecords) ??
       (flags.undoRecords === false ? false : parseBoolean('SEEDBED_UNDO_RECORDS', env.SEEDBED_UNDO_RECORDS)) ??
       true,
+    bcryptCost: intOption('bcryptCost', g.bcryptCost, 4, 31) ?? intOption('SEEDBED_BCRYPT_COST', env.SEEDBED_BCRYPT_COST, 4, 31) ?? 10,
+    pgUser: stringOption('pgUser', g.pgUser) || env.PGUSER || undefined,
+    pgPassword: stringOption('pgPassword', g.pgPassword) || env.PGPASSWORD || undefined,
+    pgPassFile: stringOption('pgPassFile', g.pgPassFile) || env.PGPASSFILE || undefined,
+    metricsFile: stringOption('metricsFile', g.metricsFile) || flags.metricsFile || env.SEEDBED_METRICS_FILE || undefined,
+    pushgateway: stringOption('pushgateway', g.pushgateway) || flags.pushgateway || env.SEEDBED_PUSHGATEWAY || undefined,
+    databasesFile: stringOption('databasesFile', g.databasesFile) || flags.databasesFile || env.SEEDBED_DATABASES_FILE || undefined,
+    variables: (g.variables as Variables | undefined) ?? env,
   }
 }

@@ -7,24 +7,48 @@ import { codes, SeedbedError } from '../errors/errors.ts'
 export const KNOWN_ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const
 export const PRODUCTION = 'production'
 
+/** Environment variables as a run reads them: `process.env`, or what a library caller hands over. */
+export type Variables = Readonly<Record<string, string | undefined>>
+
 /**
- * Picks the environment and loads its profile into `env`: `.env`, then `.env.<name>` over it,
- * and real environment variables over both. The name comes from `--env`, else APP_ENV, else
- * NODE_ENV (from the real environment, then from `.env`), else `development`.
+ * The one rule for the environment's name: the explicit one (`--env`, the API's `env`), else APP_ENV,
+ * else NODE_ENV, looked up in each source in turn (the real environment, then the `.env` file), else
+ * `development`.
  */
-export function loadEnvironment(flag: string | undefined, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+export function environmentName(explicit: string | undefined, ...sources: Variables[]): string {
+  if (explicit) return explicit
+  for (const vars of sources) {
+    const name = vars.APP_ENV || vars.NODE_ENV
+    if (name) return name
+  }
+  return 'development'
+}
+
+/** An environment's name and the variables its run reads. */
+export interface Environment {
+  name: string
+  /** `.env`, then `.env.<name>` over it, and the given variables over both. */
+  variables: Variables
+}
+
+/**
+ * Picks the environment (`environmentName`) and reads its profile: `.env`, then `.env.<name>` over it,
+ * and the real variables (`vars`) over both. Writes nothing: the CLI copies the profile into its own
+ * process.env; a library caller's process.env is never touched.
+ */
+export function loadEnvironment(explicit: string | undefined, cwd = process.cwd(), vars: Variables = process.env): Environment {
   const read = (file: string) => (existsSync(file) ? parse(readFileSync(file)) : {})
   const base = read(path.join(cwd, '.env'))
-  const name = flag || env.APP_ENV || env.NODE_ENV || base.APP_ENV || base.NODE_ENV || 'development'
+  const name = environmentName(explicit, vars, base)
   const file = path.join(cwd, `.env.${name}`)
   if (!/^[a-z][a-z0-9_-]*$/.test(name) || (!(KNOWN_ENVIRONMENTS as readonly string[]).includes(name) && !existsSync(file))) {
     throw new SeedbedError(codes.ENV_UNKNOWN, `unknown environment '${name}'`, {
       hint: `use one of ${KNOWN_ENVIRONMENTS.join(', ')}, or create .env.${name} for a profile of your own`,
     })
   }
-  const profile = { ...base, ...read(file) }
-  for (const [key, value] of Object.entries(profile)) if (env[key] === undefined) env[key] = value
-  return name
+  const variables: Record<string, string | undefined> = { ...base, ...read(file) }
+  for (const [key, value] of Object.entries(vars)) if (value !== undefined) variables[key] = value
+  return { name, variables }
 }
 
 /** `30`, `30s`, `500ms`, `5m`, `1h` as milliseconds; `0` means none. */

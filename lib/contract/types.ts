@@ -129,3 +129,43 @@ export interface RunResult {
    */
   error?: SerializedError
 }
+
+/** A seed as `plan()` shows it: what it declares, no functions. */
+export interface PlannedSeed {
+  name: string
+  priority: number
+  dependsOn: string[]
+  description: string
+  /** The seed's file, relative to the working directory (`<memory>` for a seed given in memory). */
+  file: string
+}
+
+/** What `plan()` returns: the levels in run order, and the seeds the environment leaves out. */
+export interface PlanResult {
+  /** The environment the plan is for. */
+  env: string
+  levels: { level: number; seeds: PlannedSeed[] }[]
+  /** Seeds left out by the environment or the allow-list, with why. */
+  excluded: { name: string; reason: string }[]
+}
+
+/** One run as the ledger recorded it. */
+export interface RunSummary {
+  id: number
+  command: string
+  environment: string
+  osUser: string
+  host: string
+  gitCommit: string | null
+  startedAt: Date
+  endedAt: Date | null
+  status: string
+  /** Whether it can be undone: `yes`, `undone by N`, `no: <reason>`, `-` (not a seed run). */
+  undo: string
+}
+
+/** What `status()` returns: the last runs, and per seed its last success and whether its file changed. */
+export interface Status {
+  runs: RunSummary[]
+  seeds: { name: string; lastSucceeded: Date | null; file: 'changed' | 'unchanged' | 'never run' }[]
+}

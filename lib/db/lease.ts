@@ -3,7 +3,7 @@ import os from 'node:os'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
-import { sleep, within } from '../execution/retry.ts'
+import { sleep, within } from '../util/retry.ts'
 import { ensureLeaseRecord } from './ledger.ts'
 import { DDL_KEY, LOCK_KEY, type RunLock } from './lock.ts'
 

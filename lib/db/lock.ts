@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
-import { sleep, within } from '../execution/retry.ts'
+import { sleep, within } from '../util/retry.ts'
 
 /** One key for every seedbed run on a database (advisory locks are per database). */
 export const LOCK_KEY = 0x5eedbed

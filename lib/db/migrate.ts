@@ -20,6 +20,8 @@ export interface MigrateOptions {
   cwd?: string
   /** Stops the command (the run's Ctrl-C or --timeout). */
   signal?: AbortSignal
+  /** The command's environment (the run's variables, with the `.env` profile); DATABASE_URL is set over it. */
+  variables?: Readonly<Record<string, string | undefined>>
 }
 
 /**
@@ -33,7 +35,7 @@ export function runMigrate(command: string, options: MigrateOptions): Promise<st
     const child = spawn(command, {
       shell: true,
       cwd: options.cwd,
-      env: { ...process.env, DATABASE_URL: options.url },
+      env: { ...(options.variables ?? process.env), DATABASE_URL: options.url },
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
     })

@@ -1,4 +1,5 @@
 import type postgres from 'postgres'
+import type { PoolerSetting } from '../config/config.ts'
 
 /**
  * What stands between seedbed and the server. `transaction`: a pooler that lends a server
@@ -8,9 +9,7 @@ import type postgres from 'postgres'
  * connection, so seedbed works as it does on a direct connection.
  */
 export type PoolerMode = 'transaction' | 'session' | 'none'
-export type PoolerSetting = PoolerMode | 'auto'
-
-export const POOLER_SETTINGS: readonly PoolerSetting[] = ['auto', 'transaction', 'session', 'none']
+export type { PoolerSetting }
 
 /**
  * Tells a pooler from a direct connection by the connection's cancel key. At start-up a server

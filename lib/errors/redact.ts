@@ -1,16 +1,7 @@
-/**
- * Secrets (database passwords, the admin password, anything a seed registers with
- * `ctx.secret`) are remembered here and replaced by `***` in every log line, error message
- * and report. Connection strings are redacted by shape as well, whatever their password.
- */
-const secrets = new Set<string>()
+import { AsyncLocalStorage } from 'node:async_hooks'
 
 // Short values would redact ordinary words; a password that short is not worth hiding anyway.
 const MIN_SECRET_LENGTH = 3
-
-export function addSecret(value: string | undefined | null): void {
-  if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value)
-}
 
 /**
  * `postgres://user:pw@host/db` becomes `postgres://user:***@host/db`; `?password=` and `?sslpassword=` too. A password may hold a raw
@@ -26,29 +17,78 @@ export function redactUrl(url: string): string {
 // command's output.
 const KEY_VALUE_PASSWORD = /\b((?:PG)?PASSWORD\s*=\s*)('[^']*'|[^\s&]+)/gi
 
-export function redact(text: string): string {
-  let out = redactUrl(text).replace(KEY_VALUE_PASSWORD, '$1***')
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join('***')
-    const encoded = encodeURIComponent(secret)
-    if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***')
+/**
+ * The secrets of one run (database passwords, the admin password, anything a seed registers with
+ * `ctx.secret`), replaced by `***` wherever they appear: as written, URL-encoded and JSON-escaped.
+ * Connection strings are redacted by shape as well, whatever their password. A run has its own: what
+ * one run registers never outlives it, and two runs in one process do not share their secrets.
+ */
+export class Redactor {
+  readonly #forms = new Set<string>()
+
+  /** Registers a secret (and the forms it takes inside URLs and JSON). */
+  add(value: string | undefined | null): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return
+    this.#forms.add(value)
+    const encoded = encodeURIComponent(value)
+    if (encoded !== value) this.#forms.add(encoded)
+    const escaped = JSON.stringify(value).slice(1, -1)
+    if (escaped !== value) this.#forms.add(escaped)
   }
-  return out
+
+  text(text: string): string {
+    let out = redactUrl(text).replace(KEY_VALUE_PASSWORD, '$1***')
+    // Longest first: a secret's escaped form may contain the secret itself.
+    for (const form of [...this.#forms].sort((a, b) => b.length - a.length)) {
+      if (out.includes(form)) out = out.split(form).join('***')
+    }
+    return out
+  }
+
+  /** Deep-redacts strings inside plain data (log arguments, JSON reports, errors). */
+  value<T>(value: T): T {
+    if (typeof value === 'string') return this.text(value) as T
+    if (value instanceof Error) {
+      const copy = new Error(this.text(value.message))
+      copy.name = value.name
+      copy.stack = value.stack && this.text(value.stack)
+      Object.assign(copy, { code: (value as { code?: unknown }).code })
+      return copy as T
+    }
+    if (Array.isArray(value)) return value.map((v) => this.value(v)) as T
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.value(v)])) as T
+    }
+    return value
+  }
 }
 
-/** Deep-redacts strings inside plain data (log arguments, JSON reports). */
-export function redactValue<T>(value: T): T {
-  if (typeof value === 'string') return redact(value) as T
-  if (value instanceof Error) {
-    const copy = new Error(redact(value.message))
-    copy.name = value.name
-    copy.stack = value.stack && redact(value.stack)
-    Object.assign(copy, { code: (value as { code?: unknown }).code })
-    return copy as T
-  }
-  if (Array.isArray(value)) return value.map(redactValue) as T
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)])) as T
-  }
-  return value
+const scope = new AsyncLocalStorage<Redactor>()
+/** Outside any run: connection strings are still redacted by shape; no secret is remembered. */
+const NONE = new Redactor()
+
+/** The redactor of the run this code runs in (the innermost `withRedactor`). */
+export function currentRedactor(): Redactor {
+  return scope.getStore() ?? NONE
 }
+
+/**
+ * Runs `fn` with `redactor` (default: the enclosing run's, else a new one) as the current one: every
+ * secret registered inside, and every log line, error and report made inside, uses it. The API's
+ * entry points each run inside one; the CLI makes one per invocation and prints through it.
+ */
+export function withRedactor<T>(fn: () => T, redactor: Redactor = scope.getStore() ?? new Redactor()): T {
+  return scope.run(redactor, fn)
+}
+
+/** Registers a secret with the current run's redactor. */
+export function addSecret(value: string | undefined | null): void {
+  const redactor = scope.getStore()
+  redactor?.add(value)
+}
+
+/** Redacts text with the current run's redactor. */
+export const redact = (text: string): string => currentRedactor().text(text)
+
+/** Deep-redacts plain data with the current run's redactor. */
+export const redactValue = <T>(value: T): T => currentRedactor().value(value)

@@ -1,5 +1,5 @@
 import postgres from 'postgres'
-import { within } from './retry.ts'
+import { within } from '../util/retry.ts'
 
 /**
  * A seed's transaction that can be stopped: once `stop(reason)` is called, every later use of it

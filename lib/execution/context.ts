@@ -32,6 +32,10 @@ export interface ContextOptions {
   fastLoad?: LoadRun['fastLoad']
   /** A real run's undo records: the helpers record what they write here, in the seed's transaction. */
   undo?: UndoRecorder
+  /** Where `secret()` reads (default process.env). */
+  variables?: Readonly<Record<string, string | undefined>>
+  /** bcrypt cost of `hashPassword()` (default 10). */
+  bcryptCost?: number
 }
 
 /** A seed's context and the running tally its helpers add to. */
@@ -43,6 +47,7 @@ export function createContext(
   const { env, seed, diff } = options
   const undo = options.undo?.active ? options.undo : undefined
   const declared = options.secrets ?? []
+  const variables = options.variables ?? process.env
   const scale = options.scale ?? 1
   let faker: Faker | undefined
   // Rows of several copy/load calls add up in the progress line.
@@ -95,7 +100,7 @@ export function createContext(
     },
     scale,
     scaled: (n) => scaled(n, scale),
-    hashPassword: (plain, current) => hashPassword(plain, current),
+    hashPassword: (plain, current) => hashPassword(plain, current, options.bcryptCost),
     randomToken,
     secret(name, options) {
       if (!declared.includes(name)) {
@@ -104,7 +109,7 @@ export function createContext(
           hint: `add it to \`secrets\` in the seed (secrets: [${[...declared, name].map((n) => `'${n}'`).join(', ')}]) so a run checks it is set before writing anything`,
         })
       }
-      return readSecret(name, env, options?.devDefault)
+      return readSecret(name, env, options?.devDefault, variables)
     },
     // sql-template-strings numbers its placeholders $1, $2... for PostgreSQL: run as it is, values bound.
     query: (statement) => sql.unsafe(statement.text, statement.values as postgres.ParameterOrJSON<never>[]) as never,

@@ -1,9 +1,9 @@
 import { seed, type RunOptions } from './api.ts'
-import { resolveSettings } from '../config/config.ts'
-import { loadEnvironment, PRODUCTION } from '../config/environment.ts'
+import { PRODUCTION } from '../config/environment.ts'
+import { settle } from './lifecycle.ts'
 import type { RunResult } from '../contract/types.ts'
 
-export interface StartupOptions extends RunOptions {
+export interface StartupOptions extends Omit<RunOptions, 'envDir'> {
   /** Production is skipped unless this is set (its allow-list and secrets still apply). */
   allowProduction?: boolean
   /** Folder of `.env` / `.env.<env>` (default: the working directory); false to load none. */
@@ -26,11 +26,19 @@ export interface StartupOutcome {
  */
 export async function seedOnStartup(options: StartupOptions = {}): Promise<StartupOutcome> {
   const { allowProduction, envDir, ...runOptions } = options
-  const env = envDir === false ? (options.env ?? process.env.APP_ENV ?? 'development') : loadEnvironment(options.env, envDir)
-  const onStartup = runOptions.onStartup ?? resolveSettings({ env }).onStartup
-  if (!onStartup) return { ran: false, reason: `SEEDBED_ON_STARTUP is not true in ${env}` }
+  // The same profile and the same name rule as the CLI: `.env` files unless envDir is false.
+  const dir = envDir === false ? undefined : (envDir ?? process.cwd())
+  const { settings } = settle({ ...runOptions, ...(dir && { envDir: dir }) })
+  const env = settings.env
+  if (!settings.onStartup) return { ran: false, reason: `SEEDBED_ON_STARTUP is not true in ${env}` }
   if (env === PRODUCTION && !allowProduction)
     return { ran: false, reason: 'start-up seeding never runs in production unless allowProduction is set' }
-  const result = await seed({ ...runOptions, env, changed: runOptions.changed ?? true, confirmed: env === PRODUCTION })
+  const result = await seed({
+    ...runOptions,
+    ...(dir && { envDir: dir }),
+    env,
+    changed: runOptions.changed ?? true,
+    confirmed: env === PRODUCTION,
+  })
   return { ran: true, result }
 }

@@ -1,8 +1,7 @@
 import type postgres from 'postgres'
 import type { Settings } from '../config/config.ts'
-import { openDatabase } from '../db/connect.ts'
-import { acquireLock } from '../db/lock.ts'
 import type { Logger } from '../output/log.ts'
+import { withRun } from './lifecycle.ts'
 
 /** What a project's own task receives (see `tasks()` in `seedbed/tasks`). */
 export interface TaskContext {
@@ -36,29 +35,15 @@ export interface CustomTaskOptions {
 }
 
 /**
- * Runs a project's task with what `seed` has: the environment's settings, the embedded default,
- * the run lock (so a task never races a seeding run on the same database) and the logger.
+ * Runs a project's task with what `seed` has, through the same lifecycle: the environment's settings,
+ * the embedded default, the run lock (so a task never races a seeding run on the same database; a
+ * lease behind a transaction-mode pooler), the logger, and the run's signal (Ctrl-C stops a wait
+ * for the lock as it stops a seed).
  */
 export async function runCustomTask(options: CustomTaskOptions, run: (ctx: TaskContext) => Promise<unknown>): Promise<unknown> {
   const { settings, log, args, flags, signal } = options
   if (!options.database) return run({ sql: undefined as unknown as postgres.Sql, log, settings, args, flags, signal })
-  const db = await openDatabase({
-    url: settings.databaseUrl,
-    poolSize: settings.poolSize + 1,
-    dataDir: settings.dataDir,
-    embeddedPort: settings.embeddedPort,
-    retries: settings.maxRetries,
-    log,
-  })
-  log.debug(`database ${db.display}${db.embedded ? ' (embedded)' : ''}, environment ${settings.env}`)
-  try {
-    const lock = options.lock ? await acquireLock(db.sql, settings.lockTimeoutMs, log) : undefined
-    try {
-      return await run({ sql: db.sql, log, settings, args, flags, signal })
-    } finally {
-      await lock?.release()
-    }
-  } finally {
-    await db.close()
-  }
+  return withRun({ signal }, { command: 'task', writes: false, lock: options.lock }, { settings, log }, (r) =>
+    run({ sql: r.sql, log, settings, args, flags, signal: r.signal }),
+  )
 }

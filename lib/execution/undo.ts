@@ -204,6 +204,8 @@ export interface UndoWork {
   seeds: ReadonlyMap<string, LoadedSeed>
   log: Logger
   env: string
+  /** Where the seeds' declared secrets are read, to be redacted (default process.env). */
+  variables?: Readonly<Record<string, string | undefined>>
   dryRun: boolean
   /** `--diff`: rows of a kind shown per table (0: all). */
   diffLimit?: number
@@ -229,7 +231,8 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
   const started = performance.now()
   // The seeds' secrets are redacted from what undo shows (a --diff of rows holding them) though no
   // seed runs to read them: their values as the environment has them now.
-  for (const seed of work.seeds.values()) for (const name of seed.secrets) addSecret(process.env[name])
+  const variables = work.variables ?? process.env
+  for (const seed of work.seeds.values()) for (const name of seed.secrets) addSecret(variables[name])
   if (!(await hasUndoLedger(sql))) {
     throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
   }

@@ -1,5 +1,5 @@
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola'
-import { redactValue } from '../errors/redact.ts'
+import { currentRedactor, type Redactor } from '../errors/redact.ts'
 
 /** seedbed's own logger: a consola instance (`withTag(seed)` gives each seed its prefix). */
 export type Logger = ConsolaInstance
@@ -24,9 +24,17 @@ const LEVEL_OF: Record<string, keyof LoggerLike> = {
   fatal: 'error',
 }
 
-/** seedbed's logger writing to a caller's: consola instances are used as they are. */
+/**
+ * seedbed's logger writing to a caller's. A consola instance keeps its reporters (its format, its
+ * streams), each behind the redactor: a caller's logger never sees a secret either.
+ */
 export function adaptLogger(target: LoggerLike | Logger): Logger {
-  if (typeof (target as Logger).withTag === 'function' && typeof (target as Logger).setReporters === 'function') return target as Logger
+  if (typeof (target as Logger).withTag === 'function' && typeof (target as Logger).setReporters === 'function') {
+    const own = target as Logger
+    const logger = own.create({})
+    logger.setReporters(own.options.reporters.map((r) => redacting(r)))
+    return logger
+  }
   const logger = createConsola({ level: 4, throttle: 0 })
   const forward: ConsolaReporter = {
     log(o) {
@@ -51,6 +59,8 @@ export interface LoggerOptions {
   reporters?: ConsolaReporter[]
   /** `json`: one JSON object per line (`time`, `level`, `tag`, `message`) for log shippers. */
   format?: 'text' | 'json'
+  /** Redacts every line (default: the redactor of the run each line is logged in). */
+  redactor?: Redactor
 }
 
 /** One JSON object per log line, on the stream info lines go to. */
@@ -63,11 +73,15 @@ function jsonLines(stream: NodeJS.WritableStream): ConsolaReporter {
   }
 }
 
-/** Wraps a reporter so every argument is redacted before it is written anywhere. */
-function redacting(reporter: ConsolaReporter): ConsolaReporter {
+/**
+ * Wraps a reporter so every argument is redacted before it is written anywhere: by `redactor`, else by
+ * the redactor of the run the line is logged in.
+ */
+function redacting(reporter: ConsolaReporter, redactor?: Redactor): ConsolaReporter {
   return {
     log(logObj: LogObject, ctx) {
-      reporter.log({ ...logObj, args: redactValue(logObj.args), message: logObj.message && redactValue(logObj.message) }, ctx)
+      const r = redactor ?? currentRedactor()
+      reporter.log({ ...logObj, args: r.value(logObj.args), message: logObj.message && r.value(logObj.message) }, ctx)
     },
   }
 }
@@ -83,6 +97,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     throttle: 0,
   })
   const base = options.reporters ?? (options.format === 'json' ? [jsonLines(stream)] : logger.options.reporters)
-  logger.setReporters(base.map(redacting))
+  logger.setReporters(base.map((r) => redacting(r, options.redactor)))
   return logger
 }

@@ -1,4 +1,4 @@
-import type { RunResult } from '../contract/types.ts'
+import type { RunResult, Status } from '../contract/types.ts'
 import { formatDiff } from './diff.ts'
 
 /** Left-aligned columns, the first row a header. */
@@ -52,20 +52,11 @@ export function formatSummary(result: RunResult): string {
 }
 
 /** `status`: the last runs, then each seed's last success and whether its file changed since. */
-export function formatStatus(status: import('../execution/api.ts').Status): string {
+export function formatStatus(status: Status): string {
   const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '-')
   const runs = [['run', 'command', 'env', 'user@host', 'started', 'ended', 'status', 'undo']]
   for (const r of status.runs)
-    runs.push([
-      String(r.id),
-      r.command,
-      r.environment,
-      `${r.os_user}@${r.host}`,
-      when(r.started_at),
-      when(r.ended_at),
-      r.status,
-      r.undo ?? '-',
-    ])
+    runs.push([String(r.id), r.command, r.environment, `${r.osUser}@${r.host}`, when(r.startedAt), when(r.endedAt), r.status, r.undo])
   const seeds = [['seed', 'last succeeded', 'file since']]
   for (const s of status.seeds) seeds.push([s.name, when(s.lastSucceeded), s.file])
   return `${status.runs.length ? table(runs, new Set([0])) : 'no runs recorded yet'}\n\n${table(seeds)}`

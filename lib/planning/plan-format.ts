@@ -19,7 +19,7 @@ export function planToJson(levels: Levels) {
         priority: s.priority,
         dependsOn: [...s.dependsOn],
         description: s.description,
-        file: path.relative(process.cwd(), s.file),
+        file: s.file.startsWith('<memory>') ? s.file : path.relative(process.cwd(), s.file),
       })),
     })),
   }

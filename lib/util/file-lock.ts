@@ -2,7 +2,7 @@ import { link, readFile, rm, writeFile } from 'node:fs/promises'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { processAlive } from './pid.ts'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+import { sleep } from './retry.ts'
 
 /**
  * Runs `fn` while holding a lock file that names this process: processes of one machine take turns
