@@ -8,7 +8,7 @@
  * DATABASE_URL selects the server (else the embedded PostgreSQL); a database `seedbed_bench` is
  * created on it and dropped at the end. Every seedbed method runs in a child process of its own so
  * that its peak RSS is its own. `--huge` adds the 10M-row memory check. Faker rows come in two
- * forms: as the README recommends (`fakePerson`), and through faker's template engine (`fullName`).
+ * forms: as docs/bulk-loading.md recommends (`fakePerson`), and through faker's template engine (`fullName`).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -41,7 +41,7 @@ const { fakerFor, fakePerson, uniqueEmail } = needsFaker
   : ({} as typeof import('../lib/helpers/fake.ts'))
 
 /**
- * Realistic rows from seeded faker, written as the README recommends: `fakePerson` draws the name
+ * Realistic rows from seeded faker, written as docs/bulk-loading.md recommends: `fakePerson` draws the name
  * once for the name and the email (the row number keeps emails unique), faker for the rest.
  */
 function* fakerRows(n: number): Generator<CopyRow> {

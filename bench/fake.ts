@@ -30,7 +30,7 @@ const COLUMNS = ['id', 'email', 'name', 'created_at', 'score']
 const KEY = stableHash('customers')
 const CHUNK = 1000
 
-/** Row i, the way the README recommends: reseeded for the row, fakePerson for name and email. */
+/** Row i, the way docs/bulk-loading.md recommends: reseeded for the row, fakePerson for name and email. */
 function personRow(faker: Faker, i: number): CopyRow {
   faker.seed([KEY, i])
   const p = fakePerson(faker, i)

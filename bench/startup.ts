@@ -2,8 +2,11 @@
  * Start-up cost of the CLI, measured: wall time of `--help`, `plan` and `seed` with nothing to do, through
  * the bin (`node dist/cli/bin.js`, what `npx seedbed` runs after npx's own ~0.7 s) and through the
  * project's task file (`node --import tsx tasks.ts`, what `npx tsx tasks.ts` runs), on the server of
- * DATABASE_URL and on a warm embedded server (started here and joined by each run). Baseline: `node -e 0`
- * in the same run. Median of --runs (default 5). Build first (`npm run build`): the bin runs dist/.
+ * DATABASE_URL and on a warm embedded server (started here and joined by each run); and the entry points
+ * a user types, launchers included: `npx seedbed --help` (in a folder where seedbed is installed as a
+ * link to this build), `npx tsx tasks.ts plan`, `npm run plan`, and `node_modules/.bin/seedbed --help`.
+ * Baseline: `node -e 0` in the same run. Median of --runs (default 5). Build first (`npm run build`): the
+ * bin runs dist/.
  *
  *   npm run bench:startup -- [--runs 5]
  */
@@ -22,12 +25,12 @@ const runs = Number(values.runs)
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-function timeCommand(args: string[], env: Record<string, string>): number {
+function timeCommand(args: string[], env: Record<string, string>, command = process.execPath, cwd = root): number {
   const samples: number[] = []
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now()
-    execFileSync(process.execPath, args, {
-      cwd: root,
+    execFileSync(command, args, {
+      cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: 'ignore',
     })
@@ -70,6 +73,19 @@ for (const [label, args] of [
   rows.push([`${label} --help`, timeCommand([...args, '--help'], {})])
   rows.push([`${label} plan`, timeCommand([...args, 'plan'], {})])
 }
+
+// The entry points users type. npx needs seedbed under node_modules/.bin: a folder with this build linked in.
+const { mkdir, symlink } = await import('node:fs/promises')
+const user = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-user-'))
+await mkdir(path.join(user, 'node_modules', '.bin'), { recursive: true })
+await symlink(root, path.join(user, 'node_modules', 'seedbed'))
+await symlink(path.join(root, 'dist/cli/bin.js'), path.join(user, 'node_modules', '.bin', 'seedbed'))
+const npmEnv = { npm_config_update_notifier: 'false' }
+rows.push(['npx seedbed --help', timeCommand(['seedbed', '--help'], npmEnv, 'npx', user)])
+rows.push(['node_modules/.bin/seedbed --help', timeCommand(['--help'], npmEnv, path.join(user, 'node_modules', '.bin', 'seedbed'), user)])
+rows.push(['npx tsx tasks.ts plan', timeCommand(['tsx', 'tasks.ts', 'plan'], npmEnv, 'npx')])
+rows.push(['npm run plan', timeCommand(['run', '--silent', 'plan'], npmEnv, 'npm')])
+await rm(user, { recursive: true, force: true })
 
 const targets: { name: string; url: string; stop(): Promise<void> }[] = []
 if (process.env.DATABASE_URL) targets.push({ name: 'service', url: process.env.DATABASE_URL, stop: async () => {} })

@@ -49,18 +49,18 @@ export const validate: typeof Api.validate = async (options) => (await api()).va
 export const fresh: typeof Api.fresh = async (options) => (await api()).fresh(options)
 /** Discovers the seeds and plans their levels for the environment. Touches no database. */
 export const plan: typeof Api.plan = async (options) => (await api()).plan(options)
-/** Undoes a seed run (`run`, default the last successful one): see the README's "Undoing a run". */
+/** Undoes a seed run (`run`, default the last successful one): see docs/dry-run-and-undo.md. */
 export const undo: typeof Api.undo = async (options) => (await api()).undo(options)
 /** The last runs, and per seed when it last succeeded and whether its file changed since. */
 export const status: typeof Api.status = async (options) => (await api()).status(options)
-/** Seeds on application start-up when the profile says so (see the README). */
+/** Seeds on application start-up when the profile says so (see docs/environments.md). */
 export const seedOnStartup: typeof Startup.seedOnStartup = async (options) =>
   (await import('./execution/startup.ts')).seedOnStartup(options)
 /** A run's result as a Prometheus registry (prom-client). */
 export const runMetrics = async (...args: Parameters<typeof Metrics.runMetrics>): Promise<ReturnType<typeof Metrics.runMetrics>> =>
   (await import('./output/metrics.ts')).runMetrics(...args)
 export type { ManyOptions, ManyResult, DatabaseOutcome } from './execution/many.ts'
-/** Seeds (or `fresh`es, or validates) a list of databases, a few at a time; see the README's "Many databases". */
+/** Seeds (or `fresh`es, or validates) a list of databases, a few at a time; see docs/databases.md, "Many databases". */
 export const seedMany = async (
   ...args: Parameters<typeof import('./execution/many.ts').seedMany>
 ): ReturnType<typeof import('./execution/many.ts').seedMany> => (await import('./execution/many.ts')).seedMany(...args)

@@ -1,13 +1,12 @@
-import postgres from 'postgres'
 import { seed, type RunOptions } from './execution/api.ts'
 import { createPool, databaseUrl } from './db/connect.ts'
 import { codes, SeedbedError } from './errors/errors.ts'
 import { applySchema } from './db/schema.ts'
 import type { RunResult } from './contract/types.ts'
-import { type Clone, ident, type TemplateCache, type TemplateCacheOptions, templateCache } from './db/test-databases.ts'
+import { type Clone, ident, type TemplateCache, type TemplateCacheOptions, templateCache } from './testing/template-cache.ts'
 
 export { databaseUrl }
-export { pruneTestDatabases, templateCache, workerId } from './db/test-databases.ts'
+export { pruneTestDatabases, templateCache, workerId } from './testing/template-cache.ts'
 export type { Clone, TemplateCache, TemplateCacheOptions }
 
 export interface TemplateOptions {
@@ -27,7 +26,7 @@ export interface TemplateOptions {
  * `testDatabases` keeps the template between runs and rebuilds it only when the files change.
  */
 export async function prepareTemplate(options: TemplateOptions): Promise<RunResult> {
-  const admin = postgres(options.serverUrl, { max: 1, onnotice: () => {} })
+  const admin = createPool(options.serverUrl, 1)
   try {
     // A template cannot be dropped: a second prepareTemplate of the same name unmarks it first.
     await admin.unsafe(`ALTER DATABASE ${ident(options.template)} WITH IS_TEMPLATE false`).catch(() => undefined)
@@ -59,7 +58,7 @@ export async function prepareTemplate(options: TemplateOptions): Promise<RunResu
  * a connection for the copy and another for `drop()`; `testDatabases().clone()` reuses one.
  */
 export async function cloneDatabase(serverUrl: string, template: string, name: string): Promise<Clone> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  const admin = createPool(serverUrl, 1)
   try {
     await admin.unsafe(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`)
   } finally {
@@ -69,7 +68,7 @@ export async function cloneDatabase(serverUrl: string, template: string, name: s
     name,
     url: databaseUrl(serverUrl, name),
     async drop() {
-      const a = postgres(serverUrl, { max: 1, onnotice: () => {} })
+      const a = createPool(serverUrl, 1)
       await a.unsafe(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
       await a.end()
     },
@@ -78,7 +77,7 @@ export async function cloneDatabase(serverUrl: string, template: string, name: s
 
 /** Drops a template made by `prepareTemplate`. */
 export async function dropTemplate(serverUrl: string, template: string): Promise<void> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  const admin = createPool(serverUrl, 1)
   try {
     await admin.unsafe(`ALTER DATABASE ${ident(template)} WITH IS_TEMPLATE false`).catch(() => undefined)
     await admin.unsafe(`DROP DATABASE IF EXISTS ${ident(template)} WITH (FORCE)`)
@@ -93,7 +92,7 @@ export async function dropTemplate(serverUrl: string, template: string): Promise
  * Slower than a clone when seeding is expensive, but needs no CREATE DATABASE privilege.
  */
 export async function truncateAndReplant(url: string, options: Omit<RunOptions, 'databaseUrl' | 'sql'>): Promise<RunResult> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  const sql = createPool(url, 1)
   try {
     const tables = await sql<
       { t: string }[]

@@ -33,7 +33,28 @@ t.test('settings: flags win over environment variables, which win over defaults'
     diff: false,
     diffLimit: 20,
     undoRecords: true,
+    bcryptCost: 10,
+    variables: {},
   })
+  // Every variable seedbed reads is a setting: nothing below config/ reads process.env.
+  const read = resolveSettings(
+    {},
+    {
+      SEEDBED_BCRYPT_COST: '4',
+      PGUSER: 'app',
+      PGPASSWORD: 'pw-1',
+      PGPASSFILE: '/x/pgpass',
+      SEEDBED_METRICS_FILE: '/x/m.prom',
+      SEEDBED_PUSHGATEWAY: 'http://gw:9091',
+      SEEDBED_DATABASES_FILE: '/x/dbs',
+    },
+    '/p',
+  )
+  t.same(
+    [read.bcryptCost, read.pgUser, read.pgPassword, read.pgPassFile, read.metricsFile, read.pushgateway, read.databasesFile],
+    [4, 'app', 'pw-1', '/x/pgpass', '/x/m.prom', 'http://gw:9091', '/x/dbs'],
+  )
+  t.throws(() => resolveSettings({}, { SEEDBED_BCRYPT_COST: '3' }, '/p'), { code: 'E_BAD_ENV', message: /SEEDBED_BCRYPT_COST/ })
   // --no-undo-records (cac gives false, else true) wins over SEEDBED_UNDO_RECORDS, which wins over the default.
   t.equal(resolveSettings({ undoRecords: true }, { SEEDBED_UNDO_RECORDS: 'false' }, '/p').undoRecords, false)
   t.equal(resolveSettings({ undoRecords: false }, { SEEDBED_UNDO_RECORDS: 'true' }, '/p').undoRecords, false)

@@ -104,7 +104,7 @@ t.test('after a real run: creates and updates, old -> new, secrets hidden, nothi
   )
   t.match(text, /\+ email="p3@x\.io" team="core" score=6/)
   t.match(text, /~ \(email="p2@x\.io"\) score: 2 -> 4/)
-  t.match(text, /written by tally\(\), count\(\): created 0, updated 1, skipped 2 \(seedbed cannot see these rows\)/)
+  t.match(text, /written by tally\(\), count\(\): would create 0, update 1, skip 2 \(seedbed cannot see these rows\)/)
   t.notMatch(text, /tok-/, 'no token value printed')
 })
 

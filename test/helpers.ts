@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -111,4 +111,13 @@ export async function exampleCounts(sql: postgres.Sql): Promise<Record<string, n
     out[table] = row!.n
   }
   return out
+}
+
+/** An empty seeds folder inside a temporary ES-module project (seed files written there load as ESM). */
+export async function seedsFolder(t: Teardown): Promise<string> {
+  const root = await tempDir(t)
+  await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
+  const seeds = path.join(root, 'seeds')
+  await mkdir(seeds)
+  return seeds
 }

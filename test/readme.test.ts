@@ -4,17 +4,28 @@ import path from 'node:path'
 import type postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { seed, undo } from '../lib/execution/api.ts'
-import { codes } from '../lib/errors/errors.ts'
 import { formatSummary, formatUndo } from '../lib/output/summary.ts'
 import { NO_CHILD_COVERAGE, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
-const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
-/** The code block right after `<!-- example:NAME -->`. */
+/** The README and the docs pages whose examples these tests run as written. */
+const PAGES = ['README.md', 'docs/dry-run-and-undo.md', 'docs/test-databases.md']
+const pages = await Promise.all(PAGES.map(async (file) => ({ file, text: await readFile(path.join(ROOT, file), 'utf8') })))
+const readme = pages[0]!.text
+const block = (name: string) => new RegExp(`<!-- example:${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``)
+/** The code block right after `<!-- example:NAME -->`, in whichever page holds it (exactly one). */
 const example = (name: string) => {
-  const m = readme.match(new RegExp(`<!-- example:${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``))
-  if (!m) throw new Error(`README has no example:${name} block`)
-  return m[1]!
+  const found = pages.flatMap(({ text }) => text.match(block(name))?.slice(1) ?? [])
+  if (found.length !== 1) throw new Error(`example:${name} is in ${found.length} of ${PAGES.join(', ')}, not in one`)
+  return found[0]!
 }
+
+t.test('every example marker in the pages is followed by a code block these tests run', async (t) => {
+  const run = ['seed', 'schema', 'diff-seed', 'diff-output', 'undo-output', 'tap-recipe', 'node-test-script', 'node-test-prepare']
+  run.push('node-test-drop', 'node-test-file', 'test-databases') // the last by test/template-cache.test.ts, in a project of its own
+  const names = pages.flatMap(({ text }) => [...text.matchAll(/<!-- example:([a-z-]+) -->/g)].map((m) => m[1]!))
+  t.same(names.sort(), run.sort())
+  for (const name of names) t.ok(example(name).length > 0, name)
+})
 
 t.test("the README's seed example runs as written: created, then skipped, then updated", async (t) => {
   const db = await testDatabase(t)
@@ -55,7 +66,7 @@ async function quickStart(t: Test) {
   return { db, dir, file, local, options }
 }
 
-t.test("the README's --dry-run --diff session prints what it says, and commits nothing", async (t) => {
+t.test("docs/dry-run-and-undo.md's --dry-run --diff session prints what it says, and commits nothing", async (t) => {
   const { db, dir, file, local, options } = await quickStart(t)
   t.ok((await seed(options)).ok, 'the quick start seed ran')
   // The changed seed under a new file name: the module cache would hand back the first file's module.
@@ -74,7 +85,7 @@ t.test("the README's --dry-run --diff session prints what it says, and commits n
   ])
 })
 
-t.test("the README's undo session: the dry run prints what it says; undo restores run 1, then nothing", async (t) => {
+t.test("docs/dry-run-and-undo.md's undo session: the dry run prints what it says; undo restores run 1, then nothing", async (t) => {
   const { db, dir, file, local, options } = await quickStart(t)
   t.ok((await seed(options)).ok, 'run 1: the quick start seed')
   const first = await db.sql`SELECT * FROM teams ORDER BY slug`
@@ -91,26 +102,6 @@ t.test("the README's undo session: the dry run prints what it says; undo restore
   t.equal((await undo(options)).run, 1)
   t.same(await db.sql`SELECT * FROM teams`, [], 'as before any seeding')
   await t.rejects(undo({ ...options, run: 1 }), { code: 'E_UNDO_NOTHING', message: 'run 1 was already undone by run 4' })
-})
-
-t.test('every error code is documented', async (t) => {
-  // The table is padded by the formatter: `| \`E_X\`      | ...`.
-  for (const code of Object.values(codes)) t.match(readme, new RegExp(`\\| \`${code}\` +\\|`), code)
-})
-
-t.test('every flag of every task is documented', async (t) => {
-  for (const task of ['seed', 'plan', 'fresh', 'validate', 'new', 'status', 'undo', 'init', 'ledger-sql', 'top-customers']) {
-    const help = (await runCli([task, '--help'])).stdout
-    for (const [flag] of help.matchAll(/--[a-z-]+/g)) t.match(readme, `\`${flag}`, `${task} ${flag}`)
-  }
-})
-
-t.test('every environment variable the code reads is documented', async (t) => {
-  const sources = ['lib/config/config.ts', 'lib/helpers/secrets.ts', 'seeds/users.ts']
-  const text = (await Promise.all(sources.map((f) => readFile(path.join(ROOT, f), 'utf8')))).join('\n')
-  const names = new Set([...text.matchAll(/env\.([A-Z_]+)|secret\('([A-Z_]+)'|process\.env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]))
-  t.ok(names.size >= 8)
-  for (const name of names) t.match(readme, new RegExp(`\\| \`${name}\` +\\|`), name!)
 })
 
 t.test("the README's Mermaid graph is what `plan --format mermaid` prints", async (t) => {

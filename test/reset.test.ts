@@ -4,7 +4,7 @@ import t from 'tap'
 import { cloneDatabase, dropTemplate, prepareTemplate, truncateAndReplant } from '../lib/testing.ts'
 import { exampleCounts, ROOT, testDatabase } from './helpers.ts'
 
-// The pre-test hook recipe from the README, as a tap `before`: one seeded template, a copy per test.
+// The pre-test hook recipe of docs/test-databases.md, as a tap `before`: one seeded template, a copy per test.
 process.env.SEEDBED_BCRYPT_COST = '4'
 const home = await testDatabase(t)
 const template = `${home.name}_tpl`

@@ -63,11 +63,11 @@ t.test('an empty row list writes nothing; bad conflict columns are a coded error
   t.same(empty.counts, { created: 0, updated: 0, skipped: 0 })
   await t.rejects(
     inSeed((ctx) => ctx.upsert('wide', [{ id: 1 }], { conflict: [] })),
-    { code: codes.SEED_FAILED, message: /conflict columns are empty/ },
+    { code: codes.CONFLICT_COLUMN, message: /conflict is empty/ },
   )
   await t.rejects(
     inSeed((ctx) => ctx.upsert('wide', [{ id: 1 }], { conflict: ['nope' as 'id'] })),
-    { code: codes.SEED_FAILED, message: /nope are not among the row keys/ },
+    { code: codes.CONFLICT_COLUMN, message: /conflict column nope is in none of the rows \(their keys: id\)/ },
   )
 })
 

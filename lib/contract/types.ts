@@ -2,7 +2,11 @@
  * Plain data shared by the layers: what a seed reports, what a run returns, what the SQL helpers
  * take and give. Types only, so any module may import it without creating a cycle.
  */
+import type { ConsolaInstance } from 'consola'
 import type { SerializedError } from '../errors/errors.ts'
+
+/** seedbed's own logger: a consola instance (`withTag(seed)` gives each seed its prefix). */
+export type Logger = ConsolaInstance
 
 /** What a seed did: rows inserted, rows changed, rows already as wanted. */
 export interface SeedCounts {
@@ -62,7 +66,11 @@ export interface LoadResult extends SeedCounts {
   mode: 'copy' | 'merge'
 }
 
-export type SeedStatus = 'succeeded' | 'failed' | 'not_executed'
+/**
+ * `interrupted`: the seed was running when the whole run was stopped (Ctrl-C, SIGTERM, --timeout,
+ * the caller's signal) and was rolled back; its `error` is the run's reason.
+ */
+export type SeedStatus = 'succeeded' | 'failed' | 'interrupted' | 'not_executed'
 
 /** A column a dry run would change: its value now and the one the seed would write. */
 export interface ColumnChange {
@@ -168,4 +176,60 @@ export interface RunSummary {
 export interface Status {
   runs: RunSummary[]
   seeds: { name: string; lastSucceeded: Date | null; file: 'changed' | 'unchanged' | 'never run' }[]
+}
+
+/** What undo did (or, in a dry run, would do) to one table a seed wrote. */
+export interface UndoTableReport {
+  table: string
+  key: string[]
+  /** Rows the run updated that get their old values back. */
+  restored: number
+  /** Rows the run created, deleted. */
+  deleted: number
+  /** With `--diff`: the first deleted rows and the restored rows as current -> old, sensitive columns hidden. */
+  deletedRows?: Record<string, unknown>[]
+  restoredRows?: RowChange[]
+}
+
+export interface UndoSeedReport {
+  name: string
+  level: number
+  /** `records`: from the undo records; `undo()`: by the seed's own function. */
+  by: 'records' | 'undo()'
+  tables: UndoTableReport[]
+  /** When its undo started, in ms from the undo's start, and how long it took (for the HTML report's timeline). */
+  startedMs: number
+  durationMs: number
+}
+
+/** What `undo` returns (and `undo --json` prints). */
+export interface UndoResult {
+  ok: true
+  /** The run undone. */
+  run: number
+  /** The undo's own run in the ledger (null in a dry run, which records nothing). */
+  undoRun: number | null
+  dryRun: boolean
+  durationMs: number
+  /** In the order undone: reverse level order. */
+  seeds: UndoSeedReport[]
+  /** With `--diff`: rows of a kind shown per table (0: all). */
+  diffLimit?: number
+}
+
+/** One database's outcome: its result when its run ended with one, else the error that stopped it. */
+export interface DatabaseOutcome {
+  /** Host and database only (`db.internal/tenant_a`, `:port` when not 5432): never a password. */
+  database: string
+  ok: boolean
+  /** How long this database's run took, connection included. */
+  durationMs: number
+  result?: RunResult
+  error?: SerializedError
+}
+
+export interface ManyResult {
+  ok: boolean
+  durationMs: number
+  databases: DatabaseOutcome[]
 }

@@ -64,8 +64,34 @@ function driverUrl(url: string): URL {
   return new URL(url.replace(host, host.split(',')[0]!))
 }
 
+/**
+ * `?password=` in the query string, as libpq reads it (a query parameter stands for the keyword of the
+ * same name, and overrides the one in the user part), and the URL without it. postgres.js would send
+ * it to the server as a setting ("unrecognized configuration parameter password"); seedbed gives it
+ * to the driver as the password instead.
+ */
+function queryPassword(url: string): { url: string; password?: string } {
+  const at = url.search(/\?[^#]*\bpassword=/i)
+  if (at < 0) return { url }
+  const [base, rest] = [url.slice(0, url.indexOf('?')), url.slice(url.indexOf('?') + 1)]
+  const params = rest.split('&')
+  const kept = params.filter((p) => !/^password=/i.test(p))
+  const given = params
+    .filter((p) => /^password=/i.test(p))
+    .pop()!
+    .slice('password='.length)
+  const password = safeDecode(given) ?? given
+  return { url: kept.length ? `${base}?${kept.join('&')}` : base, password }
+}
+
 /** Parses a connection string as postgres.js does, remembering its password as a secret. */
 export function parseDatabaseUrl(url: string): Target {
+  const fromQuery = queryPassword(url)
+  if (fromQuery.password !== undefined) {
+    addSecret(fromQuery.password)
+    addSecret(encodeURIComponent(fromQuery.password))
+    url = fromQuery.url
+  }
   const written = writtenPassword(url)
   addSecret(written)
   if (written) addSecret(safeDecode(written))
@@ -115,10 +141,12 @@ export function databaseUrl(serverUrl: string, database: string): string {
  * found on the next (SQLSTATE 26000); PgBouncer keeps them only from 1.21.
  */
 export function createPool(url: string, max: number, prepare = true, tls: Tls = tlsFor(url), password?: string): postgres.Sql {
-  return postgres(tls.url, {
+  const given = queryPassword(tls.url)
+  const pass = given.password ?? password
+  return postgres(given.url, {
     max,
     prepare,
-    ...(password && { pass: password }),
+    ...(pass && { pass }),
     ...(tls.ssl !== undefined && { ssl: tls.ssl }),
     onnotice: () => {},
     connect_timeout: 10,
@@ -156,7 +184,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   const target = parseDatabaseUrl(url)
   // PGPASSWORD stands in only for a password the URL does not give.
-  const password = embedded || writtenPassword(url) ? undefined : options.password
+  const password = embedded || writtenPassword(url) || queryPassword(url).password !== undefined ? undefined : options.password
   const tls = tlsFor(url)
   let forget = () => {}
   const connect = async (pool: postgres.Sql) => {
@@ -198,8 +226,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   // server rolls back whatever was in flight instead of waiting for it.
   const close = async (graceSeconds = 5) => {
     forget()
-    await sql.end({ timeout: graceSeconds })
-    await embedded?.stop()
+    try {
+      await sql.end({ timeout: graceSeconds })
+    } finally {
+      // Even when the pool's end fails (its server is gone): this process leaves the embedded server.
+      await embedded?.stop()
+    }
   }
   forget = onShutdown(() => close(0))
   await connect(sql)

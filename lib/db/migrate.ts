@@ -1,5 +1,38 @@
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { codes, SeedbedError } from '../errors/errors.ts'
+
+/** A migration tool seedbed knows: the package that gives it away, its migrate command and its default folder. */
+export interface MigrationTool {
+  name: string
+  command: string
+  dir: string
+}
+
+/** Migration tools by the package that gives them away, with the command that applies migrations and their default folder. */
+export const MIGRATION_TOOLS: readonly MigrationTool[] = [
+  { name: 'node-pg-migrate', command: 'npx node-pg-migrate up', dir: 'migrations' },
+  { name: 'prisma', command: 'npx prisma migrate deploy', dir: 'prisma/migrations' },
+  { name: 'drizzle-kit', command: 'npx drizzle-kit migrate', dir: 'drizzle' },
+  { name: 'knex', command: 'npx knex migrate:latest', dir: 'migrations' },
+  { name: 'dbmate', command: 'npx dbmate --no-dump-schema up', dir: 'db/migrations' },
+]
+
+/** The migration tool among a package.json's dependencies, if any. */
+export function detectMigrationTool(pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }) {
+  const deps = { ...pkg.dependencies, ...pkg.devDependencies }
+  return MIGRATION_TOOLS.find((tool) => deps[tool.name])
+}
+
+/** The migration tool of the project in `dir` (its package.json), if any; never throws. */
+export function projectMigrationTool(dir = process.cwd()): MigrationTool | undefined {
+  try {
+    return detectMigrationTool(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')))
+  } catch {
+    return undefined
+  }
+}
 
 /** Lines of the command's output quoted in E_MIGRATE_FAILED. */
 const TAIL_LINES = 40

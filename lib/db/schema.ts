@@ -4,6 +4,7 @@ import path from 'node:path'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureSchemaRecord } from './ledger.ts'
+import { projectMigrationTool } from './migrate.ts'
 
 /** What `applySchema` did: files applied now, and files applied by an earlier run (unchanged). */
 export interface SchemaResult {
@@ -25,9 +26,13 @@ export async function applySchema(sql: postgres.Sql, dir: string): Promise<Schem
   try {
     files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()
   } catch (cause) {
+    // A project with a migration tool has no schema folder: what it lacks is SEEDBED_MIGRATE.
+    const tool = projectMigrationTool()
     throw new SeedbedError(codes.SCHEMA_FAILED, `cannot read the schema folder ${dir}`, {
       file: dir,
-      hint: 'point --schema (SEEDBED_SCHEMA_DIR) at the folder of .sql files',
+      hint: tool
+        ? `this project uses ${tool.name}: set SEEDBED_MIGRATE=${tool.command} in .env (or pass --migrate), and seedbed runs your migrations instead of schema files`
+        : 'point --schema (SEEDBED_SCHEMA_DIR) at the folder of .sql files, or set SEEDBED_MIGRATE to your migration command',
       cause,
     })
   }
@@ -97,12 +102,19 @@ export async function dropPublicSchema(sql: postgres.Sql): Promise<void> {
 }
 
 /**
- * A database with nothing in it yet: no seedbed ledger and no relation in `public`. Asked of the
- * embedded server only, to tell the first run on a new data folder.
+ * A database with nothing in it yet: no relation in `public`, and no sign that seedbed ever prepared
+ * it (no applied schema file, no seed that succeeded). A first run that failed (a missing migrate
+ * command, a broken schema file) leaves the ledger behind but nothing else, so the next run still
+ * counts as the first and prepares the schema. Asked of the embedded server only.
  */
 export async function isNewDatabase(sql: postgres.Sql): Promise<boolean> {
-  const [{ empty }] = await sql<[{ empty: boolean }]>`
-    SELECT to_regnamespace('seedbed') IS NULL
-       AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace('public')) AS empty`
-  return empty
+  const [state] = await sql<[{ tables: boolean; files: boolean; seeds: boolean }]>`
+    SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace('public')) AS tables,
+           to_regclass('seedbed.schema_files') IS NOT NULL AS files,
+           to_regclass('seedbed.seed_runs') IS NOT NULL AS seeds`
+  if (!state || state.tables) return false
+  // Separate statements: a query naming a table that does not exist fails to parse.
+  if (state.files && (await sql`SELECT 1 FROM seedbed.schema_files LIMIT 1`).length > 0) return false
+  if (state.seeds && (await sql`SELECT 1 FROM seedbed.seed_runs WHERE status = 'succeeded' LIMIT 1`).length > 0) return false
+  return true
 }

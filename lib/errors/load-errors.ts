@@ -109,3 +109,46 @@ export function inputDuplicateError(err: unknown, table: string, conflict: reado
   if (!key || !sameColumns(key.columns, conflict)) return undefined
   return duplicateKeyError('load into', table, conflict, [key.value], { sqlState: e.code, constraint: e.constraint_name, cause: err })
 }
+
+/**
+ * A row given as an object has no value (the key is absent, or undefined) for one of the columns:
+ * for upsert the union of every row's keys, for load and copy their `columns`. Never taken as NULL
+ * or as the column's default: an absent key is as often a typo or a generator's forgotten field as
+ * a wish, and `null` says NULL. `index` counts from 0, as the rows' array does.
+ */
+export function missingValueError(
+  verb: 'upsert into' | 'load into' | 'copy into',
+  table: string,
+  index: number,
+  column: string,
+  columns: readonly string[],
+): SeedbedError {
+  const why = verb === 'upsert into' ? "the union of the rows' keys" : 'its `columns`'
+  return new SeedbedError(
+    codes.ROW_COLUMN,
+    `${verb} ${table}: row ${index} (counted from 0) has no value for column ${column}, one of ${why} (${columns.join(', ')})`,
+    {
+      table,
+      hint: `give every row a value for every column: null for NULL (an absent or undefined key is never read as NULL or as the column's default); to leave a column to its default, leave it out of every row${verb === 'upsert into' ? '' : ' and out of `columns`'}`,
+    },
+  )
+}
+
+/** Upsert's conflict columns are empty, or one is in no row: ON CONFLICT could not name a key. */
+export function conflictColumnError(
+  table: string,
+  conflict: readonly string[],
+  absent: readonly string[],
+  columns: readonly string[],
+): SeedbedError {
+  return new SeedbedError(
+    codes.CONFLICT_COLUMN,
+    absent.length
+      ? `upsert into ${table}: conflict column${absent.length > 1 ? 's' : ''} ${absent.join(', ')} ${absent.length > 1 ? 'are' : 'is'} in none of the rows (their keys: ${columns.join(', ')})`
+      : `upsert into ${table}: conflict is empty`,
+    {
+      table,
+      hint: `conflict names the columns of a unique constraint or primary key of ${table}; give every row a value for each (conflict: ${conflict.length ? conflict.join(', ') : 'none'})`,
+    },
+  )
+}

@@ -32,7 +32,8 @@ export interface Target {
  * of that file it came from and keeps its stack. A SeedbedError is returned unchanged.
  */
 export function fromDriverError(err: unknown, context: { seed?: string; file?: string; target?: Target } = {}): SeedbedError {
-  if (err instanceof SeedbedError) return err
+  // seedbed's own errors from inside a seed (a helper's refusal) name the seed too.
+  if (err instanceof SeedbedError) return context.seed && err.seed === undefined ? Object.assign(err, { seed: context.seed }) : err
   const e = (err ?? {}) as DriverError
   const seed = context.seed
   const prefix = seed ? `seed '${seed}': ` : ''
@@ -92,6 +93,14 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
       if (denied) return denied
       break
     }
+    case '57014':
+    case '55P03':
+    case '25P03':
+    case '25P04': {
+      const cancel = serverCancel(e)
+      if (cancel) return make(cancel.code, cancel.message, cancel.hint)
+      break
+    }
     case '3D000':
       return make(
         codes.DATABASE_MISSING,
@@ -121,4 +130,54 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
     ...(err instanceof Error && err.stack && { stack: err.stack }),
     hint: seed ? `fix the error in seed '${seed}'` : 'see the message above',
   })
+}
+
+/**
+ * A statement the server itself ended, by one of its own settings or at another session's request:
+ * which one, said with the setting to change. The SQLSTATEs are shared (57014 for a statement timeout
+ * and a cancel request, 55P03 for lock_timeout and NOWAIT), so PostgreSQL's message tells them apart.
+ * It is in English unless the server's lc_messages says otherwise: then a 57014 is E_STATEMENT_CANCELLED
+ * naming both causes, and a 55P03 stays E_SQL. seedbed's own limits (--seed-timeout, --timeout) stop a
+ * seed with E_TIMEOUT before its error is looked at (lib/execution/run.ts).
+ */
+function serverCancel(e: DriverError): { code: ErrorCode; message: string; hint: string } | undefined {
+  const said = e.message ?? ''
+  const role = 'ALTER ROLE <seeding role> SET'
+  if (e.code === '57014' && /statement timeout/.test(said)) {
+    return {
+      code: codes.STATEMENT_TIMEOUT,
+      message: `the server cancelled a statement that ran longer than its statement_timeout (${said}); the seed's transaction was rolled back`,
+      hint: `raise statement_timeout for the seeding role or database (${role} statement_timeout = '10min', or ALTER DATABASE ... RESET statement_timeout), or load fewer rows per statement; seedbed's own limit is --seed-timeout`,
+    }
+  }
+  if (e.code === '55P03' && /lock timeout/.test(said)) {
+    return {
+      code: codes.SERVER_LOCK_TIMEOUT,
+      message: `the server cancelled a statement that waited longer than its lock_timeout for a lock held by another session (${said}); the seed's transaction was rolled back`,
+      hint: `find the session holding the lock (pg_locks, pg_stat_activity), or raise lock_timeout for the seeding role (${role} lock_timeout = '1min'), then run again`,
+    }
+  }
+  if (e.code === '25P03') {
+    return {
+      code: codes.SERVER_IDLE_TIMEOUT,
+      message: `the server closed the connection: the seed's transaction stayed idle longer than idle_in_transaction_session_timeout (${said}); it was rolled back`,
+      hint: `raise idle_in_transaction_session_timeout for the seeding role (${role} idle_in_transaction_session_timeout = '10min'), or have the seed prepare its rows before it writes`,
+    }
+  }
+  if (e.code === '25P04') {
+    return {
+      code: codes.TRANSACTION_TIMEOUT,
+      message: `the server closed the connection: the seed's transaction ran longer than its transaction_timeout (${said}); it was rolled back`,
+      hint: `raise transaction_timeout for the seeding role or database (${role} transaction_timeout = '30min'), or split the seed; seedbed's own limit is --seed-timeout`,
+    }
+  }
+  if (e.code === '57014') {
+    const request = /user request/.test(said)
+    return {
+      code: codes.STATEMENT_CANCELLED,
+      message: `${request ? "another session cancelled the seed's statement (pg_cancel_backend, or an administrator)" : "the server cancelled the seed's statement (another session's pg_cancel_backend, or its statement_timeout)"} (${said}); the seed's transaction was rolled back`,
+      hint: `find the session that calls pg_cancel_backend on seeding backends (pg_stat_activity; the server log with log_min_error_statement)${request ? '' : ', or raise statement_timeout for the seeding role'}, then run again`,
+    }
+  }
+  return undefined
 }

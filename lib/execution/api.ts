@@ -19,7 +19,7 @@ import { dependantsOf } from '../planning/select.ts'
 import { type Run, type RunOptions, settle, withRun } from './lifecycle.ts'
 import { confirmProduction, refuseBySettings, refuseMissingSecrets, refuseNotAllowed } from './refusals.ts'
 import { executeLevels, type LedgerHooks } from './run.ts'
-import { type UndoResult, undoability, undoRun } from './undo.ts'
+import { type UndoResult, undoability, undoRun, undoTarget } from './undo.ts'
 
 export type { RunOptions, Planned, PlanResult, Status }
 
@@ -204,12 +204,21 @@ export function undo(options: RunOptions & { run?: number } = {}): Promise<UndoR
     const planned = await planProject(settings, rest.seeds)
     // Every seed file, selected or not: a run's seeds are undone whatever --only says now.
     const seeds = new Map(planned.seeds.map((s) => [s.name, s]))
-    const spec = { command: 'undo', writes: true, lock: !settings.dryRun } as const
+    // A plain undo names its run before it waits for the lock: behind another undo, it refuses.
+    let expected: number | null | undefined
+    const beforeLock =
+      which === undefined
+        ? async (sql: Run['sql']) => {
+            expected = await undoTarget(sql)
+          }
+        : undefined
+    const spec = { command: 'undo', writes: true, lock: !settings.dryRun, beforeLock } as const
     return withRun(rest, spec, { settings, log }, async (run) => {
       if (spec.lock) await run.ledger()
       return undoRun({
         sql: run.sql,
         run: which,
+        expected,
         seeds,
         log,
         env: settings.env,

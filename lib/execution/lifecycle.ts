@@ -126,6 +126,8 @@ export interface RunSpec {
   lock: boolean
   /** Opens the pool one connection wider than `poolSize` (the seeds' pool: the lock holds one of its own). */
   poolSize?: number
+  /** Reads what must be read before the run lock is awaited (a plain undo's target run). */
+  beforeLock?: (sql: postgres.Sql) => Promise<void>
 }
 
 /** A run in progress, as its body sees it. */
@@ -243,6 +245,7 @@ export async function withRun<T>(
               : `transaction-mode pooler: prepared statements off, run lock is a lease of ${settings.leaseMs / 1000} s renewed while the run lives`,
           )
         }
+        await spec.beforeLock?.(db.sql)
         // Inside the try: a role refused on the lease table gets E_PERMISSION like the ledger's.
         if (spec.lock) {
           lock =

@@ -1,11 +1,12 @@
 import pLimit from 'p-limit'
 import { intOption } from '../config/config.ts'
 import type { DatabaseEntry } from '../config/database-list.ts'
-import type { RunResult } from '../contract/types.ts'
+import type { DatabaseOutcome, ManyResult } from '../contract/types.ts'
 import { parseDatabaseUrl } from '../db/connect.ts'
-import { codes, formatError, SeedbedError, type SerializedError } from '../errors/errors.ts'
+import { codes, formatError, SeedbedError } from '../errors/errors.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import { fresh, plan, type RunOptions, seed, validate } from './api.ts'
+import { settle } from './lifecycle.ts'
 
 /** Databases seeded at once unless told otherwise; each has its own pool of `poolSize`. */
 export const DEFAULT_DATABASE_CONCURRENCY = 4
@@ -17,22 +18,7 @@ export interface ManyOptions extends Omit<RunOptions, 'sql' | 'databaseUrl'> {
   databaseConcurrency?: number
 }
 
-/** One database's outcome: its result when its run ended with one, else the error that stopped it. */
-export interface DatabaseOutcome {
-  /** Host and database only (`db.internal/tenant_a`, `:port` when not 5432): never a password. */
-  database: string
-  ok: boolean
-  /** How long this database's run took, connection included. */
-  durationMs: number
-  result?: RunResult
-  error?: SerializedError
-}
-
-export interface ManyResult {
-  ok: boolean
-  durationMs: number
-  databases: DatabaseOutcome[]
-}
+export type { DatabaseOutcome, ManyResult } from '../contract/types.ts'
 
 /** `host/db`, with `:port` when it is not 5432: enough to tell tenants and shards apart, no user, no password. */
 export function databaseLabel(target: Target): string {
@@ -119,7 +105,7 @@ export async function seedMany(list: readonly (string | DatabaseEntry)[], option
     })
   }
   // DIRECT_DATABASE_URL names one database: every tenant's run would take its lock and ledger there.
-  if ((runOptions as { directUrl?: unknown }).directUrl || process.env.DIRECT_DATABASE_URL) {
+  if (settle(runOptions).settings.directUrl) {
     throw new SeedbedError(codes.BAD_OPTION, 'DIRECT_DATABASE_URL names one database, so it cannot serve a list of databases', {
       hint: 'unset DIRECT_DATABASE_URL for a list: behind a transaction-mode pooler each database then gets a lease of its own',
     })

@@ -5,7 +5,7 @@ import type { LoadedSeed } from '../contract/contract.ts'
 import type { RunResult, SeedReport } from '../contract/types.ts'
 import { warmUp } from '../db/connect.ts'
 import { explainDenied } from '../db/privileges.ts'
-import { formatError } from '../errors/errors.ts'
+import { formatError, type SeedbedError } from '../errors/errors.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressReporter } from '../output/progress.ts'
@@ -66,6 +66,123 @@ const elapsed = (since: number) => Math.round(performance.now() - since)
 
 class DryRunRollback extends Error {}
 
+/** What the seeds of one run share while its levels run. */
+interface Levels {
+  options: ExecuteOptions
+  mode: NonNullable<ExecuteOptions['mode']>
+  reports: Map<string, SeedReport>
+  /** The ledger's hooks, in a real run only. */
+  ledger?: LedgerHooks
+  attempts: AttemptSettings
+  /** A seed failed: nothing else starts. */
+  failed: boolean
+  span: Span
+  /** When the run started (performance.now()): each seed's start is reported from it. */
+  started: number
+}
+
+const stopped = (run: Levels) => run.failed || Boolean(run.options.signal?.aborted)
+
+/** What every try of the run shares (lib/execution/attempt.ts), the ledger's success hook included. */
+function attemptSettings(options: ExecuteOptions, mode: Levels['mode'], reports: Map<string, SeedReport>): AttemptSettings {
+  const ledger = mode === 'seed' ? options.ledger : undefined
+  return {
+    mode,
+    env: options.env,
+    scale: options.scale,
+    variables: options.variables,
+    bcryptCost: options.bcryptCost,
+    signal: options.signal,
+    seedTimeoutMs: options.seedTimeoutMs,
+    canceller: createCanceller(options.cancelVia ?? options.sql),
+    diff: options.diff,
+    undo: options.undo,
+    ...(ledger && {
+      succeeded: (tx, seed, counts, durationMs) =>
+        ledger.succeeded(tx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs }),
+    }),
+  }
+}
+
+/** A seed that succeeded: its counts and rows per second in its report, and its line in the log. */
+function succeeded(run: Levels, report: SeedReport, tried: Tried, log: Logger) {
+  const { counts, durationMs, diff } = tried
+  const rows = counts.created + counts.updated + counts.skipped
+  Object.assign(report, counts, {
+    status: 'succeeded',
+    durationMs,
+    rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
+    ...(diff && { diff: diff.toJSON() }),
+  })
+  // One tense a line: a dry run says what it would do.
+  const what =
+    run.mode === 'dry-run'
+      ? `would create ${counts.created}, update ${counts.updated}, skip ${counts.skipped}`
+      : `created ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped}`
+  log.success(run.mode === 'validate' ? `valid (${durationMs} ms)` : `${what} (${durationMs} ms)`)
+}
+
+/** A seed's tries until one succeeds, a failure is not transient, or the run stops; then its report. */
+async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelSpan: Span): Promise<void> {
+  if (stopped(run)) return // queued behind a failure (or the run was stopped): stays not_executed
+  const { options } = run
+  const report = run.reports.get(seed.name)!
+  const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
+  const log = options.log.withTag(seed.name)
+  const startedAt = performance.now()
+  report.startedMs = Math.round(startedAt - run.started)
+  const progress = options.progress?.start(seed.name)
+  const attempt = { seed, level: report.level, log, startedAt, progress: progress?.tick }
+  try {
+    const tried = await retrying(
+      (n) => {
+        report.attempts = n + 1
+        return attemptSeed(attempt, transact, run.attempts)
+      },
+      {
+        retries: run.mode === 'dry-run' ? 0 : (options.maxRetries ?? 0),
+        signal: options.signal,
+        retryable: (err) => (stopped(run) ? undefined : transientReason(err)),
+        onRetry: ({ n, waitMs, reason }) => log.warn(`retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`),
+      },
+    )
+    succeeded(run, report, tried, log)
+  } catch (err) {
+    run.failed = true
+    if (options.signal?.aborted && err === options.signal.reason) {
+      // Stopped with the whole run: its reason is said once, by whoever stopped it (the CLI on Ctrl-C).
+      const reason = err as SeedbedError
+      Object.assign(report, { status: 'interrupted', durationMs: elapsed(startedAt), error: reason.toJSON() })
+      log.info(`stopped (${reason.code}): rolled back`)
+    } else {
+      const error = fromDriverError(await explainDenied(options.sql, err, seed.name), {
+        seed: seed.name,
+        file: seed.file,
+        target: options.target,
+      })
+      Object.assign(report, { status: 'failed', durationMs: elapsed(startedAt), error: error.toJSON() })
+      log.error(formatError(error))
+      // The whole stack only under --verbose: the message already names the seed's line.
+      if (error.seedStack) log.debug(error.seedStack)
+    }
+    await run.ledger?.failed(seed, report).catch(() => undefined)
+  } finally {
+    progress?.end()
+    endSeedSpan(span, report)
+  }
+}
+
+/** The level loop: a level's seeds together (at most `concurrency`), the next level once all are done. */
+async function runLevels(run: Levels, transact: Transact, concurrency: number): Promise<void> {
+  for (const [i, level] of run.options.levels.entries()) {
+    if (stopped(run)) break
+    const levelSpan = startSpan(`level ${i}`, { 'seedbed.level': i, 'seedbed.seeds': level.length }, run.span)
+    const limit = pLimit(Math.max(1, concurrency))
+    await Promise.all(level.map((seed) => limit(() => runSeed(run, seed, transact, levelSpan))))
+    levelSpan.end()
+  }
+}
+
 /**
  * Runs the levels in order, the seeds of a level concurrently (bounded by `concurrency`), each in
  * its own transaction with its validate function before commit (lib/execution/attempt.ts). After a
@@ -74,114 +191,36 @@ class DryRunRollback extends Error {}
  * the result says what happened.
  */
 export async function executeLevels(options: ExecuteOptions): Promise<RunResult> {
-  const { sql, levels, log, target, signal } = options
+  const { sql, levels } = options
   const mode = options.mode ?? 'seed'
   const started = performance.now()
   const reports = new Map<string, SeedReport>()
   for (const [i, level] of levels.entries()) for (const s of level) reports.set(s.name, pendingReport(s.name, i))
-  let failed = false
-  const stopped = () => failed || signal?.aborted
+  const span = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
   const ledger = mode === 'seed' ? options.ledger : undefined
-  const shared: AttemptSettings = {
-    mode,
-    env: options.env,
-    scale: options.scale,
-    variables: options.variables,
-    bcryptCost: options.bcryptCost,
-    signal,
-    seedTimeoutMs: options.seedTimeoutMs,
-    canceller: createCanceller(options.cancelVia ?? sql),
-    diff: options.diff,
-    undo: options.undo,
-    ...(ledger && {
-      succeeded: (tx, seed, counts, durationMs) =>
-        ledger.succeeded(tx, seed, { ...reports.get(seed.name)!, ...counts, status: 'succeeded', durationMs }),
-    }),
-  }
+  const run: Levels = { options, mode, reports, ledger, attempts: attemptSettings(options, mode, reports), failed: false, span, started }
 
-  /** A seed's tries until one succeeds, a failure is not transient, or the run stops; then its report. */
-  const runOne = async (seed: LoadedSeed, transact: Transact, levelSpan: Span) => {
-    if (stopped()) return // queued behind a failure (or the run was stopped): stays not_executed
-    const report = reports.get(seed.name)!
-    const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
-    const seedLog = log.withTag(seed.name)
-    const startedAt = performance.now()
-    report.startedMs = Math.round(startedAt - started)
-    const progress = options.progress?.start(seed.name)
-    try {
-      const attempt = { seed, level: report.level, log: seedLog, startedAt, progress: progress?.tick }
-      const { counts, durationMs, diff } = await retrying(
-        (n) => {
-          report.attempts = n + 1
-          return attemptSeed(attempt, transact, shared)
-        },
-        {
-          retries: mode === 'dry-run' ? 0 : (options.maxRetries ?? 0),
-          signal,
-          retryable: (err) => (stopped() ? undefined : transientReason(err)),
-          onRetry: ({ n, waitMs, reason }) => seedLog.warn(`retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`),
-        },
-      )
-      const rows = counts.created + counts.updated + counts.skipped
-      Object.assign(report, counts, {
-        status: 'succeeded',
-        durationMs,
-        rowsPerSecond: durationMs ? Math.round((rows * 1000) / durationMs) : 0,
-        ...(diff && { diff: diff.toJSON() }),
-      })
-      seedLog.success(
-        mode === 'validate'
-          ? `valid (${report.durationMs} ms)`
-          : `${mode === 'dry-run' ? 'would create' : 'created'} ${counts.created}, updated ${counts.updated}, skipped ${counts.skipped} (${report.durationMs} ms)`,
-      )
-    } catch (err) {
-      failed = true
-      const error = fromDriverError(await explainDenied(sql, err, seed.name), { seed: seed.name, file: seed.file, target })
-      Object.assign(report, { status: 'failed', durationMs: elapsed(startedAt), error: error.toJSON() })
-      seedLog.error(formatError(error))
-      // The whole stack only under --verbose: the message already names the seed's line.
-      if (error.seedStack) seedLog.debug(error.seedStack)
-      if (ledger) await ledger.failed(seed, report).catch(() => undefined)
-    } finally {
-      progress?.end()
-      endSeedSpan(span, report)
-    }
-  }
-
-  const runSpan = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
-  /** The level loop: a level's seeds together (at most `concurrency`), the next level once all are done. */
-  const runLevels = async (transact: Transact, concurrency: number) => {
-    for (const [i, level] of levels.entries()) {
-      if (stopped()) break
-      const levelSpan = startSpan(`level ${i}`, { 'seedbed.level': i, 'seedbed.seeds': level.length }, runSpan)
-      const limit = pLimit(Math.max(1, concurrency))
-      await Promise.all(level.map((seed) => limit(() => runOne(seed, transact, levelSpan))))
-      levelSpan.end()
-    }
-  }
-
-  // Every connection the widest level can use, opened at once before the first level: opened
-  // lazily, each of the first seeds waited for its own handshake (about 200 ms a seed on 50 seeds).
-  if (mode !== 'dry-run') await warmUp(sql, Math.min(options.concurrency, Math.max(0, ...levels.map((l) => l.length))))
   if (mode === 'dry-run') {
     // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
     await sql
       .begin(async (outer) => {
-        await runLevels((fn) => outer.savepoint(fn) as Promise<Tried>, 1)
+        await runLevels(run, (fn) => outer.savepoint(fn) as Promise<Tried>, 1)
         throw new DryRunRollback()
       })
       .catch((e) => {
         if (!(e instanceof DryRunRollback)) throw e
       })
-  } else if (mode === 'validate') {
-    await runLevels((fn) => sql.begin('read only', fn) as Promise<Tried>, options.concurrency)
   } else {
-    await runLevels((fn) => sql.begin(fn) as Promise<Tried>, options.concurrency)
+    // Every connection the widest level can use, opened at once before the first level: opened
+    // lazily, each of the first seeds waited for its own handshake (about 200 ms a seed on 50 seeds).
+    await warmUp(sql, Math.min(options.concurrency, Math.max(0, ...levels.map((l) => l.length))))
+    const read = mode === 'validate'
+    await runLevels(run, (fn) => (read ? sql.begin('read only', fn) : sql.begin(fn)) as Promise<Tried>, options.concurrency)
   }
 
   const seeds = [...reports.values()]
   const ok = seeds.every((s) => s.status === 'succeeded')
-  runSpan.setAttribute('seedbed.ok', ok)
-  runSpan.end()
+  span.setAttribute('seedbed.ok', ok)
+  span.end()
   return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds }
 }

@@ -1,51 +1,15 @@
 import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
-import type { RowChange } from '../contract/types.ts'
+import type { UndoResult, UndoSeedReport, UndoTableReport } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { addSecret } from '../errors/redact.ts'
 import type { Logger } from '../output/log.ts'
 import { DiffRecorder, recordDiff } from '../sql/diff.ts'
+import { tableIdentity } from '../sql/undo-records.ts'
 import { columnList, joinFragments } from '../sql/fragments.ts'
 import { createContext } from './context.ts'
 
-/** What undo did (or, in a dry run, would do) to one table a seed wrote. */
-export interface UndoTableReport {
-  table: string
-  key: string[]
-  /** Rows the run updated that get their old values back. */
-  restored: number
-  /** Rows the run created, deleted. */
-  deleted: number
-  /** With `--diff`: the first deleted rows and the restored rows as current -> old, sensitive columns hidden. */
-  deletedRows?: Record<string, unknown>[]
-  restoredRows?: RowChange[]
-}
-
-export interface UndoSeedReport {
-  name: string
-  level: number
-  /** `records`: from the undo records; `undo()`: by the seed's own function. */
-  by: 'records' | 'undo()'
-  tables: UndoTableReport[]
-  /** When its undo started, in ms from the undo's start, and how long it took (for the HTML report's timeline). */
-  startedMs: number
-  durationMs: number
-}
-
-/** What `undo` returns (and `undo --json` prints). */
-export interface UndoResult {
-  ok: true
-  /** The run undone. */
-  run: number
-  /** The undo's own run in the ledger (null in a dry run, which records nothing). */
-  undoRun: number | null
-  dryRun: boolean
-  durationMs: number
-  /** In the order undone: reverse level order. */
-  seeds: UndoSeedReport[]
-  /** With `--diff`: rows of a kind shown per table (0: all). */
-  diffLimit?: number
-}
+export type { UndoResult, UndoSeedReport, UndoTableReport }
 
 /** Whether a run can be undone, as `status` shows it: `yes`, `undone by N`, `no: <reason>`, `-`. */
 export type Undoable = string
@@ -59,13 +23,25 @@ interface SeedRecord {
 
 interface TableRecord {
   seed: string
+  /** The table's quoted identity (lib/sql/undo-records.ts), checked to name an existing table: SQL as it is. */
   tbl: string
+  /** The table it names now. */
+  oid: string
   ord: number
   xid: string
   key: string[]
   created: string
   updated: string
 }
+
+type Sql = postgres.Sql | postgres.TransactionSql
+
+/** The oid of the table an undo record names (`tbl`, an SQL expression), NULL when no table has that identity now. */
+const recordedTable = (sql: Sql, tbl: postgres.PendingQuery<postgres.Row[]>) =>
+  sql`(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${tableIdentity(sql)} = ${tbl})`
+
+/** The table of a record in SQL: its identity was written by the server and matched an existing table. */
+const rel = (tx: postgres.TransactionSql, t: TableRecord) => tx.unsafe(t.tbl)
 
 const refuse = (
   code: (typeof codes)[keyof typeof codes],
@@ -82,20 +58,49 @@ async function hasUndoLedger(sql: postgres.Sql | postgres.TransactionSql): Promi
   return row.ok
 }
 
-/** The run `undo` takes when none is named: the last successful `seed` run not undone yet. */
-async function defaultRun(sql: postgres.Sql | postgres.TransactionSql): Promise<number> {
+/** The last successful `seed` run not undone yet, or null. */
+async function lastUndoable(sql: Sql): Promise<number | null> {
   const [row] = await sql<[{ id: number } | undefined]>`
     SELECT r.id::int AS id FROM seedbed.runs r
     WHERE r.command = 'seed' AND r.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
     ORDER BY r.id DESC LIMIT 1`
-  if (!row) {
+  return row?.id ?? null
+}
+
+/**
+ * The run a plain `undo` (no run named) targets, read before it waits for the run lock: the last
+ * successful seed run not undone yet, null when there is none (or no ledger yet). Handed to undoRun as
+ * `expected`, it makes an undo that waited behind another refuse instead of undoing the run before.
+ */
+export async function undoTarget(sql: postgres.Sql): Promise<number | null> {
+  return (await hasUndoLedger(sql)) ? lastUndoable(sql) : null
+}
+
+/** The run `undo` takes when none is named; `expected`, what undoTarget said before the lock, must still be it. */
+async function defaultRun(sql: Sql, expected?: number | null): Promise<number> {
+  const id = await lastUndoable(sql)
+  if (expected !== undefined && id !== expected) {
+    const now = id === null ? 'there is none left' : `it is run ${id}`
+    const [was] =
+      expected === null
+        ? []
+        : await sql<[{ by: number } | undefined]>`SELECT undone_by::int AS by FROM seedbed.undos WHERE run_id = ${expected}`
+    throw refuse(
+      codes.UNDO_TARGET_CHANGED,
+      `undo: the last run to undo was ${expected === null ? 'none' : `run ${expected}`} when this undo started, and ${now} now that it holds the run lock${was ? ` (run ${was.by} undid run ${expected} meanwhile)` : ''}: nothing was undone`,
+      id === null
+        ? 'nothing to do; `status` lists the runs'
+        : `\`status\` shows the runs; to undo run ${id} too, run \`undo ${id}\` (naming the run makes undo take exactly that one)`,
+    )
+  }
+  if (id === null) {
     throw refuse(
       codes.UNDO_NOTHING,
       'there is no successful seed run left to undo',
       '`status` lists the runs and whether each can be undone',
     )
   }
-  return row.id
+  return id
 }
 
 /**
@@ -120,9 +125,14 @@ export async function checkUndoable(
     )
   }
   if (run.status !== 'succeeded') {
+    // Each seed commits on its own: a failed run may have committed some, or (often) none.
+    const committed = await sql<{ seed: string }[]>`
+      SELECT seed FROM seedbed.seed_runs WHERE run_id = ${runId} AND status = 'succeeded' ORDER BY seed`
     throw refuse(
       codes.UNDO_NOTHING,
-      `run ${runId} did not succeed (${run.status}): what it committed is not undone by seedbed`,
+      committed.length
+        ? `run ${runId} did not succeed (${run.status}): the seeds it committed (${committed.map((c) => c.seed).join(', ')}) are not undone by seedbed`
+        : `run ${runId} did not succeed (${run.status}) and committed nothing: there is nothing to undo`,
       'undo a successful run; `status` lists them',
     )
   }
@@ -146,6 +156,20 @@ export async function checkUndoable(
         : `run ${l.id} ran seed${l.seeds.length > 1 ? 's' : ''} ${l.seeds.join(', ')} again after run ${runId}`,
       l.command === 'fresh' ? 'nothing to undo: fresh replaced that data' : `undo run ${l.id} first (\`undo ${l.id}\`), then run ${runId}`,
       { seed: l.seeds[0] },
+    )
+  }
+  const gone = await sql<{ seed: string; tbl: string }[]>`
+    SELECT ut.seed, ut.tbl FROM seedbed.undo_tables ut
+    WHERE ut.run_id = ${runId} AND ut.seed = ANY(${records.filter((r) => typeof seeds.get(r.seed)?.undo !== 'function').map((r) => r.seed)}::text[])
+      AND ${recordedTable(sql, sql`ut.tbl`)} IS NULL
+    ORDER BY ut.seed, ut.ord LIMIT 1`
+  if (gone[0]) {
+    const g = gone[0]
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `run ${runId} cannot be undone: no table ${g.tbl} exists now, which seed '${g.seed}' wrote (dropped or renamed since, or recorded by an earlier seedbed, which kept mixed-case and quoted names unquoted)`,
+      'nothing was undone; restore that data another way (re-seed it, or restore a backup)',
+      { seed: g.seed, table: g.tbl },
     )
   }
   for (const r of records) {
@@ -201,6 +225,11 @@ export interface UndoWork {
   sql: postgres.Sql
   /** The run to undo; default the last successful seed run not undone. */
   run?: number
+  /**
+   * With no `run`: the run undoTarget chose before the run lock was taken. When the last run is another
+   * one by then (a concurrent undo went first, a seed run finished), undo refuses: E_UNDO_TARGET_CHANGED.
+   */
+  expected?: number | null
   seeds: ReadonlyMap<string, LoadedSeed>
   log: Logger
   env: string
@@ -236,7 +265,7 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
   if (!(await hasUndoLedger(sql))) {
     throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
   }
-  const runId = work.run ?? (await defaultRun(sql))
+  const runId = work.run ?? (await defaultRun(sql, work.expected))
   const records = await checkUndoable(sql, runId, work.seeds)
   await work.before?.(records.map((r) => r.seed))
   const undoRunId = work.dryRun ? null : ((await work.start?.()) ?? null)
@@ -259,8 +288,8 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
           continue
         }
         const tables = await tx<TableRecord[]>`
-          SELECT seed, tbl, ord, xid::text AS xid, key, created::text, updated::text FROM seedbed.undo_tables
-          WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
+          SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text
+          FROM seedbed.undo_tables WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
         reports.push({ name: r.seed, level: r.level, by: 'records', tables: done, ...timed() })
@@ -295,9 +324,31 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
   const created = Number(t.created)
   const updated = Number(t.updated)
   const mine = await ownRows(tx, t)
+  await checkUnchanged(tx, runId, t, mine, created + updated)
+  const diff = diffLimit === undefined ? undefined : new DiffRecorder(diffLimit)
+  const restored = updated ? await restoreUpdated(tx, runId, t, mine, updated, diff) : 0
+  if (created) await deleteCreated(tx, runId, t, mine, created, diff)
+  const shown = diff?.toJSON().tables[0]
+  return {
+    table: t.tbl,
+    key: t.key,
+    restored,
+    deleted: created,
+    ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
+  }
+}
+
+/** The rows still carrying the run's transaction id must be exactly those it wrote. */
+async function checkUnchanged(
+  tx: postgres.TransactionSql,
+  runId: number,
+  t: TableRecord,
+  mine: Awaited<ReturnType<typeof ownRows>>,
+  wrote: number,
+): Promise<void> {
   // A transaction id is 32 bits in a row: 2^31 transactions later the same xmin may be another's.
   const [state] = await tx<[{ rows: number; age: string }]>`
-    SELECT (SELECT count(*)::int FROM ${tx(t.tbl)} WHERE ${mine()}) AS rows,
+    SELECT (SELECT count(*)::int FROM ${rel(tx, t)} WHERE ${mine()}) AS rows,
       (pg_current_xact_id()::text::numeric - ${t.xid}::numeric)::text AS age`
   if (Number(state.age) >= 2 ** 31) {
     throw refuse(
@@ -307,97 +358,126 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
       { seed: t.seed, table: t.tbl },
     )
   }
-  if (state.rows !== created + updated) {
-    const differ = Math.abs(created + updated - state.rows)
+  if (state.rows !== wrote) {
+    const differ = Math.abs(wrote - state.rows)
     throw refuse(
       codes.UNDO_CHANGED,
-      `undo of run ${runId}: ${differ} of the ${created + updated} row(s) seed '${t.seed}' wrote in ${t.tbl} were changed or deleted since (by anyone): undoing would overwrite that`,
-      `put those rows back as run ${runId} left them, or change the data by hand; nothing was undone`,
+      `undo of run ${runId}: ${differ} of the ${wrote} row(s) seed '${t.seed}' wrote in ${t.tbl} were changed or deleted since (by anyone): undoing would overwrite that`,
+      await changedHint(tx, runId, t),
       { seed: t.seed, table: t.tbl },
     )
   }
-  const diff = diffLimit === undefined ? undefined : new DiffRecorder(diffLimit)
+}
+
+/** Updated rows get their old values back; returns how many. */
+async function restoreUpdated(
+  tx: postgres.TransactionSql,
+  runId: number,
+  t: TableRecord,
+  mine: Awaited<ReturnType<typeof ownRows>>,
+  updated: number,
+  diff?: DiffRecorder,
+): Promise<number> {
   let restored = 0
-  if (updated) {
-    // The columns the saved rows have and the table still has, that an UPDATE may set: a column added
-    // since keeps its value (populating the record would make it NULL), a generated one is left alone.
-    const columns = await tx<{ name: string }[]>`
-      SELECT attname::text AS name FROM pg_attribute
-      WHERE attrelid = ${t.tbl}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
-        AND NOT attname::text = ANY(${t.key}::text[])
-        AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
-          (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
-      ORDER BY attnum`
-    const set = columns.map((c) => c.name)
-    const match = joinFragments(
-      tx,
-      t.key.map((k) => tx`${tx(t.tbl)}.${tx(k)} = o.${tx(k)}`),
-      'and',
+  // The columns the saved rows have and the table still has, that an UPDATE may set: a column added
+  // since keeps its value (populating the record would make it NULL), a generated one is left alone.
+  const columns = await tx<{ name: string }[]>`
+    SELECT attname::text AS name FROM pg_attribute
+    WHERE attrelid = ${t.oid}::oid AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
+      AND NOT attname::text = ANY(${t.key}::text[])
+      AND attname::text IN (SELECT jsonb_object_keys(r.old) FROM
+        (SELECT old FROM seedbed.undo_rows WHERE run_id = ${runId} AND seed = ${t.seed} AND tbl = ${t.tbl} LIMIT 1) r)
+    ORDER BY attnum`
+  const set = columns.map((c) => c.name)
+  const match = joinFragments(
+    tx,
+    t.key.map((k) => tx`${rel(tx, t)}.${tx(k)} = o.${tx(k)}`),
+    'and',
+  )
+  const update = tx`
+    UPDATE ${rel(tx, t)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
+    FROM (SELECT (jsonb_populate_record(NULL::${rel(tx, t)}, r.old)).* FROM seedbed.undo_rows r
+          WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
+    WHERE ${match} AND ${mine()}
+    RETURNING false AS inserted, to_json(${rel(tx, t)}.*) AS seedbed_new ${t.key
+      .map((k, i) => tx`, ${rel(tx, t)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
+      .reduce((a, f) => tx`${a}${f}`, tx``)}`
+  try {
+    if (diff && set.length) {
+      // The statement's select reads the table as it was before the UPDATE: current -> restored values.
+      const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
+      restored = row!.updated
+      recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
+    } else if (set.length) {
+      restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
+    } else {
+      restored = updated
+    }
+  } catch (err) {
+    throw foreignKeyError(err, runId, t) ?? err
+  }
+  if (restored !== updated) {
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `undo of run ${runId}: ${updated - restored} of the ${updated} row(s) seed '${t.seed}' updated in ${t.tbl} could not be matched by key any more`,
+      'their key was changed since; restore them by hand',
+      { seed: t.seed, table: t.tbl },
     )
-    const update = tx`
-      UPDATE ${tx(t.tbl)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
-      FROM (SELECT (jsonb_populate_record(NULL::${tx(t.tbl)}, r.old)).* FROM seedbed.undo_rows r
-            WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
-      WHERE ${match} AND ${mine()}
-      RETURNING false AS inserted, to_json(${tx(t.tbl)}.*) AS seedbed_new ${t.key
-        .map((k, i) => tx`, ${tx(t.tbl)}.${tx(k)} AS ${tx(`seedbed_k${i}`)}`)
-        .reduce((a, f) => tx`${a}${f}`, tx``)}`
-    try {
-      if (diff && set.length) {
-        // The statement's select reads the table as it was before the UPDATE: current -> restored values.
-        const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
-        restored = row!.updated
-        recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
-      } else if (set.length) {
-        restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
-      } else {
-        restored = updated
-      }
-    } catch (err) {
-      throw foreignKeyError(err, runId, t) ?? err
-    }
-    if (restored !== updated) {
-      throw refuse(
-        codes.UNDO_CHANGED,
-        `undo of run ${runId}: ${updated - restored} of the ${updated} row(s) seed '${t.seed}' updated in ${t.tbl} could not be matched by key any more`,
-        'their key was changed since; restore them by hand',
-        { seed: t.seed, table: t.tbl },
-      )
-    }
   }
-  if (created) {
-    await checkReferences(tx, runId, t, mine)
-    if (diff) {
-      const order = t.key.length ? tx`ORDER BY ${columnList(tx, t.key)}` : tx``
-      const rows = await tx<{ row: Record<string, unknown> }[]>`
-        SELECT to_json(${tx(t.tbl)}.*) AS row FROM ${tx(t.tbl)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
-      diff.created(
-        t.tbl,
-        t.key,
-        created,
-        rows.map((r) => r.row),
-      )
-    }
-    const deleted = await tx`DELETE FROM ${tx(t.tbl)} WHERE ${mine()}`.catch((err) => {
-      throw foreignKeyError(err, runId, t) ?? err
-    })
-    if (deleted.count !== created) {
-      throw refuse(
-        codes.UNDO_CHANGED,
-        `undo of run ${runId}: seed '${t.seed}' created ${created} row(s) in ${t.tbl}, ${deleted.count} are left to delete`,
-        'the table changed since; restore it by hand',
-        { seed: t.seed, table: t.tbl },
-      )
-    }
+  return restored
+}
+
+/** Created rows are deleted, once no row the run did not write refers to them. */
+async function deleteCreated(
+  tx: postgres.TransactionSql,
+  runId: number,
+  t: TableRecord,
+  mine: Awaited<ReturnType<typeof ownRows>>,
+  created: number,
+  diff?: DiffRecorder,
+): Promise<void> {
+  await checkReferences(tx, runId, t, mine)
+  if (diff) {
+    const order = t.key.length ? tx`ORDER BY ${columnList(tx, t.key)}` : tx``
+    const rows = await tx<{ row: Record<string, unknown> }[]>`
+      SELECT to_json(${rel(tx, t)}.*) AS row FROM ${rel(tx, t)} WHERE ${mine()} ${order} LIMIT ${diff.room(t.tbl, 'created')}`
+    diff.created(
+      t.tbl,
+      t.key,
+      created,
+      rows.map((r) => r.row),
+    )
   }
-  const shown = diff?.toJSON().tables[0]
-  return {
-    table: t.tbl,
-    key: t.key,
-    restored,
-    deleted: created,
-    ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
+  const deleted = await tx`DELETE FROM ${rel(tx, t)} WHERE ${mine()}`.catch((err) => {
+    throw foreignKeyError(err, runId, t) ?? err
+  })
+  if (deleted.count !== created) {
+    throw refuse(
+      codes.UNDO_CHANGED,
+      `undo of run ${runId}: seed '${t.seed}' created ${created} row(s) in ${t.tbl}, ${deleted.count} are left to delete`,
+      'the table changed since; restore it by hand',
+      { seed: t.seed, table: t.tbl },
+    )
   }
+}
+
+/**
+ * What to do when rows a run wrote were changed since. Undo tells its rows by their transaction id
+ * (xmin), which any later write replaces, even one that puts the same values back: writing the rows
+ * "back as the run left them" can never make them undoable again. A later seedbed run of another seed
+ * that wrote the table can be undone first; a change made outside seedbed cannot be undone by seedbed.
+ */
+async function changedHint(tx: postgres.TransactionSql, runId: number, t: TableRecord): Promise<string> {
+  const [later] = await tx<[{ run: number; seed: string } | undefined]>`
+    SELECT ut.run_id::int AS run, ut.seed FROM seedbed.undo_tables ut JOIN seedbed.runs r ON r.id = ut.run_id
+    WHERE ut.tbl = ${t.tbl} AND ut.run_id > ${runId} AND r.status = 'succeeded'
+      AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = ut.run_id)
+    ORDER BY ut.run_id DESC LIMIT 1`
+  const xmin = `undo knows a row by the transaction that last wrote it (xmin), so writing the old values back does not make it undoable again`
+  if (later) {
+    return `run ${later.run} (seed '${later.seed}') wrote ${t.tbl} after run ${runId}: undo it first (\`undo ${later.run}\`), then undo run ${runId} again; if that is not the change, ${xmin}. Nothing was undone`
+  }
+  return `the change was made outside seedbed (by hand, the application, a trigger), and ${xmin}: restore that data another way (\`fresh\` re-seeds from scratch; or a backup; or by hand: delete the rows run ${runId} created, put back the ones it updated). Nothing was undone`
 }
 
 type Own = (alias?: string) => postgres.PendingQuery<postgres.Row[]>
@@ -414,7 +494,7 @@ async function ownRows(tx: postgres.TransactionSql, t: TableRecord): Promise<Own
         WHERE r.tbl = ${t.tbl} AND r.was = ${xid}`
     : []
   return (alias) => {
-    const a = alias ? tx(alias) : tx(t.tbl)
+    const a = alias ? tx(alias) : rel(tx, t)
     if (!restorers.length) return tx`${a}.xmin = ${xid}`
     const key = joinFragments(
       tx,
@@ -442,7 +522,7 @@ function diffSelectRestored(tx: postgres.TransactionSql, t: TableRecord, diff: D
     SELECT 0 AS created, count(*)::int AS updated, '[]'::json AS created_rows,
       (SELECT coalesce(json_agg(json_build_array(to_json(o.*), w.seedbed_new)), '[]'::json) FROM
         (SELECT w.* FROM written w ORDER BY ${order} LIMIT ${diff.room(t.tbl, 'updated')}) w
-        JOIN ${tx(t.tbl)} o ON ${join}) AS updated_pairs
+        JOIN ${rel(tx, t)} o ON ${join}) AS updated_pairs
     FROM written`
 }
 
@@ -453,11 +533,11 @@ function diffSelectRestored(tx: postgres.TransactionSql, t: TableRecord, diff: D
  */
 async function checkReferences(tx: postgres.TransactionSql, runId: number, t: TableRecord, mine: Own): Promise<void> {
   const fks = await tx<{ name: string; child: string; cols: string[]; refcols: string[] }[]>`
-    SELECT c.conname::text AS name, n.nspname || '.' || cl.relname AS child,
+    SELECT c.conname::text AS name, format('%I.%I', n.nspname, cl.relname) AS child,
       ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.i) AS cols,
       ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.i) AS refcols
     FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-    WHERE c.contype = 'f' AND c.confrelid = ${t.tbl}::regclass AND c.conparentid = 0
+    WHERE c.contype = 'f' AND c.confrelid = ${t.oid}::oid AND c.conparentid = 0
     ORDER BY 1`
   for (const fk of fks) {
     const match = joinFragments(
@@ -466,8 +546,8 @@ async function checkReferences(tx: postgres.TransactionSql, runId: number, t: Ta
       'and',
     )
     const [row] = await tx<[{ n: number }]>`
-      SELECT count(*)::int AS n FROM ${tx(fk.child)} ch
-      WHERE ch.xmin <> ${t.xid}::xid8::xid AND EXISTS (SELECT 1 FROM ${tx(t.tbl)} p WHERE ${mine('p')} AND ${match})`
+      SELECT count(*)::int AS n FROM ${tx.unsafe(fk.child)} ch
+      WHERE ch.xmin <> ${t.xid}::xid8::xid AND EXISTS (SELECT 1 FROM ${rel(tx, t)} p WHERE ${mine('p')} AND ${match})`
     if (row.n) {
       throw refuse(
         codes.UNDO_FOREIGN_KEY,

@@ -29,19 +29,35 @@ function tableLines(t: TableDiff, limit: number): string[] {
   return lines
 }
 
-function seedLines(name: string, diff: SeedDiff): string[] {
+/** A seed's section, or undefined when it would change nothing (its tables all 0 and 0): those are named on one line. */
+function seedLines(name: string, diff: SeedDiff): string[] | undefined {
   const lines = [`diff of ${name}:`]
-  for (const t of diff.tables) lines.push(...tableLines(t, diff.limit))
+  for (const t of diff.tables) if (t.created || t.updated) lines.push(...tableLines(t, diff.limit))
   const { created, updated, skipped, by } = diff.unseen
   if (created || updated || skipped) {
-    lines.push(`  written by ${by.join(', ')}: created ${created}, updated ${updated}, skipped ${skipped} (seedbed cannot see these rows)`)
+    lines.push(`  written by ${by.join(', ')}: would create ${created}, update ${updated}, skip ${skipped} (seedbed cannot see these rows)`)
   }
-  if (lines.length === 1) lines.push('  no change')
-  return lines
+  return lines.length === 1 ? undefined : lines
 }
+
+/**
+ * Said under a diff that shows created rows: nextval() is not transactional, so the ids a dry run draws
+ * from serial and identity columns are spent, and the real run's rows get the next ones.
+ */
+export const SEQUENCE_NOTE =
+  'ids drawn from sequences (serial, identity) are spent by the dry run, as PostgreSQL never rolls a sequence back: the real run gives its rows the next ones, not those shown'
 
 /** `--dry-run --diff`: each seed's rows to be created and columns to be changed, or '' without a diff. */
 export function formatDiff(result: RunResult): string {
-  const parts = result.seeds.filter((s) => s.diff).map((s) => seedLines(s.name, s.diff!).join('\n'))
+  const withDiff = result.seeds.filter((s) => s.diff)
+  const parts: string[] = []
+  const unchanged: string[] = []
+  for (const s of withDiff) {
+    const lines = seedLines(s.name, s.diff!)
+    if (lines) parts.push(lines.join('\n'))
+    else unchanged.push(s.name)
+  }
+  if (unchanged.length) parts.push(`no change: ${unchanged.join(', ')}`)
+  if (withDiff.some((s) => s.diff!.tables.some((t) => t.created > 0))) parts.push(`note: ${SEQUENCE_NOTE}`)
   return parts.join('\n\n')
 }

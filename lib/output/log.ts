@@ -1,8 +1,9 @@
-import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola'
+import { createConsola, type ConsolaReporter, type LogObject } from 'consola'
 import { currentRedactor, type Redactor } from '../errors/redact.ts'
 
-/** seedbed's own logger: a consola instance (`withTag(seed)` gives each seed its prefix). */
-export type Logger = ConsolaInstance
+import type { Logger } from '../contract/types.ts'
+
+export type { Logger }
 
 /**
  * What the API accepts as `logger`: any object with these four methods (console, pino, winston,

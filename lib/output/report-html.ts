@@ -42,8 +42,13 @@ interface Bar {
   detail: string
 }
 
-const COLOURS: Record<SeedStatus, string> = { succeeded: '#2e7d32', failed: '#c62828', not_executed: '#9e9e9e' }
-const OUTCOME: Record<SeedStatus, string> = { succeeded: 'succeeded', failed: 'failed', not_executed: 'not run' }
+const COLOURS: Record<SeedStatus, string> = { succeeded: '#2e7d32', failed: '#c62828', interrupted: '#6a1b9a', not_executed: '#9e9e9e' }
+const OUTCOME: Record<SeedStatus, string> = {
+  succeeded: 'succeeded',
+  failed: 'failed',
+  interrupted: 'interrupted',
+  not_executed: 'not run',
+}
 const CHAR_PX = 7.3
 const ROW_PX = 22
 
@@ -145,7 +150,7 @@ ${lanes.join('\n')}
 ${axis.join('\n')}
 ${marks.join('\n')}
 </svg></div>
-<p class="legend"><span><i class="swatch" style="background:${COLOURS.succeeded}"></i>succeeded</span><span><i class="swatch" style="background:${COLOURS.failed}"></i>failed</span><span><i class="swatch" style="border:1px dashed ${COLOURS.not_executed}"></i>not run</span><span><i class="swatch" style="border:2px solid #ef6c00"></i>retried</span><span><b>bold</b>: on the critical path</span></p>`
+<p class="legend"><span><i class="swatch" style="background:${COLOURS.succeeded}"></i>succeeded</span><span><i class="swatch" style="background:${COLOURS.failed}"></i>failed</span><span><i class="swatch" style="background:${COLOURS.interrupted}"></i>interrupted</span><span><i class="swatch" style="border:1px dashed ${COLOURS.not_executed}"></i>not run</span><span><i class="swatch" style="border:2px solid #ef6c00"></i>retried</span><span><b>bold</b>: on the critical path</span></p>`
 }
 
 function header(title: string, meta: ReportMeta, cards: readonly [string, string][]): string {
@@ -172,7 +177,7 @@ function levelsSection(bars: readonly Bar[], critical: readonly Bar[]): string {
     const ran = mine.filter((b) => b.startedMs !== undefined)
     const start = ran.length ? Math.min(...ran.map((b) => b.startedMs!)) : undefined
     const last = critical.find((b) => b.level === level)
-    const outcomes = (['succeeded', 'failed', 'not_executed'] as const)
+    const outcomes = (['succeeded', 'failed', 'interrupted', 'not_executed'] as const)
       .map((s) => [s, mine.filter((b) => b.status === s).length] as const)
       .filter(([, n]) => n)
       .map(([s, n]) => `${n} ${OUTCOME[s]}`)
@@ -313,7 +318,7 @@ ${diffs
   const body = `${header(title, meta, [
     ['outcome', result.ok ? 'succeeded' : 'failed'],
     ['seeds ran for', ms(span)],
-    ['seeds', `${count('succeeded')} ok · ${count('failed')} failed · ${count('not_executed')} not run`],
+    ['seeds', `${count('succeeded')} ok · ${count('failed') + count('interrupted')} failed · ${count('not_executed')} not run`],
     [verb.created, sum('created')],
     [verb.updated, sum('updated')],
     ['skipped', sum('skipped')],

@@ -1,4 +1,4 @@
-import type { RunResult, Status } from '../contract/types.ts'
+import type { ManyResult, RunResult, Status, UndoResult } from '../contract/types.ts'
 import { formatDiff } from './diff.ts'
 
 /** Left-aligned columns, the first row a header. */
@@ -66,7 +66,7 @@ export function formatStatus(status: Status): string {
  * A many-database run: each database's own summary (or the error that stopped it), then one table
  * of the databases with their totals, then a line saying how many failed and which.
  */
-export function formatManySummary(many: import('../execution/many.ts').ManyResult): string {
+export function formatManySummary(many: ManyResult): string {
   const parts: string[] = []
   const counts = (d: (typeof many.databases)[number], k: 'created' | 'updated' | 'skipped') =>
     d.result?.seeds.reduce((n, s) => n + s[k], 0) ?? 0
@@ -108,7 +108,7 @@ export function formatManySummary(many: import('../execution/many.ts').ManyResul
  * `undo`: per seed (in the order undone) and table the rows restored and deleted; with `--diff` the
  * deleted rows and, for restored ones, the key and each column as current -> restored.
  */
-export function formatUndo(result: import('../execution/undo.ts').UndoResult): string {
+export function formatUndo(result: UndoResult): string {
   const would = result.dryRun
   const lines: string[] = []
   if (result.diffLimit !== undefined) {

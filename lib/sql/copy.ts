@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
-import { copyDataError } from '../errors/load-errors.ts'
+import { copyDataError, missingValueError } from '../errors/load-errors.ts'
 import { columnList } from './fragments.ts'
 import type { CopyRow, RowSource } from '../contract/types.ts'
 
@@ -12,6 +12,8 @@ export interface CopyOptions {
   chunkRows?: number
   /** The table errors name, when `table` is a staging table standing in for it (default `table`). */
   reportAs?: string
+  /** What errors say the rows were for (default `copy into`). */
+  verb?: 'load into' | 'copy into'
   /**
    * `COPY ... (FREEZE)`: rows are written frozen. PostgreSQL allows it only when the table was
    * created or truncated in the current (sub)transaction (load's fast path arranges that).
@@ -58,10 +60,24 @@ export function encodeField(value: unknown): string {
   return value === null || value === undefined ? '\\N' : escapeText(scalarText(value))
 }
 
-/** Turns a row into a COPY text line, checking it has one value per column. */
-export function rowEncoder(columns: readonly string[], table: string): (row: CopyRow, index: number) => string {
+/**
+ * Turns a row into a COPY text line, checking it has one value per column: an array as long as
+ * `columns`, an object with a value for each of them (an absent key is E_ROW_COLUMN, not NULL;
+ * keys beyond `columns` are not loaded).
+ */
+export function rowEncoder(
+  columns: readonly string[],
+  table: string,
+  verb: 'load into' | 'copy into' = 'copy into',
+): (row: CopyRow, index: number) => string {
   return (row, index) => {
-    const values = Array.isArray(row) ? row : columns.map((c) => (row as Record<string, unknown>)[c])
+    let values: readonly unknown[]
+    if (Array.isArray(row)) values = row
+    else {
+      values = columns.map((c) => (row as Record<string, unknown>)[c])
+      const at = values.indexOf(undefined)
+      if (at >= 0) throw missingValueError(verb, table, index, columns[at]!, columns)
+    }
     if (values.length !== columns.length) {
       throw new SeedbedError(
         codes.COPY_ROW,
@@ -92,11 +108,16 @@ export async function copyRows(
   rows: RowSource,
   options: CopyOptions = {},
 ): Promise<number> {
-  const encode = rowEncoder(columns, options.reportAs ?? table)
+  const encode = rowEncoder(columns, options.reportAs ?? table, options.verb)
   const chunkRows = options.chunkRows ?? 1000
   const stream = await sql`COPY ${sql(table)} (${columnList(sql, columns)}) FROM STDIN${options.freeze ? sql` (FREEZE)` : sql``}`.writable()
   const failed = once(stream, 'error').then(([e]) => Promise.reject(e))
   failed.catch(() => undefined) // observed below; never an unhandled rejection
+  // Every wait ends when the COPY fails. The server may end it at any moment, not only in reply to
+  // the last row: a cancel (statement_timeout, pg_cancel_backend) arrives while rows are still being
+  // sent, and the driver destroys the writable then. A 'drain' awaited after that never comes: the
+  // load waited forever, its transaction open (idle in transaction (aborted)), the run lock held.
+  const orFailed = <T>(wait: Promise<T>) => Promise.race([wait, failed])
   let count = 0
   let chunk = ''
   let inChunk = 0
@@ -111,7 +132,7 @@ export async function copyRows(
     if (++inChunk < chunkRows) {
       // A slow generator (tens of us a row) takes tens of ms a chunk: a turn every 5 ms inside a
       // chunk too, so that the small seeds beside it wait ms, not a chunk, for each reply.
-      return (inChunk & 127) === 0 && performance.now() - turned >= 5 ? nextTurn() : undefined
+      return (inChunk & 127) === 0 && performance.now() - turned >= 5 ? orFailed(nextTurn()) : undefined
     }
     const full = !stream.write(chunk)
     chunk = ''
@@ -125,7 +146,7 @@ export async function copyRows(
     // lease's heartbeat, time limits and signals with them. One setImmediate per 1,000 rows costs
     // nothing measurable. once() rejects if the stream errors first (a rejected COPY destroys it),
     // and removes both of its listeners either way.
-    return full ? once(stream, 'drain').then(nextTurn) : nextTurn()
+    return orFailed(full ? once(stream, 'drain').then(nextTurn) : nextTurn())
   }
   try {
     // A sync source is walked without `for await`, which would cost a microtask per row.

@@ -13,7 +13,7 @@ type Tx = postgres.TransactionSql
  * call per row. All of it is DDL in the seed's transaction: a failure anywhere rolls the schema
  * back with the rows.
  *
- * The rule (see the README, "Fast loads into empty tables"): `load()` in `auto` mode found the
+ * The rule (see docs/bulk-loading.md, "Fast loads into empty tables"): `load()` in `auto` mode found the
  * table empty, the transaction is READ COMMITTED, the table is a plain table (not partitioned,
  * not a partition, no inheritance, not temporary, no forced row security) that the current role
  * owns, and ACCESS EXCLUSIVE locks on it and on the tables its foreign keys reference are granted at

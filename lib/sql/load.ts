@@ -84,7 +84,11 @@ export async function loadRows(
       // Straight in: every row sent is a row created, so the diff shows the first ones sent.
       const shown: Record<string, unknown>[] = []
       const source = diff ? capturing(rows, columns, diff.room(table, 'created'), shown) : rows
-      const created = await copyRows(sql, table, columns, source, { onProgress: options.onProgress, freeze: fast?.freeze })
+      const created = await copyRows(sql, table, columns, source, {
+        onProgress: options.onProgress,
+        freeze: fast?.freeze,
+        verb: 'load into',
+      })
       await fast?.finish()
       diff?.created(table, conflict, created, shown)
       undo?.wrote(table, conflict, created, 0, 0)
@@ -97,7 +101,7 @@ export async function loadRows(
 
   const stage = `seedbed_stage_${++stageCount}`
   await sql`CREATE TEMP TABLE ${sql(stage)} ON COMMIT DROP AS SELECT ${columnList(sql, columns)} FROM ${sql(table)} WITH NO DATA`
-  const staged = await copyRows(sql, stage, columns, rows, { onProgress: options.onProgress, reportAs: table })
+  const staged = await copyRows(sql, stage, columns, rows, { onProgress: options.onProgress, reportAs: table, verb: 'load into' })
   // ON CONFLICT would merge a repeated key silently (DO NOTHING) or fail without naming it (DO UPDATE).
   // NULL keys never conflict in a unique index, so they are no repeat.
   const repeated = await sql<{ key: string }[]>`

@@ -4,6 +4,14 @@ import { quotedName } from './fragments.ts'
 
 type Sql = postgres.TransactionSql | postgres.Sql
 
+/**
+ * How the undo records name a table (`undo_tables.tbl`, `undo_rows.tbl`): its quoted, schema-qualified
+ * identity as the server writes it (`public."Acct"`, `"v1.2".items`), one text per table that SQL reads
+ * back as exactly that table, whatever its case, quotes or dots. Undo finds the table by comparing this
+ * text, never by casting it (lib/execution/undo.ts). Over `pg_class c JOIN pg_namespace n`.
+ */
+export const tableIdentity = (sql: Sql) => sql`format('%I.%I', n.nspname, c.relname)`
+
 /** Whether and how a seed run's undo records are kept (`run.ts` builds one per seed try). */
 export interface UndoSetting {
   runId: number
@@ -67,7 +75,7 @@ export class UndoRecorder {
     return sql`saved AS (
       INSERT INTO seedbed.undo_rows (run_id, seed, tbl, was, old)
       SELECT ${this.runId}, ${this.seed},
-        (SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        (SELECT ${tableIdentity(sql)} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.oid = to_regclass(${quotedName(table)})), o.xmin, to_jsonb(o.*)
       FROM written w JOIN ${sql(table)} o ON ${diffJoin(sql, key)}
       WHERE NOT w.inserted AND o.xmin <> pg_current_xact_id()::xid
@@ -120,9 +128,9 @@ export class UndoRecorder {
         )
         reason = `it wrote rows seedbed could not record: ${what.join(', ')}`
       } else if (this.tables.size) {
-        // The table by its schema-qualified name (as `sql(name)` quotes it), whatever name the seed used.
+        // The table by its quoted, schema-qualified identity, whatever name the seed used.
         const names = await tx<{ given: string; name: string }[]>`
-          SELECT g.given, n.nspname || '.' || c.relname AS name
+          SELECT g.given, ${tableIdentity(tx)} AS name
           FROM unnest(${[...this.tables.keys()]}::text[], ${[...this.tables.keys()].map(quotedName)}::text[]) AS g(given, quoted)
           JOIN pg_class c ON c.oid = to_regclass(g.quoted) JOIN pg_namespace n ON n.oid = c.relnamespace`
         const byName = new Map<string, Written & { ord: number }>()

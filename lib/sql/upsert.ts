@@ -1,7 +1,6 @@
 import type postgres from 'postgres'
 import type { SeedCounts, UpsertOptions, UpsertResult } from '../contract/types.ts'
-import { codes, SeedbedError } from '../errors/errors.ts'
-import { conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
+import { conflictColumnError, conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED, missingValueError } from '../errors/load-errors.ts'
 import { encodeField } from './copy.ts'
 import { columnList, conflictAction } from './fragments.ts'
 import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
@@ -37,19 +36,10 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   const loose = sql as any
   const result: UpsertResult<Ret> = { created: 0, updated: 0, skipped: 0, rows: [] }
   if (rows.length === 0) return result
-  const columns = Object.keys(rows[0]!)
+  const columns = rowColumns(table, rows)
   const conflict = [...options.conflict]
-  const bad = conflict.filter((c) => !columns.includes(c))
-  if (conflict.length === 0 || bad.length) {
-    throw new SeedbedError(
-      codes.SEED_FAILED,
-      `upsert into ${table}: conflict columns ${bad.length ? `${bad.join(', ')} are not among the row keys` : 'are empty'}`,
-      {
-        table,
-        hint: 'name the columns of a unique constraint of that table, present in every row',
-      },
-    )
-  }
+  const absent = conflict.filter((c) => !columns.includes(c))
+  if (conflict.length === 0 || absent.length) throw conflictColumnError(table, conflict, absent, columns)
   const repeated = repeatedKeys(rows, conflict)
   if (repeated.length) throw duplicateKeyError('upsert into', table, conflict, repeated)
   const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
@@ -102,6 +92,23 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
     }
   }
   return result
+}
+
+/**
+ * The columns of an upsert: every key any row has, in the order first seen. Each row must have a
+ * value for each (see missingValueError): a key only later rows have was dropped, a key a later row
+ * lacks failed in the driver without naming either.
+ */
+function rowColumns(table: string, rows: readonly Record<string, unknown>[]): string[] {
+  const seen = new Set<string>()
+  for (const row of rows) for (const k of Object.keys(row)) seen.add(k)
+  const columns = [...seen]
+  for (const [index, row] of rows.entries()) {
+    if (Object.keys(row).length === columns.length && !Object.values(row).includes(undefined)) continue
+    const column = columns.find((c) => row[c] === undefined)!
+    throw missingValueError('upsert into', table, index, column, columns)
+  }
+  return columns
 }
 
 /**

@@ -94,7 +94,7 @@ t.test('an interrupt cancels the running seed, rolls it back, and the ledger say
   const took = performance.now() - t0
   t.ok(took < 2000, `settled ${Math.round(took)} ms after the abort`)
   t.equal(result.ok, false)
-  t.same([result.seeds[0]!.status, result.seeds[0]!.error?.code], ['failed', codes.INTERRUPTED])
+  t.same([result.seeds[0]!.status, result.seeds[0]!.error?.code], ['interrupted', codes.INTERRUPTED])
   const [run] = await db.sql`SELECT status, ended_at FROM seedbed.runs ORDER BY id DESC LIMIT 1`
   t.equal(run!.status, 'interrupted')
   t.ok(run!.ended_at instanceof Date, 'with an end time')

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import type postgres from 'postgres'
-import { resolveSettings } from '../config/config.ts'
 import type { RunResult } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
-import { seed, type RunOptions } from '../execution/api.ts'
-import { createPool, databaseUrl } from './connect.ts'
+import { seed } from '../execution/api.ts'
+import { type RunOptions, settle } from '../execution/lifecycle.ts'
+import { createPool, databaseUrl } from '../db/connect.ts'
 import { projectId, templateHash } from './template-hash.ts'
 
 /** Database names seedbed makes: plain lower-case identifiers, so they need no quoting rules. */
@@ -53,6 +53,11 @@ export interface TemplateCacheOptions {
   project?: string
   /** Keep the project's templates of other hashes (default false: they are dropped after a build). */
   keepOld?: boolean
+  /**
+   * `false`: build the template on every call even when one of the same hash exists (for a suite that
+   * must not trust a template a previous run left). Default true: reuse it while the files are the same.
+   */
+  cache?: boolean
   /**
    * How clones are copied. `auto` (default): `STRATEGY FILE_COPY` with `file_copy_method = clone` when
    * `reflink` is true and the server has the setting (PostgreSQL 18), else the server's default.
@@ -103,7 +108,7 @@ async function dropDatabase(sql: postgres.Sql, name: string) {
  */
 export async function templateCache(options: TemplateCacheOptions): Promise<TemplateCache> {
   const given = { ...options.seed, ...(options.schemaDir !== undefined && { schemaDir: options.schemaDir }) }
-  const settings = resolveSettings({}, process.env, process.cwd(), { ...given, databaseUrl: options.serverUrl })
+  const { settings } = settle({ ...given, databaseUrl: options.serverUrl })
   const migrationsDirs = [options.migrationsDir ?? 'migrations'].flat()
   const hash = await templateHash({ settings, migrationsDirs, inputs: options.inputs ?? [] })
   const project = projectId(settings, options.project)
@@ -113,12 +118,13 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
   let built = false
   let result: RunResult | undefined
   try {
-    if (!(await isTemplate(sql, template))) {
+    const reuse = options.cache !== false
+    if (!reuse || !(await isTemplate(sql, template))) {
       const lockKey = lockKeyOf(project)
       await sql`SELECT pg_advisory_lock(${BUILD_LOCK_CLASS}, ${lockKey})`
       try {
         // Another worker may have built it while this one waited.
-        if (!(await isTemplate(sql, template))) {
+        if (!reuse || !(await isTemplate(sql, template))) {
           result = await build(sql, options, template, given)
           built = true
           if (!options.keepOld) await dropOthers(sql, prefix, template)
@@ -247,10 +253,7 @@ export async function pruneTestDatabases(serverUrl: string, options: { project?:
   try {
     let id = ''
     if (options.project !== undefined || options.seedsDir !== undefined) {
-      const settings = resolveSettings({}, process.env, process.cwd(), {
-        ...(options.seedsDir !== undefined && { seedsDir: options.seedsDir }),
-        databaseUrl: serverUrl,
-      })
+      const { settings } = settle({ ...(options.seedsDir !== undefined && { seedsDir: options.seedsDir }), databaseUrl: serverUrl })
       id = `${projectId(settings, options.project)}_`
     }
     const rows = await sql<{ datname: string }[]>`

