@@ -82,6 +82,7 @@ t.test('seed --json prints one JSON document on stdout, logs on stderr', async (
       'name',
       'rowsPerSecond',
       'skipped',
+      'startedMs',
       'status',
       'updated',
     ])
@@ -194,9 +195,9 @@ t.test('plan --format mermaid and dot draw the graph by level; a bad format is E
   )
   const json = await runCli(['plan', '--format', 'json'], { env })
   t.equal(JSON.parse(json.stdout).levels.length, 4)
-  const bad = await runCli(['plan', '--format', 'svg'], { env })
+  const bad = await runCli(['plan', '--format', 'png'], { env })
   t.equal(bad.code, 2)
-  t.match(bad.stderr, /E_BAD_OPTION: --format must be one of text, json, mermaid, dot, got 'svg'/)
+  t.match(bad.stderr, /E_BAD_OPTION: --format must be one of text, json, mermaid, dot, svg, html, got 'png'/)
 })
 
 t.test('--report writes the JSON result; --log-format json writes one object per line', async (t) => {

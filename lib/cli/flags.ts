@@ -9,7 +9,20 @@ import type { CAC, Command } from 'cac'
 import type { VariableName } from './variables.ts'
 
 /** The built-in tasks, and `task`: a project's own task defined in its tasks.ts. */
-export const COMMANDS = ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'ledger-sql', 'new', 'init', 'db', 'task'] as const
+export const COMMANDS = [
+  'seed',
+  'fresh',
+  'validate',
+  'plan',
+  'status',
+  'undo',
+  'report',
+  'ledger-sql',
+  'new',
+  'init',
+  'db',
+  'task',
+] as const
 export type CommandName = (typeof COMMANDS)[number]
 
 /** The built-in tasks: their positional arguments (cac's syntax) and the line `--help` shows. */
@@ -20,6 +33,7 @@ export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summar
   plan: { summary: "Print the dependency levels; touches no database (unless --check or dependsOn: 'auto')" },
   status: { summary: 'Show the last runs and, per seed, its last success and whether its file changed' },
   undo: { args: '[run]', summary: 'Reverse a seed run (default: the last successful one) in one transaction' },
+  report: { args: '[run]', summary: 'Write the HTML report of a run (default: the last one) from the ledger' },
   'ledger-sql': {
     summary: "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database",
   },
@@ -209,9 +223,17 @@ export const flags: readonly Flag[] = [
   {
     name: 'report',
     value: '<file>',
-    summary: 'Also write the JSON result to this file',
-    commands: SEEDING,
-    details: 'Also write the JSON result (the document `--json` prints) to a file, for CI artifacts.',
+    summary: 'Also write the result to this file: an HTML report for .html, else JSON',
+    commands: [...SEEDING, 'undo'],
+    details:
+      'A file ending in `.html` gets the HTML report of the run (timeline, levels and critical path, slowest seeds, retries, errors, the diff; [docs/report.md](report.md)); any other name gets the JSON result (the document `--json` prints), for CI artifacts.',
+  },
+  {
+    name: 'output',
+    value: '<file>',
+    summary: 'Write the report to this file',
+    default: 'stdout',
+    commands: ['report'],
   },
   {
     name: 'metrics-file',
@@ -318,11 +340,11 @@ export const flags: readonly Flag[] = [
   {
     name: 'format',
     value: '<format>',
-    summary: 'text, json, mermaid or dot',
+    summary: 'text, json, mermaid, dot, svg or html',
     default: 'text',
     commands: ['plan'],
     details:
-      '`text`, `json`, `mermaid` or `dot`: the dependency graph with its levels, one subgraph (Mermaid) or cluster (Graphviz) per level. See [the graph](../README.md#the-example-projects-graph).',
+      '`text`, `json`, `mermaid`, `dot`, `svg` or `html`: the dependency graph with its levels, one subgraph (Mermaid) or cluster (Graphviz) per level; `svg` and `html` draw it ([docs/report.md](report.md)). See [the graph](../README.md#the-example-projects-graph).',
   },
   {
     name: 'check',

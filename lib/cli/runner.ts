@@ -239,6 +239,7 @@ async function publish(
   settings: Settings,
   outcome: unknown,
   addMetrics: (runMetrics: Metrics['runMetrics'], registry: import('prom-client').Registry) => void,
+  html?: () => Promise<string>,
 ): Promise<string> {
   const { metricsFile, pushgateway, env } = settings
   if (metricsFile || pushgateway) {
@@ -251,11 +252,23 @@ async function publish(
     if (pushgateway) await pushMetrics(registry, pushgateway, env).catch((e) => session.log.error(formatError(e)))
   }
   const document = JSON.stringify(session.redactor.value(outcome))
-  if (flags.report) {
-    const { writeFile } = await import('node:fs/promises')
-    await writeFile(flags.report as string, `${document}\n`)
-  }
+  await writeReport(flags, document, html)
   return document
+}
+
+/** `--report <file>`: the HTML report when the file ends in .html (or .htm), else the JSON document. */
+const isHtml = (file: unknown) => typeof file === 'string' && /\.html?$/i.test(file)
+
+async function writeReport(flags: Flags, document: string, html?: () => Promise<string>): Promise<void> {
+  if (!flags.report) return
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(flags.report as string, isHtml(flags.report) && html ? await html() : `${document}\n`)
+}
+
+/** The HTML report of a run (lib/output/report-html.ts), loaded only when one is asked for. */
+async function runHtml(result: import('../contract/types.ts').RunResult, meta: import('../output/report-html.ts').ReportMeta) {
+  const { runReportHtml } = await import('../output/report-html.ts')
+  return runReportHtml(result, meta)
 }
 
 async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh', flags: Flags): Promise<never> {
@@ -277,7 +290,14 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
   }
   // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
   const result = await api[task]({ ...settings, ...runOptions(session, flags, process.stderr.isTTY && !session.json ? 'live' : 'lines') })
-  const document = await publish(session, flags, settings, result, (runMetrics, registry) => runMetrics(result, settings.env, registry))
+  const document = await publish(
+    session,
+    flags,
+    settings,
+    result,
+    (runMetrics, registry) => runMetrics(result, settings.env, registry),
+    () => runHtml(result, { command: task, env: settings.env }),
+  )
   const code = result.ok ? 0 : 1
   if (session.json) return session.finish(code, `${document}\n`)
   const { formatSummary } = await import('../output/summary.ts')
@@ -297,6 +317,15 @@ async function runMany(
   const { seedMany } = await import('../execution/many.ts')
   const { intOption } = await import('../config/config.ts')
   const { databaseUrl: _one, ...settings } = all
+  if (isHtml(flags.report)) {
+    throw new SeedbedError(
+      codes.BAD_OPTION,
+      `--report ${flags.report}: an HTML report shows one database's run, and this run has a list of databases`,
+      {
+        hint: 'write a JSON report (--report run.json) for a list, or run one database with --report run.html',
+      },
+    )
+  }
   const many = await seedMany(databases, {
     ...settings,
     command: task,
@@ -378,9 +407,35 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const { undo } = await import('../execution/api.ts')
       const { progress: _, applySchema: __, force: ___, ...options } = runOptions(session, flags, 'lines')
       const result = await undo({ ...settings, ...options, ...(run !== undefined && { run }) })
+      await writeReport(flags, JSON.stringify(session.redactor.value(result)), async () => {
+        const { undoReportHtml } = await import('../output/report-html.ts')
+        return undoReportHtml(result, { env: settings.env })
+      })
       if (session.json) return session.finish(0, `${JSON.stringify(session.redactor.value(result))}\n`)
       const { formatUndo } = await import('../output/summary.ts')
       log.log(`\n${formatUndo(result)}`)
+      return session.finish(0)
+    })
+
+  defineTask(cli, 'report')
+    .example('  seedbed report 12 --output run.html')
+    .action(async (which: string | undefined, flags: Flags) => {
+      const log = session.loggerFor(flags)
+      const settings = settingsFor(flags)
+      const run = which === undefined ? undefined : Number(which)
+      if (run !== undefined && !(Number.isInteger(run) && run > 0)) {
+        throw new SeedbedError(codes.BAD_OPTION, `report takes a run id, got '${which}'`, {
+          hint: '`status` lists the runs; for example `report 12`',
+        })
+      }
+      const { recordedRun } = await import('../execution/api.ts')
+      const { recordedReportHtml } = await import('../output/report-html.ts')
+      const recorded = await recordedRun({ ...settings, logger: session.log, ...(run !== undefined && { run }) })
+      const html = recordedReportHtml(recorded)
+      if (!flags.output) return session.finish(0, html)
+      const { writeFile } = await import('node:fs/promises')
+      await writeFile(String(flags.output), html)
+      log.success(`wrote the report of run ${recorded.run.id} to ${String(flags.output)}`)
       return session.finish(0)
     })
 

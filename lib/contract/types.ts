@@ -112,6 +112,8 @@ export interface SeedReport extends SeedCounts {
   level: number
   status: SeedStatus
   durationMs: number
+  /** When the seed started (its first try), in ms from the run's start; absent for a seed that never started. */
+  startedMs?: number
   /** Rows handled (created + updated + skipped) per second of the seed's duration. */
   rowsPerSecond: number
   /** Tries it took: more than 1 after transient failures were retried. */
@@ -217,6 +219,9 @@ export interface UndoSeedReport {
   /** `records`: from the undo records; `undo()`: by the seed's own function. */
   by: 'records' | 'undo()'
   tables: UndoTableReport[]
+  /** When its undo started, in ms from the undo's start, and how long it took (for the HTML report's timeline). */
+  startedMs: number
+  durationMs: number
 }
 
 /** What `undo` returns (and `undo --json` prints). */

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process'
 import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { SeedReport } from '../contract/types.ts'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { redactValue } from '../errors/redact.ts'
 import { grantStatement, type MissingGrant, permissionError, quoteIdent } from '../errors/permission.ts'
 
 /**
@@ -19,7 +21,18 @@ interface LedgerObject {
   create: string
   /** Granted by `ledgerSql(role)`. */
   privileges: readonly string[]
+  /**
+   * Columns added after the table's first release (`name type`, nullable): in `create` for a new
+   * ledger, added by `ensureLedger` (and `ledger-sql`) to a table made by an earlier version.
+   */
+  added?: readonly string[]
 }
+
+/**
+ * What the HTML report (lib/output/report-html.ts) reads back of a seed run: its level, its start in
+ * ms from the run's start, its tries and its error (redacted, as the JSON report has it).
+ */
+const SEED_RUN_COLUMNS = ['level integer', 'started_ms integer', 'attempts integer', 'error jsonb'] as const
 
 /**
  * The ledger's objects in creation order: what `ledger-sql` prints for a DBA and what
@@ -73,9 +86,11 @@ const LEDGER: readonly LedgerObject[] = [
   duration_ms integer NOT NULL,
   error_code  text,
   finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  ${SEED_RUN_COLUMNS.join(',\n  ')},
   PRIMARY KEY (run_id, seed)
 )`,
     privileges: ['SELECT', 'INSERT', 'UPDATE'],
+    added: SEED_RUN_COLUMNS,
   },
   /**
    * Undo records (lib/sql/undo-records.ts), written in each seed's own transaction: per seed run
@@ -179,11 +194,44 @@ const LEDGER: readonly LedgerObject[] = [
  * ownership). The identity column of `runs` needs no grant on its sequence.
  */
 export function ledgerSql(role?: string): string {
-  const lines = LEDGER.map((o) => `${o.create};`)
+  const lines = LEDGER.flatMap((o) => [`${o.create};`, ...addColumns(o)])
   if (role) {
     for (const o of LEDGER) lines.push(`${grantStatement({ on: o.on, name: o.name, privileges: o.privileges }, role)};`)
   }
   return `${lines.join('\n')}\n`
+}
+
+/** `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` for each column added since the table's first release. */
+function addColumns(o: LedgerObject): string[] {
+  return (o.added ?? []).map((c) => `ALTER TABLE ${o.name} ADD COLUMN IF NOT EXISTS ${c};`)
+}
+
+/**
+ * Adds the columns a ledger made by an earlier version lacks. Altering needs the table's owner: a
+ * role that is not gets E_PERMISSION naming the statements for the owner (`ledger-sql` prints them too).
+ */
+async function addMissingColumns(sql: postgres.TransactionSql): Promise<void> {
+  for (const o of LEDGER.filter((l) => l.added)) {
+    const names = o.added!.map((c) => c.split(' ')[0]!)
+    const [{ missing }] = await sql<[{ missing: string[] }]>`
+      SELECT ARRAY(SELECT n FROM unnest(${names}::text[]) n WHERE NOT EXISTS (
+        SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${o.name}) AND attname = n AND NOT attisdropped)) AS missing`
+    if (!missing.length) continue
+    const statements = addColumns(o).filter((_, i) => missing.includes(names[i]!))
+    await sql
+      .savepoint((sp) => sp.unsafe(statements.join('\n')))
+      .catch((err) => {
+        if ((err as { code?: unknown }).code !== '42501') throw err
+        throw new SeedbedError(
+          codes.PERMISSION,
+          `the ledger table ${o.name} lacks the column(s) ${missing.join(', ')} and this role may not add them`,
+          {
+            table: o.name,
+            hint: `have its owner run once: ${statements.join(' ')} (\`seedbed ledger-sql\` prints them with the rest of the ledger)`,
+          },
+        )
+      })
+  }
 }
 
 interface ObjectState {
@@ -272,6 +320,7 @@ export async function ensureLedger(sql: postgres.Sql): Promise<void> {
       [`${LEDGER_SCHEMA}.undos`]: ['SELECT', 'INSERT'],
       [`${LEDGER_SCHEMA}.seed_tables`]: ['SELECT', 'INSERT', 'UPDATE'],
     })
+    await addMissingColumns(tx)
   })
 }
 
@@ -305,12 +354,14 @@ export async function recordSeed(
   sql: postgres.Sql | postgres.TransactionSql,
   runId: number,
   seed: LoadedSeed,
-  report: Omit<SeedReport, 'name' | 'level' | 'rowsPerSecond' | 'attempts'>,
+  report: Omit<SeedReport, 'name' | 'rowsPerSecond'>,
 ): Promise<void> {
+  const error = report.error ? sql.json(redactValue(report.error) as unknown as postgres.JSONValue) : null
   await sql`
-    INSERT INTO seedbed.seed_runs (run_id, seed, checksum, status, created, updated, skipped, duration_ms, error_code)
-    VALUES (${runId}, ${seed.name}, ${seed.checksum}, ${report.status}, ${report.created}, ${report.updated}, ${report.skipped}, ${report.durationMs}, ${report.error?.code ?? null})
-    ON CONFLICT (run_id, seed) DO UPDATE SET status = excluded.status, error_code = excluded.error_code`
+    INSERT INTO seedbed.seed_runs (run_id, seed, checksum, status, created, updated, skipped, duration_ms, error_code, level, started_ms, attempts, error)
+    VALUES (${runId}, ${seed.name}, ${seed.checksum}, ${report.status}, ${report.created}, ${report.updated}, ${report.skipped}, ${report.durationMs}, ${report.error?.code ?? null},
+      ${report.level}, ${report.startedMs ?? null}, ${report.attempts}, ${error})
+    ON CONFLICT (run_id, seed) DO UPDATE SET status = excluded.status, error_code = excluded.error_code, error = excluded.error`
 }
 
 export interface SeedState {
@@ -357,4 +408,58 @@ export async function lastRuns(sql: postgres.Sql, limit = 10): Promise<RunRow[]>
       RunRow[]
     >`SELECT id::int AS id, command, environment, os_user, host, git_commit, started_at, ended_at, status FROM seedbed.runs ORDER BY id DESC LIMIT ${limit}`
   ).map((r) => ({ ...r }))
+}
+
+/** A run as the ledger holds it, for `seedbed report <run>`: its row and its seeds' rows as SeedReports. */
+export interface RecordedRun {
+  run: RunRow & { arguments: string[] }
+  seeds: SeedReport[]
+  /** For an undo run: the run it undid. */
+  undid: number | null
+}
+
+/** Run `id` from the ledger, or null when the ledger has no such run. */
+export async function readRun(sql: postgres.Sql, id: number): Promise<RecordedRun | null> {
+  const [{ exists, undos }] = await sql<[{ exists: boolean; undos: boolean }]>`
+    SELECT to_regclass('seedbed.seed_runs') IS NOT NULL AS exists, to_regclass('seedbed.undos') IS NOT NULL AS undos`
+  if (!exists) return null
+  const [run] = await sql<(RunRow & { arguments: string[] })[]>`
+    SELECT id::int AS id, command, environment, os_user, host, git_commit, arguments, started_at, ended_at, status FROM seedbed.runs WHERE id = ${id}`
+  if (!run) return null
+  const [undid] = undos ? await sql<{ run_id: number }[]>`SELECT run_id::int AS run_id FROM seedbed.undos WHERE undone_by = ${id}` : []
+  // Rows of a ledger from before the report columns have no level, start or tries: 0, unknown, 1.
+  const rows = await sql<
+    {
+      seed: string
+      status: SeedReport['status']
+      created: number
+      updated: number
+      skipped: number
+      duration_ms: number
+      error_code: string | null
+      level: number | null
+      started_ms: number | null
+      attempts: number | null
+      error: SeedReport['error']
+    }[]
+  >`SELECT seed, status, created, updated, skipped, duration_ms, error_code, level, started_ms, attempts, error
+    FROM seedbed.seed_runs WHERE run_id = ${id} ORDER BY level NULLS FIRST, started_ms NULLS FIRST, seed`
+  const seeds = rows.map(
+    (r): SeedReport => ({
+      name: r.seed,
+      level: r.level ?? 0,
+      status: r.status,
+      created: r.created,
+      updated: r.updated,
+      skipped: r.skipped,
+      durationMs: r.duration_ms,
+      ...(r.started_ms !== null && { startedMs: r.started_ms }),
+      rowsPerSecond: r.duration_ms ? Math.round(((r.created + r.updated + r.skipped) * 1000) / r.duration_ms) : 0,
+      attempts: r.attempts ?? 1,
+      error:
+        r.error ??
+        (r.error_code ? ({ code: r.error_code, message: '(not recorded by this ledger version)' } as SeedReport['error']) : null),
+    }),
+  )
+  return { run: { ...run }, seeds, undid: undid?.run_id ?? null }
 }

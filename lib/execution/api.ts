@@ -6,7 +6,7 @@
 import type { Settings } from '../config/config.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { PlanCheck, PlanResult, RunResult, Status } from '../contract/types.ts'
-import { lastRuns, lastSuccesses, recordSeed } from '../db/ledger.ts'
+import { lastRuns, lastSuccesses, type RecordedRun, readRun, recordSeed } from '../db/ledger.ts'
 import { runMigrate } from '../db/migrate.ts'
 import { applySchema, dropPublicSchema, isNewDatabase } from '../db/schema.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
@@ -248,6 +248,7 @@ export function undo(options: RunOptions & { run?: number } = {}): Promise<UndoR
         seeds,
         log,
         env: settings.env,
+        variables: settings.variables,
         dryRun: settings.dryRun,
         ...(settings.diff && { diffLimit: settings.diffLimit }),
         // The run's seeds are known once its records are read: the allow-list, then the confirmation.
@@ -258,6 +259,32 @@ export function undo(options: RunOptions & { run?: number } = {}): Promise<UndoR
         start: () => run.record(),
         assertHeld: (tx) => run.lock!.assertHeld(tx),
       })
+    })
+  })
+}
+
+/**
+ * A run (`run`, default the last one) as the ledger holds it, for `seedbed report`: its row, its seeds
+ * as SeedReports (the HTML report of lib/output/report-html.ts reads the same fields as a live run's).
+ * A run the ledger does not have is E_REPORT_RUN.
+ */
+export function recordedRun(options: RunOptions & { run?: number } = {}): Promise<RecordedRun> {
+  const { run: which, ...rest } = options
+  return withRedactor(async () => {
+    const { settings, log } = settle(rest)
+    return withRun(rest, { command: 'report', writes: false, lock: false, poolSize: 2 }, { settings, log }, async ({ sql }) => {
+      const id = which ?? (await lastRuns(sql, 1))[0]?.id
+      const found = id === undefined ? null : await readRun(sql, id)
+      if (!found) {
+        throw new SeedbedError(
+          codes.REPORT_RUN,
+          id === undefined ? 'the ledger holds no run yet' : `run ${id} does not exist in the ledger`,
+          {
+            hint: '`status` lists the runs; for example `report 12`',
+          },
+        )
+      }
+      return found
     })
   })
 }

@@ -134,7 +134,7 @@ export function settle(options: RunOptions): { settings: Settings; log: Logger }
 /** What a command's run needs of the lifecycle. */
 export interface RunSpec {
   /** Recorded in the ledger (when the body records the run) and named in messages. */
-  command: 'seed' | 'validate' | 'fresh' | 'undo' | 'status' | 'task'
+  command: 'seed' | 'validate' | 'fresh' | 'undo' | 'status' | 'report' | 'task'
   /** It writes: the database must take writes (a replica refuses before anything else). */
   writes: boolean
   /** It takes the run lock (or the lease behind a transaction-mode pooler) and makes the ledger. */

@@ -77,6 +77,8 @@ interface Levels {
   /** A seed failed: nothing else starts. */
   failed: boolean
   span: Span
+  /** When the run started (performance.now()): each seed's start is reported from it. */
+  started: number
 }
 
 const stopped = (run: Levels) => run.failed || Boolean(run.options.signal?.aborted)
@@ -128,6 +130,7 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
   const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
   const log = options.log.withTag(seed.name)
   const startedAt = performance.now()
+  report.startedMs = Math.round(startedAt - run.started)
   const progress = options.progress?.start(seed.name)
   const attempt = { seed, level: report.level, log, startedAt, progress: progress?.tick }
   try {
@@ -195,7 +198,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   for (const [i, level] of levels.entries()) for (const s of level) reports.set(s.name, pendingReport(s.name, i))
   const span = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
   const ledger = mode === 'seed' ? options.ledger : undefined
-  const run: Levels = { options, mode, reports, ledger, attempts: attemptSettings(options, mode, reports), failed: false, span }
+  const run: Levels = { options, mode, reports, ledger, attempts: attemptSettings(options, mode, reports), failed: false, span, started }
 
   if (mode === 'dry-run') {
     // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.

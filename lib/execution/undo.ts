@@ -2,6 +2,7 @@ import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { UndoResult, UndoSeedReport, UndoTableReport } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { addSecret } from '../errors/redact.ts'
 import type { Logger } from '../output/log.ts'
 import { DiffRecorder, recordDiff } from '../sql/diff.ts'
 import { tableIdentity } from '../sql/undo-records.ts'
@@ -232,6 +233,8 @@ export interface UndoWork {
   seeds: ReadonlyMap<string, LoadedSeed>
   log: Logger
   env: string
+  /** Where the seeds' declared secrets are read, to be redacted (default process.env). */
+  variables?: Readonly<Record<string, string | undefined>>
   dryRun: boolean
   /** `--diff`: rows of a kind shown per table (0: all). */
   diffLimit?: number
@@ -255,6 +258,10 @@ class DryRunRollback extends Error {}
 export async function undoRun(work: UndoWork): Promise<UndoResult> {
   const { sql, log } = work
   const started = performance.now()
+  // The seeds' secrets are redacted from what undo shows (a --diff of rows holding them) though no
+  // seed runs to read them: their values as the environment has them now.
+  const variables = work.variables ?? process.env
+  for (const seed of work.seeds.values()) for (const name of seed.secrets) addSecret(variables[name])
   if (!(await hasUndoLedger(sql))) {
     throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
   }
@@ -269,12 +276,14 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
       // The same checks again in the transaction: nothing of the ledger changed in between.
       await checkUndoable(tx, runId, work.seeds)
       for (const r of order) {
+        const at = { startedMs: Math.round(performance.now() - started) }
+        const timed = () => ({ ...at, durationMs: Math.round(performance.now() - started) - at.startedMs })
         const seed = work.seeds.get(r.seed)
         if (typeof seed?.undo === 'function') {
           const seedLog = log.withTag(r.seed)
           const { ctx } = createContext(tx, seedLog, { seed: r.seed, env: work.env, secrets: seed.secrets })
           await seed.undo(ctx)
-          reports.push({ name: r.seed, level: r.level, by: 'undo()', tables: [] })
+          reports.push({ name: r.seed, level: r.level, by: 'undo()', tables: [], ...timed() })
           seedLog.success('undone by its undo()')
           continue
         }
@@ -283,7 +292,7 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
           FROM seedbed.undo_tables WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
-        reports.push({ name: r.seed, level: r.level, by: 'records', tables: done })
+        reports.push({ name: r.seed, level: r.level, by: 'records', tables: done, ...timed() })
         log
           .withTag(r.seed)
           .success(

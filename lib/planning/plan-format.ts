@@ -3,6 +3,7 @@ import type { LoadedSeed } from '../contract/contract.ts'
 import type { PlanCheck } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { table } from '../output/summary.ts'
+import { planToHtml, planToSvg } from '../output/plan-graph.ts'
 
 /** What the formats show of a seed: a discovered seed, or one of `plan()`'s public levels. */
 type Levels = readonly (readonly Pick<LoadedSeed, 'name' | 'priority' | 'dependsOn' | 'description' | 'file'>[])[]
@@ -31,7 +32,7 @@ function formatCheck(check: PlanCheckPart): string {
   return lines.join('\n')
 }
 
-export const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot'] as const
+export const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot', 'svg', 'html'] as const
 export type PlanFormat = (typeof PLAN_FORMATS)[number]
 
 /** The plan as JSON data: levels of seeds with what `plan --json` shows of each. */
@@ -100,6 +101,10 @@ export function renderPlan(levels: Levels, format: string, check?: PlanCheckPart
       return planToMermaid(levels)
     case 'dot':
       return planToDot(levels)
+    case 'svg':
+      return planToSvg(levels)
+    case 'html':
+      return planToHtml(levels)
   }
   throw new SeedbedError(codes.BAD_OPTION, `--format must be one of ${PLAN_FORMATS.join(', ')}, got '${format}'`, {
     hint: 'for example: plan --format mermaid',

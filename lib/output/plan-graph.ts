@@ -1,0 +1,108 @@
+/**
+ * The plan as a picture (`plan --format svg` / `--format html`): the dependency graph laid out by
+ * level, a column per level from left to right, a box per seed, an arrow from each dependency to its
+ * dependant. Within a column seeds are ordered by where what they depend on sits (the barycentre
+ * heuristic), which keeps arrows short and crossings few; every box has a row of its own, so names
+ * never overlap however many seeds there are. Pure: levels in, markup out.
+ */
+import { esc, htmlTable, page } from './html.ts'
+
+/** What the picture needs of a seed. */
+export interface PlanNode {
+  name: string
+  dependsOn: readonly string[]
+  priority?: number
+  description?: string
+}
+
+const CHAR_PX = 7.3
+const BOX_H = 24
+const GAP_Y = 10
+const GAP_X = 90
+const PAD = 20
+const TOP = 40
+
+/** Positions per seed: column, row, and the column's box width. */
+function layout(levels: readonly (readonly PlanNode[])[]) {
+  const order: PlanNode[][] = []
+  const row = new Map<string, number>()
+  for (const level of levels) {
+    // Seeds with dependencies sit near the mean row of those; the first level keeps its planned order.
+    const placed = level
+      .map((s, i) => {
+        const rows = s.dependsOn.map((d) => row.get(d)).filter((r): r is number => r !== undefined)
+        return { s, key: rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : i, i }
+      })
+      .sort((a, b) => a.key - b.key || a.i - b.i)
+      .map((p) => p.s)
+    for (const [i, s] of placed.entries()) row.set(s.name, i)
+    order.push(placed)
+  }
+  const widths = order.map((col) => Math.max(80, ...col.map((s) => s.name.length * CHAR_PX + 20)))
+  const xs: number[] = []
+  let x = PAD
+  for (const w of widths) {
+    xs.push(x)
+    x += w + GAP_X
+  }
+  const tallest = Math.max(1, ...order.map((c) => c.length))
+  return { order, widths, xs, width: x - GAP_X + PAD, height: TOP + tallest * (BOX_H + GAP_Y) + PAD }
+}
+
+/** The dependency graph as a standalone SVG document. */
+export function planToSvg(levels: readonly (readonly PlanNode[])[]): string {
+  const { order, widths, xs, width, height } = layout(levels)
+  const at = new Map<string, { x: number; y: number; w: number; level: number }>()
+  for (const [i, col] of order.entries()) {
+    for (const [j, s] of col.entries()) at.set(s.name, { x: xs[i]!, y: TOP + j * (BOX_H + GAP_Y), w: widths[i]!, level: i })
+  }
+  const heads = order.map(
+    (_, i) =>
+      `<text x="${(xs[i]! + widths[i]! / 2).toFixed(1)}" y="22" text-anchor="middle" fill="#5f6b7a" font-weight="bold">level ${i}</text>`,
+  )
+  const edges: string[] = []
+  for (const s of order.flat()) {
+    const to = at.get(s.name)!
+    for (const d of s.dependsOn) {
+      const from = at.get(d)
+      if (!from) continue // a dependency outside this plan (--only): its seed is not drawn
+      const x1 = from.x + from.w
+      const y1 = from.y + BOX_H / 2
+      const x2 = to.x - 6
+      const y2 = to.y + BOX_H / 2
+      const bend = Math.max(30, (x2 - x1) / 2)
+      edges.push(
+        `<path class="edge" data-from="${esc(d)}" data-to="${esc(s.name)}" d="M${x1.toFixed(1)},${y1} C${(x1 + bend).toFixed(1)},${y1} ${(x2 - bend).toFixed(1)},${y2} ${x2.toFixed(1)},${y2}" fill="none" stroke="#8a96a8" stroke-width="1.2" marker-end="url(#arrow)"/>`,
+      )
+    }
+  }
+  const nodes = order.flat().map((s) => {
+    const p = at.get(s.name)!
+    const tip = `${s.name} (level ${p.level}${s.priority !== undefined ? `, priority ${s.priority}` : ''})${s.dependsOn.length ? `; depends on ${s.dependsOn.join(', ')}` : ''}${s.description ? `; ${s.description}` : ''}`
+    return `<g class="node" data-seed="${esc(s.name)}" data-level="${p.level}"><title>${esc(tip)}</title><rect x="${p.x.toFixed(1)}" y="${p.y}" width="${p.w.toFixed(1)}" height="${BOX_H}" rx="4" fill="#ffffff" stroke="#3f6fb5"/><text x="${(p.x + 10).toFixed(1)}" y="${p.y + 16}" fill="#1d2330">${esc(s.name)}</text></g>`
+  })
+  return `<svg class="plan" xmlns="http://www.w3.org/2000/svg" width="${width.toFixed(0)}" height="${height}" viewBox="0 0 ${width.toFixed(0)} ${height}" role="img" aria-label="dependency graph of the seeds">
+<style>text { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }</style>
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a96a8"/></marker></defs>
+${heads.join('\n')}
+${edges.join('\n')}
+${nodes.join('\n')}
+</svg>`
+}
+
+/** The graph in a page of its own, with the levels as a table under it. */
+export function planToHtml(levels: readonly (readonly PlanNode[])[]): string {
+  const count = levels.reduce((n, l) => n + l.length, 0)
+  const rows = levels.flatMap((level, i) =>
+    level.map((s, j) => [j === 0 ? String(i) : '', esc(s.name), s.dependsOn.map(esc).join(', ') || '-', esc(s.description ?? '')]),
+  )
+  return page(
+    'seedbed plan',
+    `<h1>seedbed plan</h1>
+<p class="meta">${count} seed${count === 1 ? '' : 's'} in ${levels.length} level${levels.length === 1 ? '' : 's'}; the seeds of a level run concurrently, each level after the one before it.</p>
+<div class="scroll">${planToSvg(levels)}</div>
+<h2>Levels</h2>
+${htmlTable(['level', 'seed', 'depends on', 'description'], rows, { numeric: new Set([0]) })}`,
+    { wide: true },
+  )
+}
