@@ -1,9 +1,7 @@
 import { seed, type RunOptions } from './execution/api.ts'
 import { createPool, databaseUrl } from './db/connect.ts'
-import { codes, SeedbedError } from './errors/errors.ts'
-import { applySchema } from './db/schema.ts'
 import type { RunResult } from './contract/types.ts'
-import { type Clone, ident, type TemplateCache, type TemplateCacheOptions, templateCache } from './testing/template-cache.ts'
+import { buildTemplate, type Clone, ident, type TemplateCache, type TemplateCacheOptions, templateCache } from './testing/template-cache.ts'
 
 export { databaseUrl }
 export { pruneTestDatabases, templateCache, workerId } from './testing/template-cache.ts'
@@ -28,26 +26,9 @@ export interface TemplateOptions {
 export async function prepareTemplate(options: TemplateOptions): Promise<RunResult> {
   const admin = createPool(options.serverUrl, 1)
   try {
-    // A template cannot be dropped: a second prepareTemplate of the same name unmarks it first.
-    await admin.unsafe(`ALTER DATABASE ${ident(options.template)} WITH IS_TEMPLATE false`).catch(() => undefined)
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${ident(options.template)} WITH (FORCE)`)
-    await admin.unsafe(`CREATE DATABASE ${ident(options.template)}`)
-    const url = databaseUrl(options.serverUrl, options.template)
-    const sql = createPool(url, 4)
-    let result: RunResult
-    try {
-      await applySchema(sql, options.schemaDir)
-      result = await seed({ ...options.seed, databaseUrl: url })
-    } finally {
-      // CREATE DATABASE ... TEMPLATE needs the template to have no connections.
-      await sql.end()
-    }
-    if (!result.ok)
-      throw new SeedbedError(codes.SEED_FAILED, `seeding the template ${options.template} failed`, {
-        hint: 'run the seeds against it to see why',
-      })
-    await admin.unsafe(`ALTER DATABASE ${ident(options.template)} WITH IS_TEMPLATE true`)
-    return result
+    // The template cache's own build (lib/testing/template-cache.ts): seeded under a temporary name
+    // with the schema applied, vacuumed, then marked a template and renamed in one transaction.
+    return await buildTemplate(admin, options, options.template, { ...options.seed, schemaDir: options.schemaDir })
   } finally {
     await admin.end()
   }

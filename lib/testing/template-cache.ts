@@ -125,7 +125,7 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
       try {
         // Another worker may have built it while this one waited.
         if (!reuse || !(await isTemplate(sql, template))) {
-          result = await build(sql, options, template, given)
+          result = await buildTemplate(sql, options, template, given)
           built = true
           if (!options.keepOld) await dropOthers(sql, prefix, template)
         }
@@ -176,9 +176,9 @@ export async function templateCache(options: TemplateCacheOptions): Promise<Temp
 }
 
 /** Seeds a new database under the temporary name; on success it becomes the template. */
-async function build(
+export async function buildTemplate(
   sql: postgres.Sql,
-  options: TemplateCacheOptions,
+  options: Pick<TemplateCacheOptions, 'serverUrl'>,
   template: string,
   given: Omit<RunOptions, 'databaseUrl'>,
 ): Promise<RunResult> {
