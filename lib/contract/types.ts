@@ -255,3 +255,24 @@ export interface ManyResult {
   durationMs: number
   databases: DatabaseOutcome[]
 }
+
+/** A run as the ledger's `runs` table holds it (its column names). */
+export interface RunRow {
+  id: number
+  command: string
+  environment: string
+  os_user: string
+  host: string
+  git_commit: string | null
+  started_at: Date
+  ended_at: Date | null
+  status: string
+}
+
+/** A run read back from the ledger, for `seedbed report <run>`. */
+export interface RecordedRun {
+  run: RunRow & { arguments: string[] }
+  seeds: SeedReport[]
+  /** For an undo run: the run it undid. */
+  undid: number | null
+}

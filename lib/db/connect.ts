@@ -157,6 +157,7 @@ export function createPool(
     max,
     prepare,
     ...(pass && { pass }),
+    ...(user && { user }),
     ...(tls.ssl !== undefined && { ssl: tls.ssl }),
     onnotice: () => {},
     connect_timeout: 10,

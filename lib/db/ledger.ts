@@ -2,7 +2,9 @@ import os from 'node:os'
 import { execFileSync } from 'node:child_process'
 import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
-import type { SeedReport } from '../contract/types.ts'
+import type { RecordedRun, RunRow, SeedReport } from '../contract/types.ts'
+
+export type { RecordedRun, RunRow }
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { redactValue } from '../errors/redact.ts'
 import { grantStatement, type MissingGrant, permissionError, quoteIdent } from '../errors/permission.ts'
@@ -388,18 +390,6 @@ export async function lastSuccesses(sql: postgres.Sql): Promise<Map<string, Seed
   return new Map(rows.map((r) => [r.seed, { seed: r.seed, checksum: r.checksum, finishedAt: r.finished_at }]))
 }
 
-export interface RunRow {
-  id: number
-  command: string
-  environment: string
-  os_user: string
-  host: string
-  git_commit: string | null
-  started_at: Date
-  ended_at: Date | null
-  status: string
-}
-
 export async function lastRuns(sql: postgres.Sql, limit = 10): Promise<RunRow[]> {
   const [{ exists }] = await sql<[{ exists: boolean }]>`SELECT to_regclass('seedbed.runs') IS NOT NULL AS exists`
   if (!exists) return []
@@ -411,12 +401,6 @@ export async function lastRuns(sql: postgres.Sql, limit = 10): Promise<RunRow[]>
 }
 
 /** A run as the ledger holds it, for `seedbed report <run>`: its row and its seeds' rows as SeedReports. */
-export interface RecordedRun {
-  run: RunRow & { arguments: string[] }
-  seeds: SeedReport[]
-  /** For an undo run: the run it undid. */
-  undid: number | null
-}
 
 /** Run `id` from the ledger, or null when the ledger has no such run. */
 export async function readRun(sql: postgres.Sql, id: number): Promise<RecordedRun | null> {

@@ -5,11 +5,9 @@
  * the diff as tables; for an undo the same. Pure: data in, a string out. Every value passes through
  * the redactor and every text through {@link esc}.
  */
-import type { RowChange, RunResult, SeedReport, SeedStatus, TableDiff } from '../contract/types.ts'
+import type { RecordedRun, RowChange, RunResult, SeedReport, SeedStatus, TableDiff, UndoResult } from '../contract/types.ts'
 import type { SerializedError } from '../errors/errors.ts'
 import { redactValue } from '../errors/redact.ts'
-import type { RecordedRun } from '../db/ledger.ts'
-import type { UndoResult } from '../execution/undo.ts'
 import { esc, htmlTable, int, ms, page } from './html.ts'
 
 /** Where the run comes from, shown in the header. */

@@ -20,7 +20,16 @@ export interface CatalogPlan {
  * each seed declares (`writes`, which must exist) or was recorded writing, `dependsOn: 'auto'` filled in,
  * the levels planned again (with `--only`), and the check's problems and notes.
  */
-export async function planWithCatalog(sql: postgres.Sql | postgres.TransactionSql, planned: Planned): Promise<CatalogPlan> {
+export async function planWithCatalog(
+  sql: postgres.Sql | postgres.TransactionSql,
+  planned: Planned,
+  /**
+   * A declared table that does not exist: an error (`plan --check`), or left out of the check and
+   * named through `missing` (a run: the seed fails on it by itself if it runs, and `--only` may leave
+   * it out).
+   */
+  missing?: (seed: LoadedSeed, table: string) => void,
+): Promise<CatalogPlan> {
   const out = new Set(planned.excluded.map((e) => e.name))
   const kept = planned.seeds.filter((s) => !out.has(s.name))
   const declared = [...new Set(kept.flatMap((s) => s.writes ?? []))]
@@ -30,6 +39,10 @@ export async function planWithCatalog(sql: postgres.Sql | postgres.TransactionSq
     const tables = new Set(recorded.get(seed.name) ?? [])
     for (const name of seed.writes ?? []) {
       const qualified = names.get(name)
+      if (!qualified && missing) {
+        missing(seed, name)
+        continue
+      }
       if (!qualified) {
         throw new SeedbedError(codes.MISSING_TABLE, `seed '${seed.name}' declares writes: ['${name}'], but there is no table ${name}`, {
           seed: seed.name,
@@ -70,7 +83,13 @@ export async function checkedLevels(
   log: Logger,
   options: { strict?: boolean },
 ): Promise<LoadedSeed[][]> {
-  const { levels, foreignKeys } = await planWithCatalog(sql, planned)
+  const { levels, foreignKeys } = await planWithCatalog(
+    sql,
+    planned,
+    options.strict
+      ? undefined
+      : (seed, table) => log.debug(`${seed.name}: declares writes: ['${table}'], which does not exist (yet): not checked`),
+  )
   for (const i of foreignKeys.inferred) log.debug(`${i.seed}: depends on ${i.on} (inferred: ${i.table} -> ${i.refTable}, ${i.constraint})`)
   if (foreignKeys.problems.length) {
     if (options.strict) throw planError(foreignKeys.problems)
