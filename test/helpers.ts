@@ -72,25 +72,22 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `tsx tasks.ts ...args` as a user would, with only the environment given (plus PATH). */
-export function runCli(
+/**
+ * Starts a command with only the environment given (plus PATH and HOME) and collects its output;
+ * `onSpawn` gets the child (to signal it), `detached` gives it a process group of its own (to send
+ * it Ctrl-C as a terminal does, to the whole group).
+ */
+export function runCommand(
+  command: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; onSpawn?: (child: ChildProcess) => void } = {},
+  options: { cwd: string; env: Record<string, string>; onSpawn?: (child: ChildProcess) => void; detached?: boolean },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=seedbed-source', '--import', 'tsx', path.join(ROOT, 'tasks.ts'), ...args], {
-      cwd: options.cwd ?? ROOT,
-      // DATABASE_URL is always set, empty when a test wants the embedded default, so that a
-      // developer's .env never decides which database a test writes to.
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DATABASE_URL: '',
-        SEEDBED_BCRYPT_COST: '4',
-        ...NO_CHILD_COVERAGE,
-        ...options.env,
-      },
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: Boolean(options.detached),
     })
     options.onSpawn?.(child)
     let stdout = ''
@@ -99,6 +96,20 @@ export function runCli(
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Runs `tsx tasks.ts ...args` as a user would, with only the environment given (plus PATH). */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
+  return runCommand(process.execPath, ['--conditions=seedbed-source', '--import', 'tsx', path.join(ROOT, 'tasks.ts'), ...args], {
+    cwd: options.cwd ?? ROOT,
+    // DATABASE_URL is always set, empty when a test wants the embedded default, so that a
+    // developer's .env never decides which database a test writes to.
+    env: { DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...NO_CHILD_COVERAGE, ...options.env },
+    ...(options.onSpawn && { onSpawn: options.onSpawn }),
   })
 }
 

@@ -171,7 +171,11 @@ export class SeedbedError extends Error implements Readonly<ErrorSubject> {
     this.code = code
     if (details.hint) this.hint = redact(details.hint)
     if (details.stack) this.seedStack = redact(details.stack)
-    for (const key of SUBJECT_KEYS) if (details[key] !== undefined) Object.assign(this, { [key]: details[key] })
+    for (const key of SUBJECT_KEYS) {
+      if (details[key] !== undefined) Object.assign(this, { [key]: details[key] })
+      // Bun gives every Error its own `line` and `column` (where it was constructed, here): not this error's subject.
+      else if (Object.hasOwn(this, key)) Reflect.deleteProperty(this, key)
+    }
   }
 
   toJSON(): SerializedError {
