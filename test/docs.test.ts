@@ -53,7 +53,7 @@ t.test('runner.ts declares no flag or built-in task of its own: they come from l
 
 /**
  * Environment variable names the code reads: `env.NAME`, `vars.NAME` (any object named *env or vars),
- * `env['NAME']`, `secret('NAME')`, and any SEEDBED_* name written anywhere in lib/.
+ * `env['NAME']`, `secret('NAME')`, `env.npm_config_name` (set by the launcher), and any SEEDBED_* name written anywhere in lib/.
  */
 async function variablesRead(): Promise<Set<string>> {
   const files = [
@@ -64,8 +64,8 @@ async function variablesRead(): Promise<Set<string>> {
   for (const file of files) {
     const text = await readFile(path.join(ROOT, file), 'utf8')
     const read =
-      /\b(?:\w*[eE]nv|vars)\.([A-Z][A-Z0-9_]+)\b|\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]|secret\('([A-Z][A-Z0-9_]+)'|\b(SEEDBED_[A-Z][A-Z0-9_]*)\b/g
-    for (const m of text.matchAll(read)) names.add((m[1] ?? m[2] ?? m[3] ?? m[4])!)
+      /\b(?:\w*[eE]nv|vars)\.([A-Z][A-Z0-9_]+)\b|\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]|secret\('([A-Z][A-Z0-9_]+)'|\b(SEEDBED_[A-Z][A-Z0-9_]*)\b|\benv\.(npm_config_[a-z_]+)\b/g
+    for (const m of text.matchAll(read)) names.add((m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5])!)
   }
   return names
 }

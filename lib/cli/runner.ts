@@ -468,7 +468,12 @@ function defineBuiltIns(cli: CAC, session: Session): void {
     .action(async (flags: Flags) => {
       const log = session.loggerFor(flags)
       const { initProject, formatInit } = await import('./init.ts')
-      const report = await initProject({ dir: process.cwd(), seedsDir: flags.seeds as string | undefined, dryRun: Boolean(flags.dryRun) })
+      const report = await initProject({
+        dir: process.cwd(),
+        seedsDir: flags.seeds as string | undefined,
+        dryRun: Boolean(flags.dryRun),
+        runtime: flags.runtime as string | undefined,
+      })
       if (session.json) return session.finish(0, `${JSON.stringify(report)}\n`)
       log.log(formatInit(report))
       return session.finish(0)

@@ -94,6 +94,12 @@ export const variables = [
   },
   { name: 'SEED_DEMO_PASSWORD', scope: 'example project', meaning: "the demo users' password (development default `demo-dev-password`)" },
   { name: 'SEED_ADMIN_EMAIL', scope: 'example project', meaning: "the admin's email (default `admin@example.com`)" },
+  {
+    name: 'npm_config_user_agent',
+    scope: 'seedbed',
+    meaning:
+      'set by the launcher (`bunx`, `npx`, `deno task`): `init` writes for Bun or Deno when it starts `bun/` or `deno/` (`--runtime` wins)',
+  },
 ] as const satisfies readonly Variable[]
 
 export type VariableName = (typeof variables)[number]['name']
