@@ -20,6 +20,8 @@ export type { StartupOptions, StartupOutcome } from './execution/startup.ts'
 export { defineSeed, type Seed, type SeedContext } from './contract/contract.ts'
 export type {
   CopyRow,
+  FakeOverride,
+  FakeOverrides,
   PlannedSeed,
   PlanResult,
   RunSummary,

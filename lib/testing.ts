@@ -15,7 +15,7 @@ export interface TemplateOptions {
   /** Schema folder applied before seeding (default: settings' schema folder). */
   schemaDir: string
   /** Seeding options: seeds folder, only, scale... */
-  seed?: Omit<RunOptions, 'databaseUrl' | 'sql'>
+  seed?: Omit<RunOptions, 'databaseUrl' | 'sql'> | undefined
 }
 
 /**
@@ -114,9 +114,9 @@ export async function testServer(options: { dataDir?: string } = {}): Promise<Te
 
 export interface TestDatabasesOptions extends Omit<TemplateCacheOptions, 'serverUrl' | 'reflink'> {
   /** The server (default: `testServer()`: DATABASE_URL's, else the embedded one of `dataDir`). */
-  serverUrl?: string
+  serverUrl?: string | undefined
   /** The embedded test server's folder, without serverUrl and DATABASE_URL (default `.seedbed/test`). */
-  dataDir?: string
+  dataDir?: string | undefined
 }
 
 export interface TestDatabases extends TemplateCache {

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import t from 'tap'
 import type postgres from 'postgres'
+import type { FakeOverrides } from '../lib/contract/types.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { seed } from '../lib/execution/api.ts'
 import { createContext } from '../lib/execution/context.ts'
@@ -131,7 +132,7 @@ t.test('what the rows hold: constraints read from the catalog, names steering te
 })
 
 t.test('overrides: a constant, a list cycled, a function of the row and faker; a change counts as updated', async (t) => {
-  const fakeWith = (overrides: Record<string, unknown>) =>
+  const fakeWith = (overrides: FakeOverrides) =>
     db.sql.begin(async (tx) => {
       const { ctx } = createContext(tx, silent, { seed: 'overrides', env: 'development' })
       return ctx.fake('employees', 10, overrides)
@@ -153,7 +154,7 @@ t.test('overrides: a constant, a list cycled, a function of the row and faker; a
 })
 
 /** Fakes rows for a table of `ddl`, made in a schema of its own: the result, or the error. */
-async function tryFake(ddl: string, table: string, count: number, overrides?: Record<string, unknown>) {
+async function tryFake(ddl: string, table: string, count: number, overrides?: FakeOverrides) {
   const schema = `s${Math.random().toString(36).slice(2, 8)}`
   await db.sql.unsafe(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}; ${ddl}; RESET search_path`)
   return db.sql

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { LoadedSeed } from '../lib/contract/contract.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { codes, type SeedbedError } from '../lib/errors/errors.ts'
+import { defineSeed } from '../lib/contract/contract.ts'
 import { checkPlan, seed } from '../lib/execution/api.ts'
 import { discoverSeeds } from '../lib/planning/discover.ts'
 import { planError, planForeignKeys, type TableEdge } from '../lib/planning/foreign-keys.ts'
@@ -228,4 +229,30 @@ t.test("'auto' gives the example project the levels of its hand-written dependsO
   const cli = await runCli(['plan', '--check', '--seeds', path.join(ROOT, 'seeds')], { env: { DATABASE_URL: example.url } })
   t.equal(cli.code, 0, cli.stderr)
   t.match(cli.stdout, /foreign-key check: every seed runs after the seeds writing the tables it refers to/)
+})
+
+t.test('the tables a seed wrote are those of its last successful run: a table it stopped writing stops counting', async (t) => {
+  const db = await testDatabase(t)
+  await db.sql.unsafe('CREATE TABLE first_home (k text PRIMARY KEY); CREATE TABLE second_home (k text PRIMARY KEY)')
+  const writing = (table: string) =>
+    defineSeed({
+      name: 'mover',
+      async run({ upsert }) {
+        await upsert(table, [{ k: 'a' }], { conflict: ['k'] })
+      },
+    })
+  const recorded = async () => (await db.sql<{ tbl: string }[]>`SELECT tbl FROM seedbed.seed_tables WHERE seed = 'mover'`).map((r) => r.tbl)
+  t.ok((await seed({ databaseUrl: db.url, seeds: [writing('first_home')], variables: {} })).ok)
+  t.same(await recorded(), ['public.first_home'])
+  t.ok((await seed({ databaseUrl: db.url, seeds: [writing('second_home')], variables: {} })).ok)
+  t.same(await recorded(), ['public.second_home'], 'first_home is no longer among its tables')
+  const failing = defineSeed({
+    name: 'mover',
+    async run({ upsert }) {
+      await upsert('first_home', [{ k: 'b' }], { conflict: ['k'] })
+      throw new Error('fails after writing')
+    },
+  })
+  t.notOk((await seed({ databaseUrl: db.url, seeds: [failing], variables: {}, maxRetries: 0 })).ok)
+  t.same(await recorded(), ['public.second_home'], 'a run that rolled back changes nothing')
 })

@@ -4,15 +4,15 @@ import t from 'tap'
 import { seed } from '../lib/execution/api.ts'
 import { ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
 
-const page = await readFile(path.join(ROOT, 'docs', 'schema-seeding.md'), 'utf8')
-/** The code block right after `<!-- example:NAME -->` in docs/schema-seeding.md. */
+const page = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+/** The code block right after `<!-- example:NAME -->` in the README's section on seeds that know the schema. */
 const example = (name: string) => {
   const m = page.match(new RegExp(`<!-- example:${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``))
-  if (!m) throw new Error(`docs/schema-seeding.md has no example:${name} block`)
+  if (!m) throw new Error(`README.md has no example:${name} block`)
   return m[1]!
 }
 
-t.test("the page's session runs as written: plan --check prints what it shows, then created, then skipped", async (t) => {
+t.test("the README's schema session runs as written: plan --check prints what it shows, then created, then skipped", async (t) => {
   const db = await testDatabase(t)
   const dir = await tempDir(t)
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n')

@@ -80,6 +80,13 @@ export const variables = [
   { name: 'PGPASSWORD', scope: 'seedbed', meaning: 'the password when `DATABASE_URL` names none (as libpq); redacted from all output' },
   { name: 'PGPASSFILE', scope: 'seedbed', meaning: 'a libpq password file: the passwords in it are redacted from all output' },
   {
+    name: 'USER',
+    scope: 'seedbed',
+    meaning: "the ledger's `os_user` when the system does not name the process's user (then `LOGNAME`, `USERNAME`)",
+  },
+  { name: 'LOGNAME', scope: 'seedbed', meaning: 'as `USER`, when it is not set' },
+  { name: 'USERNAME', scope: 'seedbed', meaning: 'as `USER`, when neither it nor `LOGNAME` is set' },
+  {
     name: 'VITEST_POOL_ID',
     scope: 'test runner',
     meaning: "the worker in a test database's name (`testDatabases`), first of these four; `p` when none is set",

@@ -1,6 +1,6 @@
 import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
-import type { LoadOptions, LoadResult, Logger, RowSource, SeedCounts, UpsertOptions, UpsertResult } from './types.ts'
+import type { FakeOverrides, LoadOptions, LoadResult, Logger, RowSource, SeedCounts, UpsertOptions, UpsertResult } from './types.ts'
 
 /** Everything a seed's `run` and `validate` receive. */
 export interface SeedContext {
@@ -66,7 +66,7 @@ export interface SeedContext {
    * }
    * ```
    */
-  fake(table: string, count: number, overrides?: Record<string, unknown>): Promise<LoadResult>
+  fake(table: string, count: number, overrides?: FakeOverrides): Promise<LoadResult>
   /**
    * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
    * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).

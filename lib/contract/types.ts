@@ -2,11 +2,35 @@
  * Plain data shared by the layers: what a seed reports, what a run returns, what the SQL helpers
  * take and give. Types only, so any module may import it without creating a cycle.
  */
+import type { Faker } from '@faker-js/faker'
 import type { ConsolaInstance } from 'consola'
 import type { SerializedError } from '../errors/errors.ts'
 
 /** seedbed's own logger: a consola instance (`withTag(seed)` gives each seed its prefix). */
 export type Logger = ConsolaInstance
+
+/**
+ * Options as a caller passes them: each may be left out or given as undefined, which is the same (so
+ * `databaseUrl: process.env.DATABASE_URL` type-checks under exactOptionalPropertyTypes).
+ */
+export type Loose<T> = { [K in keyof T]?: T[K] | undefined }
+
+/**
+ * A column's override in `ctx.fake`: a constant, a list cycled through (for an array column, a list
+ * of arrays), or a function of the row index (from 0) and a faker seeded for that row.
+ */
+export type FakeOverride =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Date
+  | Uint8Array
+  | Readonly<Record<string, unknown>>
+  | readonly unknown[]
+  | ((row: number, faker: Faker) => unknown)
+export type FakeOverrides = Readonly<Record<string, FakeOverride>>
 
 /** What a seed did: rows inserted, rows changed, rows already as wanted. */
 export interface SeedCounts {

@@ -7,6 +7,7 @@ import type { RecordedRun, RunRow, SeedReport } from '../contract/types.ts'
 export type { RecordedRun, RunRow }
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { redactValue } from '../errors/redact.ts'
+import { osUser } from '../util/os-user.ts'
 import { grantStatement, type MissingGrant, permissionError, quoteIdent } from '../errors/permission.ts'
 
 /**
@@ -342,7 +343,7 @@ export async function startRun(sql: postgres.Sql, command: string, environment: 
   await sql`UPDATE seedbed.runs SET status = 'abandoned', ended_at = clock_timestamp() WHERE status = 'running'`
   const [row] = await sql<[{ id: string }]>`
     INSERT INTO seedbed.runs (command, environment, os_user, host, git_commit, arguments)
-    VALUES (${command}, ${environment}, ${os.userInfo().username}, ${os.hostname()}, ${gitCommit()}, ${sql.json(args as string[])})
+    VALUES (${command}, ${environment}, ${osUser()}, ${os.hostname()}, ${gitCommit()}, ${sql.json(args as string[])})
     RETURNING id`
   return Number(row.id)
 }

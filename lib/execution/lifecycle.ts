@@ -10,6 +10,7 @@ import type postgres from 'postgres'
 import { resolveSettings, SETTING_KEYS, type Settings } from '../config/config.ts'
 import { loadEnvironment } from '../config/environment.ts'
 import type { Seed } from '../contract/contract.ts'
+import type { Loose } from '../contract/types.ts'
 import { createPool, openDatabase, parseDatabaseUrl } from '../db/connect.ts'
 import { acquireLease } from '../db/lease.ts'
 import { ensureLedger, finishRun, startRun } from '../db/ledger.ts'
@@ -28,43 +29,43 @@ import { runStop } from './stop.ts'
  * (DATABASE_URL, SEEDBED_*: `variables`, default `process.env`) and then the defaults, exactly as for
  * the CLI.
  */
-export interface RunOptions extends Partial<Settings> {
+export interface RunOptions extends Loose<Settings> {
   /** Use this postgres.js pool instead of opening one; it is left open. */
-  sql?: postgres.Sql
+  sql?: postgres.Sql | undefined
   /** Where to log; the API is silent unless given one. */
-  logger?: LoggerLike | Logger
+  logger?: LoggerLike | Logger | undefined
   /**
    * Read the environment's profile, `.env` and `.env.<env>`, from this folder (as the CLI does from
    * the working directory). Default: none. Nothing is written into process.env.
    */
-  envDir?: string
+  envDir?: string | undefined
   /**
    * Apply the schema folder's `.sql` files (each once, recorded) or run the `migrate` command
    * before seeding. A new embedded database gets this without asking.
    */
-  applySchema?: boolean
+  applySchema?: boolean | undefined
   /**
    * Progress of COPY loads, through the logger: `live` rewrites one terminal line, `lines` logs
    * every 2 s. Default: none.
    */
-  progress?: 'live' | 'lines'
+  progress?: 'live' | 'lines' | undefined
   /** A run that writes to production needs this (the CLI sets it with --yes)... */
-  confirmed?: boolean
+  confirmed?: boolean | undefined
   /** ...or this to answer yes: asked once every other check has passed (the CLI's prompt). */
-  confirm?: (env: string) => Promise<boolean>
+  confirm?: ((env: string) => Promise<boolean>) | undefined
   /** `fresh` in production needs this as well. */
-  force?: boolean
+  force?: boolean | undefined
   /** Stops the run: running seeds are cancelled and rolled back. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** The command line, recorded in the ledger. */
-  argv?: readonly string[]
+  argv?: readonly string[] | undefined
   /**
    * The seeds themselves (`defineSeed(...)` values, each with a `name`), instead of the files of
    * `seedsDir`: for an application that bundles its seeds, as kysely's Migrator takes a provider.
    */
-  seeds?: readonly Seed[]
+  seeds?: readonly Seed[] | undefined
   /** A seed that may run before the seed writing a table its foreign keys refer to is E_PLAN_FOREIGN_KEY, not a warning (`--strict`). */
-  strict?: boolean
+  strict?: boolean | undefined
 }
 
 /** The options of RunOptions that are not settings. */

@@ -13,9 +13,9 @@ export const DEFAULT_DATABASE_CONCURRENCY = 4
 
 export interface ManyOptions extends Omit<RunOptions, 'sql' | 'databaseUrl'> {
   /** What each database's run is (default `seed`). */
-  command?: 'seed' | 'fresh' | 'validate'
+  command?: 'seed' | 'fresh' | 'validate' | undefined
   /** Databases running at once, 1 to 1000 (default 4). */
-  databaseConcurrency?: number
+  databaseConcurrency?: number | undefined
 }
 
 export type { DatabaseOutcome, ManyResult } from '../contract/types.ts'

@@ -5,9 +5,9 @@ import type { RunResult } from '../contract/types.ts'
 
 export interface StartupOptions extends Omit<RunOptions, 'envDir'> {
   /** Production is skipped unless this is set (its allow-list and secrets still apply). */
-  allowProduction?: boolean
+  allowProduction?: boolean | undefined
   /** Folder of `.env` / `.env.<env>` (default: the working directory); false to load none. */
-  envDir?: string | false
+  envDir?: string | false | undefined
 }
 
 export interface StartupOutcome {

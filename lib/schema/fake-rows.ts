@@ -1,4 +1,5 @@
 import type { Faker } from '@faker-js/faker'
+import type { FakeOverride, FakeOverrides } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { stableHash } from '../helpers/fake.ts'
 import { cellRandom } from './cell-random.ts'
@@ -6,10 +7,6 @@ import type { ForeignKey } from './foreign-keys.ts'
 import type { Column, TableInfo, UniqueKey } from './table.ts'
 import { type Next, type People, Unsupported, type ValueGenerator, valueGenerator } from './values.ts'
 import type { Words } from './words.ts'
-
-/** A column's override: a constant, a function of the row index (from 0) and faker, or a list cycled through. */
-export type FakeOverride = unknown | readonly unknown[] | ((row: number, faker: Faker) => unknown)
-export type FakeOverrides = Readonly<Record<string, FakeOverride>>
 
 /** The keys of a parent table's rows (text, in key column order), read once and sorted. */
 export type ParentKeys = readonly (readonly string[])[]

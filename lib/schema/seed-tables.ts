@@ -23,9 +23,18 @@ export async function qualifiedNames(
   return new Map(rows.map((r) => [r.name, r.qualified]))
 }
 
-/** Records the tables a seed's run wrote through seedbed's helpers (names as the seed gave them). */
+/**
+ * Records the tables a seed's successful run wrote through seedbed's helpers (names as the seed gave
+ * them): they replace what earlier runs recorded, so a table the seed no longer writes stops counting.
+ */
 export async function recordTables(tx: postgres.TransactionSql, seed: string, names: Iterable<string>): Promise<void> {
   const list = [...new Set(names)]
+  await tx`
+    DELETE FROM seedbed.seed_tables WHERE seed = ${seed}
+      AND tbl NOT IN (
+        SELECT format('%I.%I', n.nspname, c.relname)
+        FROM unnest(${list.map(quotedName)}::text[]) AS t(quoted)
+        JOIN pg_class c ON c.oid = to_regclass(t.quoted) JOIN pg_namespace n ON n.oid = c.relnamespace)`
   if (!list.length) return
   await tx`
     INSERT INTO seedbed.seed_tables (seed, tbl)

@@ -42,31 +42,31 @@ export interface TemplateCacheOptions {
   /** Any URL of the server; its database is where the admin connection and the build lock live. */
   serverUrl: string
   /** Schema folder applied before seeding (default: the settings' one, `schema`). Not used with `seed.migrate`. */
-  schemaDir?: string
+  schemaDir?: string | undefined
   /** Seeding options: seedsDir, only, scale, env, migrate... as for `seed()`. */
-  seed?: Omit<RunOptions, 'databaseUrl' | 'sql' | 'applySchema'>
+  seed?: Omit<RunOptions, 'databaseUrl' | 'sql' | 'applySchema'> | undefined
   /** With `seed.migrate`: the folders of migration files, hashed instead of the schema folder (default `migrations`). */
-  migrationsDir?: string | string[]
+  migrationsDir?: string | string[] | undefined
   /** More files or folders whose content changes the rows (factories, fixtures the seeds read): hashed too. */
-  inputs?: string[]
+  inputs?: string[] | undefined
   /** Names the project on the server (default: from its seeds folder's path); its older templates are dropped. */
-  project?: string
+  project?: string | undefined
   /** Keep the project's templates of other hashes (default false: they are dropped after a build). */
-  keepOld?: boolean
+  keepOld?: boolean | undefined
   /**
    * `false`: build the template on every call even when one of the same hash exists (for a suite that
    * must not trust a template a previous run left). Default true: reuse it while the files are the same.
    */
-  cache?: boolean
+  cache?: boolean | undefined
   /**
    * How clones are copied. `auto` (default): `STRATEGY FILE_COPY` with `file_copy_method = clone` when
    * `reflink` is true and the server has the setting (PostgreSQL 18), else the server's default.
    * `clone`: try that on any server, falling back to the default where the setting is refused.
    * `default`: plain `CREATE DATABASE ... TEMPLATE`.
    */
-  strategy?: 'auto' | 'clone' | 'default'
+  strategy?: 'auto' | 'clone' | 'default' | undefined
   /** Whether the server's data folder copies files by reference (testServer knows it for the embedded one). */
-  reflink?: boolean
+  reflink?: boolean | undefined
 }
 
 export interface Clone {
