@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
 import { access, cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
+import { userInfo } from 'node:os'
 import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
@@ -312,11 +313,13 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       t.match(plan.stdout, /1 seed in 1 level/)
       const status = await task(env, ['status', '--json'])
       t.equal(status.code, 0, status.stderr)
+      // The OS user as under Node (Bun's os.userInfo() says `unknown` for root when USER is not set, as here).
+      const user = userInfo().username
       t.same(
-        JSON.parse(status.stdout).runs.map((r: { command: string; status: string }) => [r.command, r.status]),
+        JSON.parse(status.stdout).runs.map((r: { command: string; status: string; osUser: string }) => [r.command, r.status, r.osUser]),
         [
-          ['seed', 'succeeded'],
-          ['seed', 'succeeded'],
+          ['seed', 'succeeded', user],
+          ['seed', 'succeeded', user],
         ],
       )
     })
