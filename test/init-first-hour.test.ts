@@ -85,8 +85,15 @@ async function firstHour(t: Test, name: string, devDependencies: string[]) {
   return { project, init: init.out, next, steps }
 }
 
-/** The summary row of the examples seed: created, updated, skipped. */
-const counts = (out: string) => /^examples\s+\d+\s+succeeded\s+(\d+)\s+(\d+)\s+(\d+)\b/m.exec(out)?.slice(1).map(Number)
+/** The summary rows of init's two seeds: created, updated, skipped of each. */
+const counts = (out: string) =>
+  ['examples', 'example_notes'].map((seed) =>
+    new RegExp(`^${seed}\\s+\\d+\\s+succeeded\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\b`, 'm').exec(out)?.slice(1).map(Number),
+  )
+const CREATED = [
+  [2, 0, 0],
+  [20, 0, 0],
+]
 
 async function afterwards(t: Test, project: string) {
   const typecheck = await sh('npm run typecheck', project)
@@ -97,7 +104,14 @@ async function afterwards(t: Test, project: string) {
   )
   const again = await sh('npx tsx tasks.ts seed', project)
   t.equal(again.code, 0, 'seed again')
-  t.same(counts(again.out), [0, 0, 2], 'the second seed skips both rows')
+  t.same(
+    counts(again.out),
+    [
+      [0, 0, 2],
+      [0, 0, 20],
+    ],
+    'the second seed skips every row',
+  )
   const ignored = await readFile(path.join(project, '.gitignore'), 'utf8')
   t.match(ignored, /^\.seedbed\/$/m, '.gitignore holds .seedbed/')
 }
@@ -107,11 +121,16 @@ t.test('a plain project (node:test): init, install, seed, npm test', async (t) =
   t.match(init, /wrote {4}schema\/001_examples\.sql/)
   t.match(init, /wrote {4}tsconfig\.json/)
   t.match(init, /test setup for node:test: test\/seedbed\.setup\.ts/)
-  t.same(next.slice(1), ['npx tsx tasks.ts seed', 'npm test'], 'after the install: seed, then the tests')
+  t.same(next.slice(1), ['npx tsx tasks.ts seed', 'npm run seed:check', 'npm test'], 'after the install: seed, check the plan, test')
+  t.match(
+    steps['npm run seed:check']!.out,
+    /example_notes -> examples +\(public\.example_notes refers to public\.examples/,
+    "the check shows what 'auto' inferred",
+  )
   t.match(next[0], /^npm install --save-dev postgres@3\.4\.9 typescript@\^5 @types\/node@\^20$/, 'what is still missing is installed')
   const seed = steps['npx tsx tasks.ts seed']!
   t.match(seed.out, /new embedded database: applying the schema before seeding/)
-  t.same(counts(seed.out), [2, 0, 0], 'created 2')
+  t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /# pass 1\n/, 'the example test passes')
   await afterwards(t, project)
 })
@@ -125,7 +144,7 @@ t.test('a node-pg-migrate project: SEEDBED_MIGRATE in .env, the migration runs o
   t.match(await readFile(path.join(project, '.gitignore'), 'utf8'), /^\.env$/m, '.env is ignored')
   const seed = steps['npx tsx tasks.ts seed']!
   t.match(seed.out, /new embedded database: running the migrations before seeding/)
-  t.same(counts(seed.out), [2, 0, 0], 'created 2')
+  t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /# pass 1\n/)
   await afterwards(t, project)
 })
@@ -134,7 +153,7 @@ t.test('a vitest project: vitest.config.ts with the setup file, npm test runs vi
   const { project, init, steps } = await firstHour(t, 'vitest', ['vitest@3.2.7'])
   t.match(init, /wrote {4}vitest\.config\.ts/)
   t.match(init, /test setup for vitest/)
-  t.same(counts(steps['npx tsx tasks.ts seed']!.out), [2, 0, 0], 'created 2')
+  t.same(counts(steps['npx tsx tasks.ts seed']!.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /Tests\s+1 passed/, 'vitest ran the example test')
   await afterwards(t, project)
   const again = await sh('npx seedbed init', project)

