@@ -191,7 +191,8 @@ const EXAMPLE_TEST: Record<Exclude<TestRunner, 'jest'>, { imports: string; open:
     close: 't.teardown(closeDatabases)',
   },
   'node:test': {
-    imports: "import assert from 'node:assert/strict'\nimport { after, test } from 'node:test'",
+    // node:test's types are @types/node's, which a tsconfig with types: [] (tsc --init's) does not load by itself.
+    imports: '/// <reference types="node" />\n' + "import assert from 'node:assert/strict'\nimport { after, test } from 'node:test'",
     open: "test('the example rows are seeded', async () => {",
     check: 'assert.deepEqual(row, EXPECTED)',
     close: 'after(closeDatabases)',
