@@ -7,7 +7,7 @@
  * strict, noUncheckedIndexedAccess) and a second seed that skips every row.
  */
 import { execFile } from 'node:child_process'
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -174,7 +174,7 @@ t.test(
       ['typescript@^5', '@types/node@^20'],
       ['npm pkg set type=module', 'npx tsc --init'],
     )
-      t.notMatch(init, /wrote {4}tsconfig\.json/, "the project's own tsconfig is kept")
+    t.notMatch(init, /wrote {4}tsconfig\.json/, "the project's own tsconfig is kept")
     const tsconfig = await readFile(path.join(project, 'tsconfig.json'), 'utf8')
     t.match(tsconfig, /"verbatimModuleSyntax": true/, "tsc --init's defaults")
     t.notMatch(tsconfig, /"allowImportingTsExtensions"/)
@@ -183,4 +183,78 @@ t.test(
     t.match(steps['npm test']!.out, /# pass 1\n/, 'the example test passes')
     await afterwards(t, project)
   },
+)
+
+/** The seeded templates on the project's embedded test server: name, oid and when its seeds ran (a rebuild changes them). */
+const TEMPLATES = `import { testServer } from 'seedbed/testing'
+import postgres from 'postgres'
+const server = await testServer()
+const admin = postgres(server.url, { max: 1, onnotice: () => {} })
+const out = []
+for (const { datname, oid } of await admin\`SELECT datname, oid::int FROM pg_database WHERE datname LIKE 'seedbed_tpl_%' ORDER BY 1\`) {
+  const db = postgres(server.url.replace(/\\/[^/]*$/, '/' + datname), { max: 1, onnotice: () => {} })
+  const [run] = await db\`SELECT min(started_at)::text AS started FROM seedbed.runs\`
+  out.push({ datname, oid, started: run.started })
+  await db.end()
+}
+await admin.end()
+await server.stop()
+console.log('TEMPLATES ' + JSON.stringify(out))
+`
+
+t.test('a jest project (CommonJS): jest.config.mjs with @swc/jest, the example test; a second npm test seeds nothing', async (t) => {
+  const { project, init, next, steps } = await firstHour(t, 'jest', ['jest@30.5.2'])
+  t.match(init, /wrote {4}jest\.config\.mjs/)
+  t.match(init, /wrote {4}test\/seedbed\.teardown\.ts/)
+  t.match(init, /wrote {4}test\/examples\.test\.ts/)
+  t.match(next[0], / @swc\/jest@\^0\.2\.39 @swc\/core@\^1\.16 @jest\/globals$/, 'the transform is installed by the first next: line')
+  t.match(steps['npm test']!.out, /Tests: +1 passed, 1 total/, 'jest ran the example test')
+  const docs = await readFile(path.join(ROOT, 'docs', 'first-hour.md'), 'utf8')
+  const recipe = /<!-- jest-config -->\n```js\n([\s\S]*?)```/.exec(docs)?.[1]
+  t.equal(recipe, await readFile(path.join(project, 'jest.config.mjs'), 'utf8'), "docs/first-hour.md's jest recipe is what init wrote")
+  await writeFile(path.join(project, 'templates.mjs'), TEMPLATES)
+  const before = await sh('node templates.mjs', project)
+  t.equal(before.code, 0, before.out)
+  const again = await sh('npm test', project)
+  t.equal(again.code, 0, `a second npm test ${again.code ? again.out : ''}`.trim())
+  const after = await sh('node templates.mjs', project)
+  const templates = (out: string) => JSON.parse(/^TEMPLATES (.*)$/m.exec(out)?.[1] ?? 'null')
+  t.equal(templates(before.out).length, 1, 'one seeded template')
+  t.same(templates(after.out), templates(before.out), 'the second run used the same template: it seeded nothing')
+  await afterwards(t, project)
+})
+
+/** A project of a migration tool: the tool's first migration is what init wrote, applied by SEEDBED_MIGRATE on the first seed. */
+async function migratingProject(t: Test, name: string, devDependencies: string[], before: string[], written: RegExp) {
+  const { project, init, steps } = await firstHour(t, name, devDependencies, before)
+  t.match(init, written, "init writes the examples tables in the tool's format")
+  t.notMatch(init, /schema\/001_examples\.sql/, 'no schema folder: the migrations are the schema')
+  t.match(init, /^ {2}note: /m, 'and says what the tool still needs')
+  const seed = steps['npx tsx tasks.ts seed']!
+  t.match(seed.out, /new embedded database: running the migrations before seeding/)
+  t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
+  t.match(steps['npm test']!.out, /# pass 1\n/)
+  await afterwards(t, project)
+}
+
+t.test('a knex project: migrations/<stamp>_seedbed_examples.cjs, applied by knex migrate:latest', (t) =>
+  migratingProject(
+    t,
+    'knex',
+    ['knex@3.3.0', 'pg@8'],
+    [`printf 'module.exports = { client: "pg", connection: process.env.DATABASE_URL }\\n' > knexfile.js`],
+    /wrote {4}migrations\/\d{14}_seedbed_examples\.cjs/,
+  ),
+)
+
+t.test('a drizzle-kit project: drizzle/0000_seedbed_examples.sql and its journal, applied by drizzle-kit migrate', (t) =>
+  migratingProject(
+    t,
+    'drizzle',
+    ['drizzle-kit@0.31.11', 'drizzle-orm@0.45.4', 'pg@8'],
+    [
+      `printf "import { defineConfig } from 'drizzle-kit'\\nexport default defineConfig({ dialect: 'postgresql', out: './drizzle', dbCredentials: { url: process.env.DATABASE_URL! } })\\n" > drizzle.config.ts`,
+    ],
+    /wrote {4}drizzle\/0000_seedbed_examples\.sql\n {2}wrote {4}drizzle\/meta\/_journal\.json/,
+  ),
 )

