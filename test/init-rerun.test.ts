@@ -137,3 +137,18 @@ t.test(
     )
   },
 )
+
+t.test('a jest project with a test script of its own: kept, and a note says it needs jest ESM mode', async (t) => {
+  const dir = await tempDir(t)
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'app', scripts: { test: 'jest' }, devDependencies: { jest: '^30.5.2' } }),
+  )
+  const report = await initProject({ dir })
+  t.match(report.skipped.find((s) => s.file === 'package.json scripts.test')?.reason, 'exists: jest')
+  t.match(report.notes, [
+    /^jest: your test script \(jest\) runs jest without --experimental-vm-modules.*: node --experimental-vm-modules node_modules\/jest\/bin\/jest\.js$/,
+  ])
+  t.ok(report.written.includes('jest.config.mjs') && report.written.includes('test/seedbed.teardown.ts'))
+  t.match(formatInit(report), /^ {2}note: jest: your test script/m)
+})

