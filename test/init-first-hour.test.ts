@@ -6,47 +6,18 @@
  * exit code and output are asserted; then the project's own `npm run typecheck` (init's tsconfig:
  * strict, noUncheckedIndexedAccess) and a second seed that skips every row.
  */
-import { execFile } from 'node:child_process'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
-import { NO_CHILD_COVERAGE, ROOT } from './helpers.ts'
+import { ROOT } from './helpers.ts'
+import { NPM, type Out, packSeedbed, projectsDir, sh } from './user-project.ts'
 
-const exec = promisify(execFile)
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
-const dir = await mkdtemp(path.join(tmpdir(), 'seedbed-first-hour-'))
-// Like a home folder: the embedded server's `postgres` user (when root) may enter it.
-await chmod(dir, 0o755)
-t.teardown(() => rm(dir, { recursive: true, force: true }))
-const env = {
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '',
-  DATABASE_URL: '',
-  SEEDBED_BCRYPT_COST: '4',
-  npm_config_cache: process.env.npm_config_cache ?? path.join(process.env.HOME ?? '/root', '.npm'),
-  npm_config_update_notifier: 'false',
-  ...NO_CHILD_COVERAGE,
-}
-type Out = { code: number; out: string }
-/** A command line as a user types it, through the shell, in `cwd`; stdout and stderr together. */
-const sh = async (line: string, cwd: string, timeout = 300_000): Promise<Out> => {
-  try {
-    const { stdout, stderr } = await exec('sh', ['-c', `${line} 2>&1`], { cwd, env, timeout, maxBuffer: 1 << 24 })
-    return { code: 0, out: stdout + stderr }
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof err.code === 'number' ? err.code : -1, out: (err.stdout ?? '') + (err.stderr ?? '') }
-  }
-}
-const NPM = 'npm --no-audit --no-fund --prefer-offline'
+const dir = await projectsDir(t, 'seedbed-first-hour-')
 
 let tarball = ''
 t.before(async () => {
-  const pack = await exec('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env: process.env, timeout: 300_000 })
-  // stdout holds the lifecycle scripts' output too (prepack builds): the filename is in the JSON after it.
-  tarball = path.join(dir, /"filename": "([^"]+)"/.exec(pack.stdout)![1]!)
+  tarball = await packSeedbed(dir)
 })
 
 /** Runs the README's install line, init, and each of init's next steps; returns the project folder and each step's output. */
