@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { NO_CHILD_COVERAGE, ROOT } from './helpers.ts'
+import { INIT_WRITTEN, NO_CHILD_COVERAGE, ROOT } from './helpers.ts'
 
 const run = promisify(execFile)
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
@@ -70,8 +70,6 @@ if (process.env.DATABASE_URL) {
           moduleResolution: 'NodeNext',
           strict: true,
           noEmit: true,
-          // init's test files import each other by their .ts names, as tsx and node run them.
-          allowImportingTsExtensions: true,
           skipLibCheck: true,
         },
         include: ['tasks.ts', 'seeds', 'test'],
@@ -114,16 +112,11 @@ if (process.env.DATABASE_URL) {
     const first = await sh('npx', ['seedbed', 'init', '--json'])
     t.equal(first.code, 0, first.stderr)
     const report = JSON.parse(first.stdout)
-    t.same(report.written.sort(), [
-      '.env.example',
-      '.gitignore',
-      'Makefile',
-      'schema/001_examples.sql',
-      'seeds/examples.ts',
-      'tasks.ts',
-      'test/examples.test.ts',
-      'test/seedbed.setup.ts',
-    ])
+    // The project has a tsconfig.json of its own: init writes every other file.
+    t.same(
+      report.written.sort(),
+      INIT_WRITTEN.filter((f) => f !== 'tsconfig.json'),
+    )
     t.same(
       report.updated.map((u: { file: string }) => u.file),
       ['package.json'],
@@ -139,17 +132,20 @@ if (process.env.DATABASE_URL) {
     )
   })
 
-  t.test('npx tsx tasks.ts seed on the embedded default: created, then nothing to do', async (t) => {
+  t.test('npx tsx tasks.ts seed on the embedded default: created (the examples, then 20 fake notes), then nothing to do', async (t) => {
     const first = await sh('npx', ['tsx', 'tasks.ts', 'seed', '--json'], { timeout: 180_000 })
     t.equal(first.code, 0, first.stderr)
     t.same(
       JSON.parse(first.stdout).seeds.map((s: { created: number }) => s.created),
-      [2],
+      [2, 20],
     )
     const second = JSON.parse((await sh('npx', ['tsx', 'tasks.ts', 'seed', '--json'])).stdout)
     t.same(
       second.seeds.map((s: { created: number; updated: number; skipped: number }) => [s.created, s.updated, s.skipped]),
-      [[0, 0, 2]],
+      [
+        [0, 0, 2],
+        [0, 0, 20],
+      ],
     )
   })
 
@@ -196,7 +192,7 @@ if (process.env.DATABASE_URL) {
       `import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import postgres from 'postgres'
-import { seededDatabase, setup } from './seedbed.setup.ts'
+import { seededDatabase, setup } from './seedbed.setup.js'
 
 after(await setup())
 

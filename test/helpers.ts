@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -130,5 +131,33 @@ export async function seedsFolder(t: Teardown): Promise<string> {
   await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
   const seeds = path.join(root, 'seeds')
   await mkdir(seeds)
+  return seeds
+}
+
+/** The files `init` writes in a project without seeds, schema or migration tool, sorted (init-rerun and adoption assert them). */
+export const INIT_WRITTEN = [
+  '.env.example',
+  '.gitignore',
+  'Makefile',
+  'schema/001_examples.sql',
+  'seeds/example_notes.ts',
+  'seeds/examples.ts',
+  'tasks.ts',
+  'test/examples.test.ts',
+  'test/seedbed.setup.ts',
+  'tsconfig.json',
+]
+
+/**
+ * Points the imports of `seedbed` in an init project's seeds and setup file at this repository's
+ * sources (in a temporary folder `seedbed` resolves nowhere); returns the seed files.
+ */
+export async function initOnSources(dir: string): Promise<string[]> {
+  const seeds = (await readdir(path.join(dir, 'seeds'))).map((f) => path.join(dir, 'seeds', f))
+  const point = async (file: string, from: string, to: string) =>
+    writeFile(file, (await readFile(file, 'utf8')).replace(`'${from}'`, `'${path.join(ROOT, 'lib', to)}'`))
+  for (const file of seeds) await point(file, 'seedbed', 'contract/contract.ts')
+  const setup = path.join(dir, 'test', 'seedbed.setup.ts')
+  if (existsSync(setup)) await point(setup, 'seedbed/testing', 'testing.ts')
   return seeds
 }

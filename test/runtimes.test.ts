@@ -41,6 +41,15 @@ const resolve = ([command, ...args]: string[]): [string, string[]] => [
   args,
 ]
 
+// init's two seeds: the rows of a first run, and of a second (every row skipped).
+const FIRST = [
+  ['examples', 2, 0, 0],
+  ['example_notes', 20, 0, 0],
+]
+const AGAIN = [
+  ['examples', 0, 0, 2],
+  ['example_notes', 0, 0, 20],
+]
 const ENV = { SEEDBED_BCRYPT_COST: '4', DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...NO_CHILD_COVERAGE }
 const CONTRACT = "import { defineSeed } from 'seedbed'\n"
 
@@ -275,7 +284,8 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       t.match(report.next, [
         /^(bun add --dev|npm install --save-dev) seedbed /,
         `${command} seed`,
-        { bun: 'bun test', deno: 'deno test -A' }[name],
+        `${{ bun: 'bun run', deno: 'deno task' }[name]} seed:check`,
+        `${{ bun: 'bun run', deno: 'deno task' }[name]} test`,
       ])
     })
     const task = (env: Record<string, string>, args: string[], options: { onSpawn?: (c: ChildProcess) => void; detached?: boolean } = {}) =>
@@ -288,7 +298,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       const expected = [
         /created 2, updated 0, skipped 0/,
         /created 0, updated 0, skipped 2/,
-        /1 seed in 1 level/,
+        /2 seeds in 2 levels/,
         /succeeded[\s\S]*succeeded/,
         /pass/,
       ]
@@ -304,13 +314,13 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       const env = { DATABASE_URL: await database(t, `${name}_session`) }
       const first = await task(env, ['seed', '--apply-schema', '--json'])
       t.equal(first.code, 0, first.stderr)
-      t.same(counts(first), [['examples', 2, 0, 0]])
+      t.same(counts(first), FIRST)
       const second = await script(env, ['seed', '--json'])
       t.equal(second.code, 0, second.stderr)
-      t.same(counts(second), [['examples', 0, 0, 2]], 'the second run (the package.json script) skips every row')
+      t.same(counts(second), AGAIN, 'the second run (the package.json script) skips every row')
       const plan = await task(env, ['plan'])
       t.equal(plan.code, 0, plan.stderr)
-      t.match(plan.stdout, /1 seed in 1 level/)
+      t.match(plan.stdout, /2 seeds in 2 levels/)
       const status = await task(env, ['status', '--json'])
       t.equal(status.code, 0, status.stderr)
       // The OS user as under Node (Bun's os.userInfo() says `unknown` for root when USER is not set, as here).
@@ -407,10 +417,10 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       const env = { DATABASE_URL: '', SEEDBED_EMBEDDED_PORT: String(port) }
       const first = await task(env, ['seed', '--json'])
       t.equal(first.code, 0, first.stderr)
-      t.same(counts(first), [['examples', 2, 0, 0]])
+      t.same(counts(first), FIRST)
       const second = await task(env, ['seed', '--json'])
       t.equal(second.code, 0, second.stderr)
-      t.same(counts(second), [['examples', 0, 0, 2]])
+      t.same(counts(second), AGAIN)
       t.notOk(await listening(port), 'the embedded server is stopped after the run')
       const run = await script(env, ['test'])
       t.equal(run.code, 0, `${run.stdout}\n${run.stderr}`)

@@ -36,6 +36,8 @@ interface RuntimeFiles {
   task: string
   /** The same in package.json scripts, where node_modules/.bin is on PATH. */
   script: string
+  /** How a package.json script is run: `npm run`, `bun run`, `deno task`. */
+  runScript: string
   /** The test runner when the project has none of vitest, jest and tap. */
   testRunner: 'node:test' | RuntimeTestRunner
   /** The type check script. Deno checks with its own types (Deno.test); tsc would not know them. */
@@ -52,6 +54,7 @@ export const RUNTIME_FILES: Record<Runtime, RuntimeFiles> = {
   node: {
     task: 'npx tsx tasks.ts',
     script: 'tsx tasks.ts',
+    runScript: 'npm run',
     testRunner: 'node:test',
     typecheck: 'tsc --noEmit',
     types: 'node',
@@ -61,6 +64,7 @@ export const RUNTIME_FILES: Record<Runtime, RuntimeFiles> = {
   bun: {
     task: 'bun tasks.ts',
     script: 'bun tasks.ts',
+    runScript: 'bun run',
     testRunner: 'bun:test',
     typecheck: 'tsc --noEmit',
     types: 'bun',
@@ -71,6 +75,7 @@ export const RUNTIME_FILES: Record<Runtime, RuntimeFiles> = {
   deno: {
     task: 'deno run -A tasks.ts',
     script: 'deno run -A tasks.ts',
+    runScript: 'deno task',
     testRunner: 'Deno.test',
     typecheck: 'deno check tasks.ts seeds test',
     // Deno reads node_modules as npm installs it (package.json's allowScripts covers the embedded server's postinstall).
@@ -94,43 +99,50 @@ export const RUNTIME_SETUP_USAGE: Record<RuntimeTestRunner, string> = {
 `,
 }
 
-/** The first test, per runner: a seeded database of its own, the example rows in it. */
-export const RUNTIME_EXAMPLE_TEST: Record<RuntimeTestRunner, string> = {
-  'bun:test': `import { afterAll, expect, test } from 'bun:test'
+/** The first test, per runner: a seeded database of its own, the example rows in it (as init-templates.ts's exampleTest). */
+const exampleTest = (rows: Rows, imports: string, setup: string, open: string, check: string, end: string, close = '') => `${imports}
 import postgres from 'postgres'
-import { closeDatabases, seededDatabase } from './seedbed.setup.ts'
+import { closeDatabases, seededDatabase } from '${setup}'
+${close}
+const EXPECTED = { examples: ${rows.examples}, example_notes: ${rows.example_notes} }
 
-afterAll(closeDatabases)
-
-// The first run initialises the embedded server and builds the template: longer than bun's 5 s default.
-test('the example rows are seeded', async () => {
+${open}
   const db = await seededDatabase()
   const sql = postgres(db.url, { max: 1, onnotice: () => {} })
   try {
-    const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
-    expect(row?.n).toBe(2)
+    const [row] = await sql\`
+      SELECT (SELECT count(*) FROM examples)::int AS examples, (SELECT count(*) FROM example_notes)::int AS example_notes\`
+    ${check}
   } finally {
     await sql.end()
-    await db.drop()
-  }
-}, 120_000)
-`,
-  'Deno.test': `import assert from 'node:assert/strict'
-import postgres from 'postgres'
-import { closeDatabases, seededDatabase } from './seedbed.setup.ts'
+    await db.drop()${end}
+`
 
-Deno.test('the example rows are seeded', async () => {
-  const db = await seededDatabase()
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} })
-  try {
-    const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
-    assert.equal(row?.n, 2)
-  } finally {
-    await sql.end()
-    await db.drop()
-    // Deno.test has no after-all hook: each test closes what it opened (the next seededDatabase() opens it again).
-    await closeDatabases()
-  }
-})
-`,
+type Rows = { examples: number; example_notes: number }
+
+export const runtimeExampleTest = (runner: RuntimeTestRunner, rows: Rows): string =>
+  runner === 'bun:test'
+    ? // Bun resolves the setup file's .js path to the .ts file, as tsc does.
+      exampleTest(
+        rows,
+        "import { afterAll, expect, test } from 'bun:test'",
+        './seedbed.setup.js',
+        "// The first run initialises the embedded server and builds the template: longer than bun's 5 s default.\ntest('the example rows are seeded', async () => {",
+        'expect(row).toEqual(EXPECTED)',
+        '\n  }\n}, 120_000)',
+        '\nafterAll(closeDatabases)\n',
+      )
+    : // Deno imports the file by its own name.
+      exampleTest(
+        rows,
+        "import assert from 'node:assert/strict'",
+        './seedbed.setup.ts',
+        "Deno.test('the example rows are seeded', async () => {",
+        'assert.deepEqual(row, EXPECTED)',
+        '\n    // Deno.test has no after-all hook: each test closes what it opened (the next seededDatabase() opens it again).\n    await closeDatabases()\n  }\n})',
+      )
+
+/** The test runner init sets up: the project's own (vitest, jest, tap), else the runtime's. */
+export function runtimeRunner<R extends string>(found: R, runtime: Runtime): R | RuntimeTestRunner | 'node:test' {
+  return found === 'node:test' ? RUNTIME_FILES[runtime].testRunner : found
 }

