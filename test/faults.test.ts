@@ -4,7 +4,7 @@ import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { applySchema } from '../lib/db/schema.ts'
 import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
-import { exampleCounts, ROOT, runCli, testDatabase, type CliResult } from './helpers.ts'
+import { exampleCounts, exampleTemplate, runCli, testDatabase, type CliResult } from './helpers.ts'
 
 // Fault tests of the example project, run as a user runs it (the CLI), against a real server.
 t.setTimeout(15 * 60_000)
@@ -12,27 +12,9 @@ const home = await testDatabase(t)
 const admin = postgres(databaseUrl(home.url, 'postgres'), { max: 1, onnotice: () => {} })
 t.teardown(() => admin.end())
 const SCALE = '2'
-const TEMPLATE = `${home.name}_tpl`
-
-// A template with the schema applied: each case gets a fresh copy in milliseconds.
-await admin.unsafe(`CREATE DATABASE "${TEMPLATE}"`)
-{
-  const tpl = postgres(databaseUrl(home.url, TEMPLATE), { max: 1, onnotice: () => {} })
-  await applySchema(tpl, path.join(ROOT, 'schema'))
-  await tpl.end()
-}
-t.teardown(() => admin.unsafe(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE)`))
-
+const template = await exampleTemplate(t, home)
 let cases = 0
-async function freshDatabase(t: Test) {
-  const copy = await cloneDatabase(home.url, TEMPLATE, `${home.name}_c${++cases}`)
-  const sql = postgres(copy.url, { max: 2, onnotice: () => {} })
-  t.teardown(async () => {
-    await sql.end()
-    await copy.drop()
-  })
-  return { url: copy.url, sql }
-}
+const freshDatabase = (t: Test) => template.copy(t, `${home.name}_c${++cases}`)
 
 const seedCli = (url: string, extra: string[] = [], onSpawn?: (c: ChildProcess) => void): Promise<CliResult> =>
   runCli(['seed', '--json', '--log-format', 'json', '--scale', SCALE, '--max-retries', '5', ...extra], {

@@ -6,7 +6,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { createLogger } from '../lib/output/log.ts'
-import { databaseUrl } from '../lib/testing.ts'
+import { applySchema } from '../lib/db/schema.ts'
+import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures')
@@ -112,6 +113,47 @@ export function runCli(
     env: { DATABASE_URL: '', SEEDBED_BCRYPT_COST: '4', ...NO_CHILD_COVERAGE, ...options.env },
     ...(options.onSpawn && { onSpawn: options.onSpawn }),
   })
+}
+
+/** The example project's rows at scale 1, by table. */
+export const EXAMPLE_COUNTS: Readonly<Record<string, number>> = {
+  roles: 3,
+  permissions: 8,
+  role_permissions: 15,
+  users: 4,
+  categories: 5,
+  products: 8,
+  customers: 1000,
+  orders: 2000,
+  order_items: 4913,
+}
+
+/**
+ * A database with the example project's schema applied, beside `home` (a test database), to clone a
+ * fresh copy per case in milliseconds: `copy(t, name)` gives its URL and a pool, both gone at `t`'s end.
+ */
+export async function exampleTemplate(t: Teardown, home: TestDatabase) {
+  const admin = postgres(databaseUrl(home.url, 'postgres'), { max: 1, onnotice: () => {} })
+  const template = `${home.name}_tpl`
+  await admin.unsafe(`CREATE DATABASE "${template}"`)
+  const tpl = postgres(databaseUrl(home.url, template), { max: 1, onnotice: () => {} })
+  await applySchema(tpl, path.join(ROOT, 'schema'))
+  await tpl.end()
+  t.teardown(async () => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`)
+    await admin.end()
+  })
+  return {
+    async copy(t: Teardown, name: string) {
+      const clone = await cloneDatabase(home.url, template, name)
+      const sql = postgres(clone.url, { max: 2, onnotice: () => {} })
+      t.teardown(async () => {
+        await sql.end()
+        await clone.drop()
+      })
+      return { url: clone.url, sql }
+    },
+  }
 }
 
 /** Row counts of the example project's tables. */

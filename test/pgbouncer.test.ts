@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { detectPooler } from '../lib/db/pooler.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
-import { exampleCounts, fixture, ROOT, runCli, testDatabase, type CliResult } from './helpers.ts'
+import { exampleCounts, exampleTemplate, fixture, runCli, testDatabase, type CliResult } from './helpers.ts'
 import { requirePgbouncer, startPgbouncer } from './pgbouncer-helpers.ts'
 
 // seedbed behind a real PgBouncer in transaction mode, in front of the test server.
@@ -19,25 +19,12 @@ t.teardown(() => admin.end())
 const through = await startPgbouncer(t, home.url)
 
 // A template with the example schema: each case seeds a copy of its own.
-const TEMPLATE = `${home.name}_tpl`
-await admin.unsafe(`CREATE DATABASE "${TEMPLATE}"`)
-{
-  const tpl = postgres(databaseUrl(home.url, TEMPLATE), { max: 1, onnotice: () => {} })
-  await applySchema(tpl, path.join(ROOT, 'schema'))
-  await tpl.end()
-}
-t.teardown(() => admin.unsafe(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE)`))
-
+const template = await exampleTemplate(t, home)
 let cases = 0
 async function freshDatabase(t: Test) {
   const name = `${home.name}_p${++cases}`
-  const copy = await cloneDatabase(home.url, TEMPLATE, name)
-  const sql = postgres(copy.url, { max: 2, onnotice: () => {} })
-  t.teardown(async () => {
-    await sql.end()
-    await copy.drop()
-  })
-  return { direct: copy.url, pooled: through(name), sql }
+  const { url, sql } = await template.copy(t, name)
+  return { direct: url, pooled: through(name), sql }
 }
 
 const seedCli = (url: string, extra: string[] = [], env: Record<string, string> = {}, onSpawn?: (c: ChildProcess) => void) =>

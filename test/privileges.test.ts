@@ -5,7 +5,7 @@ import { seed } from '../lib/execution/api.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { codes, type SeedbedError } from '../lib/errors/errors.ts'
 import { deniedGrant, grantStatement } from '../lib/errors/permission.ts'
-import { exampleCounts, ROOT, runCli, testDatabase } from './helpers.ts'
+import { EXAMPLE_COUNTS, exampleCounts, ROOT, runCli, testDatabase } from './helpers.ts'
 
 process.env.SEEDBED_BCRYPT_COST = '4'
 const db = await testDatabase(t)
@@ -48,17 +48,7 @@ const EMPTY = {
   orders: 0,
   order_items: 0,
 }
-const SEEDED = {
-  roles: 3,
-  permissions: 8,
-  role_permissions: 15,
-  users: 4,
-  categories: 5,
-  products: 8,
-  customers: 1000,
-  orders: 2000,
-  order_items: 4913,
-}
+const SEEDED = EXAMPLE_COUNTS
 
 const failure = (p: Promise<unknown>) =>
   p.then(

@@ -172,7 +172,8 @@ const LEDGER: readonly LedgerObject[] = [
   recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (seed, tbl)
 )`,
-    privileges: ['SELECT', 'INSERT', 'UPDATE'],
+    // DELETE: a successful run's tables replace those of earlier runs.
+    privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   },
   /**
    * The run lock behind a transaction-mode pooler (lib/db/lease.ts): one row, the run holding it
