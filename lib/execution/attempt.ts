@@ -22,7 +22,7 @@ import { DiffRecorder } from '../sql/diff.ts'
 import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 import { type Canceller, guard } from './cancel.ts'
 import { within } from '../util/retry.ts'
-import { createContext, loadFaker } from './context.ts'
+import { createContext } from './context.ts'
 import { recordTables } from '../schema/seed-tables.ts'
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
@@ -133,7 +133,6 @@ async function seedBody(tx: postgres.TransactionSql, rawTx: postgres.Transaction
   const diff = run.mode === 'dry-run' && run.diff ? new DiffRecorder(run.diff.limit) : undefined
   const undo = run.mode === 'seed' && run.undo ? undoRecorder(run.undo, seed) : undefined
   await undo?.begin(rawTx)
-  await loadFaker()
   const { ctx, counts, tables } = createContext(tx, log, {
     seed: seed.name,
     env: run.env,

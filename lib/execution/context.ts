@@ -4,8 +4,10 @@ import type { SeedContext } from '../contract/contract.ts'
 import type { LoadResult, SeedCounts } from '../contract/types.ts'
 import { copyRows } from '../sql/copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { fakerFor } from '../helpers/fake.ts'
 import { scaled } from '../helpers/unique.ts'
 import { type LoadRun, loadRows } from '../sql/load.ts'
+import { fakeTable } from '../schema/fake-table.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressTick } from '../output/progress.ts'
 import { hashPassword, randomToken, readSecret } from '../helpers/secrets.ts'
@@ -67,16 +69,6 @@ function secretReader(
     }
     return readSecret(name, env, options?.devDefault, variables)
   }
-}
-
-let fakeHelpers: typeof import('../helpers/fake.ts') | undefined
-
-/**
- * Loads faker (about 30 ms) for `ctx.faker`: called before a seed's context is made, so a run with
- * nothing to do, `plan` and `--help` never load it.
- */
-export async function loadFaker(): Promise<void> {
-  fakeHelpers ??= await import('../helpers/fake.ts')
 }
 
 /** A seed's context and the running tally its helpers add to. */
@@ -141,12 +133,10 @@ export function createContext(
     },
     async fake(table, count, overrides) {
       tables.add(table)
-      const { fakeTable } = await import('../schema/fake-table.ts')
       return loaded(await fakeTable(sql, table, count, overrides, { seed, log, onProgress: progress, run: loadRun }))
     },
     get faker() {
-      if (!fakeHelpers) throw new Error('ctx.faker before loadFaker(): the caller of createContext must await it first')
-      if (!faker) faker = fakeHelpers.fakerFor(seed)
+      if (!faker) faker = fakerFor(seed)
       return faker
     },
     scale,

@@ -7,7 +7,7 @@ import type { Logger } from '../output/log.ts'
 import { DiffRecorder, recordDiff } from '../sql/diff.ts'
 import { tableIdentity } from '../sql/undo-records.ts'
 import { columnList, joinFragments } from '../sql/fragments.ts'
-import { createContext, loadFaker } from './context.ts'
+import { createContext } from './context.ts'
 
 export type { UndoResult, UndoSeedReport, UndoTableReport }
 
@@ -281,7 +281,6 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
         const seed = work.seeds.get(r.seed)
         if (typeof seed?.undo === 'function') {
           const seedLog = log.withTag(r.seed)
-          await loadFaker()
           const { ctx } = createContext(tx, seedLog, { seed: r.seed, env: work.env, secrets: seed.secrets })
           await seed.undo(ctx)
           reports.push({ name: r.seed, level: r.level, by: 'undo()', tables: [], ...timed() })
