@@ -13,7 +13,7 @@
  * created on it and dropped at the end. Each method runs in a child process of its own, so its peak
  * RSS is its own.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'

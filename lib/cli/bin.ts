@@ -6,14 +6,19 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { runTasks } from './runner.ts'
 import { ensureTypeScript } from '../planning/typescript.ts'
 
 const tasksFile = ['tasks.ts', 'tasks.mts', 'tasks.js', 'tasks.mjs'].map((f) => path.resolve(f)).find((f) => existsSync(f))
+const argv = process.argv.slice(2)
 
-if (tasksFile && readFileSync(tasksFile, 'utf8').includes('seedbed/tasks')) {
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  // The version needs neither the project's tasks.ts nor TypeScript: printed (as the runner does) before either loads.
+  const { seedbedVersion } = await import('../testing/template-hash.ts')
+  process.stdout.write(`seedbed ${seedbedVersion()}\n`)
+} else if (tasksFile && readFileSync(tasksFile, 'utf8').includes('seedbed/tasks')) {
   await ensureTypeScript(tasksFile)
   await import(pathToFileURL(tasksFile).href)
 } else {
+  const { runTasks } = await import('./runner.ts')
   await runTasks()
 }
