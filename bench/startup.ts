@@ -4,9 +4,10 @@
  * schema): under Node `npx seedbed`, `npx tsx tasks.ts`, `npm run seed:plan`, `node_modules/.bin/...`;
  * under Bun `bun tasks.ts`; under Deno `deno run -A tasks.ts`: `--help`, `--version`, `plan` and a
  * `seed` that finds nothing to do (its rows were written by a first run). Each row is the median of
- * --runs wall times, launch to exit, with its ratio to `node -e 0` and, for Bun and Deno, to Node's
- * figure for the same task (`tsx tasks.ts`, which `npx tsx` and `npm run` launch). `npx noop` (a bin
- * that does nothing) and `npm run noop` measure the launchers' own cost in the same run.
+ * --runs wall times, launch to exit (and the best of them: on a shared machine the steadier figure),
+ * with its ratio to `node -e 0` and, for Bun and Deno, to Node's figure for the same task (`tsx
+ * tasks.ts`, which `npx tsx` and `npm run` launch). `npx noop` (a bin that does nothing) and `npm run
+ * noop` measure the launchers' own cost in the same run.
  *
  *   npm run build && npm run bench:startup -- [--runs 5] [--against <dir>]
  *
@@ -149,18 +150,19 @@ try {
 }
 
 const figure = (b: number, label: string) => median(samples[b]!.get(label)!)
+const best = (b: number, label: string) => Math.min(...samples[b]!.get(label)!)
 const base = figure(0, ROWS[0]!.label)
 const width = Math.max(...ROWS.map((r) => r.label.length))
-const against = values.against ? `  ${'against'.padStart(7)}  ${'this/against'.padStart(12)}` : ''
+const cell = (text: string, n: number) => text.padStart(n)
+const against = values.against ? `  ${cell('against', 7)}  ${cell('this/against', 12)}` : ''
 console.log(`start-up in an init project, median of ${runs} (node ${process.version}; seed on ${serverName})`)
-console.log(`${'command'.padEnd(width)}  ${'ms'.padStart(5)}  ${'x node -e 0'.padStart(11)}  ${'x Node'.padStart(6)}${against}`)
+console.log(`${'command'.padEnd(width)}  ${cell('ms', 5)}  ${cell('best', 5)}  ${cell('x node -e 0', 11)}  ${cell('x Node', 6)}${against}`)
 for (const row of ROWS) {
   const ms = figure(0, row.label)
   const vsNode = row.node ? `${(ms / figure(0, row.node)).toFixed(2)}x` : ''
   const other = values.against
-    ? `  ${String(Math.round(figure(1, row.label))).padStart(7)}  ${`${(ms / figure(1, row.label)).toFixed(2)}x`.padStart(12)}`
+    ? `  ${cell(String(Math.round(figure(1, row.label))), 7)}  ${cell(`${(ms / figure(1, row.label)).toFixed(2)}x`, 12)}`
     : ''
-  console.log(
-    `${row.label.padEnd(width)}  ${String(Math.round(ms)).padStart(5)}  ${`${(ms / base).toFixed(1)}x`.padStart(11)}  ${vsNode.padStart(6)}${other}`,
-  )
+  const times = `${cell(String(Math.round(ms)), 5)}  ${cell(String(Math.round(best(0, row.label))), 5)}`
+  console.log(`${row.label.padEnd(width)}  ${times}  ${cell(`${(ms / base).toFixed(1)}x`, 11)}  ${cell(vsNode, 6)}${other}`)
 }
