@@ -9,7 +9,7 @@
  * tasks.ts`, which `npx tsx` and `npm run` launch). `npx noop` (a bin that does nothing) and `npm run
  * noop` measure the launchers' own cost in the same run.
  *
- *   npm run build && npm run bench:startup -- [--runs 5] [--against <dir>]
+ *   npm run build && npm run bench:startup -- [--runs 5] [--against <dir>] [--only <regex of rows>]
  *
  * `--against <dir>`: another seedbed build (a folder with its package.json and a built dist/, e.g. a
  * checkout of an earlier commit) measured in the same run, interleaved with this one, for before/after.
@@ -28,7 +28,9 @@ import { startEmbedded } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { median, timeCommand } from './measure.ts'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, against: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, against: { type: 'string' }, only: { type: 'string' } },
+})
 const runs = Number(values.runs)
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive integer')
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -118,6 +120,9 @@ const ROWS: Row[] = [
   },
 ]
 
+// --only <regex>: those rows (and the baseline) alone, for more runs of a few.
+const rows = ROWS.filter((r, i) => i === 0 || !values.only || new RegExp(values.only).test(r.label))
+
 let server: { url: string; stop(): Promise<void> }
 let serverName: string
 if (process.env.DATABASE_URL) {
@@ -137,7 +142,7 @@ const samples = builds.map(() => new Map<string, number[]>())
 try {
   // Round-robin: every row and build once per round, so the machine's slow moments fall on all alike.
   for (let i = 0; i < runs; i++) {
-    for (const row of ROWS) {
+    for (const row of rows) {
       for (const [b, p] of projects.entries()) {
         const ms = timeCommand(row.command, row.args, { cwd: p.dir, env: p.env, runs: 1 })[0]!
         samples[b]!.set(row.label, [...(samples[b]!.get(row.label) ?? []), ms])
@@ -152,16 +157,16 @@ try {
 const figure = (b: number, label: string) => median(samples[b]!.get(label)!)
 const best = (b: number, label: string) => Math.min(...samples[b]!.get(label)!)
 const base = figure(0, ROWS[0]!.label)
-const width = Math.max(...ROWS.map((r) => r.label.length))
+const width = Math.max(...rows.map((r) => r.label.length))
 const cell = (text: string, n: number) => text.padStart(n)
-const against = values.against ? `  ${cell('against', 7)}  ${cell('this/against', 12)}` : ''
+const against = values.against ? `  ${cell('against', 7)}  ${cell('best', 5)}  ${cell('this/against', 12)}` : ''
 console.log(`start-up in an init project, median of ${runs} (node ${process.version}; seed on ${serverName})`)
 console.log(`${'command'.padEnd(width)}  ${cell('ms', 5)}  ${cell('best', 5)}  ${cell('x node -e 0', 11)}  ${cell('x Node', 6)}${against}`)
-for (const row of ROWS) {
+for (const row of rows) {
   const ms = figure(0, row.label)
-  const vsNode = row.node ? `${(ms / figure(0, row.node)).toFixed(2)}x` : ''
+  const vsNode = row.node && samples[0]!.has(row.node) ? `${(ms / figure(0, row.node)).toFixed(2)}x` : ''
   const other = values.against
-    ? `  ${cell(String(Math.round(figure(1, row.label))), 7)}  ${cell(`${(ms / figure(1, row.label)).toFixed(2)}x`, 12)}`
+    ? `  ${cell(String(Math.round(figure(1, row.label))), 7)}  ${cell(String(Math.round(best(1, row.label))), 5)}  ${cell(`${(ms / figure(1, row.label)).toFixed(2)}x`, 12)}`
     : ''
   const times = `${cell(String(Math.round(ms)), 5)}  ${cell(String(Math.round(best(0, row.label))), 5)}`
   console.log(`${row.label.padEnd(width)}  ${times}  ${cell(`${(ms / base).toFixed(1)}x`, 11)}  ${cell(vsNode, 6)}${other}`)
