@@ -8,14 +8,21 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { initProject } from '../lib/cli/init.ts'
-import { NO_CHILD_COVERAGE, ROOT, tempDir } from './helpers.ts'
+import { NO_CHILD_COVERAGE, ROOT, tempDir, testDatabase } from './helpers.ts'
 
 const BIN = path.join(ROOT, 'dist', 'cli', 'bin.js')
-const bin = (args: string[], cwd: string) =>
+const bin = (args: string[], cwd: string, env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', ...NO_CHILD_COVERAGE },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: '',
+      SEEDBED_BCRYPT_COST: '4',
+      ...NO_CHILD_COVERAGE,
+      ...env,
+    },
   })
 
 t.test('--version and -v print the version without loading the project tasks.ts (nor TypeScript)', async (t) => {
@@ -61,5 +68,15 @@ for (const type of ['module', 'commonjs'] as const) {
     const hello = bin(['hello'], project)
     t.equal(hello.status, 0, hello.stderr)
     t.equal(hello.stdout.trim(), 'hello from tasks.ts')
+    // seed (the seeding API loaded ahead in an ES module project), then again with nothing to do.
+    const db = await testDatabase(t)
+    const seeded = (r: ReturnType<typeof bin>) =>
+      JSON.parse(r.stdout).seeds.map((s: { created: number; skipped: number }) => [s.created, s.skipped])
+    const first = bin(['seed', '--apply-schema', '--json'], project, { DATABASE_URL: db.url })
+    t.equal(first.status, 0, first.stderr)
+    t.same(seeded(first), [[2, 0]])
+    const again = bin(['seed', '--json'], project, { DATABASE_URL: db.url })
+    t.equal(again.status, 0, again.stderr)
+    t.same(seeded(again), [[0, 2]], 'nothing to do')
   })
 }

@@ -17,7 +17,7 @@ let registered: Promise<void> | undefined
 let requireHooks: Promise<void> | undefined
 
 /** Whether Node loads `file` as CommonJS: `.cts`, or `.ts` under a package.json without `"type": "module"`. */
-function loadsAsCommonJs(file: string): boolean {
+export function loadsAsCommonJs(file: string): boolean {
   if (/\.cts$/.test(file)) return true
   if (!/\.tsx?$/.test(file)) return false
   for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
