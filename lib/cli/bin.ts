@@ -16,7 +16,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { seedbedVersion } = await import('../testing/template-hash.ts')
   process.stdout.write(`seedbed ${seedbedVersion()}\n`)
 } else if (tasksFile && readFileSync(tasksFile, 'utf8').includes('seedbed/tasks')) {
-  // What tasks.ts and its seeds import (the runner, the contract) and what the task will load (the
+  // What tasks.ts and its seeds import (the runner, the seed contract) and what the task will load (the
   // planner, the seeding API), loaded before tsx's hooks are: every module loaded after them goes
   // through tsx's loader thread (bench/startup.ts: about 70 ms more for the runner alone). A wrong
   // guess at the task (a flag's value) only loads a module early or leaves it to load later. Not in
@@ -26,7 +26,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const seeding = task === 'seed' || task === 'fresh' || task === 'validate'
   await Promise.all([
     import('./runner.ts'),
-    import('../index.ts'),
+    import('../contract/contract.ts'),
     (seeding || task === 'plan') && import('../planning/project.ts'),
     seeding && import('../execution/api.ts'),
   ])
