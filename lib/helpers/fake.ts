@@ -87,3 +87,8 @@ export function fakerFor(key: string): Faker {
   faker.setDefaultRefDate(FAKE_REFERENCE_DATE)
   return faker
 }
+
+/** The row count for a base count at a scale: at least 1 row for a non-zero base. */
+export function scaled(baseCount: number, scale: number): number {
+  return baseCount <= 0 ? 0 : Math.max(1, Math.round(baseCount * scale))
+}

@@ -65,8 +65,3 @@ export function fakePerson(faker: Faker, row: number, domain = 'example.com'): F
   const lastName = list ? list[faker.number.int(list.length - 1)]! : faker.person.lastName()
   return { firstName, lastName, name: `${firstName} ${lastName}`, email: `${slug(firstName)}.${slug(lastName)}.${row}@${domain}` }
 }
-
-/** The row count for a base count at a scale: at least 1 row for a non-zero base. */
-export function scaled(baseCount: number, scale: number): number {
-  return baseCount <= 0 ? 0 : Math.max(1, Math.round(baseCount * scale))
-}
