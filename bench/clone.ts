@@ -23,6 +23,7 @@ import postgres from 'postgres'
 import { startEmbedded, supportsReflink } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { type Clone, cloneDatabase, pruneTestDatabases, type TemplateCache, templateCache } from '../lib/testing.ts'
+import { median } from './measure.ts'
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const options = {
   seed: { seedsDir: path.join(root, 'seeds'), only: [] as string[], scale: Number(values.scale) },
 }
 const log = createLogger({ level: -999 })
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const time = async (fn: () => Promise<unknown>) => {
   const t0 = performance.now()
   await fn()

@@ -23,6 +23,7 @@ import { copyRows, rowEncoder } from '../lib/sql/copy.ts'
 import { loadRows } from '../lib/sql/load.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { redactUrl } from '../lib/errors/redact.ts'
+import { type Measure, median, report, runChild } from './measure.ts'
 
 const TABLE = 'bench_users'
 const COLUMNS = ['id', 'email', 'name', 'created_at', 'score']
@@ -96,30 +97,14 @@ async function child(method: string, kind: Kind, rows: number, url: string) {
   }
   const ms = performance.now() - t0
   await sql.end()
-  process.stdout.write(`${JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, detail })}\n`)
+  report(ms, detail)
 }
 
 // ---- parent ----
-interface Measure {
-  ms: number
-  rssMb?: number
-  detail?: string
-}
-
-function runChild(method: string, kind: Kind, rows: number, url: string): Measure {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', HERE, '--child', method, '--kind', kind, '--rows', String(rows), '--url', url],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  )
-  if (r.status !== 0) throw new Error(`${method} (${kind}) failed: ${redactUrl(r.stderr)}`)
-  return JSON.parse(r.stdout.trim().split('\n').pop()!)
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const runMethod = (method: string, kind: Kind, rows: number, url: string): Measure =>
+  runChild(['--import', 'tsx', HERE, '--child', method, '--kind', kind, '--rows', String(rows), '--url', url], {
+    label: `${method} (${kind})`,
+  })
 const fmt = (n: number) => new Intl.NumberFormat('en-US').format(Math.round(n))
 
 async function main() {
@@ -197,7 +182,7 @@ async function main() {
     await measure(
       'seedbed copy (rows made in JS)',
       'plain',
-      () => runChild('copy', 'plain', rows, benchUrl),
+      () => runMethod('copy', 'plain', rows, benchUrl),
       truncate,
       'psql \\copy, pre-made file',
     )
@@ -206,7 +191,7 @@ async function main() {
     await measure(
       'seedbed load, re-run (all skipped)',
       'plain',
-      () => runChild('rerun', 'plain', rows, benchUrl),
+      () => runMethod('rerun', 'plain', rows, benchUrl),
       none,
       'psql \\copy, pre-made file',
     )
@@ -214,7 +199,7 @@ async function main() {
     await measure(
       'multi-row INSERT, 1,000 rows each',
       'plain',
-      () => runChild('insert', 'plain', rows, benchUrl),
+      () => runMethod('insert', 'plain', rows, benchUrl),
       truncate,
       'psql \\copy, pre-made file',
     )
@@ -222,14 +207,14 @@ async function main() {
     await measure(
       'seedbed copy, faker rows',
       'faker',
-      () => runChild('copy', 'faker', rows, benchUrl),
+      () => runMethod('copy', 'faker', rows, benchUrl),
       truncate,
       'psql \\copy, faker rows file',
     )
     await measure(
       'faker rows generated only (no load)',
       'faker',
-      () => runChild('generate', 'faker', rows, benchUrl),
+      () => runMethod('generate', 'faker', rows, benchUrl),
       none,
       'psql \\copy, faker rows file',
     )
@@ -238,14 +223,14 @@ async function main() {
     await measure(
       'seedbed copy, faker-template rows (fullName)',
       'templates',
-      () => runChild('copy', 'templates', rows, benchUrl),
+      () => runMethod('copy', 'templates', rows, benchUrl),
       truncate,
       'psql \\copy, faker-template rows file',
     )
     await measure(
       'faker-template rows generated only',
       'templates',
-      () => runChild('generate', 'templates', rows, benchUrl),
+      () => runMethod('generate', 'templates', rows, benchUrl),
       none,
       'psql \\copy, faker-template rows file',
     )
@@ -271,7 +256,7 @@ async function main() {
     const rss: string[] = []
     for (const n of sizes) {
       await truncate()
-      const m = runChild('copy', 'plain', n, benchUrl)
+      const m = runMethod('copy', 'plain', n, benchUrl)
       rss.push(`${fmt(n)} rows: ${fmt(m.rssMb!)} MB in ${(m.ms / 1000).toFixed(1)} s`)
     }
     console.log(`peak RSS of seedbed copy by row count: ${rss.join('; ')}${values.huge ? '' : ' (--huge adds 10M)'}`)

@@ -13,7 +13,7 @@
  * created on it and dropped at the end. Each method runs in a child process of its own, so its peak
  * RSS is its own.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createPool, databaseUrl, openDatabase } from '../lib/db/connect.ts'
 import { redactUrl } from '../lib/errors/redact.ts'
+import { type Measure, report, runChild } from './measure.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { writeRowsFile } from './rows-file.ts'
 
@@ -78,22 +79,11 @@ async function child(method: string, rows: number, url: string, file?: string) {
   }
   const ms = performance.now() - t0
   await sql.end()
-  process.stdout.write(`${JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, detail })}\n`)
+  report(ms, detail)
 }
 
-interface Measure {
-  ms: number
-  rssMb?: number
-  detail?: string
-}
-
-function runNode(args: string[], cwd?: string): Measure {
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, cwd })
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${redactUrl(r.stderr)}`)
-  return JSON.parse(r.stdout.trim().split('\n').pop()!)
-}
-const runChild = (method: string, rows: number, url: string, file?: string) =>
-  runNode([
+const runMethod = (method: string, rows: number, url: string, file?: string) =>
+  runChild([
     '--conditions=seedbed-source',
     '--import',
     'tsx',
@@ -183,7 +173,7 @@ async function main() {
     const truncate = () => sql.unsafe('TRUNCATE bench_members')
     log.info(`${fmt(rows)} rows into bench_members (10 columns, unique email, a foreign key to ${PARENTS} teams), server ${redactUrl(url)}`)
     const file = path.join(work, 'members.copy')
-    const made = runChild('file', rows, url, file)
+    const made = runMethod('file', rows, url, file)
     log.info(`rows file written in ${(made.ms / 1000).toFixed(2)} s`)
 
     const psqlCopy = (table: string) => {
@@ -197,16 +187,16 @@ async function main() {
     note('psql \\copy of the same rows from a file', psqlCopy('bench_members'))
     const [psqlDigest] = await sql`SELECT md5(string_agg(m::text, '' ORDER BY id)) AS d FROM bench_members m`
     await truncate()
-    note('ctx.fake (catalog read, rows made, COPY fast path)', runChild('fake', rows, url))
+    note('ctx.fake (catalog read, rows made, COPY fast path)', runMethod('fake', rows, url))
     const [fakeDigest] = await sql`SELECT md5(string_agg(m::text, '' ORDER BY id)) AS d FROM bench_members m`
     log.info(`same rows as the file: ${psqlDigest!.d === fakeDigest!.d}`)
-    note('ctx.fake re-run (all skipped)', runChild('fake', rows, url))
+    note('ctx.fake re-run (all skipped)', runMethod('fake', rows, url))
 
     if (values.drizzle) {
       const script = path.join(values.drizzle, 'seedbed-bench-drizzle.mjs')
       await writeFile(script, DRIZZLE)
       try {
-        note('drizzle-seed (fills the parent too)', runNode([script, url, String(rows)], values.drizzle))
+        note('drizzle-seed (fills the parent too)', runChild([script, url, String(rows)], { cwd: values.drizzle }))
       } catch (err) {
         log.warn(`drizzle-seed failed: ${(err as Error).message.slice(0, 600)}`)
       }

@@ -35,6 +35,7 @@ import { loadRows } from '../lib/sql/load.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { redactUrl } from '../lib/errors/redact.ts'
+import { median } from './measure.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SEEDS = path.join(ROOT, 'seeds')
@@ -96,7 +97,6 @@ async function generateOnly(seedUrl: string, scale: number): Promise<number> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => new Intl.NumberFormat('en-US').format(Math.round(n))
 const psql = (url: string, ...commands: string[]) =>
   execFileSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...commands.flatMap((c) => ['-c', c])], { encoding: 'utf8' })

@@ -1,110 +1,173 @@
 /**
- * Start-up cost of the CLI, measured: wall time of `--help`, `plan` and `seed` with nothing to do, through
- * the bin (`node dist/cli/bin.js`, what `npx seedbed` runs after npx's own ~0.7 s) and through the
- * project's task file (`node --import tsx tasks.ts`, what `npx tsx tasks.ts` runs), on the server of
- * DATABASE_URL and on a warm embedded server (started here and joined by each run); and the entry points
- * a user types, launchers included: `npx seedbed --help` (in a folder where seedbed is installed as a
- * link to this build), `npx tsx tasks.ts plan`, `npm run plan`, and `node_modules/.bin/seedbed --help`.
- * Baseline: `node -e 0` in the same run. Median of --runs (default 5). Build first (`npm run build`): the
- * bin runs dist/.
+ * Start-up, through the entry points a user types, in a project made by `seedbed init` (a temporary
+ * folder with this build linked in as node_modules/seedbed, its tasks.ts, seeds/examples.ts and
+ * schema): under Node `npx seedbed`, `npx tsx tasks.ts`, `npm run seed:plan`, `node_modules/.bin/...`;
+ * under Bun `bun tasks.ts`; under Deno `deno run -A tasks.ts`: `--help`, `--version`, `plan` and a
+ * `seed` that finds nothing to do (its rows were written by a first run). Each row is the median of
+ * --runs wall times, launch to exit (and the best of them: on a shared machine the steadier figure),
+ * with its ratio to `node -e 0` and, for Bun and Deno, to Node's figure for the same task (`tsx
+ * tasks.ts`, which `npx tsx` and `npm run` launch). `npx noop` (a bin that does nothing) and `npm run
+ * noop` measure the launchers' own cost in the same run.
  *
- *   npm run bench:startup -- [--runs 5]
+ *   npm run build && npm run bench:startup -- [--runs 5] [--against <dir>] [--only <regex of rows>]
+ *
+ * `--against <dir>`: another seedbed build (a folder with its package.json and a built dist/, e.g. a
+ * checkout of an earlier commit) measured in the same run, interleaved with this one, for before/after.
+ * The `seed` rows run on the server of DATABASE_URL, else on a warm embedded server started here.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
+import { initProject } from '../lib/cli/init.ts'
 import { databaseUrl } from '../lib/db/connect.ts'
 import { startEmbedded } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
+import { median, timeCommand } from './measure.ts'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } })
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, against: { type: 'string' }, only: { type: 'string' } },
+})
 const runs = Number(values.runs)
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive integer')
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = path.join(ROOT, 'node_modules', '.bin')
+const BUN = path.join(BIN, 'bun')
+const DENO = path.join(BIN, 'deno')
 
-function timeCommand(args: string[], env: Record<string, string>, command = process.execPath, cwd = root): number {
-  const samples: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now()
-    execFileSync(command, args, {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: 'ignore',
-    })
-    samples.push(performance.now() - t0)
-  }
-  return median(samples)
-}
+/** An init project using the seedbed build at `build`, with its own database on `serverUrl`. */
+async function project(build: string, serverUrl: string, name: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-startup-'))
+  await chmod(dir, 0o755)
+  await writeFile(path.join(dir, 'package.json'), '{ "name": "app", "type": "module" }\n')
+  await initProject({ dir })
+  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'))
+  pkg.scripts.noop = 'noop'
+  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
+  // What `npm install --save-dev seedbed tsx` leaves: the packages and their bins.
+  const modules = path.join(dir, 'node_modules')
+  await mkdir(path.join(modules, '.bin'), { recursive: true })
+  await symlink(build, path.join(modules, 'seedbed'))
+  await symlink(path.join(ROOT, 'node_modules', 'tsx'), path.join(modules, 'tsx'))
+  await symlink(path.join(build, 'dist', 'cli', 'bin.js'), path.join(modules, '.bin', 'seedbed'))
+  await symlink(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(modules, '.bin', 'tsx'))
+  await writeFile(path.join(modules, '.bin', 'noop'), '#!/usr/bin/env node\n', { mode: 0o755 })
 
-const bin = [path.join(root, 'dist/cli/bin.js')]
-const tasks = ['--import', 'tsx', 'tasks.ts']
-const rows: [string, number][] = []
-const base = timeCommand(['-e', '0'], {})
-rows.push(['node -e 0 (baseline)', base])
-
-async function seededDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `seedbed_bench_startup_${process.pid}`
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`)
-  await admin.unsafe(`CREATE DATABASE ${name}`)
-  const url = databaseUrl(serverUrl, name)
-  // A first run creates the rows; the measured runs find nothing to do.
-  execFileSync(process.execPath, [...bin, 'seed', '--apply-schema', '--quiet'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, SEEDBED_BCRYPT_COST: '4' },
+  const database = `seedbed_bench_startup_${process.pid}_${name}`
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${database}`)
+  await admin.unsafe(`CREATE DATABASE ${database}`)
+  const env = { DATABASE_URL: databaseUrl(serverUrl, database), SEEDBED_BCRYPT_COST: '4', DENO_NO_UPDATE_CHECK: '1' }
+  // The first run writes the rows; the measured runs find nothing to do.
+  execFileSync(process.execPath, [path.join(modules, '.bin', 'seedbed'), 'seed', '--apply-schema', '--quiet'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: 'ignore',
   })
   return {
-    url,
+    dir,
+    env: { ...env, npm_config_update_notifier: 'false' },
     async drop() {
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
       await admin.end()
+      await rm(dir, { recursive: true, force: true })
     },
   }
 }
 
-for (const [label, args] of [
-  ['bin', bin],
-  ['tasks.ts', tasks],
-] as const) {
-  rows.push([`${label} --help`, timeCommand([...args, '--help'], {})])
-  rows.push([`${label} plan`, timeCommand([...args, 'plan'], {})])
+interface Row {
+  label: string
+  command: string
+  args: string[]
+  /** The row this one is compared with (Node's figure for a Bun or Deno row). */
+  node?: string
 }
 
-// The entry points users type. npx needs seedbed under node_modules/.bin: a folder with this build linked in.
-const { mkdir, symlink } = await import('node:fs/promises')
-const user = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-user-'))
-await mkdir(path.join(user, 'node_modules', '.bin'), { recursive: true })
-await symlink(root, path.join(user, 'node_modules', 'seedbed'))
-await symlink(path.join(root, 'dist/cli/bin.js'), path.join(user, 'node_modules', '.bin', 'seedbed'))
-const npmEnv = { npm_config_update_notifier: 'false' }
-rows.push(['npx seedbed --help', timeCommand(['seedbed', '--help'], npmEnv, 'npx', user)])
-rows.push(['node_modules/.bin/seedbed --help', timeCommand(['--help'], npmEnv, path.join(user, 'node_modules', '.bin', 'seedbed'), user)])
-rows.push(['npx tsx tasks.ts plan', timeCommand(['tsx', 'tasks.ts', 'plan'], npmEnv, 'npx')])
-rows.push(['npm run plan', timeCommand(['run', '--silent', 'plan'], npmEnv, 'npm')])
-await rm(user, { recursive: true, force: true })
+const seedbed = (...args: string[]): [string, string[]] => [path.join('node_modules', '.bin', 'seedbed'), args]
+const ROWS: Row[] = [
+  { label: 'node -e 0 (baseline)', command: process.execPath, args: ['-e', '0'] },
+  { label: 'npx noop (npx alone)', command: 'npx', args: ['noop'] },
+  { label: 'npm run noop (npm alone)', command: 'npm', args: ['run', '--silent', 'noop'] },
+  { label: 'npx seedbed --version', command: 'npx', args: ['seedbed', '--version'] },
+  { label: 'npx seedbed --help', command: 'npx', args: ['seedbed', '--help'] },
+  { label: 'node_modules/.bin/seedbed --help', command: seedbed()[0], args: seedbed('--help')[1] },
+  { label: 'npx seedbed plan', command: 'npx', args: ['seedbed', 'plan'] },
+  { label: 'node_modules/.bin/seedbed plan', command: seedbed()[0], args: seedbed('plan')[1] },
+  { label: 'npx tsx tasks.ts plan', command: 'npx', args: ['tsx', 'tasks.ts', 'plan'] },
+  { label: 'npm run seed:plan', command: 'npm', args: ['run', '--silent', 'seed:plan'] },
+  { label: 'tsx tasks.ts plan', command: path.join('node_modules', '.bin', 'tsx'), args: ['tasks.ts', 'plan'] },
+  { label: 'node --import tsx tasks.ts plan', command: process.execPath, args: ['--import', 'tsx', 'tasks.ts', 'plan'] },
+  { label: 'bun tasks.ts plan', command: BUN, args: ['tasks.ts', 'plan'], node: 'tsx tasks.ts plan' },
+  { label: 'deno run -A tasks.ts plan', command: DENO, args: ['run', '-A', 'tasks.ts', 'plan'], node: 'tsx tasks.ts plan' },
+  { label: 'npx seedbed seed, nothing to do', command: 'npx', args: ['seedbed', 'seed', '--quiet'] },
+  { label: 'node_modules/.bin/seedbed seed, nothing to do', command: seedbed()[0], args: seedbed('seed', '--quiet')[1] },
+  { label: 'npx tsx tasks.ts seed, nothing to do', command: 'npx', args: ['tsx', 'tasks.ts', 'seed', '--quiet'] },
+  { label: 'tsx tasks.ts seed, nothing to do', command: path.join('node_modules', '.bin', 'tsx'), args: ['tasks.ts', 'seed', '--quiet'] },
+  {
+    label: 'bun tasks.ts seed, nothing to do',
+    command: BUN,
+    args: ['tasks.ts', 'seed', '--quiet'],
+    node: 'tsx tasks.ts seed, nothing to do',
+  },
+  {
+    label: 'deno run -A tasks.ts seed, nothing to do',
+    command: DENO,
+    args: ['run', '-A', 'tasks.ts', 'seed', '--quiet'],
+    node: 'tsx tasks.ts seed, nothing to do',
+  },
+]
 
-const targets: { name: string; url: string; stop(): Promise<void> }[] = []
-if (process.env.DATABASE_URL) targets.push({ name: 'service', url: process.env.DATABASE_URL, stop: async () => {} })
-const dataDir = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-'))
-const { chmod } = await import('node:fs/promises')
-await chmod(dataDir, 0o755)
-const embedded = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
-targets.push({ name: 'warm embedded', url: embedded.url, stop: () => embedded.stop() })
-for (const target of targets) {
-  const db = await seededDatabase(target.url)
-  const env = { DATABASE_URL: db.url, SEEDBED_BCRYPT_COST: '4' }
-  rows.push([`bin seed, nothing to do (${target.name})`, timeCommand([...bin, 'seed', '--quiet'], env)])
-  rows.push([`tasks.ts seed, nothing to do (${target.name})`, timeCommand([...tasks, 'seed', '--quiet'], env)])
-  await db.drop()
-  await target.stop()
+// --only <regex>: those rows (and the baseline) alone, for more runs of a few.
+const rows = ROWS.filter((r, i) => i === 0 || !values.only || new RegExp(values.only).test(r.label))
+
+let server: { url: string; stop(): Promise<void> }
+let serverName: string
+if (process.env.DATABASE_URL) {
+  server = { url: process.env.DATABASE_URL, stop: async () => {} }
+  serverName = 'DATABASE_URL'
+} else {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'seedbed-bench-'))
+  await chmod(dataDir, 0o755)
+  const embedded = await startEmbedded({ dataDir, log: createLogger({ level: -999 }) })
+  server = { url: embedded.url, stop: () => embedded.stop().then(() => rm(dataDir, { recursive: true, force: true })) }
+  serverName = 'a warm embedded server'
 }
-await rm(dataDir, { recursive: true, force: true })
 
-const width = Math.max(...rows.map(([l]) => l.length))
-console.log(`${'command'.padEnd(width)}  median ms  vs node -e 0   (runs: ${runs})`)
-for (const [label, ms] of rows)
-  console.log(`${label.padEnd(width)}  ${String(Math.round(ms)).padStart(9)}  ${(ms / base).toFixed(1).padStart(10)}x`)
+const builds = [{ name: 'this', root: ROOT }, ...(values.against ? [{ name: 'against', root: path.resolve(values.against) }] : [])]
+const projects = await Promise.all(builds.map((b) => project(b.root, server.url, b.name)))
+const samples = builds.map(() => new Map<string, number[]>())
+try {
+  // Round-robin: every row and build once per round, so the machine's slow moments fall on all alike.
+  for (let i = 0; i < runs; i++) {
+    for (const row of rows) {
+      for (const [b, p] of projects.entries()) {
+        const ms = timeCommand(row.command, row.args, { cwd: p.dir, env: p.env, runs: 1 })[0]!
+        samples[b]!.set(row.label, [...(samples[b]!.get(row.label) ?? []), ms])
+      }
+    }
+  }
+} finally {
+  for (const p of projects) await p.drop()
+  await server.stop()
+}
+
+const figure = (b: number, label: string) => median(samples[b]!.get(label)!)
+const best = (b: number, label: string) => Math.min(...samples[b]!.get(label)!)
+const base = figure(0, ROWS[0]!.label)
+const width = Math.max(...rows.map((r) => r.label.length))
+const cell = (text: string, n: number) => text.padStart(n)
+const against = values.against ? `  ${cell('against', 7)}  ${cell('best', 5)}  ${cell('this/against', 12)}` : ''
+console.log(`start-up in an init project, median of ${runs} (node ${process.version}; seed on ${serverName})`)
+console.log(`${'command'.padEnd(width)}  ${cell('ms', 5)}  ${cell('best', 5)}  ${cell('x node -e 0', 11)}  ${cell('x Node', 6)}${against}`)
+for (const row of rows) {
+  const ms = figure(0, row.label)
+  const vsNode = row.node && samples[0]!.has(row.node) ? `${(ms / figure(0, row.node)).toFixed(2)}x` : ''
+  const other = values.against
+    ? `  ${cell(String(Math.round(figure(1, row.label))), 7)}  ${cell(String(Math.round(best(1, row.label))), 5)}  ${cell(`${(ms / figure(1, row.label)).toFixed(2)}x`, 12)}`
+    : ''
+  const times = `${cell(String(Math.round(ms)), 5)}  ${cell(String(Math.round(best(0, row.label))), 5)}`
+  console.log(`${row.label.padEnd(width)}  ${times}  ${cell(`${(ms / base).toFixed(1)}x`, 11)}  ${cell(vsNode, 6)}${other}`)
+}

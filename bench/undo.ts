@@ -20,6 +20,7 @@ import { createPool, databaseUrl, openDatabase } from '../lib/db/connect.ts'
 import { seed } from '../lib/execution/api.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { redactUrl } from '../lib/errors/redact.ts'
+import { median } from './measure.ts'
 
 const TABLE = 'bench_users'
 const LIB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'index.ts')
@@ -42,7 +43,6 @@ export default defineSeed({
 
 const fmt = (n: number) => n.toLocaleString('en-US')
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 async function main() {
   const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '1' } } })

@@ -9,7 +9,7 @@ import { formatError, type SeedbedError } from '../errors/errors.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressReporter } from '../output/progress.ts'
-import { endSeedSpan, startSpan } from '../output/tracing.ts'
+import { endSeedSpan, loadTracing, startSpan } from '../output/tracing.ts'
 import type { UndoSetting } from '../sql/undo-records.ts'
 import { retrying, transientReason } from '../util/retry.ts'
 import { type AttemptSettings, attemptSeed, pendingReport, type Transact, type Tried } from './attempt.ts'
@@ -196,6 +196,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   const started = performance.now()
   const reports = new Map<string, SeedReport>()
   for (const [i, level] of levels.entries()) for (const s of level) reports.set(s.name, pendingReport(s.name, i))
+  await loadTracing()
   const span = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
   const ledger = mode === 'seed' ? options.ledger : undefined
   const run: Levels = { options, mode, reports, ledger, attempts: attemptSettings(options, mode, reports), failed: false, span, started }

@@ -1,13 +1,23 @@
+import { createRequire } from 'node:module'
 import type { Faker, Randomizer } from '@faker-js/faker'
-// The English locale's entry alone: the package's main entry loads every locale (about twice the
-// start-up time). Its instance carries the merged en + base definitions and the Faker class.
-import { faker as english } from '@faker-js/faker/locale/en'
 
 import { FAKE_REFERENCE_DATE } from './unique.ts'
 
 export { FAKE_REFERENCE_DATE, fakePerson, type FakePerson, uniqueEmail } from './unique.ts'
 
-const FakerClass = english.constructor as new (options: { locale: Faker['rawDefinitions']; randomizer?: Randomizer }) => Faker
+const require = createRequire(import.meta.url)
+let english: Faker | undefined
+
+/**
+ * The English locale's entry alone: the package's main entry loads every locale (about twice the
+ * start-up time). Its instance carries the merged en + base definitions and the Faker class. Loaded
+ * on first use (about 30 ms), synchronously as `ctx.faker` is a getter (require of an ES module:
+ * Node >= 20.19, Bun, Deno), so a seed that never reads `ctx.faker` never loads it.
+ */
+function englishFaker(): Faker {
+  english ??= (require('@faker-js/faker/locale/en') as typeof import('@faker-js/faker/locale/en')).faker
+  return english
+}
 
 /** FNV-1a: a stable 32-bit number from a seed's name, so each seed has its own sequence. */
 export function stableHash(text: string): number {
@@ -70,7 +80,9 @@ export function counterRandomizer(seed: number | number[] = 0): Randomizer {
  * whatever was drawn before it.
  */
 export function fakerFor(key: string): Faker {
-  const faker = new FakerClass({ locale: english.rawDefinitions, randomizer: counterRandomizer() })
+  const base = englishFaker()
+  const FakerClass = base.constructor as new (options: { locale: Faker['rawDefinitions']; randomizer?: Randomizer }) => Faker
+  const faker = new FakerClass({ locale: base.rawDefinitions, randomizer: counterRandomizer() })
   faker.seed(stableHash(key))
   faker.setDefaultRefDate(FAKE_REFERENCE_DATE)
   return faker

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { hash, verify } from '@node-rs/bcrypt'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { addSecret } from '../errors/redact.ts'
 
@@ -9,6 +8,8 @@ import { addSecret } from '../errors/redact.ts'
  */
 export async function hashPassword(plain: string, current?: string | null, cost = 10): Promise<string> {
   addSecret(plain)
+  // Loaded here: a run that hashes nothing never loads the native addon.
+  const { hash, verify } = await import('@node-rs/bcrypt')
   if (current && (await verify(plain, current).catch(() => false))) return current
   return hash(plain, cost)
 }

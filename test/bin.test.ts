@@ -1,0 +1,82 @@
+/**
+ * The built `seedbed` bin (dist/cli/bin.js, what `npx seedbed` runs) in a project of its own: its
+ * short path for --version, and the TypeScript loading it registers itself under Node for a project's
+ * tasks.ts and seeds, in an ES module package and in a CommonJS one. Build first: it runs dist/.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import t from 'tap'
+import { initProject } from '../lib/cli/init.ts'
+import { NO_CHILD_COVERAGE, ROOT, tempDir, testDatabase } from './helpers.ts'
+
+const BIN = path.join(ROOT, 'dist', 'cli', 'bin.js')
+const bin = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: '',
+      SEEDBED_BCRYPT_COST: '4',
+      ...NO_CHILD_COVERAGE,
+      ...env,
+    },
+  })
+
+t.test('--version and -v print the version without loading the project tasks.ts (nor TypeScript)', async (t) => {
+  const { version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
+  const project = await tempDir(t, 'seedbed-version-')
+  await writeFile(path.join(project, 'package.json'), '{ "name": "app", "type": "module" }\n')
+  // A tasks.ts the bin runs for any task (it names seedbed/tasks); loading it fails, so a printed version
+  // shows it was not loaded.
+  await writeFile(
+    path.join(project, 'tasks.ts'),
+    "// runs seedbed/tasks\nconst where: string = 'tasks.ts'\nthrow new Error(where + ' was loaded')\n",
+  )
+  for (const flag of ['--version', '-v']) {
+    const r = bin([flag], project)
+    t.equal(r.status, 0, r.stderr)
+    t.equal(r.stdout.trim(), `seedbed ${version}`, flag)
+  }
+  const help = bin(['--help'], project)
+  t.equal(help.status, 1)
+  t.match(help.stderr, /tasks\.ts was loaded/, '--help still loads tasks.ts (it lists the project tasks), TypeScript and all')
+})
+
+for (const type of ['module', 'commonjs'] as const) {
+  t.test(`an init project of type ${type}: the bin runs its tasks.ts and seeds (TypeScript)`, async (t) => {
+    const project = await tempDir(t, `seedbed-bin-${type}-`)
+    await writeFile(path.join(project, 'package.json'), `${JSON.stringify({ name: 'app', type })}\n`)
+    await mkdir(path.join(project, 'node_modules'))
+    await symlink(ROOT, path.join(project, 'node_modules', 'seedbed'))
+    await initProject({ dir: project })
+    // A task of the project's own, in its tasks.ts, shows the bin ran that file.
+    const tasks = path.join(project, 'tasks.ts')
+    await writeFile(
+      tasks,
+      (await readFile(tasks, 'utf8')).replace(
+        /tasks\(\{/,
+        "tasks({\n  hello: { description: 'Say hello', database: false, run: (): string => 'hello from tasks.ts' },",
+      ),
+    )
+    const plan = bin(['plan'], project)
+    t.equal(plan.status, 0, plan.stderr)
+    t.match(plan.stdout, /1 seed in 1 level/)
+    t.match(plan.stdout, /examples/)
+    const hello = bin(['hello'], project)
+    t.equal(hello.status, 0, hello.stderr)
+    t.equal(hello.stdout.trim(), 'hello from tasks.ts')
+    // seed (the seeding API loaded ahead in an ES module project), then again with nothing to do.
+    const db = await testDatabase(t)
+    const seeded = (r: ReturnType<typeof bin>) =>
+      JSON.parse(r.stdout).seeds.map((s: { created: number; skipped: number }) => [s.created, s.skipped])
+    const first = bin(['seed', '--apply-schema', '--json'], project, { DATABASE_URL: db.url })
+    t.equal(first.status, 0, first.stderr)
+    t.same(seeded(first), [[2, 0]])
+    const again = bin(['seed', '--json'], project, { DATABASE_URL: db.url })
+    t.equal(again.status, 0, again.stderr)
+    t.same(seeded(again), [[0, 2]], 'nothing to do')
+  })
+}
