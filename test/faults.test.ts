@@ -1,9 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
-import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
-import { applySchema } from '../lib/db/schema.ts'
-import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
+import { databaseUrl } from '../lib/testing.ts'
 import { exampleCounts, exampleTemplate, runCli, testDatabase, type CliResult } from './helpers.ts'
 
 // Fault tests of the example project, run as a user runs it (the CLI), against a real server.

@@ -1,10 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
-import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { detectPooler } from '../lib/db/pooler.ts'
-import { applySchema } from '../lib/db/schema.ts'
-import { cloneDatabase, databaseUrl } from '../lib/testing.ts'
+import { databaseUrl } from '../lib/testing.ts'
 import { exampleCounts, exampleTemplate, fixture, runCli, testDatabase, type CliResult } from './helpers.ts'
 import { requirePgbouncer, startPgbouncer } from './pgbouncer-helpers.ts'
 

@@ -41,29 +41,6 @@ export async function listSeedFiles(dir: string): Promise<string[]> {
     .map((f) => path.join(dir, f))
 }
 
-let requireHook: Promise<void> | undefined
-
-/**
- * Bun and Deno load TypeScript (CommonJS packages' too) themselves; tsx's hooks there only get in the
- * way: under Deno, a native addon loaded after tsx's import hook is registered fails to load
- * (@node-rs/bcrypt's, which `plan` loads after discovering the seeds).
- */
-const NATIVE_TYPESCRIPT = Boolean(process.versions.bun || (globalThis as { Deno?: unknown }).Deno)
-
-/**
- * tsx's require() hook, beside the import hook ensureTypeScript registers. In a CommonJS package (npm
- * init's default) Node hands a `.ts` seed to its require() loader; without this hook that loader reads
- * the TypeScript as JavaScript, finds import syntax and require()s the file back into the import in
- * progress: ERR_REQUIRE_CYCLE_MODULE. Seen in processes tsx did not start: vitest's globalSetup, a script.
- */
-function ensureTypeScriptRequire(file: string): Promise<void> {
-  if (!/\.tsx?$/.test(file) || /tsx/.test(process.execArgv.join(' '))) return Promise.resolve()
-  requireHook ??= import('tsx/cjs/api').then(({ register }) => {
-    register()
-  })
-  return requireHook
-}
-
 /**
  * A module's own exports. A seed compiled to CommonJS (a `.ts` file of a CommonJS package) comes out of
  * import() with module.exports as its default, itself marked __esModule and holding the default export.
@@ -158,10 +135,7 @@ export async function discoverSeeds(dir: string): Promise<LoadedSeed[]> {
   for (const file of files) {
     let mod: Record<string, unknown>
     try {
-      if (!NATIVE_TYPESCRIPT) {
-        await ensureTypeScript(file)
-        await ensureTypeScriptRequire(file)
-      }
+      await ensureTypeScript(file)
       mod = await import(pathToFileURL(file).href)
     } catch (cause) {
       throw loadError(cause, file)
