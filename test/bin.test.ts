@@ -63,8 +63,25 @@ for (const type of ['module', 'commonjs'] as const) {
     )
     const plan = bin(['plan'], project)
     t.equal(plan.status, 0, plan.stderr)
-    t.match(plan.stdout, /1 seed in 1 level/)
-    t.match(plan.stdout, /examples/)
+    t.match(plan.stdout, /2 seeds in 2 levels/)
+    t.match(plan.stdout, /^ +1 +example_notes +\d+ +examples\b/m)
+    // A coded error stays coded: in a CommonJS project seedbed's files load twice (tsx's CommonJS copies
+    // beside the ES modules), and SeedbedError is known by its brand, not by one copy's class.
+    for (const [how, r] of [
+      ['the bin', bin(['seed', '--only', 'nope'], project)],
+      [
+        'tsx',
+        spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['tasks.ts', 'seed', '--only', 'nope'], {
+          cwd: project,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: '', ...NO_CHILD_COVERAGE },
+        }),
+      ],
+    ] as const) {
+      t.equal(r.status, 2, `${how}: a usage error's exit status`)
+      t.match(r.stderr, /E_ONLY_UNKNOWN: --only names 'nope', not a seed/, how)
+      t.notMatch(r.stderr, /bug in seedbed/, how)
+    }
     const hello = bin(['hello'], project)
     t.equal(hello.status, 0, hello.stderr)
     t.equal(hello.stdout.trim(), 'hello from tasks.ts')
@@ -74,9 +91,19 @@ for (const type of ['module', 'commonjs'] as const) {
       JSON.parse(r.stdout).seeds.map((s: { created: number; skipped: number }) => [s.created, s.skipped])
     const first = bin(['seed', '--apply-schema', '--json'], project, { DATABASE_URL: db.url })
     t.equal(first.status, 0, first.stderr)
-    t.same(seeded(first), [[2, 0]])
+    t.same(seeded(first), [
+      [2, 0],
+      [20, 0],
+    ])
     const again = bin(['seed', '--json'], project, { DATABASE_URL: db.url })
     t.equal(again.status, 0, again.stderr)
-    t.same(seeded(again), [[0, 2]], 'nothing to do')
+    t.same(
+      seeded(again),
+      [
+        [0, 2],
+        [0, 20],
+      ],
+      'nothing to do',
+    )
   })
 }

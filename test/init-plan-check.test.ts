@@ -1,8 +1,8 @@
 /**
- * The second seed `init` writes (issue 16): fake() fills a table that refers to examples, its
- * dependency inferred from the foreign key (dependsOn: 'auto'). `plan --check` in an init project
- * shows that dependency and exits 0; with the dependency dropped, it refuses the plan with
- * E_PLAN_FOREIGN_KEY naming the seed, the table and the constraint.
+ * The second seed `init` writes (issue 16): fake() fills a table that refers to examples, after the
+ * seed writing examples. `plan --check` in an init project checks that against the foreign key and
+ * exits 0; with the dependency dropped, it refuses the plan with E_PLAN_FOREIGN_KEY naming the seed,
+ * the table and the constraint, and `dependsOn: 'auto'` in its place infers it from that key.
  */
 import { readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -31,14 +31,11 @@ t.test("init's seeds: seeded, then plan --check passes; without the dependency i
 
   const check = await runCli(['plan', '--check'], { cwd: dir, env })
   t.equal(check.code, 0, check.stderr)
-  t.match(
-    check.stdout,
-    /^ {2}example_notes -> examples +\(public\.example_notes refers to public\.examples: example_notes_example_slug_fkey\)$/m,
-  )
+  t.match(check.stdout, /^foreign-key check: every seed runs after the seeds writing the tables it refers to$/m)
   t.match(check.stdout, /^ +1 +example_notes +\d+ +examples\b/m, 'example_notes runs a level after examples')
 
   const notes = path.join(dir, 'seeds', 'example_notes.ts')
-  await writeFile(notes, (await readFile(notes, 'utf8')).replace("  dependsOn: 'auto',", '  dependsOn: [],'))
+  await writeFile(notes, (await readFile(notes, 'utf8')).replace("  dependsOn: ['examples'],", '  dependsOn: [],'))
   const bad = await runCli(['plan', '--check'], { cwd: dir, env })
   t.equal(bad.code, 2, 'plan --check refuses the plan')
   t.match(
@@ -50,5 +47,14 @@ t.test("init's seeds: seeded, then plan --check passes; without the dependency i
     bad.stderr,
     "written by 'examples', which 'example_notes' does not depend on: set dependsOn: ['examples']",
     'and the dependsOn to set',
+  )
+
+  await writeFile(notes, (await readFile(notes, 'utf8')).replace('  dependsOn: [],', "  dependsOn: 'auto',"))
+  const auto = await runCli(['plan', '--check'], { cwd: dir, env })
+  t.equal(auto.code, 0, auto.stderr)
+  t.match(
+    auto.stdout,
+    /^ {2}example_notes -> examples +\(public\.example_notes refers to public\.examples: example_notes_example_slug_fkey\)$/m,
+    "dependsOn: 'auto' infers it from the foreign key",
   )
 })

@@ -43,7 +43,7 @@ export const FIRST_SEEDS: Record<string, string> = {
 export default defineSeed({
   name: 'examples',
   description: 'Example rows, to show the shape of a seed',
-  // The tables this seed writes: \`plan --check\` and dependsOn: 'auto' read them before its first run.
+  // The tables this seed writes: \`plan --check\` reads them before its first run.
   writes: ['examples'],
   async run({ upsert }) {
     await upsert(
@@ -62,13 +62,14 @@ export default defineSeed({
 /**
  * Rows made from the schema: fake() fills each column of example_notes from its type, name and
  * constraints (the email unique, the rating inside its CHECK, each example_slug one of the examples).
- * dependsOn: 'auto' runs it after the seed writing examples, read from the foreign key;
- * \`npx tsx tasks.ts plan --check\` shows that, and refuses a plan that would run it first.
+ * It runs after the seed writing examples; \`npx tsx tasks.ts plan --check\` compares dependsOn with the
+ * schema's foreign keys and refuses a plan that would run it first (dependsOn: 'auto' would read them
+ * from the database, which \`plan\` alone does not need).
  */
 export default defineSeed({
   name: 'example_notes',
   description: 'Fake notes on the examples, 20 times --scale',
-  dependsOn: 'auto',
+  dependsOn: ['examples'],
   writes: ['example_notes'],
   async run({ fake, scaled }) {
     await fake('example_notes', scaled(20))

@@ -152,7 +152,19 @@ const SUBJECT_KEYS = ['seed', 'file', 'line', 'column', 'table', 'constraint', '
  * An error seedbed can explain: a stable `code`, a message naming the thing involved and a
  * hint saying what to do. Messages pass through the redactor, so secrets never reach output.
  */
+/**
+ * Marks a SeedbedError whichever copy of this module made it. A CommonJS project can hold two: its
+ * tasks.ts and seeds, compiled to CommonJS by tsx, require() seedbed's files as CommonJS copies while
+ * seedbed's own dynamic imports load the ES modules; `instanceof` against one class then missed the
+ * other's errors (a coded error came out as "a bug in seedbed").
+ */
+const BRAND = Symbol.for('seedbed.SeedbedError')
+
 export class SeedbedError extends Error implements Readonly<ErrorSubject> {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+  }
+  declare readonly [BRAND]: true
   readonly code: ErrorCode
   readonly hint?: string
   /** The stack of the error a seed's own code threw, redacted (not this error's own stack). */
@@ -168,6 +180,7 @@ export class SeedbedError extends Error implements Readonly<ErrorSubject> {
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(redact(message), details.cause === undefined ? undefined : { cause: details.cause })
     this.name = 'SeedbedError'
+    Object.defineProperty(this, BRAND, { value: true })
     this.code = code
     if (details.hint) this.hint = redact(details.hint)
     if (details.stack) this.seedStack = redact(details.stack)

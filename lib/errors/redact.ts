@@ -63,7 +63,15 @@ export class Redactor {
   }
 }
 
-const scope = new AsyncLocalStorage<Redactor>()
+/**
+ * The runs' redactors. One store for every copy of this module in the process (a CommonJS project can
+ * load seedbed twice: see SeedbedError's brand), so a secret a run registers through one copy is hidden
+ * by the other; each run still sees only its own redactor.
+ */
+const SCOPE = Symbol.for('seedbed.redactor-scope')
+const scopes = globalThis as { [SCOPE]?: AsyncLocalStorage<Redactor> }
+scopes[SCOPE] ??= new AsyncLocalStorage<Redactor>()
+const scope = scopes[SCOPE]
 /** Outside any run: connection strings are still redacted by shape; no secret is remembered. */
 const NONE = new Redactor()
 

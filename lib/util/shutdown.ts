@@ -4,7 +4,12 @@
  * register here; only the CLI installs the signal handlers that run them, so the API never exits.
  */
 type Cleanup = () => Promise<void>
-const cleanups = new Set<Cleanup>()
+// One set for every copy of this module in the process (a CommonJS project can load seedbed twice: see
+// SeedbedError's brand): the CLI's signal handler runs the cleanups registered through either.
+const CLEANUPS = Symbol.for('seedbed.shutdown-cleanups')
+const shared = globalThis as { [CLEANUPS]?: Set<Cleanup> }
+shared[CLEANUPS] ??= new Set<Cleanup>()
+const cleanups = shared[CLEANUPS]
 
 /** Registers a cleanup; call the returned function once it has run normally. */
 export function onShutdown(fn: Cleanup): () => void {
