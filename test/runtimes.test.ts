@@ -310,6 +310,14 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       }
     })
 
+    t.test("seedbed's own bin under the runtime runs the project's tasks.ts and seeds", async (t) => {
+      // Under Deno, tsx's hooks broke loading a native addon (@node-rs/bcrypt): the bin registers none there.
+      const command = name === 'bun' ? ['bunx', '--bun', 'seedbed', 'plan'] : ['deno', 'run', '-A', 'npm:seedbed', 'plan']
+      const run = await runCommand(...resolve(command), { cwd: dir, env: ENV })
+      t.equal(run.code, 0, `${command.join(' ')}: ${run.stderr}`)
+      t.match(run.stdout, /2 seeds in 2 levels/)
+    })
+
     t.test('seeds, seeds again with nothing to do, plans, shows its status', async (t) => {
       const env = { DATABASE_URL: await database(t, `${name}_session`) }
       const first = await task(env, ['seed', '--apply-schema', '--json'])
