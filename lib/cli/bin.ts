@@ -13,7 +13,7 @@ const argv = process.argv.slice(2)
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // The version needs neither the project's tasks.ts nor TypeScript: printed (as the runner does) before either loads.
-  const { seedbedVersion } = await import('../testing/template-hash.ts')
+  const { seedbedVersion } = await import('../util/version.ts')
   process.stdout.write(`seedbed ${seedbedVersion()}\n`)
 } else if (tasksFile && readFileSync(tasksFile, 'utf8').includes('seedbed/tasks')) {
   // What tasks.ts and its seeds import (the runner, the seed contract) and what the task will load (the

@@ -620,7 +620,7 @@ async function runTask(session: Session, custom: TaskDefinitions, argv: readonly
     cli.parse(negativeValues(cli, argv), { run: false })
     if (cli.options.help) return session.finish(0)
     if (cli.options.version && !cli.matchedCommand) {
-      const { seedbedVersion } = await import('../testing/template-hash.ts')
+      const { seedbedVersion } = await import('../util/version.ts')
       return session.finish(0, `seedbed ${seedbedVersion()}\n`)
     }
     const command = cli.matchedCommand

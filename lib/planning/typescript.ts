@@ -37,7 +37,8 @@ export function ensureTypeScript(file: string): Promise<void> {
   registered ??= import('tsx/esm/api').then(({ register }) => {
     register()
   })
-  if (loadsAsCommonJs(file)) {
+  // Once the require hooks are there, no package.json need be read again.
+  if (requireHooks || loadsAsCommonJs(file)) {
     requireHooks ??= import('tsx/cjs/api').then(({ register }) => {
       register()
     })

@@ -1,19 +1,9 @@
 import { createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Settings } from '../config/config.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
-
-/** seedbed's own version: a new release may seed differently, so it is part of every template's hash. */
-export function seedbedVersion(): string {
-  try {
-    // Self-reference (package.json `exports`): found from lib/ in this repository and from dist/ in an install.
-    return (createRequire(import.meta.url)('seedbed/package.json') as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
-}
+import { seedbedVersion } from '../util/version.ts'
 
 /** Every file under `dir` (node_modules and dot-folders left out), as paths relative to it, sorted. */
 async function filesOf(dir: string): Promise<string[] | undefined> {
