@@ -3,7 +3,7 @@
  * built-in tasks (seed, fresh, plan, validate, status, new, init) and the project's own.
  *
  * ```ts
- * // tasks.ts — run with `npx tsx tasks.ts <task>` (or `npx seedbed <task>`, which uses this file)
+ * // tasks.ts — run with `npx seedbed <task>` (which runs this file) or `npx tsx tasks.ts <task>`
  * import { tasks } from 'seedbed/tasks'
  *
  * await tasks({

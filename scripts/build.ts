@@ -26,7 +26,7 @@ const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.pee
 await rm(path.join(root, 'dist'), { recursive: true, force: true })
 await build({
   absWorkingDir: root,
-  entryPoints: ['lib/index.ts', 'lib/testing.ts', 'lib/tasks.ts', 'lib/cli/bin.ts'],
+  entryPoints: ['lib/index.ts', 'lib/testing.ts', 'lib/tasks.ts', 'lib/cli/bin.ts', 'lib/planning/ts-hooks.ts'],
   outdir: 'dist',
   outbase: 'lib',
   bundle: true,

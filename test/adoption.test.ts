@@ -122,7 +122,7 @@ if (process.env.DATABASE_URL) {
       ['package.json'],
     )
     const after = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8'))
-    t.equal(after.scripts.seed, 'tsx tasks.ts seed')
+    t.equal(after.scripts.seed, 'seedbed seed')
     t.equal(after.scripts.test, 'node --import tsx --test', 'an existing script is kept')
     const again = JSON.parse((await sh('npx', ['seedbed', 'init', '--json'])).stdout)
     t.same(again.written, [], 'second init writes nothing')

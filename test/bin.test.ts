@@ -4,7 +4,7 @@
  * tasks.ts and seeds, in an ES module package and in a CommonJS one. Build first: it runs dist/.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { initProject } from '../lib/cli/init.ts'
@@ -65,6 +65,9 @@ for (const type of ['module', 'commonjs'] as const) {
     t.equal(plan.status, 0, plan.stderr)
     t.match(plan.stdout, /2 seeds in 2 levels/)
     t.match(plan.stdout, /^ +1 +example_notes +\d+ +examples\b/m)
+    const cached = await readdir(path.join(project, 'node_modules', '.cache', 'seedbed')).catch(() => [])
+    if (type === 'module') t.ok(cached.length, "seedbed's own loader (its cache written)")
+    else t.same(cached, [], "a CommonJS package: tsx's loader (no cache of seedbed's)")
     // A coded error stays coded: in a CommonJS project seedbed's files load twice (tsx's CommonJS copies
     // beside the ES modules), and SeedbedError is known by its brand, not by one copy's class.
     for (const [how, r] of [
@@ -107,3 +110,82 @@ for (const type of ['module', 'commonjs'] as const) {
     )
   })
 }
+
+t.test(
+  "the bin's own TypeScript loader (an ES module package, a plain tsconfig.json): esbuild once, then its cache; tsx's loader otherwise",
+  async (t) => {
+    const project = await tempDir(t, 'seedbed-bin-loader-')
+    await writeFile(path.join(project, 'package.json'), `${JSON.stringify({ name: 'app', type: 'module' })}\n`)
+    await mkdir(path.join(project, 'node_modules'))
+    await symlink(ROOT, path.join(project, 'node_modules', 'seedbed'))
+    await initProject({ dir: project })
+    await mkdir(path.join(project, 'lib'))
+    await writeFile(path.join(project, 'lib', 'names.ts'), "export const greeting: string = 'hello'\n")
+    await writeFile(path.join(project, 'lib', 'count.ts'), "export const count = (n: number): string => String(n) + ' times'\n")
+    const tasks = (greeting: string) => `import { tasks } from 'seedbed/tasks'
+import { count } from './lib/count'
+import { greeting } from './lib/names.js'
+
+interface Shape {
+  n: number
+}
+await tasks({
+  hello: { description: 'Say hello', database: false, run: (): string => \`\${greeting} ${greeting} \${count(2)}\` },
+  boom: {
+    description: 'Fail',
+    database: false,
+    run: (): string => {
+      const shape: Shape = { n: 1 }
+      throw new Error(\`boom \${shape.n}\`)
+    },
+  },
+})
+`
+    await writeFile(path.join(project, 'tasks.ts'), tasks('world'))
+    const cache = path.join(project, 'node_modules', '.cache', 'seedbed')
+    const cached = async () => (await readdir(cache).catch(() => [])).sort()
+
+    const first = bin(['hello'], project)
+    t.equal(first.status, 0, first.stderr)
+    t.equal(first.stdout.trim(), 'hello world 2 times', '`./lib/names.js` found lib/names.ts, `./lib/count` found lib/count.ts')
+    const files = await cached()
+    t.equal(files.length, 3, 'tasks.ts and the two files it imports, transformed and cached')
+    const stamps = await Promise.all(files.map(async (f) => (await stat(path.join(cache, f))).mtimeMs))
+    const again = bin(['hello'], project)
+    t.equal(again.stdout.trim(), 'hello world 2 times')
+    t.same(await cached(), files, 'the second run transforms nothing')
+    t.same(await Promise.all(files.map(async (f) => (await stat(path.join(cache, f))).mtimeMs)), stamps, 'and rewrites nothing')
+    // A changed file is transformed again: its cache entry is keyed by its text.
+    await writeFile(path.join(project, 'tasks.ts'), tasks('again'))
+    const changed = bin(['hello'], project)
+    t.equal(changed.stdout.trim(), 'hello again 2 times', 'the edited tasks.ts runs, not its cached predecessor')
+    t.equal((await cached()).length, 4)
+    // Stack positions are the TypeScript file's (an inline source map), as under tsx.
+    const boom = bin(['boom', '--verbose'], project)
+    t.equal(boom.status, 1)
+    t.match(boom.stderr, /E_TASK_FAILED: task 'boom' failed: boom 1/)
+    t.match(
+      boom.stdout + boom.stderr,
+      new RegExp(`at Object\\.run \\(${project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/tasks\\.ts:15:13\\)`),
+    )
+    // The plan and a seed's files load the same way.
+    t.match(bin(['plan'], project).stdout, /2 seeds in 2 levels/)
+    t.equal((await cached()).length, 6, 'the two seeds cached too')
+
+    // A tsconfig.json this loader would read otherwise than TypeScript (paths; comments) is tsx's.
+    await rm(cache, { recursive: true })
+    const tsconfig = JSON.parse(await readFile(path.join(project, 'tsconfig.json'), 'utf8'))
+    tsconfig.compilerOptions.paths = { '@lib/*': ['./lib/*'] }
+    await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig))
+    await writeFile(path.join(project, 'tasks.ts'), tasks('paths').replace("from './lib/count'", "from '@lib/count.ts'"))
+    const paths = bin(['hello'], project)
+    t.equal(paths.status, 0, paths.stderr)
+    t.equal(paths.stdout.trim(), 'hello paths 2 times', "tsconfig's paths resolved (by tsx)")
+    t.same(await cached(), [], "tsx's loader, not this one")
+    delete tsconfig.compilerOptions.paths
+    await writeFile(path.join(project, 'tsconfig.json'), `// tsc --init writes comments\n${JSON.stringify(tsconfig)}`)
+    await writeFile(path.join(project, 'tasks.ts'), tasks('comments'))
+    t.equal(bin(['hello'], project).stdout.trim(), 'hello comments 2 times')
+    t.same(await cached(), [], 'a tsconfig.json with comments: tsx reads it')
+  },
+)

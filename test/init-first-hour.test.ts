@@ -94,14 +94,14 @@ t.test('a plain project (node:test): init, install, seed, npm test', async (t) =
   t.match(init, /wrote {4}schema\/001_examples\.sql/)
   t.match(init, /wrote {4}tsconfig\.json/)
   t.match(init, /test setup for node:test: test\/seedbed\.setup\.ts/)
-  t.same(next.slice(1), ['npx tsx tasks.ts seed', 'npm run seed:check', 'npm test'], 'after the install: seed, check the plan, test')
+  t.same(next.slice(1), ['npx seedbed seed', 'npm run seed:check', 'npm test'], 'after the install: seed, check the plan, test')
   t.match(
     steps['npm run seed:check']!.out,
     /^foreign-key check: every seed runs after the seeds writing the tables it refers to$/m,
     'the plan passes the foreign-key check',
   )
   t.match(next[0], /^npm install --save-dev postgres@3\.4\.9 typescript@\^5 @types\/node@\^20$/, 'what is still missing is installed')
-  const seed = steps['npx tsx tasks.ts seed']!
+  const seed = steps['npx seedbed seed']!
   t.match(seed.out, /new embedded database: applying the schema before seeding/)
   t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /# pass 1\n/, 'the example test passes')
@@ -115,7 +115,7 @@ t.test('a node-pg-migrate project: SEEDBED_MIGRATE in .env, the migration runs o
   t.notMatch(init, /schema\/001_examples\.sql/, 'no schema folder: the migrations are the schema')
   t.match(await readFile(path.join(project, '.env'), 'utf8'), /^SEEDBED_MIGRATE=npx node-pg-migrate up$/m)
   t.match(await readFile(path.join(project, '.gitignore'), 'utf8'), /^\.env$/m, '.env is ignored')
-  const seed = steps['npx tsx tasks.ts seed']!
+  const seed = steps['npx seedbed seed']!
   t.match(seed.out, /new embedded database: running the migrations before seeding/)
   t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /# pass 1\n/)
@@ -127,7 +127,7 @@ t.test('a vitest project (CommonJS): vitest.config.ts with the setup file, npm t
   t.equal(JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8')).type, 'commonjs', "npm init's CommonJS package")
   t.match(init, /wrote {4}vitest\.config\.ts/)
   t.match(init, /test setup for vitest/)
-  t.same(counts(steps['npx tsx tasks.ts seed']!.out), CREATED, 'created 2 examples and 20 fake notes')
+  t.same(counts(steps['npx seedbed seed']!.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /Tests\s+1 passed/, 'vitest ran the example test')
   await afterwards(t, project)
   // Through the bin, in a CommonJS package with a tasks.ts: tsx's require hooks load it (they did not once).
@@ -202,7 +202,7 @@ async function migratingProject(t: Test, name: string, devDependencies: string[]
   t.match(init, written, "init writes the examples tables in the tool's format")
   t.notMatch(init, /schema\/001_examples\.sql/, 'no schema folder: the migrations are the schema')
   t.match(init, /^ {2}note: /m, 'and says what the tool still needs')
-  const seed = steps['npx tsx tasks.ts seed']!
+  const seed = steps['npx seedbed seed']!
   t.match(seed.out, /new embedded database: running the migrations before seeding/)
   t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
   t.match(steps['npm test']!.out, /# pass 1\n/)

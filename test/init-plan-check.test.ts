@@ -16,8 +16,8 @@ t.test("init's seeds: seeded, then plan --check passes; without the dependency i
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
   const report = await initProject({ dir })
   t.ok(report.next.includes('npm run seed:check'), 'the next: list checks the plan')
-  t.equal(JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')).scripts['seed:check'], 'tsx tasks.ts plan --check')
-  t.match(await readFile(path.join(dir, 'Makefile'), 'utf8'), /^seed-check: ## .*\n\tnpx tsx tasks\.ts plan --check$/m)
+  t.equal(JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')).scripts['seed:check'], 'seedbed plan --check')
+  t.match(await readFile(path.join(dir, 'Makefile'), 'utf8'), /^seed-check: ## .*\n\tnpx seedbed plan --check$/m)
   await initOnSources(dir)
   const db = await testDatabase(t)
   const env = { DATABASE_URL: db.url }

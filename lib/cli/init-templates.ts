@@ -12,7 +12,7 @@ export type TestRunner = 'vitest' | 'jest' | 'tap' | 'node:test' | RuntimeTestRu
 
 const TASKS_FILE = `/**
  * This project's tasks: seedbed's built-in ones (seed, fresh, plan, validate, status, new) and your own.
- * Run one with \`npx tsx tasks.ts <task>\` (or \`npx seedbed <task>\`); \`npx tsx tasks.ts --help\` lists them.
+ * Run one with \`npx seedbed <task>\`; \`npx seedbed --help\` lists them.
  */
 import { tasks } from 'seedbed/tasks'
 
@@ -38,7 +38,7 @@ export const FIRST_SEEDS: Record<string, string> = {
 
 /**
  * A first seed: idempotent (rows are matched on \`slug\`; unchanged rows are skipped on the next run).
- * Replace the table and rows with your own, or run \`npx tsx tasks.ts new <name>\` for another seed.
+ * Replace the table and rows with your own, or run \`npx seedbed new <name>\` for another seed.
  */
 export default defineSeed({
   name: 'examples',
@@ -62,7 +62,7 @@ export default defineSeed({
 /**
  * Rows made from the schema: fake() fills each column of example_notes from its type, name and
  * constraints (the email unique, the rating inside its CHECK, each example_slug one of the examples).
- * It runs after the seed writing examples; \`npx tsx tasks.ts plan --check\` compares dependsOn with the
+ * It runs after the seed writing examples; \`npx seedbed plan --check\` compares dependsOn with the
  * schema's foreign keys and refuses a plan that would run it first (dependsOn: 'auto' would read them
  * from the database, which \`plan\` alone does not need).
  */
@@ -408,10 +408,10 @@ export const MAKE_TARGETS: [string, string, string][] = [
 
 /** package.json scripts init adds where missing. */
 export const scripts = (runner: TestRunner): Record<string, string> => ({
-  seed: 'tsx tasks.ts seed',
-  'seed:fresh': 'tsx tasks.ts fresh',
-  'seed:plan': 'tsx tasks.ts plan',
-  'seed:check': 'tsx tasks.ts plan --check',
+  seed: 'seedbed seed',
+  'seed:fresh': 'seedbed fresh',
+  'seed:plan': 'seedbed plan',
+  'seed:check': 'seedbed plan --check',
   test: TEST_COMMAND[runner],
   typecheck: 'tsc --noEmit',
 })

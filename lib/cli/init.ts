@@ -223,7 +223,7 @@ async function updatePackage(init: Init) {
   const run = RUNTIME_FILES[report.runtime]
   const wanted = Object.entries(scripts(report.testRunner)).map(([name, command]): [string, string] => [
     name,
-    name === 'typecheck' ? run.typecheck : command.replace(/^tsx tasks\.ts/, run.script),
+    name === 'typecheck' ? run.typecheck : command.replace(/^seedbed/, run.script),
   ])
   for (const [name, command] of wanted) {
     if (pkg.scripts[name] !== undefined)
