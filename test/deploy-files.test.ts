@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import t, { type Test } from 'tap'
 import { parse } from 'yaml'
-import { ROOT, runCli } from './helpers.ts'
+import { ROOT, runCli, tempDir } from './helpers.ts'
 
 // There is no Docker engine or GitHub runner here: these tests check that the files parse and
 // that every command they run exists, with flags the task accepts.
@@ -63,4 +63,35 @@ t.test('make help lists every target the project documents', async (t) => {
   const help = execFileSync('make', ['-s', 'help'], { cwd: ROOT, encoding: 'utf8' })
   for (const target of ['seed', 'seed-%', 'fresh', 'plan', 'validate', 'status', 'test', 'bench'])
     t.match(help, new RegExp(`make ${target.replace('%', '%')}\\s`), target)
+})
+
+t.test('the release workflow: a version tag publishes with provenance, the repository named from where it runs', async (t) => {
+  const wf = parse(await read('.github/workflows/release.yml'))
+  t.same(wf.on.push.tags, ['v*'])
+  t.equal(wf.permissions['id-token'], 'write', 'provenance needs an OIDC token')
+  const steps: { name?: string; run?: string }[] = wf.jobs.publish.steps
+  const step = (name: string) => steps.find((s) => s.name === name)?.run ?? ''
+  t.match(step('Publish'), /^npm publish --provenance\b/)
+  // The steps that need no registry run here as written, in a copy of package.json.
+  const dir = await tempDir(t, 'seedbed-release-')
+  await writeFile(path.join(dir, 'package.json'), await read('package.json'))
+  const { version } = JSON.parse(await read('package.json'))
+  const run = (script: string, env: Record<string, string>) =>
+    spawnSync('bash', ['-c', script], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    })
+  t.equal(run(step("The tag names package.json's version"), { GITHUB_REF_NAME: `v${version}` }).status, 0, 'the tag of this version passes')
+  t.not(run(step("The tag names package.json's version"), { GITHUB_REF_NAME: 'v0.0.0-other' }).status, 0, 'another tag stops the release')
+  const named = run(step('Name this repository for the provenance'), {
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/seedbed',
+  })
+  t.equal(named.status, 0, named.stderr)
+  t.same(JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')).repository, {
+    type: 'git',
+    url: 'git+https://github.com/acme/seedbed.git',
+  })
+  t.notOk(JSON.parse(await read('package.json')).repository, "this repository's package.json names none: the workflow does")
 })
