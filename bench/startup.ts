@@ -7,7 +7,7 @@
  * --runs wall times, launch to exit (and the best of them: on a shared machine the steadier figure),
  * with its ratio to `node -e 0` and, for Bun and Deno, to Node's figure for the same task (`tsx
  * tasks.ts`, which `npx tsx` and `npm run` launch). `npx noop` (a bin that does nothing) and `npm run
- * noop` measure the launchers' own cost in the same run.
+ * noop` measure the launchers' own cost in the same run, `npx tsx empty.ts` npx's and tsx's.
  *
  *   npm run build && npm run bench:startup -- [--runs 5] [--against <dir>] [--only <regex of rows>]
  *
@@ -55,6 +55,7 @@ async function project(build: string, serverUrl: string, name: string) {
   await symlink(path.join(build, 'dist', 'cli', 'bin.js'), path.join(modules, '.bin', 'seedbed'))
   await symlink(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(modules, '.bin', 'tsx'))
   await writeFile(path.join(modules, '.bin', 'noop'), '#!/usr/bin/env node\n', { mode: 0o755 })
+  await writeFile(path.join(dir, 'empty.ts'), 'export {}\n')
 
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   const database = `seedbed_bench_startup_${process.pid}_${name}`
@@ -96,6 +97,8 @@ const ROWS: Row[] = [
   { label: 'node_modules/.bin/seedbed --help', command: seedbed()[0], args: seedbed('--help')[1] },
   { label: 'npx seedbed plan', command: 'npx', args: ['seedbed', 'plan'] },
   { label: 'node_modules/.bin/seedbed plan', command: seedbed()[0], args: seedbed('plan')[1] },
+  // What `npx tsx` costs before any of seedbed: a TypeScript file that does nothing.
+  { label: 'npx tsx empty.ts (npx and tsx alone)', command: 'npx', args: ['tsx', 'empty.ts'] },
   { label: 'npx tsx tasks.ts plan', command: 'npx', args: ['tsx', 'tasks.ts', 'plan'] },
   { label: 'npm run seed:plan', command: 'npm', args: ['run', '--silent', 'seed:plan'] },
   { label: 'tsx tasks.ts plan', command: path.join('node_modules', '.bin', 'tsx'), args: ['tasks.ts', 'plan'] },
