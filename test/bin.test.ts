@@ -121,7 +121,8 @@ t.test(
     await initProject({ dir: project })
     await mkdir(path.join(project, 'lib'))
     await writeFile(path.join(project, 'lib', 'names.ts'), "export const greeting: string = 'hello'\n")
-    await writeFile(path.join(project, 'lib', 'count.ts'), "export const count = (n: number): string => String(n) + ' times'\n")
+    await mkdir(path.join(project, 'lib', 'count'))
+    await writeFile(path.join(project, 'lib', 'count', 'index.ts'), "export const count = (n: number): string => String(n) + ' times'\n")
     const tasks = (greeting: string) => `import { tasks } from 'seedbed/tasks'
 import { count } from './lib/count'
 import { greeting } from './lib/names.js'
@@ -147,7 +148,7 @@ await tasks({
 
     const first = bin(['hello'], project)
     t.equal(first.status, 0, first.stderr)
-    t.equal(first.stdout.trim(), 'hello world 2 times', '`./lib/names.js` found lib/names.ts, `./lib/count` found lib/count.ts')
+    t.equal(first.stdout.trim(), 'hello world 2 times', '`./lib/names.js` found lib/names.ts, `./lib/count` found lib/count/index.ts')
     const files = await cached()
     t.equal(files.length, 3, 'tasks.ts and the two files it imports, transformed and cached')
     const stamps = await Promise.all(files.map(async (f) => (await stat(path.join(cache, f))).mtimeMs))
@@ -177,7 +178,7 @@ await tasks({
     const tsconfig = JSON.parse(await readFile(path.join(project, 'tsconfig.json'), 'utf8'))
     tsconfig.compilerOptions.paths = { '@lib/*': ['./lib/*'] }
     await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig))
-    await writeFile(path.join(project, 'tasks.ts'), tasks('paths').replace("from './lib/count'", "from '@lib/count.ts'"))
+    await writeFile(path.join(project, 'tasks.ts'), tasks('paths').replace("from './lib/count'", "from '@lib/count/index.ts'"))
     const paths = bin(['hello'], project)
     t.equal(paths.status, 0, paths.stderr)
     t.equal(paths.stdout.trim(), 'hello paths 2 times', "tsconfig's paths resolved (by tsx)")

@@ -4,7 +4,8 @@
  * `.ts`, `.mts` or `.tsx` file of an ES module package is transformed by esbuild (the copy tsx
  * depends on) the first time and the JavaScript kept in a cache keyed by the file's path and text, the
  * tsconfig options and the esbuild and Node versions; a later run reads it back and runs no esbuild at
- * all. Imports are resolved as tsx and TypeScript do: `./x.js` finds `./x.ts`, `./x` finds `./x.ts`.
+ * all. Imports are resolved as tsx and TypeScript do: `./x.js` finds `./x.ts`, `./x` finds `./x.ts`, and
+ * `./dir` finds `./dir/index.ts`.
  *
  * Why not tsx here: its loader thread loads all of tsx and esbuild before the first file, about 130 ms
  * of every `npx seedbed` run on this machine (docs/benchmarks.md, start-up). This file runs in Node's
@@ -56,7 +57,9 @@ export async function resolve(specifier: string, context: { parentURL?: string }
     return await next(specifier, context)
   } catch (error) {
     const relative = /^(?:\.{1,2}\/|\/|file:)/.test(specifier)
-    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !relative || !projectFile(context.parentURL)) throw error
+    const code = (error as { code?: string }).code
+    const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT'
+    if (!notFound || !relative || !projectFile(context.parentURL)) throw error
     for (const candidate of candidates(specifier)) {
       try {
         return await next(candidate, context)
