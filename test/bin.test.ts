@@ -115,7 +115,10 @@ t.test(
   "the bin's own TypeScript loader (an ES module package, a plain tsconfig.json): esbuild once, then its cache; tsx's loader otherwise",
   async (t) => {
     const project = await tempDir(t, 'seedbed-bin-loader-')
-    await writeFile(path.join(project, 'package.json'), `${JSON.stringify({ name: 'app', type: 'module' })}\n`)
+    await writeFile(
+      path.join(project, 'package.json'),
+      `${JSON.stringify({ name: 'app', type: 'module', imports: { '#lib/*': './lib/*.js' } })}\n`,
+    )
     await mkdir(path.join(project, 'node_modules'))
     await symlink(ROOT, path.join(project, 'node_modules', 'seedbed'))
     await initProject({ dir: project })
@@ -123,15 +126,30 @@ t.test(
     await writeFile(path.join(project, 'lib', 'names.ts'), "export const greeting: string = 'hello'\n")
     await mkdir(path.join(project, 'lib', 'count'))
     await writeFile(path.join(project, 'lib', 'count', 'index.ts'), "export const count = (n: number): string => String(n) + ' times'\n")
+    // Helpers Node loads as CommonJS (a .cts file; a .ts file under a package.json without "type"),
+    // a .js file beside a .ts of the same name, a plain JavaScript file imported without extension.
+    await writeFile(path.join(project, 'lib', 'legacy.cts'), "export const legacy = (): string => 'cts'\n")
+    await mkdir(path.join(project, 'lib', 'cjs'))
+    await writeFile(path.join(project, 'lib', 'cjs', 'package.json'), '{}\n')
+    await writeFile(path.join(project, 'lib', 'cjs', 'helper.ts'), 'export const helper = (): string => typeof module\n')
+    await writeFile(path.join(project, 'lib', 'both.ts'), "export const which: string = 'ts'\n")
+    await writeFile(path.join(project, 'lib', 'both.js'), "export const which = 'js'\n")
+    await writeFile(path.join(project, 'lib', 'plain.js'), "export const plain = 'plain js'\n")
     const tasks = (greeting: string) => `import { tasks } from 'seedbed/tasks'
 import { count } from './lib/count'
 import { greeting } from './lib/names.js'
+import { greeting as imported } from '#lib/names'
+import { legacy } from './lib/legacy.cjs'
+import { helper } from './lib/cjs/helper.ts'
+import { which } from './lib/both.js'
+import { plain } from './lib/plain'
 
 interface Shape {
   n: number
 }
 await tasks({
   hello: { description: 'Say hello', database: false, run: (): string => \`\${greeting} ${greeting} \${count(2)}\` },
+  more: { description: 'The other imports', database: false, run: (): string => [imported, legacy(), helper(), which, plain].join(', ') },
   boom: {
     description: 'Fail',
     database: false,
@@ -149,8 +167,15 @@ await tasks({
     const first = bin(['hello'], project)
     t.equal(first.status, 0, first.stderr)
     t.equal(first.stdout.trim(), 'hello world 2 times', '`./lib/names.js` found lib/names.ts, `./lib/count` found lib/count/index.ts')
+    const more = bin(['more'], project)
+    t.equal(more.status, 0, more.stderr)
+    t.equal(
+      more.stdout.trim(),
+      'hello, cts, object, ts, plain js',
+      'package.json imports, a .cts and a CommonJS .ts helper (as CommonJS), the .ts beside a .js, an extensionless .js',
+    )
     const files = await cached()
-    t.equal(files.length, 3, 'tasks.ts and the two files it imports, transformed and cached')
+    t.equal(files.length, 6, 'tasks.ts and the five TypeScript files it imports, transformed and cached')
     const stamps = await Promise.all(files.map(async (f) => (await stat(path.join(cache, f))).mtimeMs))
     const again = bin(['hello'], project)
     t.equal(again.stdout.trim(), 'hello world 2 times')
@@ -160,18 +185,18 @@ await tasks({
     await writeFile(path.join(project, 'tasks.ts'), tasks('again'))
     const changed = bin(['hello'], project)
     t.equal(changed.stdout.trim(), 'hello again 2 times', 'the edited tasks.ts runs, not its cached predecessor')
-    t.equal((await cached()).length, 4)
+    t.equal((await cached()).length, 7)
     // Stack positions are the TypeScript file's (an inline source map), as under tsx.
     const boom = bin(['boom', '--verbose'], project)
     t.equal(boom.status, 1)
     t.match(boom.stderr, /E_TASK_FAILED: task 'boom' failed: boom 1/)
     t.match(
       boom.stdout + boom.stderr,
-      new RegExp(`at Object\\.run \\(${project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/tasks\\.ts:15:13\\)`),
+      new RegExp(`at Object\\.run \\(${project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/tasks\\.ts:21:13\\)`),
     )
     // The plan and a seed's files load the same way.
     t.match(bin(['plan'], project).stdout, /2 seeds in 2 levels/)
-    t.equal((await cached()).length, 6, 'the two seeds cached too')
+    t.equal((await cached()).length, 9, 'the two seeds cached too')
 
     // A tsconfig.json this loader would read otherwise than TypeScript (paths; comments) is tsx's.
     await rm(cache, { recursive: true })

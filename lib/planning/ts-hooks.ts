@@ -1,18 +1,25 @@
 /**
  * Module hooks for a project's TypeScript when seedbed's own bin runs it under Node
  * (lib/planning/typescript.ts registers them, and decides when tsx's loader is used instead). A
- * `.ts`, `.mts` or `.tsx` file of an ES module package is transformed by esbuild (the copy tsx
- * depends on) the first time and the JavaScript kept in a cache keyed by the file's path and text, the
- * tsconfig options and the esbuild and Node versions; a later run reads it back and runs no esbuild at
- * all. Imports are resolved as tsx and TypeScript do: `./x.js` finds `./x.ts`, `./x` finds `./x.ts`, and
- * `./dir` finds `./dir/index.ts`.
+ * `.ts`, `.mts`, `.cts` or `.tsx` file is transformed by esbuild (the copy tsx depends on) the first
+ * time, to an ES module or, where Node would load it as CommonJS (`.cts`, or `.ts` under a package.json
+ * without `"type": "module"`), to CommonJS; the JavaScript is kept in a cache keyed by the file's path
+ * and text, the tsconfig options, the esbuild and Node versions and this file's TRANSFORM version, so a
+ * later run reads it back and runs no esbuild at all.
+ *
+ * Imports Node does not find are looked for as TypeScript's bundler resolution would: `./x.js` finds
+ * `./x.ts` or `./x.tsx` (and, imported from a TypeScript file, `./x.ts` wins over a `./x.js` beside
+ * it), `.mjs` finds `.mts`, `.cjs` finds `.cts`, `.jsx` finds `.tsx`; `./x` finds `./x.ts`, `./x.tsx`
+ * or `./x.js`, and `./dir` finds its `index.ts`, `index.tsx` or `index.js`. The same applies to what a
+ * package.json's `imports` or `exports` points at. tsconfig `paths` are not read here: a project with
+ * them gets tsx's loader.
  *
  * Why not tsx here: its loader thread loads all of tsx and esbuild before the first file, about 130 ms
  * of every `npx seedbed` run on this machine (docs/benchmarks.md, start-up). This file runs in Node's
  * loader thread: it imports only Node's own modules, and esbuild on a cache miss.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,7 +46,13 @@ interface Esbuild {
   transformSync(code: string, options: Record<string, unknown>): { code: string }
 }
 
-const TYPESCRIPT = /\.(?:m?ts|tsx)$/
+/** Changed whenever the transform below changes, so no cache entry of an older seedbed is read. */
+const TRANSFORM = 2
+const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
+/** The extensions a specifier may end in; any other `.x` is part of the name (`./vite.config`). */
+const KNOWN_EXTENSION = /\.(?:[cm]?[jt]sx?|json|node|wasm)$/
+/** The TypeScript files a JavaScript specifier may stand for, first choice first. */
+const TS_FOR_JS = { js: ['.ts', '.tsx'], jsx: ['.tsx'], mjs: ['.mts'], cjs: ['.cts'] }
 let settings: TypeScriptHooksData = { cacheDir: undefined, compilerOptions: {} }
 let esbuild: Esbuild | undefined
 let optionsKey = ''
@@ -49,49 +62,48 @@ export function initialize(data: TypeScriptHooksData): void {
   settings = data
 }
 
-/** A project's own file (not a dependency's), as a file URL. */
-const projectFile = (url: string | undefined): url is string => !!url && url.startsWith('file:') && !url.includes('/node_modules/')
-
 export async function resolve(specifier: string, context: { parentURL?: string }, next: Next<Resolved>): Promise<Resolved> {
+  const parent = context.parentURL
+  // From a TypeScript file, `./x.js` means `./x.ts` when there is one (as under tsc's and tsx's rules).
+  if (parent?.startsWith('file:') && TYPESCRIPT.test(parent) && /^\.{1,2}\//.test(specifier)) {
+    const js = /\.(js|jsx|mjs|cjs)$/.exec(specifier)
+    if (js) {
+      const ts = new URL(specifier.slice(0, js.index) + TS_FOR_JS[js[1] as keyof typeof TS_FOR_JS][0], parent)
+      if (existsSync(fileURLToPath(ts))) return next(ts.href, context)
+    }
+  }
   try {
     return await next(specifier, context)
   } catch (error) {
-    const relative = /^(?:\.{1,2}\/|\/|file:)/.test(specifier)
-    const code = (error as { code?: string }).code
-    const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT'
-    if (!notFound || !relative || !projectFile(context.parentURL)) throw error
-    for (const candidate of candidates(specifier)) {
-      try {
-        return await next(candidate, context)
-      } catch {
-        // the next candidate, else the first error
-      }
+    const { code, url } = error as { code?: string; url?: string }
+    if ((code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_UNSUPPORTED_DIR_IMPORT') || !url?.startsWith('file:')) throw error
+    for (const candidate of candidates(url)) {
+      if (existsSync(fileURLToPath(candidate))) return next(candidate, context)
     }
     throw error
   }
 }
 
-/** What TypeScript's own resolution would have found for a specifier Node did not. */
-function candidates(specifier: string): string[] {
-  const js = /\.([cm]?)js(x?)$/.exec(specifier)
-  if (js) return js[1] === 'c' ? [] : [`${specifier.slice(0, js.index)}.${js[1]}ts${js[2]}`]
-  if (/\.[a-z]+$/i.test(path.basename(specifier))) return []
-  return [`${specifier}.ts`, `${specifier}.tsx`, `${specifier}/index.ts`]
+/** What TypeScript's bundler resolution would have found for a file URL Node did not. */
+function candidates(url: string): string[] {
+  const js = /\.(js|jsx|mjs|cjs)$/.exec(url)
+  if (js) return TS_FOR_JS[js[1] as keyof typeof TS_FOR_JS].map((ending) => url.slice(0, js.index) + ending)
+  if (KNOWN_EXTENSION.test(url)) return []
+  return ['.ts', '.tsx', '.js', '/index.ts', '/index.tsx', '/index.js'].map((ending) => url.replace(/\/$/, '') + ending)
 }
 
 export async function load(url: string, context: unknown, next: Next<Loaded>): Promise<Loaded> {
-  if (!TYPESCRIPT.test(url) || !projectFile(url)) return next(url, context)
+  if (!url.startsWith('file:') || !TYPESCRIPT.test(url)) return next(url, context)
   const file = fileURLToPath(url)
-  // A `.ts` file Node would load as CommonJS is tsx's to load (it needs require hooks too).
-  if (!url.endsWith('.mts') && !inModulePackage(path.dirname(file))) return next(url, context)
-  return { format: 'module', source: javascript(file, url), shortCircuit: true }
+  const format = url.endsWith('.mts') ? 'module' : url.endsWith('.cts') || !inModulePackage(path.dirname(file)) ? 'commonjs' : 'module'
+  return { format, source: javascript(file, url, format), shortCircuit: true }
 }
 
-function javascript(file: string, url: string): string {
+function javascript(file: string, url: string, format: string): string {
   const source = readFileSync(file, 'utf8')
-  optionsKey ||= JSON.stringify([process.versions.node, esbuildVersion(), settings.compilerOptions])
-  const key = createHash('sha256').update(optionsKey).update('\0').update(url).update('\0').update(source).digest('hex')
-  const cached = settings.cacheDir && path.join(settings.cacheDir, `${key.slice(0, 40)}.js`)
+  optionsKey ||= JSON.stringify([TRANSFORM, process.versions.node, esbuildVersion(), settings.compilerOptions])
+  const key = createHash('sha256').update(optionsKey).update('\0').update(format).update('\0').update(url).update('\0').update(source)
+  const cached = settings.cacheDir && path.join(settings.cacheDir, `${key.digest('hex').slice(0, 40)}.js`)
   if (cached) {
     try {
       return readFileSync(cached, 'utf8')
@@ -102,8 +114,12 @@ function javascript(file: string, url: string): string {
   esbuild ??= loadEsbuild()
   const { code } = esbuild.transformSync(source, {
     loader: url.endsWith('x') ? 'tsx' : 'ts',
-    format: 'esm',
+    format: format === 'module' ? 'esm' : 'cjs',
+    // For CommonJS output, the export names annotated where Node's ES module `import { x }` finds them.
+    platform: 'node',
     target: `node${process.versions.node}`,
+    // Class and function names stay as written (`constructor.name`, stacks), as under tsx.
+    keepNames: true,
     sourcefile: file,
     sourcemap: 'inline',
     sourcesContent: false,
@@ -112,7 +128,6 @@ function javascript(file: string, url: string): string {
   if (cached) store(cached, code)
   return code
 }
-
 /** esbuild as tsx resolves it (tsx is seedbed's dependency; esbuild is tsx's). */
 const fromTsx = () => createRequire(createRequire(import.meta.url).resolve('tsx/package.json'))
 const loadEsbuild = () => fromTsx()('esbuild') as Esbuild

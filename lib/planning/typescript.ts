@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { register } from 'node:module'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TypeScriptHooksData } from './ts-hooks.ts'
 
@@ -11,12 +10,13 @@ import type { TypeScriptHooksData } from './ts-hooks.ts'
  * Deno run TypeScript themselves.
  *
  * Which loader: seedbed's own hooks (lib/planning/ts-hooks.ts: esbuild, with its output cached in
- * node_modules/.cache/seedbed) for a file of an ES module package whose tsconfig.json is plain JSON
- * without `extends`, `paths` or `baseUrl`, the case `seedbed init` writes: about 130 ms less per run
- * than tsx's loader thread (docs/benchmarks.md, start-up). Otherwise tsx's: a file Node loads as
- * CommonJS (`.cts`, or `.ts` in a package without `"type": "module"`) needs its require hooks, and
- * tsx reads tsconfig files TypeScript's way (comments, `extends`, `paths`). From seedbed's sources
- * (its own tests, always under tsx) only tsx's.
+ * node_modules/.cache/seedbed) when the first TypeScript file is of an ES module package whose
+ * tsconfig.json is plain JSON without `extends`, `paths` or `baseUrl`, the case `seedbed init` writes:
+ * about 130 ms less per run than tsx's loader thread (docs/benchmarks.md, start-up). They then load
+ * every later TypeScript file too, `.cts` and CommonJS `.ts` helpers included. Otherwise tsx's: a
+ * CommonJS package's tasks.ts needs its require hooks (a `require()` from a file Node's own CommonJS
+ * loader read passes no module hooks in Node 20), and tsx reads tsconfig files TypeScript's way
+ * (comments, `extends`, `paths`). From seedbed's sources (its own tests, always under tsx) only tsx's.
  */
 let registered: Promise<void> | undefined
 let requireHooks: Promise<void> | undefined
@@ -40,15 +40,14 @@ export function ensureTypeScript(file: string): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file) || /tsx/.test(process.execArgv.join(' ')) || 'Bun' in globalThis || 'Deno' in globalThis) {
     return Promise.resolve()
   }
+  if (ownHooks) return Promise.resolve()
   const commonJs = requireHooks !== undefined || loadsAsCommonJs(file)
   if (!commonJs && !registered) {
     const data = ownHooksData(file)
-    if (ownHooks || data) {
-      if (data && !ownHooks) {
-        process.setSourceMapsEnabled(true)
-        register(OWN_HOOKS, { data })
-        ownHooks = true
-      }
+    if (data) {
+      process.setSourceMapsEnabled(true)
+      register(OWN_HOOKS, { data })
+      ownHooks = true
       return Promise.resolve()
     }
   }
@@ -71,8 +70,9 @@ const OWN_HOOKS = new URL('../planning/ts-hooks.js', import.meta.url)
 /**
  * What seedbed's own hooks need to load `file` as tsx would (undefined: tsx's loader, then): the
  * compilerOptions of the nearest tsconfig.json when it is plain JSON without `extends`, `paths` or
- * `baseUrl`, and a cache folder (node_modules/.cache/seedbed beside the nearest node_modules, else
- * one in the temporary folder).
+ * `baseUrl` (that of the first file loaded: it serves every later one), and a cache folder,
+ * node_modules/.cache/seedbed beside the nearest node_modules. Without one there is no cache: a shared
+ * folder such as the temporary one would let another user plant the code a run executes.
  */
 function ownHooksData(file: string): TypeScriptHooksData | undefined {
   if (import.meta.url.endsWith('.ts') || !/\.(?:m?ts|tsx)$/.test(file)) return undefined
@@ -95,6 +95,6 @@ function ownHooksData(file: string): TypeScriptHooksData | undefined {
   }
   return {
     compilerOptions: compilerOptions ?? {},
-    cacheDir: cacheDir ?? path.join(tmpdir(), `seedbed-typescript-${process.getuid?.() ?? 'user'}`),
+    cacheDir,
   }
 }
