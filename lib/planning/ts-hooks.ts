@@ -53,6 +53,7 @@ const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
 const KNOWN_EXTENSION = /\.(?:[cm]?[jt]sx?|json|node|wasm)$/
 /** The TypeScript files a JavaScript specifier may stand for, first choice first. */
 const TS_FOR_JS = { js: ['.ts', '.tsx'], jsx: ['.tsx'], mjs: ['.mts'], cjs: ['.cts'] }
+const JS_ENDING = /\.(js|jsx|mjs|cjs)$/
 let settings: TypeScriptHooksData = { cacheDir: undefined, compilerOptions: {} }
 let esbuild: Esbuild | undefined
 let optionsKey = ''
@@ -66,7 +67,7 @@ export async function resolve(specifier: string, context: { parentURL?: string }
   const parent = context.parentURL
   // From a TypeScript file, `./x.js` means `./x.ts` when there is one (as under tsc's and tsx's rules).
   if (parent?.startsWith('file:') && TYPESCRIPT.test(parent) && /^\.{1,2}\//.test(specifier)) {
-    const js = /\.(js|jsx|mjs|cjs)$/.exec(specifier)
+    const js = JS_ENDING.exec(specifier)
     if (js) {
       const ts = new URL(specifier.slice(0, js.index) + TS_FOR_JS[js[1] as keyof typeof TS_FOR_JS][0], parent)
       if (existsSync(fileURLToPath(ts))) return next(ts.href, context)
@@ -86,7 +87,7 @@ export async function resolve(specifier: string, context: { parentURL?: string }
 
 /** What TypeScript's bundler resolution would have found for a file URL Node did not. */
 function candidates(url: string): string[] {
-  const js = /\.(js|jsx|mjs|cjs)$/.exec(url)
+  const js = JS_ENDING.exec(url)
   if (js) return TS_FOR_JS[js[1] as keyof typeof TS_FOR_JS].map((ending) => url.slice(0, js.index) + ending)
   if (KNOWN_EXTENSION.test(url)) return []
   return ['.ts', '.tsx', '.js', '/index.ts', '/index.tsx', '/index.js'].map((ending) => url.replace(/\/$/, '') + ending)
