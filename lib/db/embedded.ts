@@ -344,7 +344,8 @@ async function startServer(
     user: EMBEDDED_USER,
     password: EMBEDDED_PASSWORD,
     persistent: true,
-    createPostgresUser: true,
+    // Only root may create a system user (groupadd); any other user runs the server as itself.
+    createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--no-sync', '--encoding=UTF8'],
     onLog: () => {},
     onError: () => {},
