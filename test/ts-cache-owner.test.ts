@@ -1,0 +1,106 @@
+/**
+ * The TypeScript cache of the built bin (lib/planning/ts-hooks.ts: node_modules/.cache/seedbed beside the
+ * nearest node_modules) on a machine with more than one user (issue 27): a cache file is JavaScript the
+ * run executes, so a cache another user can write is code they run as you. Two local users (made here:
+ * CI runs as root): `seedbed-user` runs `seedbed plan` (it imports the seeds, no database needed) in a
+ * project of theirs; `seedbed-other` plants a cache file for that project's seed. The user's run must
+ * load the seed itself, never the planted file. Runs dist/ (build first), as test/bin.test.ts does.
+ */
+import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import t, { type Test } from 'tap'
+import { ROOT, tempDir } from './helpers.ts'
+import { IS_ROOT, type LocalUser, localUser, runAs } from './local-users.ts'
+
+const BIN = path.join(ROOT, 'dist', 'cli', 'bin.js')
+const user = IS_ROOT ? localUser('seedbed-user') : undefined
+const other = IS_ROOT ? localUser('seedbed-other') : undefined
+
+/** The planted module: it says so when it runs, and passes for a seed so the plan still lists it. */
+const PLANTED = "console.log('PLANTED CODE RAN as uid ' + process.getuid())\nexport default { name: 'planted', async run() {} }\n"
+const SEED = "const name: string = 'notes'\nexport default { name, description: 'the project seed', async run(): Promise<void> {} }\n"
+
+/** A folder owned by `owner`, with `mode`. */
+async function folder(dir: string, owner: LocalUser, mode = 0o755): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  await chown(dir, owner.uid, owner.gid)
+  await chmod(dir, mode)
+  return dir
+}
+
+/** A file owned by `owner`. */
+async function file(name: string, text: string, owner: LocalUser): Promise<void> {
+  await writeFile(name, text)
+  await chown(name, owner.uid, owner.gid)
+}
+
+/** An ES module project of `owner`'s in `dir`: package.json, tsconfig.json, one TypeScript seed. */
+async function project(dir: string, owner: LocalUser): Promise<string> {
+  await folder(dir, owner)
+  await folder(path.join(dir, 'seeds'), owner)
+  await file(path.join(dir, 'package.json'), '{ "name": "app", "type": "module" }\n', owner)
+  await file(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": { "strict": true } }\n', owner)
+  await file(path.join(dir, 'seeds', 'notes.ts'), SEED, owner)
+  return dir
+}
+
+const plan = (as: LocalUser, cwd: string) => runAs(as, `node ${BIN} plan`, cwd, { DATABASE_URL: '', NO_COLOR: '1' })
+
+/** The user's plan: it lists the project's seed, and no planted code ran. */
+async function planLoadsTheSeed(t: Test, as: LocalUser, cwd: string, what: string) {
+  const run = await plan(as, cwd)
+  t.equal(run.code, 0, `${what}: plan succeeds ${run.code ? run.out : ''}`.trim())
+  t.notMatch(run.out, /PLANTED CODE RAN|planted/, `${what}: the planted cache file did not run`)
+  t.match(run.out, /^ +0 +notes\b/m, `${what}: the project's own seed was loaded`)
+}
+
+if (!user || !other) t.plan(0, 'needs root, to make the local users seedbed-user and seedbed-other (CI runs as root)')
+else {
+  t.test("a shared folder's node_modules of another user: its cache is not used", async (t) => {
+    const base = await tempDir(t, 'seedbed-ts-cache-')
+    // A folder anyone may put work in (sticky, as /tmp), where the other user installed packages.
+    const shared = await folder(path.join(base, 'shared'), other, 0o1777)
+    await folder(path.join(shared, 'node_modules'), other)
+    const proj = await project(path.join(shared, 'proj'), user)
+    // The other user reads the project (0755, as files are by default) and runs the same plan: the cache
+    // entry of the project's seed lands in their node_modules, where they replace it.
+    const theirs = await plan(other, proj)
+    t.equal(theirs.code, 0, theirs.out)
+    const cache = path.join(shared, 'node_modules', '.cache', 'seedbed')
+    const entries = await readdir(cache).catch(() => [] as string[])
+    t.ok(entries.length, `the other user's run cached the seed in their own node_modules: ${entries.join(', ')}`)
+    for (const entry of entries) await file(path.join(cache, entry), PLANTED, other)
+    await planLoadsTheSeed(t, user, proj, "a project without node_modules under another user's")
+  })
+
+  t.test("the user's own cache folder, writable by the group or by anyone: not used", async (t) => {
+    const base = await tempDir(t, 'seedbed-ts-cache-')
+    const proj = await project(path.join(base, 'proj'), user)
+    await folder(path.join(proj, 'node_modules'), user)
+    const cache = path.join(proj, 'node_modules', '.cache', 'seedbed')
+    const first = await plan(user, proj)
+    t.equal(first.code, 0, first.out)
+    const entries = await readdir(cache)
+    t.ok(entries.length, "a cache of the user's own, not writable by others, is used")
+    t.match(await readFile(path.join(cache, entries[0]!), 'utf8'), /the project seed/, 'it holds the seed')
+
+    // Writable by anyone (a chmod -R a+w): the other user swaps the entry for theirs.
+    await chmod(cache, 0o777)
+    for (const entry of entries) {
+      await rm(path.join(cache, entry))
+      await file(path.join(cache, entry), PLANTED, other)
+    }
+    await planLoadsTheSeed(t, user, proj, 'a world-writable cache folder')
+
+    // Writable by the group: a member could do the same; the entry (the user's own, root stands in for
+    // the member) is not read.
+    await chmod(cache, 0o775)
+    for (const entry of entries) await file(path.join(cache, entry), PLANTED, user)
+    await planLoadsTheSeed(t, user, proj, 'a group-writable cache folder')
+
+    // A cache folder of the user's own again (0755), with an entry another user wrote: not read either.
+    await chmod(cache, 0o755)
+    for (const entry of entries) await file(path.join(cache, entry), PLANTED, other)
+    await planLoadsTheSeed(t, user, proj, "an entry of another user's in the user's cache folder")
+  })
+}
