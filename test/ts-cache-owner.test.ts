@@ -65,7 +65,7 @@ else {
     // The other user reads the project (0755, as files are by default) and runs the same plan: the cache
     // entry of the project's seed lands in their node_modules, where they replace it.
     const theirs = await plan(other, proj)
-    t.equal(theirs.code, 0, theirs.out)
+    t.equal(theirs.code, 0, `the other user's plan of the project ${theirs.code ? theirs.out : ''}`.trim())
     const cache = path.join(shared, 'node_modules', '.cache', 'seedbed')
     const entries = await readdir(cache).catch(() => [] as string[])
     t.ok(entries.length, `the other user's run cached the seed in their own node_modules: ${entries.join(', ')}`)
@@ -79,7 +79,7 @@ else {
     await folder(path.join(proj, 'node_modules'), user)
     const cache = path.join(proj, 'node_modules', '.cache', 'seedbed')
     const first = await plan(user, proj)
-    t.equal(first.code, 0, first.out)
+    t.equal(first.code, 0, `the user's first plan ${first.code ? first.out : ''}`.trim())
     const entries = await readdir(cache)
     t.ok(entries.length, "a cache of the user's own, not writable by others, is used")
     t.match(await readFile(path.join(cache, entries[0]!), 'utf8'), /the project seed/, 'it holds the seed')

@@ -5,7 +5,8 @@
  * time, to an ES module or, where Node would load it as CommonJS (`.cts`, or `.ts` under a package.json
  * without `"type": "module"`), to CommonJS; the JavaScript is kept in a cache keyed by the file's path
  * and text, the tsconfig options, the esbuild and Node versions and this file's TRANSFORM version, so a
- * later run reads it back and runs no esbuild at all.
+ * later run reads it back and runs no esbuild at all. A cache entry is code the run executes: the
+ * cache is used only where no other local user can write it (ownedCache, readCached).
  *
  * Imports Node does not find are looked for as TypeScript's bundler resolution would: `./x.js` finds
  * `./x.ts` or `./x.tsx` (and, imported from a TypeScript file, `./x.ts` wins over a `./x.js` beside
@@ -19,7 +20,18 @@
  * loader thread: it imports only Node's own modules, and esbuild on a cache miss.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -60,7 +72,52 @@ let optionsKey = ''
 const packageTypes = new Map<string, boolean>()
 
 export function initialize(data: TypeScriptHooksData): void {
-  settings = data
+  settings = { ...data, cacheDir: data.cacheDir && ownedCache(data.cacheDir) }
+}
+
+/**
+ * A cache entry is JavaScript the run executes: a cache another local user can write is code they run
+ * as this user (a project without node_modules of its own, under a shared folder with another user's;
+ * a cache folder made writable by all). `dir` (node_modules/.cache/seedbed) is used only when it is
+ * this user's and its .cache and node_modules are this user's or root's, and none of them is writable
+ * by the group or by others; the folders still missing are made so (store). Otherwise there is no
+ * cache. Without uids (Windows) there is nothing to compare: the cache is used.
+ */
+function ownedCache(dir: string): string | undefined {
+  const uid = process.getuid?.()
+  if (uid === undefined) return dir
+  const folders = [dir, path.dirname(dir), path.dirname(path.dirname(dir))]
+  const safe = folders.every((folder, i) => {
+    try {
+      return trusted(statSync(folder), uid, i > 0)
+    } catch (e) {
+      // .cache/seedbed or .cache not made yet; node_modules must be there.
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' && i < 2
+    }
+  })
+  return safe ? dir : undefined
+}
+
+/** Owned by `uid` (or by root where `orRoot`) and not writable by the group or by others. */
+const trusted = (stats: Stats, uid: number, orRoot: boolean) =>
+  (stats.uid === uid || (orRoot && stats.uid === 0)) && (stats.mode & 0o022) === 0
+
+/** A cache entry's text, when there is one and it is this user's, writable by no one else. */
+function readCached(file: string): string | undefined {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return undefined // not transformed yet
+  }
+  try {
+    const uid = process.getuid?.()
+    return uid === undefined || trusted(fstatSync(fd), uid, false) ? readFileSync(fd, 'utf8') : undefined
+  } catch {
+    return undefined // not a file: transformed again, and stored over it
+  } finally {
+    closeSync(fd)
+  }
 }
 
 export async function resolve(specifier: string, context: { parentURL?: string }, next: Next<Resolved>): Promise<Resolved> {
@@ -105,13 +162,8 @@ function javascript(file: string, url: string, format: string): string {
   optionsKey ||= JSON.stringify([TRANSFORM, process.versions.node, esbuildVersion(), settings.compilerOptions])
   const key = createHash('sha256').update(optionsKey).update('\0').update(format).update('\0').update(url).update('\0').update(source)
   const cached = settings.cacheDir && path.join(settings.cacheDir, `${key.digest('hex').slice(0, 40)}.js`)
-  if (cached) {
-    try {
-      return readFileSync(cached, 'utf8')
-    } catch {
-      // not transformed yet
-    }
-  }
+  const hit = cached && readCached(cached)
+  if (hit) return hit
   esbuild ??= loadEsbuild()
   const { code } = esbuild.transformSync(source, {
     loader: url.endsWith('x') ? 'tsx' : 'ts',
@@ -138,9 +190,10 @@ const esbuildVersion = () => (JSON.parse(readFileSync(fromTsx().resolve('esbuild
 /** Written whole or not at all (another run may read it meanwhile); a cache that cannot be written is no error. */
 function store(file: string, code: string): void {
   try {
-    mkdirSync(path.dirname(file), { recursive: true })
+    // Writable by this user only, whatever the umask (it only takes bits away), as ownedCache wants them.
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 })
     const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, code)
+    writeFileSync(temporary, code, { mode: 0o644 })
     renameSync(temporary, file)
   } catch {
     // read-only project or full disk: the next run transforms again
