@@ -379,6 +379,7 @@ async function startServer(
   )
   const fd = openSync(logFile, 'a')
   let exited: number | null | undefined
+  let pid: number | undefined
   try {
     // Detached (its own process group, output to server.log): the server outlives the process that
     // started it while others use it, and a Ctrl-C meant for one run does not reach it.
@@ -388,19 +389,22 @@ async function startServer(
       stdio: ['ignore', fd, fd],
       env: { ...process.env, LC_MESSAGES: 'C' },
     })
+    pid = child.pid
     child.once('exit', (code) => (exited = code))
     child.once('error', () => (exited = -1))
     child.unref()
   } finally {
     closeSync(fd)
   }
-  // Ready when postmaster.pid says so (line 8, PostgreSQL 10+); failed when the process ended first.
+  // Ready when postmaster.pid says so (line 8, PostgreSQL 10+) for this postmaster (line 1): a server
+  // that crashed left its file saying `ready` until the new one rewrites it, and the new one accepts
+  // connections only after its crash recovery. Failed when the process ended first.
   for (const end = Date.now() + 60_000; ; await sleep(25)) {
-    const status = await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').then(
-      (t) => t.split('\n')[7]?.trim(),
-      () => undefined,
+    const lines = await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').then(
+      (t) => t.split('\n'),
+      () => [] as string[],
     )
-    if (exited === undefined && status === 'ready') break
+    if (exited === undefined && Number(lines[0]) === pid && lines[7]?.trim() === 'ready') break
     if (exited !== undefined || Date.now() > end) {
       // The server's own FATAL line says why; fall back to the last lines it printed.
       const lines = (await readFile(logFile, 'utf8').catch(() => ''))
