@@ -5,7 +5,6 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import postgres from 'postgres'
 import t from 'tap'
 import { redactUrl } from '../lib/errors/redact.ts'
 import { answers, ROOT, runCli, tempDir } from './helpers.ts'
