@@ -42,17 +42,23 @@ export async function readPassword(dataDir: string): Promise<string | undefined>
 }
 
 /**
+ * The data folder's mode (and its parents' that seedbed makes): the owner's alone; as root (the server
+ * runs as the `postgres` user then) traversable, not listable, by others.
+ */
+export const dataDirMode = (asRoot = process.getuid?.() === 0) => (asRoot ? 0o711 : 0o700)
+
+/**
  * Takes from other users what seedbed keeps in the data folder: the folder 0700 (0711 as root, for the
  * `postgres` user to reach `pg/`), `users/` 0700, the files it writes 0600. Folders made by earlier
  * versions were 0755 with files 0644.
  */
 export async function tightenDataDir(dataDir: string, asRoot: boolean): Promise<void> {
-  await chmod(dataDir, asRoot ? 0o711 : 0o700)
-  await mkdir(path.join(dataDir, 'users'), { recursive: true })
-  await chmod(path.join(dataDir, 'users'), 0o700)
-  for (const name of ['port', 'server.log', 'password', 'password.next']) {
-    await chmod(path.join(dataDir, name), 0o600).catch(() => undefined)
-  }
+  // Best effort: in a folder this user does not own, what seedbed writes is still made 0600.
+  const mode = (file: string, m: number) => chmod(path.join(dataDir, file), m).catch(() => undefined)
+  await mode('.', dataDirMode(asRoot))
+  await mkdir(path.join(dataDir, 'users'), { recursive: true, mode: 0o700 })
+  await mode('users', 0o700)
+  for (const name of ['port', 'server.log', 'password', 'password.next']) await mode(name, 0o600)
 }
 
 export interface InitdbOptions {

@@ -12,6 +12,7 @@ import type { Logger } from '../output/log.ts'
 import { processAlive as alive } from '../util/pid.ts'
 import { withFileLock } from '../util/file-lock.ts'
 import {
+  dataDirMode,
   initCluster,
   OLD_FIXED_PASSWORD,
   passwordFile,
@@ -201,7 +202,7 @@ export const serverLogFile = (dataDir: string) => path.join(dataDir, 'server.log
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir)
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await mkdir(dataDir, { recursive: true, mode: dataDirMode() })
   return withFileLock(lockFile(dataDir), () => join(options, dataDir, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`))
 }
 
@@ -465,7 +466,7 @@ async function launchPostmaster(dataDir: string, args: string[], ids: { uid?: nu
  */
 export async function pinEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { already: boolean }> {
   const dataDir = path.resolve(options.dataDir)
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await mkdir(dataDir, { recursive: true, mode: dataDirMode() })
   return withFileLock(lockFile(dataDir), async () => {
     const already = (await liveUsers(dataDir)).includes(PINNED_HOLDER) && Boolean(await runningPostmaster(path.join(dataDir, 'pg')))
     return { ...(await join(options, dataDir, PINNED_HOLDER)), already }
