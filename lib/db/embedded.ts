@@ -232,7 +232,11 @@ async function join(options: EmbeddedOptions, dataDir: string, holder: string): 
   // A folder made before each had its own password (a server an older seedbed started, or just started here).
   if (!(await readPassword(dataDir))) {
     options.log.info(`the embedded PostgreSQL of ${dataDir} gets a password of its own, in ${passwordFile(dataDir)}`)
-    await replaceFixedPassword({ dataDir, pgdata, user: EMBEDDED_USER, port: server.port })
+    await replaceFixedPassword({ dataDir, pgdata, user: EMBEDDED_USER, port: server.port }).catch(async (e) => {
+      // Not left running for no one when it was started here.
+      if ((await liveUsers(dataDir)).length === 0) await stopPostmaster(pgdata)
+      throw e
+    })
   }
   const password = (await readPassword(dataDir))!
   await writeFile(path.join(usersDir(dataDir), holder), '')
