@@ -3,24 +3,14 @@
  * the application between runs, shared with the runs, and stopped by `db stop`. Always on an embedded
  * server of its own (a temporary data folder), whatever DATABASE_URL says.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import postgres from 'postgres'
 import t from 'tap'
-import { ROOT, runCli, tempDir } from './helpers.ts'
+import { redactUrl } from '../lib/errors/redact.ts'
+import { answers, ROOT, runCli, tempDir } from './helpers.ts'
 
 const dir = await tempDir(t, 'seedbed-db-')
 const env = { SEEDBED_DATA_DIR: path.join(dir, 'data') }
-const answers = async (url: string) => {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 })
-  try {
-    return (await sql`SELECT 1 AS one`).length === 1
-  } catch {
-    return false
-  } finally {
-    await sql.end()
-  }
-}
 
 t.test('--version and -v print the package version', async (t) => {
   const { version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
@@ -42,21 +32,29 @@ t.test('db start keeps the server for the app; runs share it; db stop stops it',
   const envFile = path.join(dir, '.env.local')
   const start = await runCli(['db', 'start', '--write-env', envFile], { env })
   t.equal(start.code, 0, start.stderr)
-  const url = /^DATABASE_URL=(\S+)$/m.exec(start.stdout)?.[1]
-  t.ok(url, 'the URL is printed')
-  t.equal(await readFile(envFile, 'utf8'), `DATABASE_URL=${url}\n`, 'and written for the app')
+  const shown = /^DATABASE_URL=(\S+)$/m.exec(start.stdout)?.[1]
+  t.match(shown, /^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres$/, 'the URL is printed, its password hidden')
+  t.match(start.stdout, `the whole URL (with its password) written to ${envFile}, readable by you alone`)
+  const url = /^DATABASE_URL=(\S+)\n$/.exec(await readFile(envFile, 'utf8'))?.[1]
+  t.equal(redactUrl(url!), shown, 'and written whole for the app')
+  t.equal((await stat(envFile)).mode & 0o777, 0o600, 'in a file only its owner reads')
   t.ok(await answers(url!), 'the server runs after the command ended')
-  t.equal((await runCli(['db', 'url'], { env })).stdout.trim(), url, 'db url prints it alone')
+  const printed = await runCli(['db', 'url'], { env })
+  t.equal(printed.stdout.trim(), shown, 'db url prints it alone, its password hidden')
+  t.match(printed.stderr, /the password is in .*password \(readable by you alone\)/, 'and says where the password is')
+  const other = path.join(dir, '.env.other')
+  await runCli(['db', 'url', '--write-env', other], { env })
+  t.equal(await readFile(other, 'utf8'), `DATABASE_URL=${url}\n`, 'db url --write-env writes it whole')
 
   const seed = await runCli(['seed', '--apply-schema', '--json'], { env })
   t.equal(seed.code, 0, seed.code ? seed.stderr : 'a run joins it')
   t.ok(await answers(url!), 'a run on it leaves it running')
   const status = JSON.parse((await runCli(['db', 'status', '--json'], { env })).stdout)
-  t.match(status, { running: true, pinned: true, url, users: [] })
+  t.match(status, { running: true, pinned: true, url: shown, users: [] })
 
   const again = await runCli(['db', 'start'], { env })
   t.match(again.stdout, /^already running/, 'a second start says so')
-  t.equal(/^DATABASE_URL=(\S+)$/m.exec(again.stdout)?.[1], url, 'same URL')
+  t.equal(/^DATABASE_URL=(\S+)$/m.exec(again.stdout)?.[1], shown, 'same URL')
 
   const stop = await runCli(['db', 'stop'], { env })
   t.equal(stop.code, 0)
@@ -64,7 +62,8 @@ t.test('db start keeps the server for the app; runs share it; db stop stops it',
   t.notOk(await answers(url!), 'stopped')
 
   const restart = await runCli(['db', 'start'], { env })
-  t.equal(/^DATABASE_URL=(\S+)$/m.exec(restart.stdout)?.[1], url, 'a restart keeps the port, so the URL in .env stays right')
+  t.equal(/^DATABASE_URL=(\S+)$/m.exec(restart.stdout)?.[1], shown, 'a restart keeps the port, so the URL in .env stays right')
+  t.ok(await answers(url!), 'and the password')
   t.equal((await runCli(['db', 'stop'], { env })).code, 0)
 })
 

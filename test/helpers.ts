@@ -61,6 +61,20 @@ export async function testDatabase(t: Teardown): Promise<TestDatabase> {
   return { url, name, sql }
 }
 
+/** Whether a server lets this URL (or these connection options) in and answers `SELECT 1`. */
+export async function answers(target: string | postgres.Options<Record<string, never>>): Promise<boolean> {
+  const options = { max: 1, onnotice: () => {}, connect_timeout: 5 }
+  const sql = typeof target === 'string' ? postgres(target, options) : postgres({ ...target, ...options })
+  try {
+    await sql`SELECT 1`
+    return true
+  } catch {
+    return false
+  } finally {
+    await sql.end({ timeout: 1 })
+  }
+}
+
 /**
  * The CLI runs under tsx, whose transpiled code and source maps differ from tap's loader: merged
  * into tap's coverage they corrupt it (every file counted as one line). Coverage comes from the

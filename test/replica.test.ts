@@ -4,7 +4,7 @@ import { appendFile, chmod, cp, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import postgres from 'postgres'
 import t from 'tap'
-import { EMBEDDED_PASSWORD, EMBEDDED_USER, freePort, startEmbedded } from '../lib/db/embedded.ts'
+import { EMBEDDED_USER, freePort, startEmbedded } from '../lib/db/embedded.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { fresh, seed, status, validate } from '../lib/execution/api.ts'
 import { createLogger } from '../lib/output/log.ts'
@@ -86,7 +86,7 @@ t.test(
     await writeFile(path.join(standby, 'standby.signal'), '')
     await appendFile(
       path.join(standby, 'postgresql.auto.conf'),
-      `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=${EMBEDDED_USER} password=${EMBEDDED_PASSWORD}'\n`,
+      `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=${EMBEDDED_USER} password=${primary.password}'\n`,
     )
     await chmod(standby, 0o700)
     const ids: { uid?: number; gid?: number } = {}
@@ -116,7 +116,7 @@ t.test(
       exited.then(() => reject(new Error(`the standby exited: ${log}`)))
     })
 
-    const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
+    const url = `postgres://${EMBEDDED_USER}:${primary.password}@127.0.0.1:${port}/postgres`
     const started = Date.now()
     await t.rejects(seed({ databaseUrl: url, seedsDir, schemaDir, applySchema: true, only: ['roles'] }), {
       code: codes.READ_ONLY,

@@ -10,7 +10,7 @@ import t from 'tap'
 import { startEmbedded, supportsReflink } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { testServer } from '../lib/testing.ts'
-import { tempDir } from './helpers.ts'
+import { answers, tempDir } from './helpers.ts'
 
 const log = createLogger({ level: -999 })
 
@@ -20,18 +20,6 @@ async function settings(url: string) {
     const rows = await sql<{ name: string; setting: string }[]>`
       SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit') ORDER BY name`
     return Object.fromEntries(rows.map((r) => [r.name, r.setting]))
-  } finally {
-    await sql.end()
-  }
-}
-
-const answers = async (url: string) => {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 })
-  try {
-    await sql`SELECT 1`
-    return true
-  } catch {
-    return false
   } finally {
     await sql.end()
   }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import postgres from 'postgres'
 import t from 'tap'
 import { withRedactor } from '../lib/errors/redact.ts'
-import { EMBEDDED_PASSWORD, startEmbedded } from '../lib/db/embedded.ts'
+import { startEmbedded } from '../lib/db/embedded.ts'
 import { tlsFor } from '../lib/db/tls.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { seed } from '../lib/execution/api.ts'
@@ -82,7 +82,7 @@ t.test('sslmode as libpq defines it, against a server with a certificate made he
     await server.stop()
   })
   t.same(await admin`SHOW ssl`, [{ ssl: 'on' }])
-  const at = (host: string, query: string) => `postgres://postgres:${EMBEDDED_PASSWORD}@${host}:${server.port}/postgres?${query}`
+  const at = (host: string, query: string) => `postgres://postgres:${server.password}@${host}:${server.port}/postgres?${query}`
   const run = (databaseUrl: string, only = ['roles']) =>
     seed({ databaseUrl, seedsDir, schemaDir, applySchema: true, only, maxRetries: 2 }).then(
       (r) => ({ ok: r.ok, created: r.seeds.find((s) => s.name === 'roles')?.created, error: undefined }),
@@ -174,7 +174,7 @@ t.test('sslmode as libpq defines it, against a server with a certificate made he
     })
     t.equal(res.code, 1, res.stderr)
     t.match(res.stderr, /E_TLS: the server's certificate is not signed by the CA in/)
-    t.notMatch(res.stdout + res.stderr, EMBEDDED_PASSWORD)
+    t.notMatch(res.stdout + res.stderr, server.password)
   })
 })
 

@@ -2,15 +2,17 @@
  * `seedbed db start|stop|status|url|psql`: the embedded PostgreSQL outside a run, for the application's
  * own dev server and for psql. `start` keeps the server running after the command ends (a `pinned`
  * holder in the data folder) until `stop`; runs and test setups share it meanwhile, as they share it
- * with each other, and the last user to leave stops it. The URL is printed, and with `--write-env`
- * written as the DATABASE_URL line of that file (the app's `.env.local`, say).
+ * with each other, and the last user to leave stops it. The URL is printed with its password hidden
+ * (the password is the data folder's own: lib/db/embedded-auth.ts); with `--write-env` the whole URL
+ * is written as the DATABASE_URL line of that file (the app's `.env.local`, say), readable by its owner alone.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { chmod, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { embeddedStatus, leave, PINNED_HOLDER, pinEmbedded, startEmbedded } from '../db/embedded.ts'
+import { embeddedPasswordFile, embeddedStatus, leave, PINNED_HOLDER, pinEmbedded, startEmbedded } from '../db/embedded.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { redactUrl } from '../errors/redact.ts'
 import type { Logger } from '../output/log.ts'
 
 export const DB_ACTIONS = ['start', 'stop', 'status', 'url', 'psql'] as const
@@ -21,7 +23,7 @@ export interface DbOptions {
   dataDir: string
   /** The port for a server that is not running yet (SEEDBED_EMBEDDED_PORT); default the last one, else a free one. */
   port?: number
-  /** `start`: also write `DATABASE_URL=<url>` into this file (replacing its DATABASE_URL line). */
+  /** `start`, `url`: also write `DATABASE_URL=<url>` into this file (replacing its DATABASE_URL line; the file made 0600). */
   envFile?: string
   log: Logger
 }
@@ -29,19 +31,34 @@ export interface DbOptions {
 /** What a `db` action did, as printed (`text`) and as `--json` gives it (`data`); `code` is the exit code (psql's own). */
 export interface DbResult {
   text: string
+  /** Printed to stderr after `text` (not with --json): what would spoil `$(seedbed db url)` on stdout. */
+  note?: string
   data: Record<string, unknown>
   code: number
 }
 
-/** Sets `name=value` in a dotenv file: replaces the line that sets it, or appends one; creates the file if needed. */
+/**
+ * Sets `name=value` in a dotenv file: replaces the line that sets it, or appends one; creates the file if
+ * needed. The value holds a password: the file is made readable by its owner alone (mode 0600).
+ */
 async function setEnvLine(file: string, name: string, value: string): Promise<'added' | 'replaced' | 'unchanged'> {
   const text = existsSync(file) ? await readFile(file, 'utf8') : ''
   const line = `${name}=${value}`
   const pattern = new RegExp(`^\\s*(export\\s+)?${name}=.*$`, 'm')
+  await writeFile(file, '', { mode: 0o600, flag: 'a' })
+  await chmod(file, 0o600)
   if (pattern.exec(text)?.[0].trim() === line) return 'unchanged'
   const next = pattern.test(text) ? text.replace(pattern, line) : `${text.replace(/\n*$/, text ? '\n' : '')}${line}\n`
   await writeFile(file, next)
   return pattern.test(text) ? 'replaced' : 'added'
+}
+
+/** Where the whole URL is, for a command that prints it with its password hidden. */
+function whereTheUrlIs(dataDir: string, envFile: string | undefined, written: string | undefined): string {
+  const passwordFile = path.relative(process.cwd(), embeddedPasswordFile(path.resolve(dataDir)))
+  if (envFile)
+    return `the whole URL (with its password) ${written === 'unchanged' ? 'is already in' : 'written to'} ${envFile}, readable by you alone`
+  return `the password is in ${passwordFile} (readable by you alone); \`--write-env .env.local\` writes the whole URL there`
 }
 
 export async function dbCommand(action: string, options: DbOptions): Promise<DbResult> {
@@ -55,12 +72,19 @@ export async function dbCommand(action: string, options: DbOptions): Promise<DbR
     const written = options.envFile ? await setEnvLine(options.envFile, 'DATABASE_URL', server.url) : undefined
     const lines = [
       `${server.already ? 'already running' : 'running'}: the embedded PostgreSQL of ${where}, until \`seedbed db stop\``,
-      `DATABASE_URL=${server.url}`,
+      `DATABASE_URL=${redactUrl(server.url)}`,
+      whereTheUrlIs(dataDir, options.envFile, written),
     ]
-    if (options.envFile) lines.push(`${written === 'unchanged' ? 'already in' : 'written to'} ${options.envFile}`)
     return {
       text: lines.join('\n'),
-      data: { running: true, url: server.url, port: server.port, dataDir, envFile: options.envFile ?? null },
+      data: {
+        running: true,
+        url: redactUrl(server.url),
+        port: server.port,
+        dataDir,
+        envFile: options.envFile ?? null,
+        passwordFile: embeddedPasswordFile(path.resolve(dataDir)),
+      },
       code: 0,
     }
   }
@@ -84,10 +108,10 @@ export async function dbCommand(action: string, options: DbOptions): Promise<DbR
             ? 'kept running by `seedbed db start`, until `seedbed db stop`'
             : 'started by a run or a test: it stops when they end',
           `used by ${status.users.length} process(es)${status.users.length ? ` (pid ${status.users.join(', ')})` : ''}`,
-          `DATABASE_URL=${status.url}`,
+          `DATABASE_URL=${redactUrl(status.url!)}`,
         ].join('\n')
       : `stopped: the embedded PostgreSQL of ${where} (\`seedbed db start\` starts it)`
-    return { text, data: { ...status }, code: 0 }
+    return { text, data: { ...status, ...(status.url && { url: redactUrl(status.url) }) }, code: 0 }
   }
   if (action === 'url') {
     if (!status.url) {
@@ -95,24 +119,33 @@ export async function dbCommand(action: string, options: DbOptions): Promise<DbR
         hint: 'start it with `seedbed db start` (it prints the URL too)',
       })
     }
-    return { text: status.url, data: { url: status.url }, code: 0 }
+    const written = options.envFile ? await setEnvLine(options.envFile, 'DATABASE_URL', status.url) : undefined
+    return {
+      text: redactUrl(status.url),
+      note: whereTheUrlIs(dataDir, options.envFile, written),
+      data: { url: redactUrl(status.url), envFile: options.envFile ?? null, passwordFile: embeddedPasswordFile(path.resolve(dataDir)) },
+      code: 0,
+    }
   }
   // psql: on the running server, or on one started for this session alone.
   const server = await startEmbedded({ dataDir, port: options.port, log })
   try {
+    // The password in psql's environment, not in its arguments (which every local user can list).
+    const conninfo = new URL(server.url)
+    conninfo.password = ''
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('psql', [server.url], { stdio: 'inherit' })
+      const child = spawn('psql', [conninfo.href], { stdio: 'inherit', env: { ...process.env, PGPASSWORD: server.password } })
       child.once('error', (cause) =>
         reject(
           new SeedbedError(codes.DB_NOT_RUNNING, `psql could not start: ${(cause as Error).message}`, {
-            hint: `install psql (Debian: apt-get install postgresql-client), or connect any client to ${server.url}`,
+            hint: `install psql (Debian: apt-get install postgresql-client), or connect any client to ${redactUrl(server.url)} (the password: ${embeddedPasswordFile(path.resolve(dataDir))})`,
             cause,
           }),
         ),
       )
       child.once('close', (c) => resolve(c ?? 1))
     })
-    return { text: '', data: { url: server.url, code }, code }
+    return { text: '', data: { url: redactUrl(server.url), code }, code }
   } finally {
     await server.stop()
   }

@@ -379,9 +379,10 @@ export const flags: readonly Flag[] = [
   {
     name: 'write-env',
     value: '<file>',
-    summary: "start: also write DATABASE_URL into this file (the app's .env.local, say)",
+    summary: "start, url: also write DATABASE_URL, password included, into this file (the app's .env.local, say)",
     commands: ['db'],
-    details: 'The line `DATABASE_URL=...` is replaced when the file has one, else added; see [docs/first-hour.md](first-hour.md).',
+    details:
+      'The line `DATABASE_URL=...` is replaced when the file has one, else added; the file is made readable by its owner alone (mode 0600). The URL printed hides the password; see [docs/first-hour.md](first-hour.md#the-embedded-database-for-your-app-seedbed-db).',
   },
   { name: 'help', summary: 'Display this message', commands: ALL, builtIn: true, details: 'Every task: its flags.' },
 ]

@@ -495,6 +495,7 @@ function defineDb(cli: CAC, session: Session): void {
       })
       if (session.json) return session.finish(result.code, `${JSON.stringify(result.data)}\n`)
       if (result.text) process.stdout.write(`${result.text}\n`)
+      if (result.note) process.stderr.write(`${result.note}\n`)
       return session.finish(result.code)
     })
 }

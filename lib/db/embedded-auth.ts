@@ -1,0 +1,145 @@
+/**
+ * Who may log in to the embedded server: its owner alone. The server listens on 127.0.0.1, which
+ * every local user of the machine can reach, so the superuser's password is a random one made for
+ * each data folder (when its cluster is initialised) and kept in `password`, a file only the owner
+ * reads; TCP logins need it (scram-sha-256). The data folder and what seedbed writes in it are the
+ * owner's alone too (as root the folder stays traversable: the server then runs as the `postgres`
+ * user, who must reach `pg/`). A folder made before this, with the old fixed password, gets a random
+ * one on its next start.
+ */
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { codes, SeedbedError } from '../errors/errors.ts'
+
+const exec = promisify(execFile)
+
+/** The password every embedded cluster had before each got its own: a migrated one no longer accepts it. */
+export const OLD_FIXED_PASSWORD = 'seedbed-local'
+
+/** The file holding the superuser's password of the cluster in `dataDir` (mode 0600). */
+export const passwordFile = (dataDir: string) => path.join(dataDir, 'password')
+/** A password made for a migration that has not finished: used again if the last one stopped half-way. */
+const nextPasswordFile = (dataDir: string) => path.join(dataDir, 'password.next')
+
+/** 32 URL-safe characters from 24 random bytes: no escaping needed in a URL, a SQL literal or a file. */
+const newPassword = () => randomBytes(24).toString('base64url')
+
+/** Writes `text` to `file` readable by its owner alone (a new file renamed over the old one). */
+export async function writePrivate(file: string, text: string, owner?: { uid?: number; gid?: number }): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`
+  await rm(temp, { force: true })
+  await writeFile(temp, text, { mode: 0o600, flag: 'wx' })
+  if (owner?.uid !== undefined) await chown(temp, owner.uid, owner.gid ?? -1)
+  await rename(temp, file)
+}
+
+export async function readPassword(dataDir: string): Promise<string | undefined> {
+  const text = await readFile(passwordFile(dataDir), 'utf8').catch(() => undefined)
+  return text?.trim() || undefined
+}
+
+/**
+ * The data folder's mode (and its parents' that seedbed makes): the owner's alone; as root (the server
+ * runs as the `postgres` user then) traversable, not listable, by others.
+ */
+export const dataDirMode = (asRoot = process.getuid?.() === 0) => (asRoot ? 0o711 : 0o700)
+
+/**
+ * Takes from other users what seedbed keeps in the data folder: the folder 0700 (0711 as root, for the
+ * `postgres` user to reach `pg/`), `users/` 0700, the files it writes 0600. Folders made by earlier
+ * versions were 0755 with files 0644.
+ */
+export async function tightenDataDir(dataDir: string, asRoot: boolean): Promise<void> {
+  // Best effort: in a folder this user does not own, what seedbed writes is still made 0600.
+  const mode = (file: string, m: number) => chmod(path.join(dataDir, file), m).catch(() => undefined)
+  await mode('.', dataDirMode(asRoot))
+  await mkdir(path.join(dataDir, 'users'), { recursive: true, mode: 0o700 })
+  await mode('users', 0o700)
+  for (const name of ['port', 'server.log', 'password', 'password.next']) await mode(name, 0o600)
+}
+
+export interface InitdbOptions {
+  initdb: string
+  dataDir: string
+  pgdata: string
+  user: string
+  /** The `postgres` system user initdb and the server run as, when seedbed runs as root. */
+  ids: { uid?: number; gid?: number }
+}
+
+/**
+ * Initialises a new cluster with a new random password, written to the password file first. initdb
+ * reads it from a file of its own in the data folder (0600, owned by whoever initdb runs as), never
+ * from a shared temporary folder; only password logins (scram-sha-256) are allowed, on every line.
+ */
+export async function initCluster(o: InitdbOptions): Promise<void> {
+  const password = newPassword()
+  await writePrivate(passwordFile(o.dataDir), `${password}\n`)
+  await rm(nextPasswordFile(o.dataDir), { force: true })
+  await mkdir(o.pgdata, { recursive: true, mode: 0o700 })
+  if (o.ids.uid !== undefined) await chown(o.pgdata, o.ids.uid, o.ids.gid ?? -1)
+  const pwfile = path.join(o.dataDir, `initdb-password.${process.pid}`)
+  await writePrivate(pwfile, `${password}\n`, o.ids)
+  try {
+    const args = [`--pgdata=${o.pgdata}`, '--auth=scram-sha-256', `--username=${o.user}`, `--pwfile=${pwfile}`]
+    await exec(o.initdb, [...args, '--lc-messages=C', '--no-sync', '--encoding=UTF8'], {
+      ...o.ids,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      maxBuffer: 1 << 24,
+    })
+  } catch (cause) {
+    const { stderr, message } = cause as { stderr?: string; message: string }
+    throw Object.assign(new Error(stderr?.trim() || message), { cause })
+  } finally {
+    await rm(pwfile, { force: true })
+  }
+}
+
+/** pg_hba.conf lines of an older folder (`password`: the password sent in clear) become scram-sha-256. */
+async function requireScram(pgdata: string): Promise<void> {
+  const file = path.join(pgdata, 'pg_hba.conf')
+  const text = await readFile(file, 'utf8')
+  const next = text.replace(/^(\s*(?:local|host\w*)\s.*\s)(?:password|md5|trust|peer|ident)(\s*)$/gm, '$1scram-sha-256$2')
+  if (next !== text) await writeFile(file, next)
+}
+
+/**
+ * A cluster made before each folder had its own password (the old fixed one, `password` logins), on
+ * its running server: a new random password, kept in a file while the change is under way, then the
+ * password file; scram-sha-256 logins. The old password no longer logs in.
+ */
+export async function replaceFixedPassword(o: { dataDir: string; pgdata: string; user: string; port: number }): Promise<void> {
+  const postgres = (await import('postgres')).default
+  let next = (await readFile(nextPasswordFile(o.dataDir), 'utf8').catch(() => '')).trim()
+  if (!next) {
+    next = newPassword()
+    await writePrivate(nextPasswordFile(o.dataDir), `${next}\n`)
+  }
+  // The old password, or the new one when an earlier migration stopped after changing it.
+  for (const password of [OLD_FIXED_PASSWORD, next]) {
+    const sql = postgres({ host: '127.0.0.1', port: o.port, user: o.user, password, database: 'postgres', max: 1, onnotice: () => {} })
+    try {
+      await sql`SET password_encryption = 'scram-sha-256'`
+      await sql.unsafe(`ALTER ROLE "${o.user}" PASSWORD '${next}'`)
+      await requireScram(o.pgdata)
+      await sql`SELECT pg_reload_conf()`
+      await rename(nextPasswordFile(o.dataDir), passwordFile(o.dataDir))
+      return
+    } catch (cause) {
+      if ((cause as { code?: string }).code !== '28P01') throw cause
+    } finally {
+      await sql.end({ timeout: 5 })
+    }
+  }
+  throw new SeedbedError(
+    codes.EMBEDDED,
+    `the embedded PostgreSQL in ${o.pgdata} has no password file and refuses seedbed's old fixed password`,
+    {
+      file: passwordFile(o.dataDir),
+      hint: `write the ${o.user} user's password into ${passwordFile(o.dataDir)} (mode 0600), or delete ${o.dataDir} to start afresh`,
+    },
+  )
+}
