@@ -33,7 +33,7 @@ const table = {
   FOREIGN_KEY_VIOLATION: ['E_FOREIGN_KEY_VIOLATION', 'run', 'a row refers to a row that does not exist', 'declare the seed that creates it in `dependsOn`'],
   NOT_NULL_VIOLATION: ['E_NOT_NULL_VIOLATION', 'run', 'a required column got no value', 'give it one, or a default in the schema'],
   CHECK_VIOLATION: ['E_CHECK_VIOLATION', 'run', 'a check constraint rejected a row', 'change the value'],
-  MISSING_TABLE: ['E_MISSING_TABLE', 'run', 'a table does not exist', 'apply the schema: `make fresh` or `seed --apply-schema`'],
+  MISSING_TABLE: ['E_MISSING_TABLE', 'run', 'a table a seed writes (or declares in `writes`) does not exist; the seed and its file named', 'the hint says what fits: `seed --apply-schema` when a schema file creates the table, else run the migrations or create the table'],
   MISSING_COLUMN: ['E_MISSING_COLUMN', 'run', 'a column does not exist', 'align schema and seed, or `make fresh`'],
   SQL_ERROR: ['E_SQL', 'run', 'any other PostgreSQL error (SQLSTATE in the message)', 'fix the SQL'],
   CONNECT: ['E_CONNECT', 'run', 'the server cannot be reached (host and port named)', 'start it, fix `DATABASE_URL`, or unset it for the embedded server'],
@@ -200,7 +200,11 @@ export class SeedbedError extends Error implements Readonly<ErrorSubject> {
   }
 }
 
-/** `E_CODE: message` and the hint on a line of its own: the form printed to a terminal. */
-export function formatError(e: SeedbedError): string {
-  return `${e.code}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`
+/**
+ * `E_CODE: message` and the hint on a line of its own: the form printed to a terminal. With `file`,
+ * the error's file on a line of its own too, unless the message already names it (a line in it).
+ */
+export function formatError(e: SeedbedError, options: { file?: boolean } = {}): string {
+  const file = options.file && e.file && !e.message.includes(e.file) ? `\n  file: ${e.file}` : ''
+  return `${e.code}: ${e.message}${file}${e.hint ? `\n  hint: ${e.hint}` : ''}`
 }

@@ -138,6 +138,7 @@ async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: 
     maxRetries: settings.maxRetries,
     ledger: runId === undefined ? undefined : ledgerHooks(run, runId),
     cancelVia: run.direct,
+    project: { schemaDir: settings.schemaDir, migrate: settings.migrate },
     ...(settings.diff && { diff: { limit: settings.diffLimit } }),
     ...(runId !== undefined && { undo: { runId, records: settings.undoRecords } }),
   })
