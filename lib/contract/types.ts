@@ -253,6 +253,13 @@ export interface UndoResult {
   ok: true
   /** The run undone. */
   run: number
+  /** No run was named: undo took the last seed run not undone that has something to undo. */
+  picked: boolean
+  /**
+   * How the undone run ended: `succeeded`, or `failed`, `timeout`, `interrupted`, `abandoned` (then
+   * only the seeds it committed were undone).
+   */
+  runStatus: string
   /** The undo's own run in the ledger (null in a dry run, which records nothing). */
   undoRun: number | null
   dryRun: boolean

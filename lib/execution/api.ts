@@ -213,7 +213,8 @@ export function status(options: RunOptions = {}): Promise<Status> {
 export type { UndoResult }
 
 /**
- * Undoes a seed run (`run`, default the last successful one not undone) in one transaction under the
+ * Undoes a seed run (`run`, default the last one not undone that succeeded or committed a seed: of a
+ * failed or interrupted run, the seeds it committed) in one transaction under the
  * run lock, recorded in the ledger as a run of its own (command `undo`); refuses with a coded error,
  * nothing changed, when it cannot (lib/execution/undo.ts). `dryRun` does it all and rolls it back;
  * with `diff` it lists the rows too. Production needs the same allow-list and confirmation as `seed`.

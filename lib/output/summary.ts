@@ -104,6 +104,9 @@ export function formatManySummary(many: ManyResult): string {
   return `${parts.join('\n\n')}\n\n${table(rows, new Set([2, 3, 4, 5]))}\n${overall}`
 }
 
+/** How a run that did not succeed ended, as a sentence says it. */
+const ENDED: Record<string, string> = { failed: 'failed', timeout: 'timed out', interrupted: 'was interrupted', abandoned: 'was abandoned' }
+
 /**
  * `undo`: per seed (in the order undone) and table the rows restored and deleted; with `--diff` the
  * deleted rows and, for restored ones, the key and each column as current -> restored.
@@ -136,7 +139,10 @@ export function formatUndo(result: UndoResult): string {
   const head = would
     ? `undo of run ${result.run}: ${DRY_RUN_NOTE}`
     : `run ${result.run} undone by run ${result.undoRun} (${result.durationMs} ms)`
-  return `${lines.join('\n')}${table(rows, new Set([1, 4, 5]))}\n${head}`
+  const how = ENDED[result.runStatus] ?? `ended ${result.runStatus}`
+  const ended = result.runStatus === 'succeeded' ? '' : ` (it ${how}: the seeds it committed)`
+  const took = result.picked ? `undo took run ${result.run}, the last seed run not undone${ended}\n` : ''
+  return `${lines.join('\n')}${table(rows, new Set([1, 4, 5]))}\n${took}${head}`
 }
 
 const fieldsOf = (row: Record<string, unknown>) =>
