@@ -120,6 +120,11 @@ export interface TableDiff {
   createdRows: Record<string, unknown>[]
   /** The first rows that would be updated, at most `limit`. */
   updatedRows: RowChange[]
+  /**
+   * The table's inserts draw from a sequence (an identity or serial column), so the dry run spent
+   * values of it; false when it has none. Unset when not known (a table the dry run created).
+   */
+  sequence?: boolean
 }
 
 /** A seed's diff in a dry run with `--diff`: exact counts per table, rows up to `limit` (0: all). */

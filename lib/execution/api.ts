@@ -18,6 +18,7 @@ import { type Planned, planProject, publicPlan } from '../planning/project.ts'
 import { dependantsOf } from '../planning/select.ts'
 import { problemText } from '../planning/foreign-keys.ts'
 import { checkedLevels, planWithCatalog } from '../schema/plan-catalog.ts'
+import { markSequences } from '../sql/diff.ts'
 import { type Run, type RunOptions, settle, withRun } from './lifecycle.ts'
 import { confirmProduction, refuseBySettings, refuseMissingSecrets, refuseNotAllowed } from './refusals.ts'
 import { executeLevels, type LedgerHooks } from './run.ts'
@@ -142,6 +143,11 @@ async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: 
     ...(settings.diff && { diff: { limit: settings.diffLimit } }),
     ...(runId !== undefined && { undo: { runId, records: settings.undoRecords } }),
   })
+  if (settings.diff && settings.dryRun)
+    await markSequences(
+      run.sql,
+      result.seeds.map((s) => s.diff),
+    )
   // Stopped as a whole (timeout, interrupt): say so even when no seed was running at that moment.
   if (!result.ok && run.signal.aborted && run.signal.reason instanceof SeedbedError) result.error = run.signal.reason.toJSON()
   return result

@@ -163,7 +163,9 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
         retries: run.mode === 'dry-run' ? 0 : (options.maxRetries ?? 0),
         signal: options.signal,
         retryable: (err) => (stopped(run) ? undefined : transientReason(err)),
-        onRetry: ({ n, waitMs, reason }) => log.warn(`retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`),
+        // Without a badge: consola sets a badge off with a blank line above and below, and retries come in runs.
+        onRetry: ({ n, waitMs, reason }) =>
+          log.warn({ message: `retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`, badge: false }),
       },
     )
     succeeded(run, report, tried, log)
