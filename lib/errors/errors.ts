@@ -117,7 +117,10 @@ export function exitStatus(code: ErrorCode): 1 | 2 {
 export interface ErrorSubject {
   /** The seed the error is about. */
   seed?: string
-  /** The file the error is about (a seed file, a schema file). */
+  /**
+   * The file the error is about (a seed file, a schema file). A seed's error during a run names its
+   * seed's file as messages show paths: relative to the working folder when inside it.
+   */
   file?: string
   /** Where in `file`, counted from 1 (a syntax error, or the seed's line an error was thrown from). */
   line?: number
