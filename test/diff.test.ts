@@ -49,6 +49,7 @@ t.test('into empty tables: every row would be created, and shown', async (t) => 
         { slug: 'ops', name: 'Operations', api_token: '***' },
       ],
       updatedRows: [],
+      sequence: false,
     },
   ])
   // load() straight into the empty table (COPY): the rows sent are the rows created.
@@ -92,6 +93,7 @@ t.test('after a real run: creates and updates, old -> new, secrets hidden, nothi
       { key: { email: 'p1@x.io' }, changes: { score: { old: 1, new: 2 } } },
       { key: { email: 'p2@x.io' }, changes: { score: { old: 2, new: 4 } } },
     ],
+    sequence: false,
   })
   const notes = diffOf(result, 'notes')
   t.same(notes.unseen, { created: 0, updated: 1, skipped: 2, by: ['tally()', 'count()'] }, 'what seedbed cannot see is counted, and how')

@@ -251,7 +251,10 @@ t.test(
     const user = await runCli(['seed', '--only', 'roles'], { env: { DATABASE_URL: db.url } })
     t.equal(user.code, 1)
     t.match(user.stderr, /E_MISSING_TABLE: seed 'roles': relation "roles" does not exist/)
-    t.match(user.stderr, /hint: apply the schema first/)
+    t.match(
+      user.stderr,
+      /\n\s+file: seeds\/roles\.ts\n\s+hint: 001_catalog\.sql creates table roles but is not applied to this database: `?seed --apply-schema`? applies it/,
+    )
     t.same(
       await db.sql`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`,
       [{ n: 0 }],

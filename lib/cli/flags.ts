@@ -32,7 +32,10 @@ export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summar
   validate: { summary: 'Run only the validate functions, read-only' },
   plan: { summary: "Print the dependency levels; touches no database (unless --check or dependsOn: 'auto')" },
   status: { summary: 'Show the last runs and, per seed, its last success and whether its file changed' },
-  undo: { args: '[run]', summary: 'Reverse a seed run (default: the last successful one) in one transaction' },
+  undo: {
+    args: '[run]',
+    summary: 'Reverse a seed run (default: the last one not undone; of a failed run, its committed seeds) in one transaction',
+  },
   report: { args: '[run]', summary: 'Write the HTML report of a run (default: the last one) from the ledger' },
   'ledger-sql': {
     summary: "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database",

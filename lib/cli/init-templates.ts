@@ -21,8 +21,8 @@ AWAIT tasks({
   // 'count-examples': {
   //   description: 'Print how many example rows there are',
   //   async run({ sql }) {
-  //     const [{ n }] = await sql\`SELECT count(*)::int AS n FROM examples\`
-  //     return \`\${n} examples\`
+  //     const [row] = await sql<{ n: number }[]>\`SELECT count(*)::int AS n FROM examples\`
+  //     return \`\${row?.n ?? 0} examples\`
   //   },
   // },
 })
@@ -204,8 +204,8 @@ export const setupFile = (runner: TestRunner, seedsDir: string, migrate?: Migrat
   return `/**
  * Test databases for ${runner}, written by \`seedbed init\`. The seeds run into a template database named
  * by a hash of the seed, schema (or migration) files and settings, kept between runs: a second test run
- * seeds nothing, and an edited file rebuilds it. Each worker gets copies of its own in milliseconds
- * (CREATE DATABASE ... TEMPLATE). On DATABASE_URL's server when set, else on an embedded PostgreSQL in
+ * seeds nothing, and an edited file rebuilds it. Each worker gets copies of its own, each a CREATE
+ * DATABASE ... TEMPLATE (a few tenths of a second, where seeding again would take seconds). On DATABASE_URL's server when set, else on an embedded PostgreSQL in
  * .seedbed/test (run with fsync off: a folder for tests alone).
  */
 import { type Clone, type TestDatabases, testDatabases } from 'seedbed/testing'

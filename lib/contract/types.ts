@@ -120,6 +120,11 @@ export interface TableDiff {
   createdRows: Record<string, unknown>[]
   /** The first rows that would be updated, at most `limit`. */
   updatedRows: RowChange[]
+  /**
+   * The table's inserts draw from a sequence (an identity or serial column), so the dry run spent
+   * values of it; false when it has none. Unset when not known (a table the dry run created).
+   */
+  sequence?: boolean
 }
 
 /** A seed's diff in a dry run with `--diff`: exact counts per table, rows up to `limit` (0: all). */
@@ -253,6 +258,13 @@ export interface UndoResult {
   ok: true
   /** The run undone. */
   run: number
+  /** No run was named: undo took the last seed run not undone that has something to undo. */
+  picked: boolean
+  /**
+   * How the undone run ended: `succeeded`, or `failed`, `timeout`, `interrupted`, `abandoned` (then
+   * only the seeds it committed were undone).
+   */
+  runStatus: string
   /** The undo's own run in the ledger (null in a dry run, which records nothing). */
   undoRun: number | null
   dryRun: boolean

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { displayPath } from '../errors/location.ts'
 import { ensureSchemaRecord } from './ledger.ts'
 import { projectMigrationTool } from './migrate.ts'
 
@@ -117,4 +118,51 @@ export async function isNewDatabase(sql: postgres.Sql): Promise<boolean> {
   if (state.files && (await sql`SELECT 1 FROM seedbed.schema_files LIMIT 1`).length > 0) return false
   if (state.seeds && (await sql`SELECT 1 FROM seedbed.seed_runs WHERE status = 'succeeded' LIMIT 1`).length > 0) return false
   return true
+}
+
+/** An identifier as PostgreSQL folds it: quoted kept as written, unquoted lower-cased. */
+const folded = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase())
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)`
+const CREATES = new RegExp(
+  String.raw`\bcreate\s+(?:or\s+replace\s+)?(?:(?:global\s+|local\s+)?(?:temp|temporary|unlogged)\s+)?(?:table|(?:materialized\s+)?view)\s+(?:if\s+not\s+exists\s+)?(${IDENT}(?:\s*\.\s*${IDENT})?)`,
+  'gi',
+)
+
+/**
+ * The schema file (its name) whose `CREATE TABLE` / `CREATE VIEW` makes `table` (`name` or
+ * `schema.name`, as a seed or PostgreSQL's message spells it), read, not run; undefined when none
+ * does or the folder cannot be read.
+ */
+export async function schemaFileCreating(dir: string, table: string): Promise<string | undefined> {
+  // Compared without case: a message spells the name as the query did, a file as its author did.
+  const wanted = table.split('.').map((part) => folded(part).toLowerCase())
+  const files = await readdir(dir).then(
+    (names) => names.filter((f) => f.endsWith('.sql')).sort(),
+    () => [],
+  )
+  for (const file of files) {
+    const text = await readFile(path.join(dir, file), 'utf8')
+    for (const m of text.matchAll(CREATES)) {
+      const parts = m[1]!.split(/\s*\.\s*/).map((part) => folded(part).toLowerCase())
+      const sameSchema = wanted.length < 2 || parts.length < 2 || parts[0] === wanted[0]
+      if (parts.at(-1) === wanted.at(-1) && sameSchema) return file
+    }
+  }
+  return undefined
+}
+
+/**
+ * What to do about `table`, which does not exist, in a project whose tables come from the schema
+ * files of `schemaDir` or from `migrate`: apply the schema when one of its files makes the table
+ * (never `fresh` alone, which drops the data), run the migrations, or create the table.
+ */
+export async function missingTableHint(table: string, project: { schemaDir: string; migrate?: string | undefined }): Promise<string> {
+  if (project.migrate) {
+    return `run the migrations first (${project.migrate}); if none creates table ${table}, add one that does, or fix the table name in the seed`
+  }
+  const file = await schemaFileCreating(project.schemaDir, table)
+  if (file) {
+    return `${file} creates table ${table} but is not applied to this database: \`seed --apply-schema\` applies it (\`fresh\` does too, after dropping the public schema and its data)`
+  }
+  return `no schema file creates table ${table}: create the table (a CREATE TABLE in a new file of ${displayPath(project.schemaDir)}/, or with your migration tool), or fix the table name in the seed (schema-qualify it when it is not on the search_path)`
 }

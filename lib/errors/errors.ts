@@ -33,7 +33,7 @@ const table = {
   FOREIGN_KEY_VIOLATION: ['E_FOREIGN_KEY_VIOLATION', 'run', 'a row refers to a row that does not exist', 'declare the seed that creates it in `dependsOn`'],
   NOT_NULL_VIOLATION: ['E_NOT_NULL_VIOLATION', 'run', 'a required column got no value', 'give it one, or a default in the schema'],
   CHECK_VIOLATION: ['E_CHECK_VIOLATION', 'run', 'a check constraint rejected a row', 'change the value'],
-  MISSING_TABLE: ['E_MISSING_TABLE', 'run', 'a table does not exist', 'apply the schema: `make fresh` or `seed --apply-schema`'],
+  MISSING_TABLE: ['E_MISSING_TABLE', 'run', 'a table a seed writes (or declares in `writes`) does not exist; the seed and its file named', 'the hint says what fits: `seed --apply-schema` when a schema file creates the table, else run the migrations or create the table'],
   MISSING_COLUMN: ['E_MISSING_COLUMN', 'run', 'a column does not exist', 'align schema and seed, or `make fresh`'],
   SQL_ERROR: ['E_SQL', 'run', 'any other PostgreSQL error (SQLSTATE in the message)', 'fix the SQL'],
   CONNECT: ['E_CONNECT', 'run', 'the server cannot be reached (host and port named)', 'start it, fix `DATABASE_URL`, or unset it for the embedded server'],
@@ -70,7 +70,7 @@ const table = {
   TLS: ['E_TLS', 'run', 'the TLS handshake that `sslmode` asks for failed: the server\'s certificate is not signed by the CA in `sslrootcert`, is for other host names, or the server does not accept TLS', 'fix `sslrootcert` or the host name, `sslmode=verify-ca` to check the CA alone, or turn `ssl` on in the server'],
   READ_ONLY: ['E_READ_ONLY', 'run', 'the server is a read-only replica (hot standby), or its transactions are read-only by default (`default_transaction_read_only`); no seed ran, nothing was written', 'point `DATABASE_URL` at the primary'],
   DATABASES_COMMAND: ['E_DATABASES_COMMAND', 'run', '`--databases-command` could not start or exited non-zero (command, exit code, error output tail); no database was touched', 'run the command yourself: it must print one URL per line and exit 0'],
-  UNDO_NOTHING: ['E_UNDO_NOTHING', 'usage', '`undo` names a run that does not exist, is not a successful seed run, or was already undone; or none is left', '`status` lists the runs and whether each can be undone'],
+  UNDO_NOTHING: ['E_UNDO_NOTHING', 'usage', '`undo` names a run that does not exist, is not a seed run, committed no seed (a failed run), is still running, or was already undone; or none is left', '`status` lists the runs and whether each can be undone'],
   UNDO_LATER_RUN: ['E_UNDO_LATER_RUN', 'run', 'a later run (not undone) ran one of the run\'s seeds again, or a later `fresh` replaced the data; nothing changed', 'undo the later run first (`undo <its id>`)'],
   UNDO_IRREVERSIBLE: ['E_UNDO_IRREVERSIBLE', 'run', 'a seed of the run is irreversible: it wrote rows seedbed could not record (hand-written SQL, a trigger, a delete), says `undo: false`, or ran with `--no-undo-records`; nothing changed', 'give the seed an `undo(ctx)` function, or restore the data another way'],
   UNDO_CHANGED: ['E_UNDO_CHANGED', 'run', 'a row the run wrote was changed or deleted since, by anyone (table and count named); nothing changed', 'undo the later run that wrote the table first, or restore the data another way: the check is by transaction id (xmin), so writing the old values back does not help'],
@@ -117,7 +117,10 @@ export function exitStatus(code: ErrorCode): 1 | 2 {
 export interface ErrorSubject {
   /** The seed the error is about. */
   seed?: string
-  /** The file the error is about (a seed file, a schema file). */
+  /**
+   * The file the error is about (a seed file, a schema file). A seed's error during a run names its
+   * seed's file as messages show paths: relative to the working folder when inside it.
+   */
   file?: string
   /** Where in `file`, counted from 1 (a syntax error, or the seed's line an error was thrown from). */
   line?: number
@@ -200,7 +203,11 @@ export class SeedbedError extends Error implements Readonly<ErrorSubject> {
   }
 }
 
-/** `E_CODE: message` and the hint on a line of its own: the form printed to a terminal. */
-export function formatError(e: SeedbedError): string {
-  return `${e.code}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`
+/**
+ * `E_CODE: message` and the hint on a line of its own: the form printed to a terminal. With `file`,
+ * the error's file on a line of its own too, unless the message already names it (a line in it).
+ */
+export function formatError(e: SeedbedError, options: { file?: boolean } = {}): string {
+  const file = options.file && e.file && !e.message.includes(e.file) ? `\n  file: ${e.file}` : ''
+  return `${e.code}: ${e.message}${file}${e.hint ? `\n  hint: ${e.hint}` : ''}`
 }

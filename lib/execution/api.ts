@@ -18,6 +18,7 @@ import { type Planned, planProject, publicPlan } from '../planning/project.ts'
 import { dependantsOf } from '../planning/select.ts'
 import { problemText } from '../planning/foreign-keys.ts'
 import { checkedLevels, planWithCatalog } from '../schema/plan-catalog.ts'
+import { markSequences } from '../sql/diff.ts'
 import { type Run, type RunOptions, settle, withRun } from './lifecycle.ts'
 import { confirmProduction, refuseBySettings, refuseMissingSecrets, refuseNotAllowed } from './refusals.ts'
 import { executeLevels, type LedgerHooks } from './run.ts'
@@ -138,9 +139,15 @@ async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: 
     maxRetries: settings.maxRetries,
     ledger: runId === undefined ? undefined : ledgerHooks(run, runId),
     cancelVia: run.direct,
+    project: { schemaDir: settings.schemaDir, migrate: settings.migrate },
     ...(settings.diff && { diff: { limit: settings.diffLimit } }),
     ...(runId !== undefined && { undo: { runId, records: settings.undoRecords } }),
   })
+  if (settings.diff && settings.dryRun)
+    await markSequences(
+      run.sql,
+      result.seeds.map((s) => s.diff),
+    )
   // Stopped as a whole (timeout, interrupt): say so even when no seed was running at that moment.
   if (!result.ok && run.signal.aborted && run.signal.reason instanceof SeedbedError) result.error = run.signal.reason.toJSON()
   return result
@@ -212,7 +219,8 @@ export function status(options: RunOptions = {}): Promise<Status> {
 export type { UndoResult }
 
 /**
- * Undoes a seed run (`run`, default the last successful one not undone) in one transaction under the
+ * Undoes a seed run (`run`, default the last one not undone that succeeded or committed a seed: of a
+ * failed or interrupted run, the seeds it committed) in one transaction under the
  * run lock, recorded in the ledger as a run of its own (command `undo`); refuses with a coded error,
  * nothing changed, when it cannot (lib/execution/undo.ts). `dryRun` does it all and rolls it back;
  * with `diff` it lists the rows too. Production needs the same allow-list and confirmation as `seed`.

@@ -5,10 +5,13 @@ import type { LoadedSeed } from '../contract/contract.ts'
 import type { RunResult, SeedReport } from '../contract/types.ts'
 import { warmUp } from '../db/connect.ts'
 import { explainDenied } from '../db/privileges.ts'
-import { formatError, type SeedbedError } from '../errors/errors.ts'
+import { missingTableHint } from '../db/schema.ts'
+import { codes, formatError, type SeedbedError } from '../errors/errors.ts'
+import { displayPath } from '../errors/location.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressReporter } from '../output/progress.ts'
+import { IN_MEMORY } from '../planning/project.ts'
 import { endSeedSpan, loadTracing, startSpan } from '../output/tracing.ts'
 import type { UndoSetting } from '../sql/undo-records.ts'
 import { retrying, transientReason } from '../util/retry.ts'
@@ -58,6 +61,8 @@ export interface ExecuteOptions {
   cancelVia?: postgres.Sql
   /** A dry run shows the rows each seed would write (`--diff`), at most `limit` of a kind per table (0: all). */
   diff?: { limit: number }
+  /** Where the project's tables come from (a missing table's hint says what fits). */
+  project?: { schemaDir: string; migrate?: string | undefined }
   /** A real run keeps undo records in each seed's transaction (lib/sql/undo-records.ts). */
   undo?: UndoSetting
 }
@@ -122,6 +127,21 @@ function succeeded(run: Levels, report: SeedReport, tried: Tried, log: Logger) {
   log.success(run.mode === 'validate' ? `valid (${durationMs} ms)` : `${what} (${durationMs} ms)`)
 }
 
+/** PostgreSQL's 42P01 message names the relation as the query spelled it (in English; else none is read). */
+const MISSING_RELATION = /relation "([^"]+)" does not exist/
+
+/**
+ * A seed's error as the run reports it: the seed's file, as the user would type it (a seed given in
+ * memory has none), and for a missing table the hint that fits the project: its schema file, its
+ * migrations, or no file makes the table.
+ */
+async function inSeed(error: SeedbedError, seed: LoadedSeed, project: ExecuteOptions['project']): Promise<SeedbedError> {
+  const file = error.file ?? (seed.file.startsWith(IN_MEMORY) ? undefined : seed.file)
+  const table = error.table ?? MISSING_RELATION.exec(error.message)?.[1]
+  const hint = error.code === codes.MISSING_TABLE && table && project ? await missingTableHint(table, project) : undefined
+  return Object.assign(error, { ...(file && { file: displayPath(file) }), ...(hint && { hint }) })
+}
+
 /** A seed's tries until one succeeds, a failure is not transient, or the run stops; then its report. */
 async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelSpan: Span): Promise<void> {
   if (stopped(run)) return // queued behind a failure (or the run was stopped): stays not_executed
@@ -143,7 +163,9 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
         retries: run.mode === 'dry-run' ? 0 : (options.maxRetries ?? 0),
         signal: options.signal,
         retryable: (err) => (stopped(run) ? undefined : transientReason(err)),
-        onRetry: ({ n, waitMs, reason }) => log.warn(`retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`),
+        // Without a badge: consola sets a badge off with a blank line above and below, and retries come in runs.
+        onRetry: ({ n, waitMs, reason }) =>
+          log.warn({ message: `retry ${n}/${options.maxRetries} in ${waitMs} ms: ${reason}`, badge: false }),
       },
     )
     succeeded(run, report, tried, log)
@@ -155,13 +177,14 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
       Object.assign(report, { status: 'interrupted', durationMs: elapsed(startedAt), error: reason.toJSON() })
       log.info(`stopped (${reason.code}): rolled back`)
     } else {
-      const error = fromDriverError(await explainDenied(options.sql, err, seed.name), {
+      const raw = fromDriverError(await explainDenied(options.sql, err, seed.name), {
         seed: seed.name,
         file: seed.file,
         target: options.target,
       })
+      const error = await inSeed(raw, seed, options.project)
       Object.assign(report, { status: 'failed', durationMs: elapsed(startedAt), error: error.toJSON() })
-      log.error(formatError(error))
+      log.error(formatError(error, { file: true }))
       // The whole stack only under --verbose: the message already names the seed's line.
       if (error.seedStack) log.debug(error.seedStack)
     }

@@ -58,11 +58,15 @@ async function hasUndoLedger(sql: postgres.Sql | postgres.TransactionSql): Promi
   return row.ok
 }
 
-/** The last successful `seed` run not undone yet, or null. */
+/**
+ * The last `seed` run not undone yet that has something to undo: one that succeeded, or one that failed,
+ * timed out or was interrupted after some of its seeds committed; null when there is none.
+ */
 async function lastUndoable(sql: Sql): Promise<number | null> {
   const [row] = await sql<[{ id: number } | undefined]>`
     SELECT r.id::int AS id FROM seedbed.runs r
-    WHERE r.command = 'seed' AND r.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
+    WHERE r.command = 'seed' AND r.status <> 'running' AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
+      AND (r.status = 'succeeded' OR EXISTS (SELECT 1 FROM seedbed.seed_runs sr WHERE sr.run_id = r.id AND sr.status = 'succeeded'))
     ORDER BY r.id DESC LIMIT 1`
   return row?.id ?? null
 }
@@ -96,22 +100,15 @@ async function defaultRun(sql: Sql, expected?: number | null): Promise<number> {
   if (id === null) {
     throw refuse(
       codes.UNDO_NOTHING,
-      'there is no successful seed run left to undo',
+      'there is no seed run left to undo (none that succeeded or committed a seed, and is not undone)',
       '`status` lists the runs and whether each can be undone',
     )
   }
   return id
 }
 
-/**
- * The refusals that need only the ledger: the run must exist, be a successful seed run not undone yet,
- * with no later run (not undone) over any of its seeds, and each of its seeds reversible. Returns its seeds.
- */
-export async function checkUndoable(
-  sql: postgres.Sql | postgres.TransactionSql,
-  runId: number,
-  seeds: ReadonlyMap<string, LoadedSeed>,
-): Promise<SeedRecord[]> {
+/** The run must exist, be a seed run not undone, and have ended having committed a seed (or succeeded). */
+async function checkRun(sql: Sql, runId: number): Promise<void> {
   const [run] = await sql<[{ command: string; status: string; undone_by: number | null } | undefined]>`
     SELECT r.command, r.status, u.undone_by::int AS undone_by FROM seedbed.runs r LEFT JOIN seedbed.undos u ON u.run_id = r.id WHERE r.id = ${runId}`
   if (!run) throw refuse(codes.UNDO_NOTHING, `run ${runId} does not exist in the ledger`, '`status` lists the runs')
@@ -124,18 +121,39 @@ export async function checkUndoable(
       '`status` shows which runs can be undone',
     )
   }
-  if (run.status !== 'succeeded') {
-    // Each seed commits on its own: a failed run may have committed some, or (often) none.
-    const committed = await sql<{ seed: string }[]>`
-      SELECT seed FROM seedbed.seed_runs WHERE run_id = ${runId} AND status = 'succeeded' ORDER BY seed`
+  if (run.status === 'running') {
     throw refuse(
       codes.UNDO_NOTHING,
-      committed.length
-        ? `run ${runId} did not succeed (${run.status}): the seeds it committed (${committed.map((c) => c.seed).join(', ')}) are not undone by seedbed`
-        : `run ${runId} did not succeed (${run.status}) and committed nothing: there is nothing to undo`,
-      'undo a successful run; `status` lists them',
+      `run ${runId} is still running, or its process was killed (the next run marks it abandoned)`,
+      'wait for it to end, or run `status` again after the next run',
     )
   }
+  if (run.status !== 'succeeded') {
+    // Each seed commits on its own: a run that failed or was interrupted may have committed some,
+    // which are undone like a successful run's seeds; often it committed none.
+    const [committed] = await sql<[{ n: number }]>`
+      SELECT count(*)::int AS n FROM seedbed.seed_runs WHERE run_id = ${runId} AND status = 'succeeded'`
+    if (!committed.n) {
+      throw refuse(
+        codes.UNDO_NOTHING,
+        `run ${runId} did not succeed (${run.status}) and committed nothing: there is nothing to undo`,
+        '`status` lists the runs and whether each can be undone',
+      )
+    }
+  }
+}
+
+/**
+ * The refusals that need only the ledger: the run must exist, be a seed run not undone yet that succeeded
+ * or committed a seed, with no later run (not undone) over any of its seeds, and each of its seeds
+ * reversible. Returns its seeds.
+ */
+export async function checkUndoable(
+  sql: postgres.Sql | postgres.TransactionSql,
+  runId: number,
+  seeds: ReadonlyMap<string, LoadedSeed>,
+): Promise<SeedRecord[]> {
+  await checkRun(sql, runId)
   const records = await sql<SeedRecord[]>`
     SELECT sr.seed, coalesce(us.level, 0) AS level, us.reversible, us.reason
     FROM seedbed.seed_runs sr LEFT JOIN seedbed.undo_seeds us ON us.run_id = sr.run_id AND us.seed = sr.seed
@@ -143,7 +161,7 @@ export async function checkUndoable(
   const later = await sql<{ id: number; command: string; seeds: string[] }[]>`
     SELECT r.id::int AS id, r.command, array_remove(array_agg(DISTINCT sr.seed), NULL) AS seeds
     FROM seedbed.runs r LEFT JOIN seedbed.seed_runs sr ON sr.run_id = r.id AND sr.status = 'succeeded' AND sr.seed = ANY(${records.map((r) => r.seed)}::text[])
-    WHERE r.id > ${runId} AND r.status = 'succeeded' AND r.command IN ('seed', 'fresh')
+    WHERE r.id > ${runId} AND r.command IN ('seed', 'fresh') AND (r.command = 'seed' OR r.status = 'succeeded')
       AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = r.id)
     GROUP BY r.id, r.command HAVING r.command = 'fresh' OR count(sr.seed) > 0
     ORDER BY r.id DESC LIMIT 1`
@@ -249,6 +267,24 @@ export interface UndoWork {
 class DryRunRollback extends Error {}
 
 /**
+ * The run to undo (the one named, else the last with something to undo, said in the log), how it
+ * ended, and its seeds, checked.
+ */
+async function chosenRun(work: UndoWork): Promise<{ runId: number; runStatus: string; records: SeedRecord[] }> {
+  const runId = work.run ?? (await defaultRun(work.sql, work.expected))
+  const records = await checkUndoable(work.sql, runId, work.seeds)
+  const [row] = await work.sql<[{ status: string }]>`SELECT status FROM seedbed.runs WHERE id = ${runId}`
+  const runStatus = row.status
+  if (work.run === undefined) {
+    const what = runStatus === 'succeeded' ? 'its seeds' : 'its committed seeds'
+    work.log.info(
+      `undo: no run named, taking run ${runId} (seed, ${runStatus}; ${what}: ${records.map((r) => r.seed).join(', ') || 'none'})`,
+    )
+  }
+  return { runId, runStatus, records }
+}
+
+/**
  * Undoes a run in one transaction: the seeds in reverse level order, each table in reverse order of
  * writing. Per table the rows still carrying the seed's transaction id as xmin must be exactly those it
  * left (else someone changed or deleted one since: E_UNDO_CHANGED); updated rows get their old values
@@ -265,8 +301,7 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
   if (!(await hasUndoLedger(sql))) {
     throw refuse(codes.UNDO_NOTHING, 'the ledger holds no undo records: no run can be undone yet', 'seed first; `status` lists the runs')
   }
-  const runId = work.run ?? (await defaultRun(sql, work.expected))
-  const records = await checkUndoable(sql, runId, work.seeds)
+  const { runId, runStatus, records } = await chosenRun(work)
   await work.before?.(records.map((r) => r.seed))
   const undoRunId = work.dryRun ? null : ((await work.start?.()) ?? null)
   const order = [...records].sort((a, b) => b.level - a.level || a.seed.localeCompare(b.seed))
@@ -311,6 +346,8 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
   return {
     ok: true,
     run: runId,
+    picked: work.run === undefined,
+    runStatus,
     undoRun: undoRunId,
     dryRun: work.dryRun,
     durationMs: Math.round(performance.now() - started),
@@ -470,7 +507,7 @@ async function deleteCreated(
 async function changedHint(tx: postgres.TransactionSql, runId: number, t: TableRecord): Promise<string> {
   const [later] = await tx<[{ run: number; seed: string } | undefined]>`
     SELECT ut.run_id::int AS run, ut.seed FROM seedbed.undo_tables ut JOIN seedbed.runs r ON r.id = ut.run_id
-    WHERE ut.tbl = ${t.tbl} AND ut.run_id > ${runId} AND r.status = 'succeeded'
+    WHERE ut.tbl = ${t.tbl} AND ut.run_id > ${runId}
       AND NOT EXISTS (SELECT 1 FROM seedbed.undos u WHERE u.run_id = ut.run_id)
     ORDER BY ut.run_id DESC LIMIT 1`
   const xmin = `undo knows a row by the transaction that last wrote it (xmin), so writing the old values back does not make it undoable again`

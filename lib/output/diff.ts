@@ -41,7 +41,7 @@ function seedLines(name: string, diff: SeedDiff): string[] | undefined {
 }
 
 /**
- * Said under a diff that shows created rows: nextval() is not transactional, so the ids a dry run draws
+ * Said under a diff that shows created rows in a table with a sequence: nextval() is not transactional, so the ids a dry run draws
  * from serial and identity columns are spent, and the real run's rows get the next ones.
  */
 export const SEQUENCE_NOTE =
@@ -58,6 +58,7 @@ export function formatDiff(result: RunResult): string {
     else unchanged.push(s.name)
   }
   if (unchanged.length) parts.push(`no change: ${unchanged.join(', ')}`)
-  if (withDiff.some((s) => s.diff!.tables.some((t) => t.created > 0))) parts.push(`note: ${SEQUENCE_NOTE}`)
+  // Only where rows were created in a table with a sequence (or one not known to have none).
+  if (withDiff.some((s) => s.diff!.tables.some((t) => t.created > 0 && t.sequence !== false))) parts.push(`note: ${SEQUENCE_NOTE}`)
   return parts.join('\n\n')
 }

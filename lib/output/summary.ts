@@ -104,6 +104,9 @@ export function formatManySummary(many: ManyResult): string {
   return `${parts.join('\n\n')}\n\n${table(rows, new Set([2, 3, 4, 5]))}\n${overall}`
 }
 
+/** How a run that did not succeed ended, as a sentence says it. */
+const ENDED: Record<string, string> = { failed: 'failed', timeout: 'timed out', interrupted: 'was interrupted', abandoned: 'was abandoned' }
+
 /**
  * `undo`: per seed (in the order undone) and table the rows restored and deleted; with `--diff` the
  * deleted rows and, for restored ones, the key and each column as current -> restored.
@@ -112,21 +115,20 @@ export function formatUndo(result: UndoResult): string {
   const would = result.dryRun
   const lines: string[] = []
   if (result.diffLimit !== undefined) {
+    // Only what changes: the seeds with nothing to restore or delete are named on one line.
+    const nothing: string[] = []
     for (const s of result.seeds) {
+      const changed = s.tables.filter((t) => t.restored || t.deleted)
+      if (s.by !== 'undo()' && !changed.length) {
+        nothing.push(s.name)
+        continue
+      }
       lines.push(`undo of ${s.name}:`)
       if (s.by === 'undo()') lines.push('  by its undo() (rows not shown)')
-      for (const t of s.tables) {
-        lines.push(`  ${t.table}: would restore ${t.restored}, delete ${t.deleted}`)
-        for (const row of t.deletedRows ?? []) lines.push(`    - ${fieldsOf(row)}`)
-        for (const row of t.restoredRows ?? []) {
-          const changes = Object.entries(row.changes ?? {}).map(([c, v]) => `${c}: ${JSON.stringify(v.old)} -> ${JSON.stringify(v.new)}`)
-          lines.push(`    ~ (${fieldsOf(row.key)}) ${changes.join(', ') || 'no column differs'}`)
-        }
-        const more = t.deleted - (t.deletedRows?.length ?? 0) + t.restored - (t.restoredRows?.length ?? 0)
-        if (more > 0) lines.push(`    ... ${more} more not shown (--diff-limit ${result.diffLimit}; 0 shows all)`)
-      }
+      for (const t of changed) lines.push(...undoTableLines(t, result.diffLimit, would))
       lines.push('')
     }
+    if (nothing.length) lines.push(`no rows to restore or delete: ${nothing.join(', ')}`, '')
   }
   const rows = [['seed', 'level', 'by', 'table', would ? 'would restore' : 'restored', would ? 'would delete' : 'deleted']]
   for (const s of result.seeds) {
@@ -136,7 +138,23 @@ export function formatUndo(result: UndoResult): string {
   const head = would
     ? `undo of run ${result.run}: ${DRY_RUN_NOTE}`
     : `run ${result.run} undone by run ${result.undoRun} (${result.durationMs} ms)`
-  return `${lines.join('\n')}${table(rows, new Set([1, 4, 5]))}\n${head}`
+  const how = ENDED[result.runStatus] ?? `ended ${result.runStatus}`
+  const ended = result.runStatus === 'succeeded' ? '' : ` (it ${how}: the seeds it committed)`
+  const took = result.picked ? `undo took run ${result.run}, the last seed run not undone${ended}\n` : ''
+  return `${lines.join('\n')}${table(rows, new Set([1, 4, 5]))}\n${took}${head}`
+}
+
+/** One table of an undo's diff: the counts, the deleted rows, the restored rows' changes, what is not shown. */
+function undoTableLines(t: UndoResult['seeds'][number]['tables'][number], limit: number, would: boolean): string[] {
+  const lines = [`  ${t.table}: ${would ? 'would restore' : 'restored'} ${t.restored}, ${would ? 'delete' : 'deleted'} ${t.deleted}`]
+  for (const row of t.deletedRows ?? []) lines.push(`    - ${fieldsOf(row)}`)
+  for (const row of t.restoredRows ?? []) {
+    const changes = Object.entries(row.changes ?? {}).map(([c, v]) => `${c}: ${JSON.stringify(v.old)} -> ${JSON.stringify(v.new)}`)
+    lines.push(`    ~ (${fieldsOf(row.key)}) ${changes.join(', ') || 'no column differs'}`)
+  }
+  const more = t.deleted - (t.deletedRows?.length ?? 0) + t.restored - (t.restoredRows?.length ?? 0)
+  if (more > 0) lines.push(`    ... ${more} more not shown (--diff-limit ${limit}; 0 shows all)`)
+  return lines
 }
 
 const fieldsOf = (row: Record<string, unknown>) =>

@@ -2,6 +2,7 @@ import type postgres from 'postgres'
 import type { LoadedSeed } from '../contract/contract.ts'
 import { qualifiedNames, recordedTables } from './seed-tables.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { missingTableHint } from '../db/schema.ts'
 import type { Logger } from '../output/log.ts'
 import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'
 import { planLevels } from '../planning/plan.ts'
@@ -35,22 +36,17 @@ export async function planWithCatalog(
   const declared = [...new Set(kept.flatMap((s) => s.writes ?? []))]
   const [names, recorded, keys] = await Promise.all([qualifiedNames(sql, declared), recordedTables(sql), readForeignKeys(sql)])
   const writes = new Map<string, string[]>()
+  const absent = new Map<string, string[]>()
   for (const seed of kept) {
     const tables = new Set(recorded.get(seed.name) ?? [])
     for (const name of seed.writes ?? []) {
       const qualified = names.get(name)
       if (!qualified && missing) {
         missing(seed, name)
+        absent.set(seed.name, [...(absent.get(seed.name) ?? []), name])
         continue
       }
-      if (!qualified) {
-        throw new SeedbedError(codes.MISSING_TABLE, `seed '${seed.name}' declares writes: ['${name}'], but there is no table ${name}`, {
-          seed: seed.name,
-          table: name,
-          file: seed.file,
-          hint: 'fix the name in `writes` (schema-qualify it when it is not on the search_path), or apply the schema first',
-        })
-      }
+      if (!qualified) throw await missingDeclared(planned, seed, name, `declares writes: ['${name}'], but there is no table ${name}`)
       tables.add(qualified)
     }
     if (tables.size) writes.set(seed.name, [...tables].sort())
@@ -58,6 +54,12 @@ export async function planWithCatalog(
   const edges = keys.map((k) => ({ constraint: k.name, table: k.table, refTable: k.refTable, deferrable: k.deferrable }))
   const foreignKeys = planForeignKeys(kept, writes, edges)
   const unknown = foreignKeys.seeds.find((s) => s.autoDepends && !writes.has(s.name))
+  const notYet = unknown && absent.get(unknown.name)?.[0]
+  if (unknown && notYet) {
+    // What it writes is declared: the table is what is missing (a schema file added, not applied yet).
+    const why = `has dependsOn: 'auto' and declares writes: ['${notYet}'], but table ${notYet} does not exist yet, so the foreign keys its dependencies come from cannot be read`
+    throw await missingDeclared(planned, unknown, notYet, why)
+  }
   if (unknown) {
     throw new SeedbedError(
       codes.SEED_INVALID,
@@ -70,6 +72,17 @@ export async function planWithCatalog(
     )
   }
   return { levels: planLevels(foreignKeys.seeds, { only: planned.settings.only }), foreignKeys, writes }
+}
+
+/** E_MISSING_TABLE for a table a seed declares in `writes`, with what fits the project (its schema file, its migrations). */
+async function missingDeclared(planned: Planned, seed: LoadedSeed, table: string, why: string): Promise<SeedbedError> {
+  const hint = await missingTableHint(table, planned.settings)
+  return new SeedbedError(codes.MISSING_TABLE, `seed '${seed.name}' ${why}`, {
+    seed: seed.name,
+    table,
+    file: seed.file,
+    hint: `${hint}; or fix the name in \`writes\``,
+  })
 }
 
 /**

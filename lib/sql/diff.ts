@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
 import type { ColumnChange, CopyRow, RowChange, RowSource, SeedDiff, TableDiff } from '../contract/types.ts'
-import { joinFragments } from './fragments.ts'
+import { joinFragments, quotedName } from './fragments.ts'
 
 type Sql = postgres.TransactionSql | postgres.Sql
 type Row = Record<string, unknown>
@@ -16,6 +16,26 @@ export const HAND_WRITTEN = '(hand-written statement)'
 
 const hide = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, SENSITIVE.test(k) ? HIDDEN : v]))
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * Marks each table of the diffs that got created rows with whether its inserts draw from a sequence
+ * (an identity column, a `nextval` default): a table that does not exist after the rollback (made by
+ * the dry run) or rows of hand-written statements are left unmarked, as unknown.
+ */
+export async function markSequences(sql: Sql, diffs: readonly (SeedDiff | undefined)[]): Promise<void> {
+  const tables = diffs.flatMap((d) => d?.tables ?? []).filter((t) => t.created > 0 && t.table !== HAND_WRITTEN)
+  if (!tables.length) return
+  const names = [...new Set(tables.map((t) => t.table))]
+  const found = await sql<{ name: string; sequence: boolean }[]>`
+    SELECT t.name, EXISTS (
+      SELECT 1 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = to_regclass(t.quoted) AND a.attnum > 0 AND NOT a.attisdropped
+        AND (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')) AS sequence
+    FROM unnest(${names}::text[], ${names.map(quotedName)}::text[]) t(name, quoted)
+    WHERE to_regclass(t.quoted) IS NOT NULL`
+  const drawing = new Map(found.map((f) => [f.name, f.sequence]))
+  for (const t of tables) if (drawing.has(t.table)) t.sequence = drawing.get(t.table)!
+}
 
 /**
  * What a dry run's seed would write, as `--diff` shows it: per table the rows it would create and,
