@@ -2,7 +2,7 @@ import postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
-import { addSecret, redactUrl } from '../errors/redact.ts'
+import { addSecret, redactUrl, redactWholeUrl } from '../errors/redact.ts'
 import { onShutdown } from '../util/shutdown.ts'
 import { retrying, transientReason } from '../util/retry.ts'
 import { detectPooler, type PoolerMode, type PoolerSetting } from './pooler.ts'
@@ -51,7 +51,8 @@ const ENCODE_HINT = `${URL_FORM}, and percent-encode the password (encodeURIComp
  * the last `@` of the address. Used to hide a password the URL parser could not read.
  */
 function writtenPassword(url: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:(\S*)@/i.exec(url.trim())?.[1]
+  // `.*`, not `\S*`: a raw password may hold a space (the whole string is one URL here).
+  return /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:(.*)@/is.exec(url.trim())?.[1]
 }
 
 /**
@@ -105,7 +106,7 @@ export function parseDatabaseUrl(url: string, defaultUser?: string): Target {
     addSecret(parsed.password)
     password = decodeURIComponent(parsed.password)
   } catch {
-    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactUrl(url)}`, { hint: ENCODE_HINT })
+    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactWholeUrl(url)}`, { hint: ENCODE_HINT })
   }
   addSecret(password)
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
