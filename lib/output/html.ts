@@ -10,6 +10,11 @@ export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]!)
 }
 
+/** Text escaped as {@link esc}, with each `backticked` span (a command, a flag, a file in a hint) shown as code. */
+export function escCode(value: unknown): string {
+  return esc(value).replace(/`([^`]+)`/g, '<code>$1</code>')
+}
+
 /** Milliseconds as a person reads them: `850 ms`, `2.4 s`, `3 m 05 s`. */
 export function ms(value: number): string {
   if (value < 1000) return `${Math.round(value)} ms`
