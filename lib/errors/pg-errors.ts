@@ -101,6 +101,18 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
       if (cancel) return make(cancel.code, cancel.message, cancel.hint)
       break
     }
+    case '53100':
+      return make(
+        codes.DISK_FULL,
+        `the server's disk is full: ${e.message}${detail}; the transaction was rolled back`,
+        "free space on the server's data disk (or the tablespace's), then run again: nothing of this seed was kept",
+      )
+    case '57P03':
+      return make(
+        codes.SERVER_NOT_READY,
+        `PostgreSQL at ${where} is not accepting connections yet: ${e.message}`,
+        'wait until it does (`pg_isready` says so: it is starting up, shutting down or recovering) and run again; `--max-retries <n>` retries the first connection',
+      )
     case '3D000':
       return make(
         codes.DATABASE_MISSING,
