@@ -94,6 +94,7 @@ const table = {
   REPORT_RUN: ['E_REPORT_RUN', 'usage', '`seedbed report <run>` names a run the ledger does not have, or the ledger has no run yet', '`status` lists the runs; pass one of their ids (docs/report.md)'],
   DISK_FULL: ['E_DISK_FULL', 'run', "the server's disk (or the tablespace's) is full (SQLSTATE 53100); the seed was rolled back", "free space on the server's data disk, or move the tables to a tablespace with room, then run again"],
   SERVER_NOT_READY: ['E_SERVER_NOT_READY', 'run', 'the server is not accepting connections: starting up, shutting down or recovering after a crash (SQLSTATE 57P03); host and port named', 'wait until `pg_isready` says it accepts connections and run again; `--max-retries` retries the first connection'],
+  REPORT_WRITE: ['E_REPORT_WRITE', 'run', '`--report <file>` cannot be written (path and reason named; a missing folder is made); the run itself is over and its summary shown', 'give `--report` a path you can write to'],
 } as const satisfies Record<string, readonly [`E_${string}`, ErrorKind, string, string]>
 
 type Table = typeof table
