@@ -54,6 +54,17 @@ export class Redactor {
     if (escaped !== value) this.#forms.add(escaped)
   }
 
+  /** Whether any secret of the run is registered: when none is, nothing needs looking for. */
+  get empty(): boolean {
+    return this.#forms.size === 0
+  }
+
+  /** Whether `text` holds a registered secret (in any of its forms). */
+  holdsSecret(text: string): boolean {
+    for (const form of this.#forms) if (text.includes(form)) return true
+    return false
+  }
+
   text(text: string): string {
     let out = redactUrl(text).replace(KEY_VALUE_PASSWORD, '$1***')
     // Longest first: a secret's escaped form may contain the secret itself.
