@@ -10,7 +10,7 @@ import type postgres from 'postgres'
 import { resolveSettings, SETTING_KEYS, type Settings } from '../config/config.ts'
 import { loadEnvironment } from '../config/environment.ts'
 import type { Seed } from '../contract/contract.ts'
-import type { Loose } from '../contract/types.ts'
+import type { Loose, RunResult } from '../contract/types.ts'
 import { createPool, openDatabase, parseDatabaseUrl } from '../db/connect.ts'
 import { acquireLease } from '../db/lease.ts'
 import { ensureLedger, finishRun, startRun } from '../db/ledger.ts'
@@ -186,6 +186,13 @@ function coded(err: unknown, target: Target): unknown {
 
 type Opened = Pick<Run, 'sql' | 'target' | 'url' | 'embedded' | 'pooler'>
 
+/** A run's result with the error that came after its seeds were done; any other value cannot carry one: the error is thrown. */
+function besideOutcome<T>(value: T, err: unknown): T {
+  const result = value as Partial<RunResult> | undefined
+  if (!(err instanceof SeedbedError) || !Array.isArray(result?.seeds) || typeof result.ok !== 'boolean') throw err
+  return { ...value, ok: false, error: err.toJSON() }
+}
+
 /** The caller's pool, or the run's own (DATABASE_URL or the embedded server), closed at the end. */
 async function withDatabase<T>(
   options: RunOptions,
@@ -287,8 +294,16 @@ export async function withRun<T>(
           startTimeout: () => stop.startTimeout(settings.timeoutMs),
         }
         const value = await body(run)
-        if (runId !== undefined) await finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal))
-        return value
+        // The seeds are done and what committed stays: a failure now (the server going away) is
+        // reported beside their outcome, not instead of it.
+        const closing =
+          runId === undefined
+            ? undefined
+            : await finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal)).then(
+                () => undefined,
+                (err: unknown) => coded(err, db.target),
+              )
+        return closing === undefined ? value : besideOutcome(value, closing)
       } catch (err) {
         if (runId !== undefined)
           await within(
