@@ -186,6 +186,19 @@ function coded(err: unknown, target: Target): unknown {
 
 type Opened = Pick<Run, 'sql' | 'target' | 'url' | 'embedded' | 'pooler'>
 
+/**
+ * Finishes the recorded run in the ledger. The seeds are done and what committed stays: a failure now
+ * (the server going away) is reported beside their outcome, not instead of it.
+ */
+async function finished<T>(db: Pick<Opened, 'sql' | 'target'>, runId: number | undefined, status: string, value: T): Promise<T> {
+  if (runId === undefined) return value
+  const closing = await finishRun(db.sql, runId, status).then(
+    () => undefined,
+    (err: unknown) => coded(err, db.target),
+  )
+  return closing === undefined ? value : besideOutcome(value, closing)
+}
+
 /** A run's result with the error that came after its seeds were done; any other value cannot carry one: the error is thrown. */
 function besideOutcome<T>(value: T, err: unknown): T {
   const result = value as Partial<RunResult> | undefined
@@ -294,16 +307,7 @@ export async function withRun<T>(
           startTimeout: () => stop.startTimeout(settings.timeoutMs),
         }
         const value = await body(run)
-        // The seeds are done and what committed stays: a failure now (the server going away) is
-        // reported beside their outcome, not instead of it.
-        const closing =
-          runId === undefined
-            ? undefined
-            : await finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal)).then(
-                () => undefined,
-                (err: unknown) => coded(err, db.target),
-              )
-        return closing === undefined ? value : besideOutcome(value, closing)
+        return await finished(db, runId, succeeded(value) ? 'succeeded' : ended(stop.signal), value)
       } catch (err) {
         if (runId !== undefined)
           await within(
