@@ -88,6 +88,13 @@ t.test('hostile values in every ledger column the report shows: text, never mark
     for (const column of columns) t.ok(text.includes(hostile(column)), `${kind}: ${column} shows as text`)
     if (kind === 'seed') {
       t.same(
+        await page.$$eval('.status', (spans) =>
+          spans.filter((s) => getComputedStyle(s).backgroundColor === 'rgba(0, 0, 0, 0)').map((s) => s.textContent),
+        ),
+        [],
+        'an unknown status is readable: white on a grey badge, not on nothing',
+      )
+      t.same(
         await page.$$eval('.error .hint code', (codes) => codes.map((c) => c.textContent)),
         ['seedbed seed --verbose'],
         'a hint names its command as code, no literal backticks',

@@ -51,9 +51,9 @@ const CHAR_PX = 7.3
 const ROW_PX = 22
 
 // A status the ledger holds that seedbed does not know (anyone who can write the ledger can write one) shows as written, grey.
-const outcome = (s: SeedStatus) => OUTCOME[s] ?? s
-const colour = (s: SeedStatus) => COLOURS[s] ?? COLOURS.not_executed
-const status = (s: SeedStatus) => `<span class="status ${esc(s)}">${esc(outcome(s))}</span>`
+const outcome = (s: SeedStatus) => (Object.hasOwn(OUTCOME, s) ? OUTCOME[s] : s)
+const colour = (s: SeedStatus) => (Object.hasOwn(COLOURS, s) ? COLOURS[s] : COLOURS.not_executed)
+const status = (s: SeedStatus) => `<span class="status ${Object.hasOwn(OUTCOME, s) ? s : 'unknown'}">${esc(outcome(s))}</span>`
 const end = (b: Bar) => (b.startedMs ?? 0) + b.durationMs
 
 /** Round numbers for the time axis: about `count` ticks of 1, 2 or 5 times a power of ten. */
