@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
+import { parseDatabaseUrl } from '../lib/db/connect.ts'
 import { redactWholeUrl } from '../lib/errors/redact.ts'
 import { type CliResult, passwordPieces, runCli, tempDir } from './helpers.ts'
 
@@ -25,6 +26,10 @@ t.test('redactWholeUrl hides the user info of a connection string that does not 
   t.equal(redactWholeUrl('postgres://Kq #Vx7@db/shop'), 'postgres://***@db/shop', 'a user name that cannot be one')
   t.equal(redactWholeUrl('postgres://db.internal/shop'), 'postgres://db.internal/shop', 'no user info: all shown')
   t.equal(redactWholeUrl('postgres://db/shop?password=a b'), 'postgres://db/shop?password=***')
+  t.throws(() => parseDatabaseUrl('postgres://app:Kq #Vx7@db/shop', undefined, 'DIRECT_DATABASE_URL'), {
+    code: 'E_BAD_OPTION',
+    message: 'DIRECT_DATABASE_URL is not a valid URL: postgres://app:***@db/shop',
+  })
 })
 
 t.test('the CLI never shows a piece of a raw password, whichever way the URL comes', async (t) => {

@@ -120,9 +120,12 @@ function safeParse(url: string): URL | undefined {
   }
 }
 
-/** Parses a connection string as postgres.js does, remembering its password as a secret. */
-/** `defaultUser`: who the driver logs in as when the URL names nobody (PGUSER, from the settings). */
-export function parseDatabaseUrl(url: string, defaultUser?: string): Target {
+/**
+ * Parses a connection string as postgres.js does, remembering its password as a secret. `defaultUser`:
+ * who the driver logs in as when the URL names nobody (PGUSER, from the settings). `name`: where the
+ * URL came from, for the messages (DATABASE_URL, DIRECT_DATABASE_URL).
+ */
+export function parseDatabaseUrl(url: string, defaultUser?: string, name = 'DATABASE_URL'): Target {
   const socket = queryHost(url)
   url = socket.url
   const fromQuery = queryPassword(url)
@@ -141,11 +144,11 @@ export function parseDatabaseUrl(url: string, defaultUser?: string): Target {
     addSecret(parsed.password)
     password = decodeURIComponent(parsed.password)
   } catch {
-    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactWholeUrl(url)}`, { hint: ENCODE_HINT })
+    throw new SeedbedError(codes.BAD_OPTION, `${name} is not a valid URL: ${redactWholeUrl(url)}`, { hint: ENCODE_HINT })
   }
   addSecret(password)
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`, {
+    throw new SeedbedError(codes.BAD_OPTION, `${name} must start with postgres:// (got ${parsed.protocol}//)`, {
       hint: URL_FORM,
     })
   }

@@ -128,7 +128,8 @@ export function settle(options: RunOptions): { settings: Settings; log: Logger }
   const settings = resolveSettings({}, variables, process.cwd(), { ...(given as Partial<Settings>), variables })
   addSecret(settings.pgPassword)
   if (settings.pgPassFile) for (const password of passFilePasswords(settings.pgPassFile)) addSecret(password)
-  for (const url of [settings.databaseUrl, settings.directUrl]) if (url) parseDatabaseUrl(url)
+  if (settings.databaseUrl) parseDatabaseUrl(settings.databaseUrl)
+  if (settings.directUrl) parseDatabaseUrl(settings.directUrl, undefined, 'DIRECT_DATABASE_URL')
   return { settings, log: options.logger ? adaptLogger(options.logger) : createLogger({ level: -999 }) }
 }
 

@@ -41,7 +41,7 @@ export function checkDatabases(list: readonly (string | DatabaseEntry)[]): { ent
       target = parseDatabaseUrl(entry.url)
     } catch {
       throw new SeedbedError(codes.BAD_OPTION, `${entry.where} is not a postgres:// URL: ${redactWholeUrl(String(entry.url))}`, {
-        hint: 'use the form postgres://user:password@host:5432/database, one per line; # starts a comment',
+        hint: 'use the form postgres://user:password@host:5432/database, the password percent-encoded (encodeURIComponent: @ : / ? # % and spaces break a URL), one per line; # after a space starts a comment',
       })
     }
     const label = databaseLabel(target)
