@@ -217,3 +217,10 @@ export async function initOnSources(dir: string): Promise<string[]> {
   if (existsSync(setup)) await point(setup, 'seedbed/testing', 'testing.ts')
   return seeds
 }
+
+/** Every piece of a password a reader could use: its substrings of 3 characters or more. */
+export function passwordPieces(password: string): string[] {
+  const out = new Set<string>()
+  for (let i = 0; i < password.length; i++) for (let j = i + 3; j <= password.length; j++) out.add(password.slice(i, j))
+  return [...out].filter((p) => /[a-z0-9]/i.test(p))
+}

@@ -4,7 +4,7 @@ import postgres from 'postgres'
 import { ensureLedger } from '../lib/db/ledger.ts'
 import { applySchema } from '../lib/db/schema.ts'
 import { databaseUrl } from '../lib/testing.ts'
-import { fixture, ROOT, runCli, testDatabase } from './helpers.ts'
+import { fixture, passwordPieces, ROOT, runCli, testDatabase } from './helpers.ts'
 
 // A role whose password holds the characters that break a connection string: whatever the URL
 // looks like, no piece of the password reaches stdout or stderr, in text or --json, on success
@@ -24,12 +24,7 @@ t.teardown(async () => {
 const server = new URL(db.url)
 const urlFor = (password: string, database = db.name) => `postgres://${role}:${password}@${server.host}/${database}`
 
-/** Every piece of the password a reader could use: substrings of 3 characters or more. */
-const pieces = (password: string) => {
-  const out = new Set<string>()
-  for (let i = 0; i < password.length; i++) for (let j = i + 3; j <= password.length; j++) out.add(password.slice(i, j))
-  return [...out].filter((p) => /[a-z0-9]/i.test(p))
-}
+const pieces = passwordPieces
 
 async function setPassword(password: string) {
   await admin.unsafe(`ALTER ROLE ${role} PASSWORD '${password.replaceAll("'", "''")}'`)

@@ -2,17 +2,13 @@ import t from 'tap'
 import { parseDatabaseUrl } from '../lib/db/connect.ts'
 import { codes } from '../lib/errors/errors.ts'
 import { redact, redactUrl, withRedactor } from '../lib/errors/redact.ts'
+import { passwordPieces } from './helpers.ts'
 
 // Passwords with the characters that break a connection string, written raw (as people paste
 // them) and percent-encoded (as they should be).
 const passwords = ['Zq@7xK', 'Zq@7:w/9%Kp', 'a:b:c@d', 'Pw/x?y#z@1', 'pct%41%zz', 'plain-Pw-55']
 
-/** Every piece of the password a reader could use: substrings of 3 characters or more. */
-function pieces(password: string): string[] {
-  const out = new Set<string>()
-  for (let i = 0; i < password.length; i++) for (let j = i + 3; j <= password.length; j++) out.add(password.slice(i, j))
-  return [...out].filter((p) => /[a-z0-9]/i.test(p))
-}
+const pieces = passwordPieces
 
 t.test('redactUrl hides the whole password, raw or percent-encoded', async (t) => {
   for (const pw of passwords) {

@@ -6,6 +6,7 @@
  * Exit codes: 0 success; 1 the run failed (a seed, the connection, the database); 2 the input is wrong
  * (a flag, a seed file, the dependency graph) and nothing ran; 130 / 143 interrupted (SIGINT / SIGTERM).
  */
+import path from 'node:path'
 import { formatWithOptions } from 'node:util'
 import { type CAC, type Command, cac } from 'cac'
 import { type Settings, type SettingFlags, resolveSettings } from '../config/config.ts'
@@ -231,7 +232,7 @@ type Metrics = typeof import('../output/metrics.ts')
 
 /**
  * Writes what a run produced besides the terminal: Prometheus metrics (file, Pushgateway) and the
- * JSON report. Returns the report, redacted.
+ * JSON report. Returns the report, redacted, and whether `--report` was written (when asked for).
  */
 async function publish(
   session: Session,
@@ -240,7 +241,7 @@ async function publish(
   outcome: unknown,
   addMetrics: (runMetrics: Metrics['runMetrics'], registry: import('prom-client').Registry) => void,
   html?: () => Promise<string>,
-): Promise<string> {
+): Promise<{ document: string; reported: boolean }> {
   const { metricsFile, pushgateway, env } = settings
   if (metricsFile || pushgateway) {
     const { Registry } = await import('prom-client')
@@ -252,17 +253,39 @@ async function publish(
     if (pushgateway) await pushMetrics(registry, pushgateway, env).catch((e) => session.log.error(formatError(e)))
   }
   const document = JSON.stringify(session.redactor.value(outcome))
-  await writeReport(flags, document, html)
-  return document
+  return { document, reported: await writeReport(session, flags, document, html) }
 }
 
 /** `--report <file>`: the HTML report when the file ends in .html (or .htm), else the JSON document. */
 const isHtml = (file: unknown) => typeof file === 'string' && /\.html?$/i.test(file)
 
-async function writeReport(flags: Flags, document: string, html?: () => Promise<string>): Promise<void> {
-  if (!flags.report) return
-  const { writeFile } = await import('node:fs/promises')
-  await writeFile(flags.report as string, isHtml(flags.report) && html ? await html() : `${document}\n`)
+async function writeReport(session: Session, flags: Flags, document: string, html?: () => Promise<string>): Promise<boolean> {
+  if (!flags.report) return true
+  return writeReportFile(session, '--report', String(flags.report), async () => (isHtml(flags.report) && html ? html() : `${document}\n`))
+}
+
+/**
+ * Writes a report file (`--report`, `report --output`), making its folder when missing. One that cannot
+ * be written is E_REPORT_WRITE, logged beside the run's own output (the run is over and what it
+ * committed stays; its summary still shows it): false then, and the exit status is 1.
+ */
+async function writeReportFile(session: Session, flag: string, file: string, content: () => Promise<string>): Promise<boolean> {
+  const { mkdir, writeFile } = await import('node:fs/promises')
+  const text = await content()
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true })
+    await writeFile(file, text)
+    return true
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message
+    const error = new SeedbedError(codes.REPORT_WRITE, `cannot write the report to ${file} (${why}); the run itself is over, as shown`, {
+      file,
+      hint: `${flag} needs a path where a file can be written: a folder you can write to (made when missing), not an existing folder`,
+      cause,
+    })
+    session.log.error(formatError(error))
+    return false
+  }
 }
 
 /** The HTML report of a run (lib/output/report-html.ts), loaded only when one is asked for. */
@@ -290,7 +313,7 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
   }
   // A terminal gets a live progress line; CI, pipes and --json get a plain line every 2 s.
   const result = await api[task]({ ...settings, ...runOptions(session, flags, process.stderr.isTTY && !session.json ? 'live' : 'lines') })
-  const document = await publish(
+  const { document, reported } = await publish(
     session,
     flags,
     settings,
@@ -298,7 +321,7 @@ async function runSeeding(session: Session, task: 'seed' | 'validate' | 'fresh',
     (runMetrics, registry) => runMetrics(result, settings.env, registry),
     () => runHtml(result, { command: task, env: settings.env }),
   )
-  const code = result.ok ? 0 : 1
+  const code = result.ok && reported ? 0 : 1
   if (session.json) return session.finish(code, `${document}\n`)
   const { formatSummary } = await import('../output/summary.ts')
   log.log(`\n${formatSummary(result)}`)
@@ -333,7 +356,7 @@ async function runMany(
     // Several databases at once: one live terminal line each would overwrite the others.
     ...runOptions(session, flags, 'lines'),
   })
-  const document = await publish(session, flags, all, many, (runMetrics, registry) => {
+  const { document, reported } = await publish(session, flags, all, many, (runMetrics, registry) => {
     for (const d of many.databases) {
       const result = d.result ?? { ok: false, durationMs: d.durationMs, dryRun: settings.dryRun, seeds: [] }
       runMetrics(result, settings.env, registry, d.database)
@@ -341,7 +364,7 @@ async function runMany(
   })
   // Every database refused for the same wrong input (a profile, a confirmation) means nothing ran: 2.
   const usage = many.databases.every((d) => d.error && exitStatus(d.error.code) === 2)
-  const code = many.ok ? 0 : usage ? 2 : 1
+  const code = many.ok ? (reported ? 0 : 1) : usage ? 2 : 1
   if (session.json) return session.finish(code, `${document}\n`)
   const { formatManySummary } = await import('../output/summary.ts')
   log.log(`\n${formatManySummary(many)}`)
@@ -407,14 +430,14 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const { undo } = await import('../execution/api.ts')
       const { progress: _, applySchema: __, force: ___, ...options } = runOptions(session, flags, 'lines')
       const result = await undo({ ...settings, ...options, ...(run !== undefined && { run }) })
-      await writeReport(flags, JSON.stringify(session.redactor.value(result)), async () => {
+      const reported = await writeReport(session, flags, JSON.stringify(session.redactor.value(result)), async () => {
         const { undoReportHtml } = await import('../output/report-html.ts')
         return undoReportHtml(result, { env: settings.env })
       })
-      if (session.json) return session.finish(0, `${JSON.stringify(session.redactor.value(result))}\n`)
+      if (session.json) return session.finish(reported ? 0 : 1, `${JSON.stringify(session.redactor.value(result))}\n`)
       const { formatUndo } = await import('../output/summary.ts')
       log.log(`\n${formatUndo(result)}`)
-      return session.finish(0)
+      return session.finish(reported ? 0 : 1)
     })
 
   defineTask(cli, 'report')
@@ -433,8 +456,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const recorded = await recordedRun({ ...settings, logger: session.log, ...(run !== undefined && { run }) })
       const html = recordedReportHtml(recorded)
       if (!flags.output) return session.finish(0, html)
-      const { writeFile } = await import('node:fs/promises')
-      await writeFile(String(flags.output), html)
+      if (!(await writeReportFile(session, '--output', String(flags.output), async () => html))) return session.finish(1)
       log.success(`wrote the report of run ${recorded.run.id} to ${String(flags.output)}`)
       return session.finish(0)
     })

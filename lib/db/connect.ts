@@ -2,7 +2,7 @@ import postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
-import { addSecret, redactUrl } from '../errors/redact.ts'
+import { addSecret, redactUrl, redactWholeUrl } from '../errors/redact.ts'
 import { onShutdown } from '../util/shutdown.ts'
 import { retrying, transientReason } from '../util/retry.ts'
 import { detectPooler, type PoolerMode, type PoolerSetting } from './pooler.ts'
@@ -51,7 +51,8 @@ const ENCODE_HINT = `${URL_FORM}, and percent-encode the password (encodeURIComp
  * the last `@` of the address. Used to hide a password the URL parser could not read.
  */
 function writtenPassword(url: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:(\S*)@/i.exec(url.trim())?.[1]
+  // `.*`, not `\S*`: a raw password may hold a space (the whole string is one URL here).
+  return /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:(.*)@/is.exec(url.trim())?.[1]
 }
 
 /**
@@ -66,6 +67,19 @@ function driverUrl(url: string): URL {
   return new URL(url.replace(host, host.split(',')[0]!))
 }
 
+/** Takes the last `name=` parameter out of the URL's query string (as libpq, the last one counts): the URL without it and its value, decoded. */
+function takeParam(url: string, name: string): { url: string; value?: string } {
+  const q = url.indexOf('?')
+  if (q < 0) return { url }
+  const params = url.slice(q + 1).split('&')
+  const is = (p: string) => p.toLowerCase().startsWith(`${name}=`)
+  const given = params.filter(is).pop()
+  if (given === undefined) return { url }
+  const kept = params.filter((p) => !is(p))
+  const raw = given.slice(name.length + 1)
+  return { url: kept.length ? `${url.slice(0, q)}?${kept.join('&')}` : url.slice(0, q), value: safeDecode(raw) ?? raw }
+}
+
 /**
  * `?password=` in the query string, as libpq reads it (a query parameter stands for the keyword of the
  * same name, and overrides the one in the user part), and the URL without it. postgres.js would send
@@ -73,22 +87,47 @@ function driverUrl(url: string): URL {
  * to the driver as the password instead.
  */
 function queryPassword(url: string): { url: string; password?: string } {
-  const at = url.search(/\?[^#]*\bpassword=/i)
-  if (at < 0) return { url }
-  const [base, rest] = [url.slice(0, url.indexOf('?')), url.slice(url.indexOf('?') + 1)]
-  const params = rest.split('&')
-  const kept = params.filter((p) => !/^password=/i.test(p))
-  const given = params
-    .filter((p) => /^password=/i.test(p))
-    .pop()!
-    .slice('password='.length)
-  const password = safeDecode(given) ?? given
-  return { url: kept.length ? `${base}?${kept.join('&')}` : base, password }
+  const { url: rest, value } = takeParam(url, 'password')
+  return value === undefined ? { url } : { url: rest, password: value }
 }
 
-/** Parses a connection string as postgres.js does, remembering its password as a secret. */
-/** `defaultUser`: who the driver logs in as when the URL names nobody (PGUSER, from the settings). */
-export function parseDatabaseUrl(url: string, defaultUser?: string): Target {
+/**
+ * `?host=` in the query string, as libpq reads it: it overrides the address's host, and a value that
+ * starts with `/` is the folder of a unix socket (`?host=/var/run/postgresql`). postgres.js would send
+ * it to the server as a setting; seedbed gives it to the driver. libpq's `postgres://user@/db?host=...`
+ * (no host in the address) gets `localhost` there, which the URL parser needs and the query overrides.
+ */
+function queryHost(url: string): { url: string; host?: string } {
+  const { url: rest, value } = takeParam(url, 'host')
+  if (!value) return { url }
+  return { url: rest.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^/?#]*@)?)(?=[/?#]|$)/i, '$1localhost'), host: value }
+}
+
+/** postgres.js's options for a `?host=`: a unix socket's path (folder, then `.s.PGSQL.<port>`) or a host name. */
+function hostOptions(url: string): { url: string; options: { host?: string; path?: string } } {
+  const { url: rest, host } = queryHost(url)
+  if (!host) return { url, options: {} }
+  if (!host.startsWith('/')) return { url: rest, options: { host } }
+  const port = safeParse(rest)?.port || '5432'
+  return { url: rest, options: { path: `${host.replace(/\/+$/, '')}/.s.PGSQL.${port}` } }
+}
+
+function safeParse(url: string): URL | undefined {
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Parses a connection string as postgres.js does, remembering its password as a secret. `defaultUser`:
+ * who the driver logs in as when the URL names nobody (PGUSER, from the settings). `name`: where the
+ * URL came from, for the messages (DATABASE_URL, DIRECT_DATABASE_URL).
+ */
+export function parseDatabaseUrl(url: string, defaultUser?: string, name = 'DATABASE_URL'): Target {
+  const socket = queryHost(url)
+  url = socket.url
   const fromQuery = queryPassword(url)
   if (fromQuery.password !== undefined) {
     addSecret(fromQuery.password)
@@ -105,17 +144,17 @@ export function parseDatabaseUrl(url: string, defaultUser?: string): Target {
     addSecret(parsed.password)
     password = decodeURIComponent(parsed.password)
   } catch {
-    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL is not a valid URL: ${redactUrl(url)}`, { hint: ENCODE_HINT })
+    throw new SeedbedError(codes.BAD_OPTION, `${name} is not a valid URL: ${redactWholeUrl(url)}`, { hint: ENCODE_HINT })
   }
   addSecret(password)
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-    throw new SeedbedError(codes.BAD_OPTION, `DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`, {
+    throw new SeedbedError(codes.BAD_OPTION, `${name} must start with postgres:// (got ${parsed.protocol}//)`, {
       hint: URL_FORM,
     })
   }
   const decode = (s: string) => safeDecode(s) ?? s
   return {
-    host: parsed.hostname || 'localhost',
+    host: socket.host ?? (parsed.hostname || 'localhost'),
     port: Number(parsed.port || 5432),
     user: decode(parsed.username) || defaultUser || 'postgres',
     database: decode(parsed.pathname.slice(1)) || decode(parsed.username) || 'postgres',
@@ -153,7 +192,9 @@ export function createPool(
 ): postgres.Sql {
   const given = queryPassword(tls.url)
   const pass = given.password ?? password
-  return postgres(given.url, {
+  const at = hostOptions(given.url)
+  return postgres(at.url, {
+    ...at.options,
     max,
     prepare,
     ...(pass && { pass }),

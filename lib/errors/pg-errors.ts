@@ -18,6 +18,9 @@ interface DriverError {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'ECONNRESET'])
 
+/** The server ended the connection (an administrator, a crash, a shutdown) or the socket closed under it. */
+const LOST_CODES = new Set(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_ENDED'])
+
 /** Where a connection was headed, without its password. */
 export interface Target {
   host?: string
@@ -101,6 +104,18 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
       if (cancel) return make(cancel.code, cancel.message, cancel.hint)
       break
     }
+    case '53100':
+      return make(
+        codes.DISK_FULL,
+        `the server's disk is full: ${e.message}${detail}; the transaction was rolled back`,
+        "free space on the server's data disk (or the tablespace's), then run again: nothing of this seed was kept",
+      )
+    case '57P03':
+      return make(
+        codes.SERVER_NOT_READY,
+        `PostgreSQL at ${where} is not accepting connections yet: ${e.message}`,
+        'wait until it does (`pg_isready` says so: it is starting up, shutting down or recovering) and run again; `--max-retries <n>` retries the first connection',
+      )
     case '3D000':
       return make(
         codes.DATABASE_MISSING,
@@ -111,6 +126,13 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
   if (e.code === 'CONNECTION_DESTROYED') {
     // Only seedbed's own shutdown destroys its pool: the run is being interrupted.
     return make(codes.INTERRUPTED, 'stopped by an interrupt; its transaction was rolled back', 'run again')
+  }
+  if (e.code && LOST_CODES.has(e.code)) {
+    return make(
+      codes.CONNECT,
+      `lost the connection to PostgreSQL at ${where}: ${e.message ?? e.code} (${e.code})`,
+      'what committed before stays committed (the summary lists it); see the server log for why it ended the connection, then run again: committed seeds are skipped',
+    )
   }
   if (e.code && CONNECT_CODES.has(e.code)) {
     return make(

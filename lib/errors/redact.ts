@@ -13,6 +13,24 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:ssl)?password=)[^&#\s]*/gi, '$1***').replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)(\S*)@/gi, '$1***@')
 }
 
+/**
+ * A connection string that did not parse (or may not be whole), for an error message: its user info
+ * goes, whatever it holds. Without a parse, where a password ends is a guess (a raw one may hold a
+ * space, `#`, `@`, `:`, `/`, `?` or `%`), so everything from the first `:` to the last `@` after `://` goes; with no
+ * `@`, everything after `://` goes (`user:pass` cut short by a `#` comment reads like `host:port`).
+ */
+export function redactWholeUrl(url: string): string {
+  const text = url.trim().replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***')
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? ''
+  const rest = text.slice(scheme.length)
+  const at = rest.lastIndexOf('@')
+  // The user name (up to the first `:`) is no secret, and it tells which URL this was.
+  const user = (scheme && /^[^:/?#@\s]*:/.exec(rest.slice(0, Math.max(at, 0)))?.[0]) || ''
+  if (at >= 0) return `${scheme}${user}***@${rest.slice(at + 1)}`
+  if (scheme && /[:\s]/.test(rest.split(/[/?]/)[0]!)) return `${scheme}***`
+  return text.replace(KEY_VALUE_PASSWORD, '$1***')
+}
+
 // A password in key=value form: a libpq conninfo string (`host=h password=pw`) or PGPASSWORD=pw in a
 // command's output.
 const KEY_VALUE_PASSWORD = /\b((?:PG)?PASSWORD\s*=\s*)('[^']*'|[^\s&]+)/gi
@@ -34,6 +52,17 @@ export class Redactor {
     if (encoded !== value) this.#forms.add(encoded)
     const escaped = JSON.stringify(value).slice(1, -1)
     if (escaped !== value) this.#forms.add(escaped)
+  }
+
+  /** Whether any secret of the run is registered: when none is, nothing needs looking for. */
+  get empty(): boolean {
+    return this.#forms.size === 0
+  }
+
+  /** Whether `text` holds a registered secret (in any of its forms). */
+  holdsSecret(text: string): boolean {
+    for (const form of this.#forms) if (text.includes(form)) return true
+    return false
   }
 
   text(text: string): string {

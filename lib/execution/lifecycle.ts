@@ -10,7 +10,7 @@ import type postgres from 'postgres'
 import { resolveSettings, SETTING_KEYS, type Settings } from '../config/config.ts'
 import { loadEnvironment } from '../config/environment.ts'
 import type { Seed } from '../contract/contract.ts'
-import type { Loose } from '../contract/types.ts'
+import type { Loose, RunResult } from '../contract/types.ts'
 import { createPool, openDatabase, parseDatabaseUrl } from '../db/connect.ts'
 import { acquireLease } from '../db/lease.ts'
 import { ensureLedger, finishRun, startRun } from '../db/ledger.ts'
@@ -128,7 +128,8 @@ export function settle(options: RunOptions): { settings: Settings; log: Logger }
   const settings = resolveSettings({}, variables, process.cwd(), { ...(given as Partial<Settings>), variables })
   addSecret(settings.pgPassword)
   if (settings.pgPassFile) for (const password of passFilePasswords(settings.pgPassFile)) addSecret(password)
-  for (const url of [settings.databaseUrl, settings.directUrl]) if (url) parseDatabaseUrl(url)
+  if (settings.databaseUrl) parseDatabaseUrl(settings.databaseUrl)
+  if (settings.directUrl) parseDatabaseUrl(settings.directUrl, undefined, 'DIRECT_DATABASE_URL')
   return { settings, log: options.logger ? adaptLogger(options.logger) : createLogger({ level: -999 }) }
 }
 
@@ -185,6 +186,26 @@ function coded(err: unknown, target: Target): unknown {
 }
 
 type Opened = Pick<Run, 'sql' | 'target' | 'url' | 'embedded' | 'pooler'>
+
+/**
+ * Finishes the recorded run in the ledger. The seeds are done and what committed stays: a failure now
+ * (the server going away) is reported beside their outcome, not instead of it.
+ */
+async function finished<T>(db: Pick<Opened, 'sql' | 'target'>, runId: number | undefined, status: string, value: T): Promise<T> {
+  if (runId === undefined) return value
+  const closing = await finishRun(db.sql, runId, status).then(
+    () => undefined,
+    (err: unknown) => coded(err, db.target),
+  )
+  return closing === undefined ? value : besideOutcome(value, closing)
+}
+
+/** A run's result with the error that came after its seeds were done; any other value cannot carry one: the error is thrown. */
+function besideOutcome<T>(value: T, err: unknown): T {
+  const result = value as Partial<RunResult> | undefined
+  if (!(err instanceof SeedbedError) || !Array.isArray(result?.seeds) || typeof result.ok !== 'boolean') throw err
+  return { ...value, ok: false, error: err.toJSON() }
+}
 
 /** The caller's pool, or the run's own (DATABASE_URL or the embedded server), closed at the end. */
 async function withDatabase<T>(
@@ -287,8 +308,7 @@ export async function withRun<T>(
           startTimeout: () => stop.startTimeout(settings.timeoutMs),
         }
         const value = await body(run)
-        if (runId !== undefined) await finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal))
-        return value
+        return await finished(db, runId, succeeded(value) ? 'succeeded' : ended(stop.signal), value)
       } catch (err) {
         if (runId !== undefined)
           await within(

@@ -5,6 +5,7 @@ import type { DatabaseOutcome, ManyResult } from '../contract/types.ts'
 import { parseDatabaseUrl } from '../db/connect.ts'
 import { codes, formatError, SeedbedError } from '../errors/errors.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
+import { redactWholeUrl } from '../errors/redact.ts'
 import { fresh, plan, type RunOptions, seed, validate } from './api.ts'
 import { settle } from './lifecycle.ts'
 
@@ -26,11 +27,6 @@ export function databaseLabel(target: Target): string {
   return `${target.host ?? 'localhost'}${port}/${target.database ?? ''}`
 }
 
-/** A line that is not a URL may still hold a password: hide whatever looks like one. */
-function hideSecrets(line: string): string {
-  return line.replace(/:[^@\s/]*@/g, ':***@').replace(/(password\s*=\s*)\S+/gi, '$1***')
-}
-
 /** Every entry parsed and checked, duplicates refused: a bad one names its line before anything runs. */
 export function checkDatabases(list: readonly (string | DatabaseEntry)[]): { entry: DatabaseEntry; label: string }[] {
   if (!list.length) {
@@ -44,8 +40,8 @@ export function checkDatabases(list: readonly (string | DatabaseEntry)[]): { ent
       if (typeof entry.url !== 'string') throw new Error('not a string')
       target = parseDatabaseUrl(entry.url)
     } catch {
-      throw new SeedbedError(codes.BAD_OPTION, `${entry.where} is not a postgres:// URL: ${hideSecrets(String(entry.url))}`, {
-        hint: 'use the form postgres://user:password@host:5432/database, one per line; # starts a comment',
+      throw new SeedbedError(codes.BAD_OPTION, `${entry.where} is not a postgres:// URL: ${redactWholeUrl(String(entry.url))}`, {
+        hint: 'use the form postgres://user:password@host:5432/database, the password percent-encoded (encodeURIComponent: @ : / ? # % and spaces break a URL), one per line; # after a space starts a comment',
       })
     }
     const label = databaseLabel(target)

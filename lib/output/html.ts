@@ -10,6 +10,11 @@ export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]!)
 }
 
+/** Text escaped as {@link esc}, with each `backticked` span (a command, a flag, a file in a hint) shown as code. */
+export function escCode(value: unknown): string {
+  return esc(value).replace(/`([^`]+)`/g, '<code>$1</code>')
+}
+
 /** Milliseconds as a person reads them: `850 ms`, `2.4 s`, `3 m 05 s`. */
 export function ms(value: number): string {
   if (value < 1000) return `${Math.round(value)} ms`
@@ -36,7 +41,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: le
 th { background: #f4f6f9; font-weight: 600; } td.n, th.n { text-align: right; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 .status { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff; font-size: 12px; }
-.status.succeeded { background: var(--ok); } .status.failed { background: var(--failed); } .status.not_executed { background: var(--not-run); } .status.interrupted { background: #6a1b9a; }
+.status.succeeded { background: var(--ok); } .status.failed { background: var(--failed); } .status.not_executed { background: var(--not-run); } .status.interrupted { background: #6a1b9a; } .status.unknown { background: var(--not-run); }
 .error { border-left: 4px solid var(--failed); background: #fdf2f2; padding: 8px 12px; margin: 8px 0; white-space: pre-wrap; }
 .error .hint { color: var(--muted); }
 .null { color: var(--muted); font-style: italic; } .old { color: var(--failed); text-decoration: line-through; } .new { color: var(--ok); }

@@ -3,7 +3,8 @@
  * level, a column per level from left to right, a box per seed, an arrow from each dependency to its
  * dependant. Within a column seeds are ordered by where what they depend on sits (the barycentre
  * heuristic), which keeps arrows short and crossings few; every box has a row of its own, so names
- * never overlap however many seeds there are. Pure: levels in, markup out.
+ * never overlap however many seeds there are. An arrow never passes behind a box: one that skips
+ * levels runs in a lane between rows. Pure: levels in, markup out.
  */
 import { esc, htmlTable, page } from './html.ts'
 
@@ -17,7 +18,9 @@ export interface PlanNode {
 
 const CHAR_PX = 7.3
 const BOX_H = 24
-const GAP_Y = 10
+// Room between two rows for the lanes of edges that pass levels by: 3 tracks, 4 px clear of each box.
+const GAP_Y = 14
+const TRACKS = [0, -3, 3]
 const GAP_X = 90
 const PAD = 20
 const TOP = 40
@@ -49,10 +52,45 @@ function layout(levels: readonly (readonly PlanNode[])[]) {
   return { order, widths, xs, width: x - GAP_X + PAD, height: TOP + tallest * (BOX_H + GAP_Y) + PAD }
 }
 
+interface Placed {
+  x: number
+  y: number
+  w: number
+  level: number
+}
+
+/** A curve from (x1, y1) to (x2, y2) that leaves and arrives level: it stays between x1 and x2. */
+const curve = (x1: number, y1: number, x2: number, y2: number) => {
+  const bend = (x2 - x1) / 2
+  return `C${(x1 + bend).toFixed(1)},${y1} ${(x2 - bend).toFixed(1)},${y2} ${x2.toFixed(1)},${y2}`
+}
+
+/**
+ * An edge's path. To the next level it is one curve through the gap between the columns. Past a level
+ * it would cross that level's column where a box may stand (and read as going through it), so it
+ * curves into a lane between two rows (every column shares the rows, so a lane is free in all of
+ * them), runs along it, and curves out into its dependant in the last gap. Edges sharing a lane get
+ * tracks of their own within it, so they do not run on top of each other.
+ */
+function edgePath(from: Placed, to: Placed, grid: { xs: number[]; widths: number[]; lanes: Map<number, number> }): string {
+  const x1 = from.x + from.w
+  const y1 = from.y + BOX_H / 2
+  const x2 = to.x - 6
+  const y2 = to.y + BOX_H / 2
+  if (to.level === from.level + 1) return `M${x1.toFixed(1)},${y1} ${curve(x1, y1, x2, y2)}`
+  const lane = Math.max(0, Math.round(((y1 + y2) / 2 - TOP + GAP_Y / 2) / (BOX_H + GAP_Y)))
+  const used = grid.lanes.get(lane) ?? 0
+  grid.lanes.set(lane, used + 1)
+  const y = TOP + lane * (BOX_H + GAP_Y) - GAP_Y / 2 + TRACKS[used % TRACKS.length]!
+  const enter = grid.xs[from.level + 1]!
+  const leave = grid.xs[to.level - 1]! + grid.widths[to.level - 1]!
+  return `M${x1.toFixed(1)},${y1} ${curve(x1, y1, enter, y)} L${leave.toFixed(1)},${y} ${curve(leave, y, x2, y2)}`
+}
+
 /** The dependency graph as a standalone SVG document. */
 export function planToSvg(levels: readonly (readonly PlanNode[])[]): string {
   const { order, widths, xs, width, height } = layout(levels)
-  const at = new Map<string, { x: number; y: number; w: number; level: number }>()
+  const at = new Map<string, Placed>()
   for (const [i, col] of order.entries()) {
     for (const [j, s] of col.entries()) at.set(s.name, { x: xs[i]!, y: TOP + j * (BOX_H + GAP_Y), w: widths[i]!, level: i })
   }
@@ -60,19 +98,16 @@ export function planToSvg(levels: readonly (readonly PlanNode[])[]): string {
     (_, i) =>
       `<text x="${(xs[i]! + widths[i]! / 2).toFixed(1)}" y="22" text-anchor="middle" fill="#5f6b7a" font-weight="bold">level ${i}</text>`,
   )
+  const lanes = new Map<number, number>()
   const edges: string[] = []
   for (const s of order.flat()) {
     const to = at.get(s.name)!
     for (const d of s.dependsOn) {
       const from = at.get(d)
       if (!from) continue // a dependency outside this plan (--only): its seed is not drawn
-      const x1 = from.x + from.w
-      const y1 = from.y + BOX_H / 2
-      const x2 = to.x - 6
-      const y2 = to.y + BOX_H / 2
-      const bend = Math.max(30, (x2 - x1) / 2)
+      const d1 = edgePath(from, to, { xs, widths, lanes })
       edges.push(
-        `<path class="edge" data-from="${esc(d)}" data-to="${esc(s.name)}" d="M${x1.toFixed(1)},${y1} C${(x1 + bend).toFixed(1)},${y1} ${(x2 - bend).toFixed(1)},${y2} ${x2.toFixed(1)},${y2}" fill="none" stroke="#8a96a8" stroke-width="1.2" marker-end="url(#arrow)"/>`,
+        `<path class="edge" data-from="${esc(d)}" data-to="${esc(s.name)}" d="${d1}" fill="none" stroke="#8a96a8" stroke-width="1.2" marker-end="url(#arrow)"/>`,
       )
     }
   }

@@ -8,7 +8,7 @@
 import type { RecordedRun, RowChange, RunResult, SeedReport, SeedStatus, TableDiff, UndoResult } from '../contract/types.ts'
 import type { SerializedError } from '../errors/errors.ts'
 import { redactValue } from '../errors/redact.ts'
-import { esc, htmlTable, int, ms, page } from './html.ts'
+import { esc, escCode, htmlTable, int, ms, page } from './html.ts'
 
 /** Where the run comes from, shown in the header. */
 export interface ReportMeta {
@@ -50,7 +50,10 @@ const OUTCOME: Record<SeedStatus, string> = {
 const CHAR_PX = 7.3
 const ROW_PX = 22
 
-const status = (s: SeedStatus) => `<span class="status ${s}">${esc(OUTCOME[s])}</span>`
+// A status the ledger holds that seedbed does not know (anyone who can write the ledger can write one) shows as written, grey.
+const outcome = (s: SeedStatus) => (Object.hasOwn(OUTCOME, s) ? OUTCOME[s] : s)
+const colour = (s: SeedStatus) => (Object.hasOwn(COLOURS, s) ? COLOURS[s] : COLOURS.not_executed)
+const status = (s: SeedStatus) => `<span class="status ${Object.hasOwn(OUTCOME, s) ? s : 'unknown'}">${esc(outcome(s))}</span>`
 const end = (b: Bar) => (b.startedMs ?? 0) + b.durationMs
 
 /** Round numbers for the time axis: about `count` ticks of 1, 2 or 5 times a power of ten. */
@@ -117,22 +120,22 @@ function timeline(bars: readonly Bar[], critical: ReadonlySet<string>): string {
     const height = Math.max(1, rows.length) * ROW_PX + 8
     lanes.push(
       `<rect x="0" y="${y}" width="100%" height="${height}" fill="${i % 2 ? '#ffffff' : '#f5f7fa'}"/>`,
-      `<text x="8" y="${y + 16}" fill="#5f6b7a">level ${level}</text>`,
+      `<text x="8" y="${y + 16}" fill="#5f6b7a">level ${esc(level)}</text>`,
     )
     for (const { b, x0, barEnd, row, inside } of placed) {
       const top = y + 4 + row * ROW_PX
-      const tip = `${b.name}: ${OUTCOME[b.status]}, level ${b.level}${b.startedMs === undefined ? '' : `, started at ${ms(b.startedMs)}`}, ${ms(b.durationMs)}; ${b.detail}${b.attempts > 1 ? `; ${b.attempts} tries` : ''}`
+      const tip = `${b.name}: ${outcome(b.status)}, level ${b.level}${b.startedMs === undefined ? '' : `, started at ${ms(b.startedMs)}`}, ${ms(b.durationMs)}; ${b.detail}${b.attempts > 1 ? `; ${b.attempts} tries` : ''}`
       const isCritical = critical.has(b.name)
       const rect =
         b.status === 'not_executed'
           ? `<rect x="${x0.toFixed(1)}" y="${top}" width="${(b.name.length * CHAR_PX + 12).toFixed(1)}" height="16" rx="3" fill="none" stroke="${COLOURS.not_executed}" stroke-dasharray="4 3"/>`
-          : `<rect x="${x0.toFixed(1)}" y="${top}" width="${(barEnd - x0).toFixed(1)}" height="16" rx="3" fill="${COLOURS[b.status]}"${
+          : `<rect x="${x0.toFixed(1)}" y="${top}" width="${(barEnd - x0).toFixed(1)}" height="16" rx="3" fill="${colour(b.status)}"${
               b.attempts > 1 ? ' stroke="#ef6c00" stroke-width="2"' : isCritical ? ' stroke="#1d2330" stroke-width="1.5"' : ''
             }/>`
       const labelX = inside || b.status === 'not_executed' ? x0 + 5 : barEnd + 4
       const label = `<text x="${labelX.toFixed(1)}" y="${top + 12}" fill="${inside ? '#ffffff' : '#1d2330'}"${isCritical ? ' font-weight="bold"' : ''}>${esc(b.name)}</text>`
       marks.push(
-        `<g class="bar" data-seed="${esc(b.name)}" data-status="${b.status}" data-level="${b.level}"${isCritical ? ' data-critical="true"' : ''}><title>${esc(tip)}</title>${rect}${label}</g>`,
+        `<g class="bar" data-seed="${esc(b.name)}" data-status="${esc(b.status)}" data-level="${esc(b.level)}"${isCritical ? ' data-critical="true"' : ''}><title>${esc(tip)}</title>${rect}${label}</g>`,
       )
     }
     y += height
@@ -164,7 +167,7 @@ function header(title: string, meta: ReportMeta, cards: readonly [string, string
   ].filter((f): f is string => Boolean(f))
   return `<h1>${esc(title)}</h1>
 <p class="meta">${facts.map((f) => `<span>${esc(f)}</span>`).join('')}</p>
-${meta.note ? `<p class="meta">${esc(meta.note)}</p>` : ''}
+${meta.note ? `<p class="meta">${escCode(meta.note)}</p>` : ''}
 <div class="cards">${cards.map(([k, v]) => `<div class="card"><b>${esc(v)}</b><small>${esc(k)}</small></div>`).join('')}</div>`
 }
 
@@ -178,10 +181,10 @@ function levelsSection(bars: readonly Bar[], critical: readonly Bar[]): string {
     const outcomes = (['succeeded', 'failed', 'interrupted', 'not_executed'] as const)
       .map((s) => [s, mine.filter((b) => b.status === s).length] as const)
       .filter(([, n]) => n)
-      .map(([s, n]) => `${n} ${OUTCOME[s]}`)
+      .map(([s, n]) => `${n} ${outcome(s)}`)
     return [
-      String(level),
-      String(mine.length),
+      esc(level),
+      esc(mine.length),
       esc(outcomes.join(', ')),
       start === undefined ? '-' : esc(ms(start)),
       start === undefined || !last ? '-' : esc(ms(end(last) - start)),
@@ -197,7 +200,7 @@ ${htmlTable(['level', 'seeds', 'outcome', 'starts at', 'lasts', 'ends with'], ro
 function errorBlock(who: string, e: SerializedError): string {
   const where = e.file ? ` (${e.file}${e.line ? `:${e.line}` : ''}${e.column ? `:${e.column}` : ''})` : ''
   return `<div class="error" data-error-of="${esc(who)}"><b>${esc(who)}</b>: <code>${esc(e.code)}</code> ${esc(e.message)}${esc(where)}${
-    e.hint ? `\n<span class="hint">hint: ${esc(e.hint)}</span>` : ''
+    e.hint ? `\n<span class="hint">hint: ${escCode(e.hint)}</span>` : ''
   }</div>`
 }
 
@@ -247,12 +250,12 @@ function commonSections(bars: readonly Bar[], details: { head: string[]; cells: 
   )
   const seedRows = ordered.map((b) => [
     `<span class="${criticalNames.has(b.name) ? 'critical' : ''}">${esc(b.name)}</span>`,
-    String(b.level),
+    esc(b.level),
     status(b.status),
     b.startedMs === undefined ? '-' : esc(ms(b.startedMs)),
     b.status === 'not_executed' ? '-' : esc(ms(b.durationMs)),
     ...details.cells(b),
-    String(b.attempts),
+    esc(b.attempts),
   ])
   const slowest = [...bars]
     .filter((b) => b.status !== 'not_executed')
@@ -265,12 +268,12 @@ ${levelsSection(bars, critical)}
 <h2>Seeds</h2>
 ${htmlTable(['seed', 'level', 'outcome', 'started at', 'took', ...details.head, 'tries'], seedRows, {
   numeric: new Set([1, 3, 4, ...details.numeric.map((i) => i + 5), details.head.length + 5]),
-  rowAttrs: ordered.map((b) => ` class="seed" data-seed="${esc(b.name)}" data-status="${b.status}"`),
+  rowAttrs: ordered.map((b) => ` class="seed" data-seed="${esc(b.name)}" data-status="${esc(b.status)}"`),
 })}
 <h2>Slowest seeds</h2>
-${slowest.length ? `<ol class="slowest">${slowest.map((b) => `<li><b>${esc(b.name)}</b> ${esc(ms(b.durationMs))} (level ${b.level}): ${esc(b.detail)}</li>`).join('')}</ol>` : '<p>No seed ran.</p>'}
+${slowest.length ? `<ol class="slowest">${slowest.map((b) => `<li><b>${esc(b.name)}</b> ${esc(ms(b.durationMs))} (level ${esc(b.level)}): ${esc(b.detail)}</li>`).join('')}</ol>` : '<p>No seed ran.</p>'}
 <h2>Retries</h2>
-${retried.length ? `<ul class="retries">${retried.map((b) => `<li><b>${esc(b.name)}</b>: ${b.attempts} tries (${b.attempts - 1} after transient failures), ${esc(OUTCOME[b.status])}</li>`).join('')}</ul>` : '<p>No seed needed a retry.</p>'}`
+${retried.length ? `<ul class="retries">${retried.map((b) => `<li><b>${esc(b.name)}</b>: ${esc(b.attempts)} tries (${esc(b.attempts - 1)} after transient failures), ${esc(outcome(b.status))}</li>`).join('')}</ul>` : '<p>No seed needed a retry.</p>'}`
 }
 
 /** Sorts, redacts and renders a run's result (live or read back from the ledger) as one HTML page. */

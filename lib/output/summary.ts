@@ -47,7 +47,12 @@ export function formatSummary(result: RunResult): string {
   ])
   const diff = formatDiff(result)
   let out = `${diff ? `${diff}\n\n` : ''}${table(rows, new Set([1, 3, 4, 5, 6, 7]))}`
-  if (result.error) out += `\nstopped: ${result.error.code}: ${result.error.message}`
+  if (result.error) {
+    // An error after every seed ran (the connection lost as the run closed) did not stop any of them.
+    const after = result.seeds.length > 0 && result.seeds.every((s) => s.status === 'succeeded' || s.status === 'failed')
+    const { code, message, hint } = result.error
+    out += `\n${after ? 'after the seeds' : 'stopped'}: ${code}: ${message}${hint ? `\n  hint: ${hint}` : ''}`
+  }
   return result.dryRun ? `${out}\n${DRY_RUN_NOTE}` : out
 }
 

@@ -101,7 +101,8 @@ export async function loadRows(
 
   const stage = `seedbed_stage_${++stageCount}`
   await sql`CREATE TEMP TABLE ${sql(stage)} ON COMMIT DROP AS SELECT ${columnList(sql, columns)} FROM ${sql(table)} WITH NO DATA`
-  const staged = await copyRows(sql, stage, columns, rows, { onProgress: options.onProgress, reportAs: table, verb: 'load into' })
+  const source = undo ? undo.seeing(table, columns, rows) : rows
+  const staged = await copyRows(sql, stage, columns, source, { onProgress: options.onProgress, reportAs: table, verb: 'load into' })
   // ON CONFLICT would merge a repeated key silently (DO NOTHING) or fail without naming it (DO UPDATE).
   // NULL keys never conflict in a unique index, so they are no repeat.
   const repeated = await sql<{ key: string }[]>`

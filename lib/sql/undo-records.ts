@@ -1,4 +1,6 @@
 import type postgres from 'postgres'
+import type { CopyRow, RowSource } from '../contract/types.ts'
+import { currentRedactor } from '../errors/redact.ts'
 import { diffJoin } from './diff.ts'
 import { quotedName } from './fragments.ts'
 
@@ -43,6 +45,14 @@ interface Written {
 export class UndoRecorder {
   private readonly tables = new Map<string, Written>()
   private baseline = '[]'
+  /**
+   * Per table, the columns a write gave a secret of the run (`ctx.secret`, a database password): their
+   * old values are left out of the saved rows, so a rotated secret's old value never lands in seedbed's
+   * tables. Undo sets only the columns a saved row has (lib/execution/undo.ts): such a column keeps
+   * the value it has then, the secret as the environment now gives it. `uneven`: a column joined the
+   * set after rows of the table were saved without it, so those rows are trimmed to match at flush.
+   */
+  private readonly secret = new Map<string, { columns: Set<string>; saved: boolean; uneven: boolean }>()
 
   constructor(
     readonly runId: number,
@@ -61,6 +71,43 @@ export class UndoRecorder {
     this.baseline = row.stats
   }
 
+  /** Notes the columns of `row` (an object, or values in `columns` order) whose values hold a secret of the run. */
+  see(table: string, columns: readonly string[], row: CopyRow | Record<string, unknown>): void {
+    const redactor = currentRedactor()
+    if (!this.active || redactor.empty) return
+    columns.forEach((column, i) => {
+      const value = Array.isArray(row) ? row[i] : (row as Record<string, unknown>)[column]
+      if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return
+      const text = typeof value === 'string' ? value : value instanceof Date ? '' : JSON.stringify(value)
+      if (!text || !redactor.holdsSecret(text)) return
+      const entry = this.secret.get(table) ?? { columns: new Set<string>(), saved: false, uneven: false }
+      if (entry.columns.has(column)) return
+      entry.columns.add(column)
+      entry.uneven ||= entry.saved
+      this.secret.set(table, entry)
+    })
+  }
+
+  /** `rows`, passed through {@link see} as they stream (a load's rows are read once). */
+  seeing(table: string, columns: readonly string[], rows: RowSource): RowSource {
+    if (!this.active || currentRedactor().empty) return rows
+    const see = (row: CopyRow) => this.see(table, columns, row)
+    if (Symbol.asyncIterator in rows) {
+      return (async function* () {
+        for await (const row of rows) {
+          see(row)
+          yield row
+        }
+      })()
+    }
+    return (function* () {
+      for (const row of rows) {
+        see(row)
+        yield row
+      }
+    })()
+  }
+
   /** `, "k" AS seedbed_k0, ...`: what a writing statement returns so that its old rows can be joined. */
   returning(sql: Sql, key: readonly string[]) {
     return key.map((c, i) => sql`, ${sql(c)} AS ${sql(`seedbed_k${i}`)}`).reduce((a, k) => sql`${a}${k}`, sql``)
@@ -72,11 +119,13 @@ export class UndoRecorder {
    * is deleted by undo, not restored).
    */
   saveOld(sql: Sql, table: string, key: readonly string[]) {
+    const entry = this.secret.get(table)
+    if (entry) entry.saved = true
     return sql`saved AS (
       INSERT INTO seedbed.undo_rows (run_id, seed, tbl, was, old)
       SELECT ${this.runId}, ${this.seed},
         (SELECT ${tableIdentity(sql)} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.oid = to_regclass(${quotedName(table)})), o.xmin, to_jsonb(o.*)
+         WHERE c.oid = to_regclass(${quotedName(table)})), o.xmin, to_jsonb(o.*) - ${[...(entry?.columns ?? [])]}::text[]
       FROM written w JOIN ${sql(table)} o ON ${diffJoin(sql, key)}
       WHERE NOT w.inserted AND o.xmin <> pg_current_xact_id()::xid
       RETURNING 1)`
@@ -102,6 +151,7 @@ export class UndoRecorder {
    */
   async flush(tx: postgres.TransactionSql, level: number, customUndo: boolean): Promise<string | null> {
     let reason = this.reason
+    await this.trimSecrets(tx)
     if (this.active) {
       const recorded = [...this.tables].map(([tbl, t]) => ({ tbl: quotedName(tbl), writes: t.writes }))
       // Writes the statistics show beyond the recorded ones: hand-written SQL, triggers, deletes.
@@ -154,6 +204,17 @@ export class UndoRecorder {
       INSERT INTO seedbed.undo_seeds (run_id, seed, level, reversible, reason)
       VALUES (${this.runId}, ${this.seed}, ${level}, ${reversible}, ${reason})`
     return reversible ? null : reason
+  }
+
+  /** Rows saved before a column of their table was seen holding a secret lose it too: every row of a table has the same columns. */
+  private async trimSecrets(tx: postgres.TransactionSql): Promise<void> {
+    for (const [table, entry] of this.secret) {
+      if (!entry.uneven) continue
+      await tx`
+        UPDATE seedbed.undo_rows SET old = old - ${[...entry.columns]}::text[]
+        WHERE run_id = ${this.runId} AND seed = ${this.seed} AND tbl = (SELECT ${tableIdentity(tx)} FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(${quotedName(table)}))`
+    }
   }
 }
 

@@ -54,6 +54,7 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   const inserted = insertedFlag(sql, table, conflict, partitioning.partition_columns !== null)
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize)
+    if (undo && !diff) for (const row of batch) undo.see(table, columns, row)
     // No `AS alias` before the rows: postgres.js would take it for a select list.
     const insert = loose`
       INSERT INTO ${sql(table)} ${loose(batch, columns)}
