@@ -14,6 +14,7 @@ import type { UndoSetting } from '../sql/undo-records.ts'
 import { retrying, transientReason } from '../util/retry.ts'
 import { type AttemptSettings, attemptSeed, pendingReport, type Transact, type Tried } from './attempt.ts'
 import { createCanceller } from './cancel.ts'
+import { trapSeeds } from './trap.ts'
 
 /** Where a run's seeds are recorded; `succeeded` is called inside the seed's transaction. */
 export interface LedgerHooks {
@@ -81,7 +82,7 @@ interface Levels {
   started: number
 }
 
-const stopped = (run: Levels) => run.failed || Boolean(run.options.signal?.aborted)
+const stopped = (run: Levels) => run.failed || Boolean(run.options.signal?.aborted || run.attempts.trap?.runError)
 
 /** What every try of the run shares (lib/execution/attempt.ts), the ledger's success hook included. */
 function attemptSettings(options: ExecuteOptions, mode: Levels['mode'], reports: Map<string, SeedReport>): AttemptSettings {
@@ -183,24 +184,9 @@ async function runLevels(run: Levels, transact: Transact, concurrency: number): 
   }
 }
 
-/**
- * Runs the levels in order, the seeds of a level concurrently (bounded by `concurrency`), each in
- * its own transaction with its validate function before commit (lib/execution/attempt.ts). After a
- * failure the seeds already running finish, nothing else starts, and what never ran is reported
- * `not_executed`. Transient failures are retried with backoff. Never throws for a seed's failure:
- * the result says what happened.
- */
-export async function executeLevels(options: ExecuteOptions): Promise<RunResult> {
-  const { sql, levels } = options
-  const mode = options.mode ?? 'seed'
-  const started = performance.now()
-  const reports = new Map<string, SeedReport>()
-  for (const [i, level] of levels.entries()) for (const s of level) reports.set(s.name, pendingReport(s.name, i))
-  await loadTracing()
-  const span = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
-  const ledger = mode === 'seed' ? options.ledger : undefined
-  const run: Levels = { options, mode, reports, ledger, attempts: attemptSettings(options, mode, reports), failed: false, span, started }
-
+/** The levels in one transaction with a savepoint each (a dry run), or each seed in its own. */
+async function runModes(run: Levels, sql: postgres.Sql, levels: ExecuteOptions['levels']): Promise<void> {
+  const { mode, options } = run
   if (mode === 'dry-run') {
     // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
     await sql
@@ -218,10 +204,36 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
     const read = mode === 'validate'
     await runLevels(run, (fn) => (read ? sql.begin('read only', fn) : sql.begin(fn)) as Promise<Tried>, options.concurrency)
   }
+}
 
+/**
+ * Runs the levels in order, the seeds of a level concurrently (bounded by `concurrency`), each in
+ * its own transaction with its validate function before commit (lib/execution/attempt.ts). After a
+ * failure the seeds already running finish, nothing else starts, and what never ran is reported
+ * `not_executed`. Transient failures are retried with backoff. Never throws for a seed's failure:
+ * the result says what happened.
+ */
+export async function executeLevels(options: ExecuteOptions): Promise<RunResult> {
+  const { sql, levels } = options
+  const mode = options.mode ?? 'seed'
+  const started = performance.now()
+  const reports = new Map<string, SeedReport>()
+  for (const [i, level] of levels.entries()) for (const s of level) reports.set(s.name, pendingReport(s.name, i))
+  await loadTracing()
+  const span = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
+  const ledger = mode === 'seed' ? options.ledger : undefined
+  // While the seeds run: their process.exit and unhandled errors fail them (lib/execution/trap.ts).
+  const trap = trapSeeds()
+  const attempts = { ...attemptSettings(options, mode, reports), trap }
+  const run: Levels = { options, mode, reports, ledger, attempts, failed: false, span, started }
+  try {
+    await runModes(run, sql, levels)
+  } finally {
+    trap.dispose()
+  }
   const seeds = [...reports.values()]
-  const ok = seeds.every((s) => s.status === 'succeeded')
+  const ok = seeds.every((s) => s.status === 'succeeded') && !trap.runError
   span.setAttribute('seedbed.ok', ok)
   span.end()
-  return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds }
+  return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds, ...(trap.runError && { error: trap.runError.toJSON() }) }
 }
