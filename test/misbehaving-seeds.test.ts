@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { seed } from '../lib/execution/api.ts'
+import { splitStatements, transactionControl } from '../lib/sql/statements.ts'
 import { databaseUrl } from '../lib/testing.ts'
 import { fixture, runCli, testDatabase } from './helpers.ts'
 import { requirePgbouncer, startPgbouncer } from './pgbouncer-helpers.ts'
@@ -39,6 +40,43 @@ async function ledger() {
     SELECT seed, status, error_code FROM seedbed.seed_runs WHERE run_id = ${last.id} ORDER BY seed`
   return { status: last.status, seeds: seeds.map((s) => ({ ...s })) }
 }
+
+t.test('7: which statements are transaction control (lib/sql/statements.ts)', async (t) => {
+  for (const text of [
+    'BEGIN',
+    'begin work',
+    'START TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+    'COMMIT AND CHAIN',
+    "COMMIT PREPARED 'x'",
+    'END TRANSACTION',
+    'ABORT',
+    'ROLLBACK',
+    'ROLLBACK AND NO CHAIN',
+    "ROLLBACK PREPARED 'x'",
+    "PREPARE TRANSACTION 'x'",
+    'SELECT 1; COMMIT',
+    '/* a /* nested */ comment */ COMMIT',
+    "SELECT 'it''s'; -- a comment ; COMMIT\nROLLBACK",
+  ]) {
+    t.ok(transactionControl(text), `refused: ${text}`)
+  }
+  for (const text of [
+    'ROLLBACK TO SAVEPOINT a',
+    'rollback work to a',
+    'SAVEPOINT a',
+    'RELEASE SAVEPOINT a',
+    'PREPARE q AS SELECT 1',
+    'DO $$ BEGIN COMMIT; END $$',
+    'DO $x$ BEGIN NULL; END $x$; SELECT $1, a$b',
+    "SELECT E'\\'; COMMIT'",
+    'SELECT "commit;" FROM t',
+    'SELECT 1 -- ; COMMIT',
+    'UPDATE t SET begin = 1, "end" = 2',
+  ]) {
+    t.equal(transactionControl(text), undefined, `runs: ${text}`)
+  }
+  t.same(splitStatements("SELECT ';'; /* ; */ SELECT $a$;$a$ ;; "), ["SELECT ';'", 'SELECT $a$;$a$'])
+})
 
 t.test('7: transaction control in a seed is refused before it reaches the server, nothing stays', async (t) => {
   for (const [name, statement] of [
