@@ -51,49 +51,71 @@ function unhandledError(seed: LoadedSeed | undefined, err: unknown): SeedbedErro
   )
 }
 
+/** One run's trap: its running seeds, and the error that came from none of them. */
+interface Trap {
+  running: Set<Running>
+  runError?: SeedbedError
+}
+
+/**
+ * The traps of the runs in progress: runs of several databases share the process (lib/execution/many.ts),
+ * so process.exit and the listeners are taken once, by the first run, and given back by the last.
+ */
+const traps = new Set<Trap>()
+let hostExit: typeof process.exit | undefined
+
+/** The running seeds an error is about: the one it names, or whose file its stack shows; else all of them. */
+function culprits(err: unknown): Running[] {
+  const running = [...traps].flatMap((trap) => [...trap.running])
+  const named = err instanceof SeedbedError && err.seed ? running.filter((r) => r.seed.name === err.seed) : []
+  if (named.length) return named
+  const inStack = running.filter((r) => stackLocation(err, r.seed.file))
+  return inStack.length ? inStack : running
+}
+
+function onError(err: unknown): void {
+  const found = culprits(err)
+  if (!found.length) {
+    // A seed that already ended (its late query was refused), or no seed at all: the runs fail.
+    for (const trap of traps) trap.runError ??= err instanceof SeedbedError ? err : unhandledError(undefined, err)
+    return
+  }
+  for (const r of found) r.fail(err instanceof SeedbedError && err.seed === r.seed.name ? err : unhandledError(r.seed, err))
+}
+
+function trappedExit(code?: number | string | null): never {
+  const found = culprits(new Error('process.exit'))
+  if (!found.length) return hostExit!.call(process, code as number)
+  const err = exitError(found.length === 1 ? found[0]!.seed.name : undefined, code)
+  for (const r of found) r.fail(found.length === 1 ? err : exitError(r.seed.name, code))
+  // process.exit never returns: the seed's code after it must not run either.
+  throw err
+}
+
 /** Catches process.exit and unhandled errors for the seeds that `enter` while it is installed. */
 export function trapSeeds(): SeedTrap {
-  const running = new Set<Running>()
-  let runError: SeedbedError | undefined
-  /** The running seeds an error is about: the one it names, or whose file its stack shows; else all of them. */
-  const culprits = (err: unknown): Running[] => {
-    const named = err instanceof SeedbedError && err.seed ? [...running].filter((r) => r.seed.name === err.seed) : []
-    if (named.length) return named
-    const inStack = [...running].filter((r) => stackLocation(err, r.seed.file))
-    return inStack.length ? inStack : [...running]
+  const trap: Trap = { running: new Set() }
+  if (!traps.size) {
+    hostExit = process.exit
+    process.exit = trappedExit as typeof process.exit
+    process.on('unhandledRejection', onError)
+    process.on('uncaughtException', onError)
   }
-  const onError = (err: unknown) => {
-    const found = culprits(err)
-    if (!found.length) {
-      // A seed that already ended (its late query was refused), or no seed at all: the run fails.
-      runError ??= err instanceof SeedbedError ? err : unhandledError(undefined, err)
-      return
-    }
-    for (const r of found) r.fail(err instanceof SeedbedError && err.seed === r.seed.name ? err : unhandledError(r.seed, err))
-  }
-  const exit = process.exit
-  const trappedExit = (code?: number | string | null) => {
-    const found = culprits(new Error('process.exit'))
-    if (!found.length) return exit.call(process, code as number)
-    const err = exitError(found.length === 1 ? found[0]!.seed.name : undefined, code)
-    for (const r of found) r.fail(found.length === 1 ? err : exitError(r.seed.name, code))
-    // process.exit never returns: the seed's code after it must not run either.
-    throw err
-  }
-  process.exit = trappedExit as typeof process.exit
-  process.on('unhandledRejection', onError)
-  process.on('uncaughtException', onError)
+  traps.add(trap)
   return {
     enter(seed, fail) {
       const r = { seed, fail }
-      running.add(r)
-      return () => running.delete(r)
+      trap.running.add(r)
+      return () => trap.running.delete(r)
     },
     get runError() {
-      return runError
+      return trap.runError
     },
     dispose() {
-      if (process.exit === trappedExit) process.exit = exit
+      if (!traps.delete(trap) || traps.size) return
+      // A host that replaced process.exit meanwhile keeps its own.
+      if (process.exit === trappedExit) process.exit = hostExit!
+      hostExit = undefined
       process.off('unhandledRejection', onError)
       process.off('uncaughtException', onError)
     },
