@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import postgres from 'postgres'
@@ -6,7 +7,8 @@ import { seed } from '../lib/execution/api.ts'
 import { trapSeeds } from '../lib/execution/trap.ts'
 import { splitStatements, transactionControl } from '../lib/sql/statements.ts'
 import { databaseUrl } from '../lib/testing.ts'
-import { fixture, runCli, testDatabase } from './helpers.ts'
+import { createLogger } from '../lib/output/log.ts'
+import { fixture, runCli, tempDir, testDatabase } from './helpers.ts'
 import { requirePgbouncer, startPgbouncer } from './pgbouncer-helpers.ts'
 
 // Seeds that misbehave (test/fixtures/misbehaving/seeds), against this file's database (the service,
@@ -263,6 +265,63 @@ t.test('5: the CLI with --timeout ends with E_TIMEOUT and exit 1 when the backen
   if (!r) return
   t.equal(r.code, 1, r.stderr.slice(-500))
   t.match(r.stdout + r.stderr, /E_TIMEOUT/)
+})
+
+/** The parent pid of a process (/proc/<pid>/stat, field 4). */
+const parentOf = (pid: number) =>
+  Number(
+    readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ')[1],
+  )
+
+t.test('5: a paused cluster (the postmaster and every backend stopped): --timeout still ends the run', async (t) => {
+  // A server of this test's own: pausing the shared service would stall every other test.
+  const { startEmbedded } = await import('../lib/db/embedded.ts')
+  const server = await startEmbedded({ dataDir: path.join(await tempDir(t, 'seedbed-pg-'), 'data'), log: createLogger({ level: -999 }) })
+  t.teardown(() => server.stop())
+  const admin = postgres(server.url, { max: 1, onnotice: () => {} })
+  await admin`CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, note text)`
+  let paused: number[] = []
+  const resume = () => {
+    for (const pid of paused) process.kill(pid, 'SIGCONT')
+    paused = []
+  }
+  t.teardown(resume)
+  const pause = (async () => {
+    for (let i = 0; i < 400; i++) {
+      const [row] = await admin<[{ pid: number }?]>`
+        SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(60) AS stalled%'`
+      if (row) {
+        const postmaster = parentOf(row.pid)
+        const children = readdirSync('/proc')
+          .filter((d) => /^\d+$/.test(d))
+          .map(Number)
+          .filter((pid) => {
+            try {
+              return parentOf(pid) === postmaster
+            } catch {
+              return false
+            }
+          })
+        paused = [postmaster, ...children]
+        for (const pid of paused) process.kill(pid, 'SIGSTOP')
+        return
+      }
+      await sleep(25)
+    }
+  })()
+  const started = performance.now()
+  const result = await Promise.race([
+    seed({ databaseUrl: server.url, seedsDir, only: ['stall'], lockTimeoutMs: 5_000, timeoutMs: 1000 }),
+    sleep(60_000).then(() => null),
+  ])
+  await pause
+  t.comment(`the run ended after ${Math.round(performance.now() - started)} ms (${paused.length} processes paused)`)
+  resume()
+  await admin.end({ timeout: 5 })
+  t.ok(result, 'the run ended (not still waiting after 60 s)')
+  t.equal(result?.error?.code, 'E_TIMEOUT')
 })
 
 t.test('through PgBouncer (transaction mode, one server connection)', async (t) => {

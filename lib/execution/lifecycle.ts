@@ -287,7 +287,16 @@ export async function withRun<T>(
           startTimeout: () => stop.startTimeout(settings.timeoutMs),
         }
         const value = await body(run)
-        if (runId !== undefined) await finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal))
+        if (runId !== undefined) {
+          const finished = finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal))
+          // A run stopped by a deadline ends at it, even when the server stopped answering.
+          await (stop.signal.aborted
+            ? within(
+                finished.catch(() => undefined),
+                2000,
+              )
+            : finished)
+        }
         return value
       } catch (err) {
         if (runId !== undefined)

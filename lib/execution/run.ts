@@ -11,7 +11,7 @@ import type { Logger } from '../output/log.ts'
 import type { ProgressReporter } from '../output/progress.ts'
 import { endSeedSpan, loadTracing, startSpan } from '../output/tracing.ts'
 import type { UndoSetting } from '../sql/undo-records.ts'
-import { retrying, transientReason } from '../util/retry.ts'
+import { retrying, transientReason, within } from '../util/retry.ts'
 import { type AttemptSettings, attemptSeed, pendingReport, type Transact, type Tried } from './attempt.ts'
 import { createCanceller } from './cancel.ts'
 import { trapSeeds } from './trap.ts'
@@ -64,6 +64,8 @@ export interface ExecuteOptions {
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
+/** How long a failed seed's ledger record may take (the seed's own transaction is gone already). */
+const LEDGER_WAIT_MS = 5000
 
 class DryRunRollback extends Error {}
 
@@ -166,7 +168,8 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
       // The whole stack only under --verbose: the message already names the seed's line.
       if (error.seedStack) log.debug(error.seedStack)
     }
-    await run.ledger?.failed(seed, report).catch(() => undefined)
+    // Bounded: a server that stopped answering (a paused cluster) must not hold the end of the run.
+    await within(run.ledger?.failed(seed, report).catch(() => undefined) ?? Promise.resolve(), LEDGER_WAIT_MS)
   } finally {
     progress?.end()
     endSeedSpan(span, report)
