@@ -184,6 +184,21 @@ function coded(err: unknown, target: Target): unknown {
   return fromDriverError(err, { target })
 }
 
+/**
+ * Records in the ledger how a recorded run ended. `bounded` (a failure, or a run a deadline or Ctrl-C
+ * stopped): at most 2 s and never throws, as the server may be what stopped answering.
+ */
+async function recordEnd(sql: postgres.Sql, runId: number | undefined, status: Parameters<typeof finishRun>[2], bounded: boolean) {
+  if (runId === undefined) return
+  const finished = finishRun(sql, runId, status)
+  await (bounded
+    ? within(
+        finished.catch(() => undefined),
+        2000,
+      )
+    : finished)
+}
+
 type Opened = Pick<Run, 'sql' | 'target' | 'url' | 'embedded' | 'pooler'>
 
 /** The caller's pool, or the run's own (DATABASE_URL or the embedded server), closed at the end. */
@@ -287,23 +302,10 @@ export async function withRun<T>(
           startTimeout: () => stop.startTimeout(settings.timeoutMs),
         }
         const value = await body(run)
-        if (runId !== undefined) {
-          const finished = finishRun(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal))
-          // A run stopped by a deadline ends at it, even when the server stopped answering.
-          await (stop.signal.aborted
-            ? within(
-                finished.catch(() => undefined),
-                2000,
-              )
-            : finished)
-        }
+        await recordEnd(db.sql, runId, succeeded(value) ? 'succeeded' : ended(stop.signal), stop.signal.aborted)
         return value
       } catch (err) {
-        if (runId !== undefined)
-          await within(
-            finishRun(db.sql, runId, ended(stop.signal)).catch(() => undefined),
-            2000,
-          )
+        await recordEnd(db.sql, runId, ended(stop.signal), true)
         throw coded(err, db.target)
       } finally {
         await lock?.release()
