@@ -87,6 +87,7 @@ t.test('7: transaction control in a seed is refused before it reaches the server
     ['unsafe-commit', 'commit work'],
     ['multi-commit', 'END'],
     ['query-rollback', 'ROLLBACK'],
+    ['file-commit', 'COMMIT'],
   ] as const) {
     await clear()
     const result = await run([name])

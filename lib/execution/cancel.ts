@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { transactionControl } from '../sql/statements.ts'
@@ -13,6 +14,15 @@ function controlError(seed: string, statement: string): SeedbedError {
       hint: 'remove it: the seed commits after run() (and validate) succeed; sql.savepoint(...) undoes part of a seed, several seeds commit in parts',
     },
   )
+}
+
+/** The text of the file `sql.file` is given, or undefined when it cannot be read. */
+function readable(file: unknown): string | undefined {
+  try {
+    return readFileSync(file as string, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** A refusal's reason: an error, or made when a use is refused (so that its stack shows where). */
@@ -49,6 +59,8 @@ export function guard(tx: postgres.TransactionSql, seed: string): { sql: postgre
         return (...args: unknown[]) => {
           check()
           if (key === 'unsafe') read(args[0])
+          // The driver reads the file when the query runs; read here first (a missing file is its error to give).
+          if (key === 'file') read(readable(args[0]))
           if (key === 'prepare') throw controlError(seed, 'PREPARE TRANSACTION (sql.prepare)')
           if (key === 'savepoint') {
             const at = args.findIndex((a) => typeof a === 'function')
