@@ -17,7 +17,11 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'))
 
 // The fix must be there before it is bundled: refuse to build from an unpatched driver.
 const connection = await readFile(path.join(root, 'node_modules/postgres/src/connection.js'), 'utf8')
-if (!connection.includes('final && (final(err), final = null)') || !connection.includes('fatal || errorResponse')) {
+if (
+  !['final && (final(err), final = null)', 'fatal || errorResponse', "defineProperty(backend, 'destroy'"].every((hunk) =>
+    connection.includes(hunk),
+  )
+) {
   throw new Error('node_modules/postgres is not patched: run `npx patch-package` (npm install does it) before building')
 }
 

@@ -21,6 +21,8 @@ import type { ProgressTick } from '../output/progress.ts'
 import { DiffRecorder } from '../sql/diff.ts'
 import { type UndoSetting, undoRecorder } from '../sql/undo-records.ts'
 import { type Canceller, guard } from './cancel.ts'
+import type { SeedTrap } from './trap.ts'
+import { readSession, restoreSession, type SessionState } from '../db/session.ts'
 import { within } from '../util/retry.ts'
 import { createContext } from './context.ts'
 import { recordTables } from '../schema/seed-tables.ts'
@@ -49,6 +51,8 @@ export interface AttemptSettings {
   canceller: Canceller
   diff?: { limit: number }
   undo?: UndoSetting
+  /** Catches a seed's process.exit and unhandled errors (lib/execution/trap.ts). */
+  trap?: SeedTrap
   /** Called inside the seed's transaction after it succeeded, before it commits (the ledger). */
   succeeded?: (tx: postgres.TransactionSql, seed: LoadedSeed, counts: SeedCounts, durationMs: number) => Promise<void>
 }
@@ -111,8 +115,15 @@ function asStop(reason: unknown): SeedbedError {
   return reason instanceof SeedbedError ? reason : new SeedbedError(codes.INTERRUPTED, 'the run was stopped', { cause: reason })
 }
 
-/** A child of the run's signal that the seed's own time limit aborts too; `dispose` lets go of both. */
-function attemptSignal(run: AbortSignal | undefined, seed: string, limitMs: number): { signal: AbortSignal; dispose(): void } {
+/**
+ * A child of the run's signal that the seed's own time limit aborts too, and `fail` (a failure from
+ * outside its body: lib/execution/trap.ts); `dispose` lets go of both.
+ */
+function attemptSignal(
+  run: AbortSignal | undefined,
+  seed: string,
+  limitMs: number,
+): { signal: AbortSignal; fail(err: Error): void; dispose(): void } {
   const controller = new AbortController()
   const onRun = () => controller.abort(asStop(run!.reason))
   if (run?.aborted) onRun()
@@ -120,6 +131,7 @@ function attemptSignal(run: AbortSignal | undefined, seed: string, limitMs: numb
   const timer = limitMs ? setTimeout(() => controller.abort(timeoutError(seed, limitMs)), limitMs) : undefined
   return {
     signal: controller.signal,
+    fail: (err) => controller.abort(err),
     dispose() {
       clearTimeout(timer)
       run?.removeEventListener('abort', onRun)
@@ -128,7 +140,13 @@ function attemptSignal(run: AbortSignal | undefined, seed: string, limitMs: numb
 }
 
 /** What the seed's body does in its transaction: run (or validate), check, record. */
-async function seedBody(tx: postgres.TransactionSql, rawTx: postgres.TransactionSql, attempt: Attempt, run: AttemptSettings) {
+async function seedBody(
+  tx: postgres.TransactionSql,
+  rawTx: postgres.TransactionSql,
+  session: Promise<SessionState>,
+  attempt: Attempt,
+  run: AttemptSettings,
+) {
   const { seed, log } = attempt
   const diff = run.mode === 'dry-run' && run.diff ? new DiffRecorder(run.diff.limit) : undefined
   const undo = run.mode === 'seed' && run.undo ? undoRecorder(run.undo, seed) : undefined
@@ -159,6 +177,8 @@ async function seedBody(tx: postgres.TransactionSql, rawTx: postgres.Transaction
     }
     if (seed.validate) await seed.validate(ctx).catch((e) => Promise.reject(validationError(e, seed)))
   }
+  // Before the ledger is written as the run's role, and before the commit makes them last.
+  await restoreSession(rawTx, await session)
   // Measured before the ledger row is written, so that the row and the report carry the same duration.
   const durationMs = elapsed(attempt.startedAt)
   if (run.succeeded && run.mode === 'seed') {
@@ -171,53 +191,124 @@ async function seedBody(tx: postgres.TransactionSql, rawTx: postgres.Transaction
   return { counts: result, durationMs, diff }
 }
 
+/** How long a stopped try may take to end (its body, then its ROLLBACK) before its connection is closed. */
+const WIND_DOWN_MS = BODY_SETTLE_MS + 2000
+
+/**
+ * Rejects with the abort's reason WIND_DOWN_MS after `signal` aborts: a server that stopped answering
+ * (a stopped backend, a paused cluster) answers neither the cancel nor the ROLLBACK, and a deadline
+ * must still end the run. `close` closes the connection then; the server rolls back a transaction
+ * whose connection is gone.
+ */
+function windDown(signal: AbortSignal, close: () => void): { expired: Promise<never>; dispose(): void } {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort = noop
+  const expired = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      timer = setTimeout(() => {
+        close()
+        reject(signal.reason)
+      }, WIND_DOWN_MS)
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  expired.catch(noop)
+  return {
+    expired,
+    dispose() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+    },
+  }
+}
+
+/** E_SEED_FINISHED, made when a seed's transaction is used after the seed ended. */
+const finished = (seed: string) => () =>
+  new SeedbedError(
+    codes.SEED_FINISHED,
+    `seed '${seed}' started a query after it ended (from a timer or a promise run() did not await): refused, it would run in another seed's transaction`,
+    { seed, hint: 'await every query before run() returns' },
+  )
+
+/** The seed's body in `rawTx`, guarded, with the cancel of its statement when `signal` aborts. */
+async function guardedBody(
+  rawTx: postgres.TransactionSql,
+  backend: Promise<[{ pid: number }]>,
+  attempt: Attempt,
+  run: AttemptSettings,
+  signal: AbortSignal,
+): Promise<Tried> {
+  // The backend serving this transaction, so that another connection can cancel its statement, and
+  // the session's state, put back before the commit. Not awaited: pipelined ahead of the seed's first
+  // statement on the same connection, a round trip less per seed. Their failure is the transaction's.
+  const pid = backend.then(([row]) => row.pid)
+  pid.catch(noop)
+  const session = readSession(rawTx)
+  session.catch(noop)
+  const { sql: tx, stop: refuse } = guard(rawTx, attempt.seed.name)
+  let cancelled: Promise<void> | undefined
+  let onAbort!: () => void
+  const halted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      refuse(signal.reason)
+      cancelled = pid.then(
+        (id) => run.canceller.cancel(id),
+        () => undefined,
+      )
+      reject(signal.reason)
+    }
+  })
+  halted.catch(noop)
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  const work = seedBody(tx, rawTx, session, attempt, run)
+  work.catch(noop)
+  try {
+    return await Promise.race([work, halted])
+  } catch (err) {
+    // Stopped: the body's statement was cancelled, so it ends in a moment. The transaction ends
+    // only after it: a ROLLBACK sent while a COPY still streams is refused (COPY_IN_PROGRESS) and
+    // would leave the connection idle in an aborted transaction. A body that ignores the cancel
+    // (a loop of its own) is not waited for longer than BODY_SETTLE_MS.
+    if (signal.aborted) await within(work.then(noop, noop), BODY_SETTLE_MS)
+    throw err
+  } finally {
+    // From here the transaction commits or rolls back: a query the seed starts later is refused.
+    refuse(finished(attempt.seed.name))
+    signal.removeEventListener('abort', onAbort)
+    await cancelled
+  }
+}
+
 /** One try of `attempt.seed` in `transact`; rejects with the abort's reason when it was stopped. */
 export async function attemptSeed(attempt: Attempt, transact: Transact, run: AttemptSettings): Promise<Tried> {
   const limitMs = attempt.seed.timeout ? attempt.seed.timeout * 1000 : (run.seedTimeoutMs ?? 0)
-  const { signal, dispose } = attemptSignal(run.signal, attempt.seed.name, limitMs)
+  const { signal, fail, dispose } = attemptSignal(run.signal, attempt.seed.name, limitMs)
+  const leave = run.trap?.enter(attempt.seed, fail)
+  // The transaction's first query: once sent, the patched postgres.js keeps its connection's `destroy` on it.
+  let first: unknown
+  const deadline = windDown(signal, () => {
+    const destroy = (first as { state?: { destroy?: () => void } } | undefined)?.state?.destroy
+    attempt.log.warn(
+      `the server did not answer the cancel and the rollback within ${WIND_DOWN_MS / 1000} s${destroy ? ': its connection was closed' : ''}`,
+    )
+    destroy?.()
+  })
   try {
-    return await transact(async (rawTx) => {
-      // The backend serving this transaction, so that another connection can cancel its statement.
-      // Not awaited: it is pipelined ahead of the seed's first statement on the same connection, a
-      // round trip less per seed; only a cancel needs it. Its failure is the transaction's.
-      const pid = rawTx<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`.then(([row]) => row.pid)
-      pid.catch(() => undefined)
-      const { sql: tx, stop: refuse } = guard(rawTx)
-      let cancelled: Promise<void> | undefined
-      let onAbort!: () => void
-      const halted = new Promise<never>((_, reject) => {
-        onAbort = () => {
-          refuse(signal.reason)
-          cancelled = pid.then(
-            (id) => run.canceller.cancel(id),
-            () => undefined,
-          )
-          reject(signal.reason)
-        }
-      })
-      halted.catch(() => undefined)
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-      const work = seedBody(tx, rawTx, attempt, run)
-      work.catch(() => undefined)
-      try {
-        return await Promise.race([work, halted])
-      } catch (err) {
-        // Stopped: the body's statement was cancelled, so it ends in a moment. The transaction ends
-        // only after it: a ROLLBACK sent while a COPY still streams is refused (COPY_IN_PROGRESS) and
-        // would leave the connection idle in an aborted transaction. A body that ignores the cancel
-        // (a loop of its own) is not waited for longer than BODY_SETTLE_MS.
-        if (signal.aborted) await within(work.then(noop, noop), BODY_SETTLE_MS)
-        throw err
-      } finally {
-        signal.removeEventListener('abort', onAbort)
-        await cancelled
-      }
+    const transaction = transact((rawTx) => {
+      const backend = rawTx<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`
+      first = backend
+      return guardedBody(rawTx, backend, attempt, run, signal)
     })
+    transaction.catch(noop)
+    return await Promise.race([transaction, deadline.expired])
   } catch (err) {
     // Stopped: whatever the driver threw after the abort is its echo; the reason is what to report.
     throw signal.aborted ? signal.reason : err
   } finally {
+    deadline.dispose()
+    leave?.()
     dispose()
   }
 }

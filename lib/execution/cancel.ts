@@ -1,29 +1,78 @@
+import { readFileSync } from 'node:fs'
 import postgres from 'postgres'
+import { codes, SeedbedError } from '../errors/errors.ts'
+import { transactionControl } from '../sql/statements.ts'
 import { within } from '../util/retry.ts'
 
+/** E_TRANSACTION_CONTROL for a statement of seed `seed` (lib/sql/statements.ts found it). */
+function controlError(seed: string, statement: string): SeedbedError {
+  return new SeedbedError(
+    codes.TRANSACTION_CONTROL,
+    `seed '${seed}' sent ${statement}: a seed runs in seedbed's transaction, which commits it whole or rolls it back; refused before it reached the server`,
+    {
+      seed,
+      hint: 'remove it: the seed commits after run() (and validate) succeed; sql.savepoint(...) undoes part of a seed, several seeds commit in parts',
+    },
+  )
+}
+
+/** The text of the file `sql.file` is given, or undefined when it cannot be read. */
+function readable(file: unknown): string | undefined {
+  try {
+    return readFileSync(file as string, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/** A refusal's reason: an error, or made when a use is refused (so that its stack shows where). */
+export type Refusal = Error | (() => Error)
+
 /**
- * A seed's transaction that can be stopped: once `stop(reason)` is called, every later use of it
- * (a query, a helper such as `sql(table)` or `sql.unsafe`) throws `reason`, so a seed body that
- * keeps going after its cancel cannot write on a connection that went back to the pool.
+ * A seed's transaction as the seed sees it. Every statement is read before it is sent: one that
+ * begins, ends or prepares a transaction (lib/sql/statements.ts) throws E_TRANSACTION_CONTROL, as
+ * does `sql.prepare` (PREPARE TRANSACTION at commit); `sql.savepoint` hands its callback the same
+ * guard. Once `stop(reason)` is called, every later use (a query, a helper such as `sql(table)` or
+ * `sql.unsafe`) throws `reason`: a seed body that keeps going after its cancel, or a timer of a
+ * seed that ended, cannot write on a connection that went back to the pool.
  */
-export function guard(tx: postgres.TransactionSql): { sql: postgres.TransactionSql; stop(reason: Error): void } {
-  let stopped: Error | undefined
-  const sql = new Proxy(tx, {
-    apply(target, thisArg, args: unknown[]) {
-      if (stopped) throw stopped
-      return Reflect.apply(target as unknown as (...a: unknown[]) => unknown, thisArg, args)
-    },
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver)
-      if (typeof value !== 'function') return value
-      return (...args: unknown[]) => {
-        if (stopped) throw stopped
-        return value.apply(target, args)
-      }
-    },
-  })
+export function guard(tx: postgres.TransactionSql, seed: string): { sql: postgres.TransactionSql; stop(reason: Refusal): void } {
+  let stopped: Refusal | undefined
+  const check = () => {
+    if (stopped) throw typeof stopped === 'function' ? stopped() : stopped
+  }
+  const read = (text: unknown) => {
+    const statement = typeof text === 'string' ? transactionControl(text) : undefined
+    if (statement) throw controlError(seed, statement)
+  }
+  const wrap = (inner: postgres.TransactionSql): postgres.TransactionSql =>
+    new Proxy(inner, {
+      apply(target, thisArg, args: unknown[]) {
+        check()
+        const strings = args[0] as TemplateStringsArray | undefined
+        if (Array.isArray(strings?.raw)) read(strings.join(' $0 '))
+        return Reflect.apply(target as unknown as (...a: unknown[]) => unknown, thisArg, args)
+      },
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          check()
+          if (key === 'unsafe') read(args[0])
+          // The driver reads the file when the query runs; read here first (a missing file is its error to give).
+          if (key === 'file') read(readable(args[0]))
+          if (key === 'prepare') throw controlError(seed, 'PREPARE TRANSACTION (sql.prepare)')
+          if (key === 'savepoint') {
+            const at = args.findIndex((a) => typeof a === 'function')
+            const fn = args[at] as (sp: postgres.TransactionSql) => unknown
+            if (at >= 0) args[at] = (sp: postgres.TransactionSql) => fn(wrap(sp))
+          }
+          return value.apply(target, args)
+        }
+      },
+    })
   return {
-    sql,
+    sql: wrap(tx),
     stop(reason) {
       stopped ??= reason
     },

@@ -185,14 +185,40 @@ function coded(err: unknown, target: Target): unknown {
   return fromDriverError(err, { target })
 }
 
+/**
+ * Records in the ledger how a recorded run ended. `bounded` (a failure, or a run a deadline or Ctrl-C
+ * stopped): at most 2 s and never throws, as the server may be what stopped answering.
+ */
+async function recordEnd(sql: postgres.Sql, runId: number | undefined, status: Parameters<typeof finishRun>[2], bounded: boolean) {
+  if (runId === undefined) return
+  const finished = finishRun(sql, runId, status)
+  await (bounded
+    ? within(
+        finished.catch(() => undefined),
+        2000,
+      )
+    : finished)
+}
+
 type Opened = Pick<Run, 'sql' | 'target' | 'url' | 'embedded' | 'pooler'>
 
 /**
  * Finishes the recorded run in the ledger. The seeds are done and what committed stays: a failure now
  * (the server going away) is reported beside their outcome, not instead of it.
  */
-async function finished<T>(db: Pick<Opened, 'sql' | 'target'>, runId: number | undefined, status: string, value: T): Promise<T> {
+async function finished<T>(
+  db: Pick<Opened, 'sql' | 'target'>,
+  runId: number | undefined,
+  status: Parameters<typeof finishRun>[2],
+  value: T,
+  stopped: boolean,
+): Promise<T> {
   if (runId === undefined) return value
+  // A run a deadline or Ctrl-C stopped: the server may be what stopped answering, so bounded, never throws.
+  if (stopped) {
+    await recordEnd(db.sql, runId, status, true)
+    return value
+  }
   const closing = await finishRun(db.sql, runId, status).then(
     () => undefined,
     (err: unknown) => coded(err, db.target),
@@ -308,13 +334,9 @@ export async function withRun<T>(
           startTimeout: () => stop.startTimeout(settings.timeoutMs),
         }
         const value = await body(run)
-        return await finished(db, runId, succeeded(value) ? 'succeeded' : ended(stop.signal), value)
+        return await finished(db, runId, succeeded(value) ? 'succeeded' : ended(stop.signal), value, stop.signal.aborted)
       } catch (err) {
-        if (runId !== undefined)
-          await within(
-            finishRun(db.sql, runId, ended(stop.signal)).catch(() => undefined),
-            2000,
-          )
+        await recordEnd(db.sql, runId, ended(stop.signal), true)
         throw coded(err, db.target)
       } finally {
         await lock?.release()

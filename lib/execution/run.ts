@@ -14,9 +14,10 @@ import type { ProgressReporter } from '../output/progress.ts'
 import { IN_MEMORY } from '../planning/project.ts'
 import { endSeedSpan, loadTracing, startSpan } from '../output/tracing.ts'
 import type { UndoSetting } from '../sql/undo-records.ts'
-import { retrying, transientReason } from '../util/retry.ts'
+import { retrying, transientReason, within } from '../util/retry.ts'
 import { type AttemptSettings, attemptSeed, pendingReport, type Transact, type Tried } from './attempt.ts'
 import { createCanceller } from './cancel.ts'
+import { trapSeeds } from './trap.ts'
 
 /** Where a run's seeds are recorded; `succeeded` is called inside the seed's transaction. */
 export interface LedgerHooks {
@@ -68,6 +69,8 @@ export interface ExecuteOptions {
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
+/** How long a failed seed's ledger record may take (the seed's own transaction is gone already). */
+const LEDGER_WAIT_MS = 5000
 
 class DryRunRollback extends Error {}
 
@@ -86,7 +89,7 @@ interface Levels {
   started: number
 }
 
-const stopped = (run: Levels) => run.failed || Boolean(run.options.signal?.aborted)
+const stopped = (run: Levels) => run.failed || Boolean(run.options.signal?.aborted || run.attempts.trap?.runError)
 
 /** What every try of the run shares (lib/execution/attempt.ts), the ledger's success hook included. */
 function attemptSettings(options: ExecuteOptions, mode: Levels['mode'], reports: Map<string, SeedReport>): AttemptSettings {
@@ -188,7 +191,8 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
       // The whole stack only under --verbose: the message already names the seed's line.
       if (error.seedStack) log.debug(error.seedStack)
     }
-    await run.ledger?.failed(seed, report).catch(() => undefined)
+    // Bounded: a server that stopped answering (a paused cluster) must not hold the end of the run.
+    await within(run.ledger?.failed(seed, report).catch(() => undefined) ?? Promise.resolve(), LEDGER_WAIT_MS)
   } finally {
     progress?.end()
     endSeedSpan(span, report)
@@ -203,6 +207,28 @@ async function runLevels(run: Levels, transact: Transact, concurrency: number): 
     const limit = pLimit(Math.max(1, concurrency))
     await Promise.all(level.map((seed) => limit(() => runSeed(run, seed, transact, levelSpan))))
     levelSpan.end()
+  }
+}
+
+/** The levels in one transaction with a savepoint each (a dry run), or each seed in its own. */
+async function runModes(run: Levels, sql: postgres.Sql, levels: ExecuteOptions['levels']): Promise<void> {
+  const { mode, options } = run
+  if (mode === 'dry-run') {
+    // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
+    await sql
+      .begin(async (outer) => {
+        await runLevels(run, (fn) => outer.savepoint(fn) as Promise<Tried>, 1)
+        throw new DryRunRollback()
+      })
+      .catch((e) => {
+        if (!(e instanceof DryRunRollback)) throw e
+      })
+  } else {
+    // Every connection the widest level can use, opened at once before the first level: opened
+    // lazily, each of the first seeds waited for its own handshake (about 200 ms a seed on 50 seeds).
+    await warmUp(sql, Math.min(options.concurrency, Math.max(0, ...levels.map((l) => l.length))))
+    const read = mode === 'validate'
+    await runLevels(run, (fn) => (read ? sql.begin('read only', fn) : sql.begin(fn)) as Promise<Tried>, options.concurrency)
   }
 }
 
@@ -222,29 +248,18 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   await loadTracing()
   const span = startSpan('seedbed run', { 'seedbed.mode': mode, 'seedbed.env': options.env, 'seedbed.levels': levels.length })
   const ledger = mode === 'seed' ? options.ledger : undefined
-  const run: Levels = { options, mode, reports, ledger, attempts: attemptSettings(options, mode, reports), failed: false, span, started }
-
-  if (mode === 'dry-run') {
-    // One transaction, a savepoint per seed, one seed at a time; then everything is rolled back.
-    await sql
-      .begin(async (outer) => {
-        await runLevels(run, (fn) => outer.savepoint(fn) as Promise<Tried>, 1)
-        throw new DryRunRollback()
-      })
-      .catch((e) => {
-        if (!(e instanceof DryRunRollback)) throw e
-      })
-  } else {
-    // Every connection the widest level can use, opened at once before the first level: opened
-    // lazily, each of the first seeds waited for its own handshake (about 200 ms a seed on 50 seeds).
-    await warmUp(sql, Math.min(options.concurrency, Math.max(0, ...levels.map((l) => l.length))))
-    const read = mode === 'validate'
-    await runLevels(run, (fn) => (read ? sql.begin('read only', fn) : sql.begin(fn)) as Promise<Tried>, options.concurrency)
+  // While the seeds run: their process.exit and unhandled errors fail them (lib/execution/trap.ts).
+  const trap = trapSeeds()
+  const attempts = { ...attemptSettings(options, mode, reports), trap }
+  const run: Levels = { options, mode, reports, ledger, attempts, failed: false, span, started }
+  try {
+    await runModes(run, sql, levels)
+  } finally {
+    trap.dispose()
   }
-
   const seeds = [...reports.values()]
-  const ok = seeds.every((s) => s.status === 'succeeded')
+  const ok = seeds.every((s) => s.status === 'succeeded') && !trap.runError
   span.setAttribute('seedbed.ok', ok)
   span.end()
-  return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds }
+  return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds, ...(trap.runError && { error: trap.runError.toJSON() }) }
 }
