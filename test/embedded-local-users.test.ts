@@ -215,3 +215,19 @@ t.test('an old data folder whose password is not the old fixed one: E_EMBEDDED s
   })
   t.equal((await embeddedStatus(dataDir)).running, false, 'the server it started for this was stopped')
 })
+
+t.test('joining a server an older seedbed started tightens its folder too', async (t) => {
+  const dataDir = path.join(await tempDir(t, 'seedbed-join-'), 'data')
+  const log = createLogger({ level: -999 })
+  const first = await startEmbedded({ dataDir, log })
+  t.teardown(() => first.stop())
+  // What an older seedbed left: a 0755 folder, 0644 files.
+  await chmod(dataDir, 0o755)
+  for (const name of ['password', 'port', 'server.log']) await chmod(path.join(dataDir, name), 0o644)
+  const second = await startEmbedded({ dataDir, log })
+  t.teardown(() => second.stop())
+  t.equal(second.port, first.port, 'joined the running server')
+  const mode = async (name: string) => ((await stat(path.join(dataDir, name))).mode & 0o777).toString(8)
+  t.equal(await mode('.'), IS_ROOT ? '711' : '700')
+  for (const name of ['password', 'port', 'server.log']) t.equal(await mode(name), '600', `${name} is the owner's alone`)
+})
