@@ -216,6 +216,38 @@ t.test('an old data folder whose password is not the old fixed one: E_EMBEDDED s
   t.equal((await embeddedStatus(dataDir)).running, false, 'the server it started for this was stopped')
 })
 
+// `sudo seedbed ...` once in a project, then the developer again: what root wrote is not theirs.
+t.test(
+  'a .seedbed root made: E_EMBEDDED naming the file, its owner and what to do',
+  { skip: IS_ROOT && owner ? false : 'needs root, to make a second local user' },
+  async (t) => {
+    if (!owner) return
+    const project = await projectOf(t, owner)
+    const dataDir = path.join(project, '.seedbed')
+    await mkdir(dataDir, { mode: 0o711 })
+    await writeFile(path.join(dataDir, 'password'), 'roots-password\n', { mode: 0o600 })
+    const all = await runAs(owner, cli('db', 'start'), project, cliEnv)
+    t.not(all.code, 0, 'db start fails')
+    t.match(all.out, /E_EMBEDDED/, all.out)
+    t.match(all.out, new RegExp(`${dataDir.replace(/[.]/g, '\\.')}\\S* is owned by root`), 'names what root owns')
+    t.match(all.out, /sudo chown -R \S+ /, 'and says what to do')
+    t.notMatch(all.out, /bug in seedbed/)
+
+    // The folder theirs, what root wrote in it not.
+    await chown(dataDir, owner.uid, owner.gid)
+    await mkdir(path.join(dataDir, 'pg'), { mode: 0o700 })
+    await writeFile(path.join(dataDir, 'pg', 'PG_VERSION'), '18\n')
+    await chown(path.join(dataDir, 'pg'), owner.uid, owner.gid)
+    await writeFile(path.join(dataDir, 'server.log'), 'root was here\n', { mode: 0o644 })
+    const some = await runAs(owner, cli('db', 'start'), project, cliEnv)
+    t.not(some.code, 0, 'db start fails')
+    t.match(some.out, /E_EMBEDDED/, some.out)
+    t.match(some.out, /password is owned by root/, 'the password file is named, not taken for missing')
+    t.notMatch(some.out, /gets a password of its own/, 'no migration is tried')
+    t.match(some.out, /server\.log.*cannot be made yours alone/s, 'a mode that cannot be set is warned of')
+  },
+)
+
 t.test('joining a server an older seedbed started tightens its folder too', async (t) => {
   const dataDir = path.join(await tempDir(t, 'seedbed-join-'), 'data')
   const log = createLogger({ level: -999 })

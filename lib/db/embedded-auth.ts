@@ -9,7 +9,8 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
-import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { codes, SeedbedError } from '../errors/errors.ts'
@@ -37,9 +38,51 @@ export async function writePrivate(file: string, text: string, owner?: { uid?: n
   await rename(temp, file)
 }
 
+/** The password of the cluster in `dataDir`; undefined when it has no password file (a folder made before them). */
 export async function readPassword(dataDir: string): Promise<string | undefined> {
-  const text = await readFile(passwordFile(dataDir), 'utf8').catch(() => undefined)
-  return text?.trim() || undefined
+  try {
+    return (await readFile(passwordFile(dataDir), 'utf8')).trim() || undefined
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw await notYoursOr(dataDir, cause)
+  }
+}
+
+const denied = (e: unknown) => ['EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')
+
+/** Who owns `file` (or its nearest folder that exists), by name when the machine knows it. */
+async function ownerOf(file: string): Promise<{ path: string; name: string } | undefined> {
+  for (let f = file; ; f = path.dirname(f)) {
+    const uid = (await stat(f).catch(() => undefined))?.uid
+    if (uid !== undefined) {
+      const name = await exec('id', ['-nu', String(uid)]).then(
+        (r) => r.stdout.trim(),
+        () => `uid ${uid}`,
+      )
+      return { path: f, name }
+    }
+    if (f === path.dirname(f)) return undefined
+  }
+}
+
+/**
+ * `cause`, or, when it is a refused access to a file of the data folder (one `sudo seedbed ...` made,
+ * say), an E_EMBEDDED naming that file, its owner and what to do.
+ */
+export async function notYoursOr(dataDir: string, cause: unknown): Promise<unknown> {
+  const file = (cause as NodeJS.ErrnoException).path
+  if (!denied(cause) || cause instanceof SeedbedError || !file?.startsWith(dataDir)) return cause
+  const owner = await ownerOf(file)
+  const me = userInfo().username
+  return new SeedbedError(
+    codes.EMBEDDED,
+    `${owner?.path ?? file} is owned by ${owner?.name ?? 'another user'}: seedbed, run by ${me}, cannot use it`,
+    {
+      file: owner?.path ?? file,
+      hint: `make the embedded data folder yours (sudo chown -R ${me} ${dataDir}), or delete it to start afresh (sudo rm -rf ${dataDir}), or set DATABASE_URL`,
+      cause,
+    },
+  )
 }
 
 /**
@@ -53,13 +96,24 @@ export const dataDirMode = (asRoot = process.getuid?.() === 0) => (asRoot ? 0o71
  * `postgres` user to reach `pg/`), `users/` 0700, the files it writes 0600. Folders made by earlier
  * versions were 0755 with files 0644.
  */
-export async function tightenDataDir(dataDir: string, asRoot: boolean): Promise<void> {
-  // Best effort: in a folder this user does not own, what seedbed writes is still made 0600.
-  const mode = (file: string, m: number) => chmod(path.join(dataDir, file), m).catch(() => undefined)
+export async function tightenDataDir(dataDir: string, asRoot: boolean, log: Logger): Promise<void> {
+  // In a folder this user does not own, what seedbed writes is still made 0600; the rest is said.
+  const refused: string[] = []
+  const mode = (file: string, m: number) =>
+    chmod(path.join(dataDir, file), m).catch((e) => {
+      if (denied(e)) refused.push(file === '.' ? dataDir : file)
+    })
   await mode('.', dataDirMode(asRoot))
   await mkdir(path.join(dataDir, 'users'), { recursive: true, mode: 0o700 })
   await mode('users', 0o700)
   for (const name of ['port', 'server.log', 'password', 'password.next']) await mode(name, 0o600)
+  if (refused.length) {
+    const owner = await ownerOf(path.join(dataDir, refused[0] === dataDir ? '.' : refused[0]!))
+    const me = userInfo().username
+    log.warn(
+      `${refused.join(', ')} in ${dataDir} cannot be made yours alone (owned by ${owner?.name ?? 'another user'}): other users may read them; make them yours (sudo chown -R ${me} ${dataDir}) or delete them`,
+    )
+  }
 }
 
 export interface InitdbOptions {

@@ -14,6 +14,7 @@ import { withFileLock } from '../util/file-lock.ts'
 import {
   dataDirMode,
   initCluster,
+  notYoursOr,
   OLD_FIXED_PASSWORD,
   passwordFile,
   readPassword,
@@ -186,6 +187,11 @@ const urlFor = (port: number, password: string) => `postgres://${EMBEDDED_USER}:
 /** The holder that `seedbed db start` writes: it keeps the server running until `seedbed db stop`. */
 export const PINNED_HOLDER = 'pinned'
 const lockFile = (dataDir: string) => path.join(dataDir, 'start.lock')
+/** Runs `fn` under the data folder's lock file; a file in it this user may not use is named with its owner. */
+const locked = <T>(dataDir: string, fn: () => Promise<T>): Promise<T> =>
+  withFileLock(lockFile(dataDir), fn).catch(async (e) => {
+    throw await notYoursOr(dataDir, e)
+  })
 const usersDir = (dataDir: string) => path.join(dataDir, 'users')
 /** The port the server last listened on: reused when free, so `seedbed db url` stays the same across restarts. */
 const portFile = (dataDir: string) => path.join(dataDir, 'port')
@@ -203,7 +209,7 @@ export const serverLogFile = (dataDir: string) => path.join(dataDir, 'server.log
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir)
   await mkdir(dataDir, { recursive: true, mode: dataDirMode() })
-  return withFileLock(lockFile(dataDir), () => join(options, dataDir, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`))
+  return locked(dataDir, () => join(options, dataDir, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`))
 }
 
 /** The users of a shared server: one file each in `users/`, named by pid, or `pinned`. Files of dead processes are removed. */
@@ -227,7 +233,7 @@ async function join(options: EmbeddedOptions, dataDir: string, holder: string): 
     options.log.debug(`joining the shared embedded PostgreSQL on port ${running.port}`)
     server = { port: running.port, testProfile: existsSync(path.join(dataDir, TEST_PROFILE_MARKER)) && options.profile === 'test' }
     // A server an older seedbed started: its folder too is made the owner's alone.
-    await tightenDataDir(dataDir, process.getuid?.() === 0)
+    await tightenDataDir(dataDir, process.getuid?.() === 0, options.log)
     // ...and, made before each folder had its own password, it already takes the old one over TCP:
     // the sooner it is changed the better (startServer changes it before listening on TCP).
     if (!(await readPassword(dataDir))) {
@@ -258,7 +264,7 @@ async function join(options: EmbeddedOptions, dataDir: string, holder: string): 
  */
 export async function leave(dataDir: string, holder: string): Promise<string[]> {
   dataDir = path.resolve(dataDir)
-  return withFileLock(lockFile(dataDir), async () => {
+  return locked(dataDir, async () => {
     await rm(path.join(usersDir(dataDir), holder), { force: true })
     const left = await liveUsers(dataDir)
     if (left.length === 0) await stopPostmaster(path.join(dataDir, 'pg'))
@@ -361,7 +367,7 @@ async function startServer(
   const pgdata = path.join(dataDir, 'pg')
   const asRoot = process.getuid?.() === 0
   // The owner's alone; as root PostgreSQL runs as the `postgres` user, who must be able to reach pg/.
-  await tightenDataDir(dataDir, asRoot)
+  await tightenDataDir(dataDir, asRoot, log)
   const blocked = await firstUnreachable(dataDir)
   if (blocked) {
     throw new SeedbedError(
@@ -498,7 +504,7 @@ async function launchPostmaster(dataDir: string, args: string[], ids: { uid?: nu
 export async function pinEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { already: boolean }> {
   const dataDir = path.resolve(options.dataDir)
   await mkdir(dataDir, { recursive: true, mode: dataDirMode() })
-  return withFileLock(lockFile(dataDir), async () => {
+  return locked(dataDir, async () => {
     const already = (await liveUsers(dataDir)).includes(PINNED_HOLDER) && Boolean(await runningPostmaster(path.join(dataDir, 'pg')))
     return { ...(await join(options, dataDir, PINNED_HOLDER)), already }
   })

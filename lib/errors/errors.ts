@@ -39,7 +39,7 @@ const table = {
   CONNECT: ['E_CONNECT', 'run', 'the server cannot be reached (host and port named)', 'start it, fix `DATABASE_URL`, or unset it for the embedded server'],
   AUTH: ['E_AUTH', 'run', 'authentication failed (user and host named, never the password)', 'fix the credentials'],
   DATABASE_MISSING: ['E_DATABASE_MISSING', 'run', 'the database in `DATABASE_URL` does not exist', 'create it (`createdb`)'],
-  EMBEDDED: ['E_EMBEDDED', 'run', 'the embedded PostgreSQL could not initialise or start (its FATAL line quoted)', 'set `DATABASE_URL`, free or change `SEEDBED_EMBEDDED_PORT`, or delete `.seedbed/`'],
+  EMBEDDED: ['E_EMBEDDED', 'run', 'the embedded PostgreSQL could not initialise or start (its FATAL line quoted), or its data folder holds files another user (root, through `sudo`) made', 'set `DATABASE_URL`, free or change `SEEDBED_EMBEDDED_PORT`, make `.seedbed/` yours (`sudo chown -R $USER .seedbed`), or delete `.seedbed/`'],
   SCHEMA_FAILED: ['E_SCHEMA_FAILED', 'run', 'a schema `.sql` file failed (file named; rolled back)', 'fix that file'],
   SECRET_MISSING: ['E_SECRET_MISSING', 'usage', 'a secret a seed declares (`secrets`) is not set outside development; checked before anything is written', 'set it in the environment or `.env.<env>`'],
   SECRET_UNDECLARED: ['E_SECRET_UNDECLARED', 'run', 'a seed called `ctx.secret()` with a name it does not list in `secrets` (any environment); its transaction was rolled back', 'add it to the seed\'s `secrets`'],
