@@ -3,7 +3,7 @@
  * the application between runs, shared with the runs, and stopped by `db stop`. Always on an embedded
  * server of its own (a temporary data folder), whatever DATABASE_URL says.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { lstat, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { redactUrl } from '../lib/errors/redact.ts'
@@ -71,4 +71,30 @@ t.test('an unknown action is a usage error naming the actions', async (t) => {
   const r = await runCli(['db', 'launch'], { env })
   t.equal(r.code, 2)
   t.match(r.stdout + r.stderr, /E_BAD_OPTION: unknown db action 'launch'\n\s+hint: use one of: start, stop, status, url, psql/)
+})
+
+t.test('--write-env replaces the file (never writing through a symlink); a file it cannot write is E_BAD_OPTION naming it', async (t) => {
+  const start = await runCli(['db', 'start'], { env })
+  t.equal(start.code, 0, start.stderr)
+  t.teardown(() => runCli(['db', 'stop'], { env }))
+  const victim = path.join(dir, 'elsewhere.txt')
+  await writeFile(victim, 'not yours to change\n')
+  const link = path.join(dir, '.env.link')
+  await symlink(victim, link)
+  const r = await runCli(['db', 'url', '--write-env', link], { env })
+  t.equal(r.code, 0, r.stderr)
+  t.equal(await readFile(victim, 'utf8'), 'not yours to change\n', 'the file the link pointed to is untouched')
+  t.ok((await lstat(link)).isFile(), 'the link is replaced by a file')
+  t.equal((await stat(link)).mode & 0o777, 0o600)
+  t.match(
+    await readFile(link, 'utf8'),
+    /^not yours to change\nDATABASE_URL=postgres:\/\/postgres:[^*@]+@127\.0\.0\.1:\d+\/postgres\n$/,
+    'its lines kept, the URL added',
+  )
+
+  const nowhere = path.join(dir, 'no-such-folder', '.env')
+  const bad = await runCli(['db', 'url', '--write-env', nowhere], { env })
+  t.equal(bad.code, 2)
+  t.match(bad.stdout + bad.stderr, new RegExp(`E_BAD_OPTION: --write-env ${nowhere.replace(/[.]/g, '\\.')} cannot be written`))
+  t.notMatch(bad.stdout + bad.stderr, /bug in seedbed/)
 })

@@ -7,9 +7,9 @@
  * is written as the DATABASE_URL line of that file (the app's `.env.local`, say), readable by its owner alone.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { chmod, readFile, writeFile } from 'node:fs/promises'
+import { lstat, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { writePrivate } from '../db/embedded-auth.ts'
 import { embeddedPasswordFile, embeddedStatus, leave, PINNED_HOLDER, pinEmbedded, startEmbedded } from '../db/embedded.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { redactUrl } from '../errors/redact.ts'
@@ -42,15 +42,26 @@ export interface DbResult {
  * needed. The value holds a password: the file is made readable by its owner alone (mode 0600).
  */
 async function setEnvLine(file: string, name: string, value: string): Promise<'added' | 'replaced' | 'unchanged'> {
-  const text = existsSync(file) ? await readFile(file, 'utf8') : ''
-  const line = `${name}=${value}`
-  const pattern = new RegExp(`^\\s*(export\\s+)?${name}=.*$`, 'm')
-  await writeFile(file, '', { mode: 0o600, flag: 'a' })
-  await chmod(file, 0o600)
-  if (pattern.exec(text)?.[0].trim() === line) return 'unchanged'
-  const next = pattern.test(text) ? text.replace(pattern, line) : `${text.replace(/\n*$/, text ? '\n' : '')}${line}\n`
-  await writeFile(file, next)
-  return pattern.test(text) ? 'replaced' : 'added'
+  try {
+    const text = await readFile(file, 'utf8').catch((e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ''
+      throw e
+    })
+    const line = `${name}=${value}`
+    const pattern = new RegExp(`^\\s*(export\\s+)?${name}=.*$`, 'm')
+    const current = pattern.exec(text)?.[0]
+    if (current?.trim() === line && !(await lstat(file)).isSymbolicLink() && ((await stat(file)).mode & 0o077) === 0) return 'unchanged'
+    const next = current !== undefined ? text.replace(pattern, line) : `${text.replace(/\n*$/, text ? '\n' : '')}${line}\n`
+    // A new 0600 file renamed over the old one: never written through a symlink, never half-written.
+    await writePrivate(file, next)
+    return current !== undefined ? 'replaced' : 'added'
+  } catch (cause) {
+    throw new SeedbedError(codes.BAD_OPTION, `--write-env ${file} cannot be written: ${(cause as Error).message}`, {
+      file,
+      hint: 'give --write-env a file in a folder you can write to (the server is running: `seedbed db url --write-env <file>` writes it)',
+      cause,
+    })
+  }
 }
 
 /** Where the whole URL is, for a command that prints it with its password hidden. */

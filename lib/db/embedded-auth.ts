@@ -31,11 +31,16 @@ const newPassword = () => randomBytes(24).toString('base64url')
 
 /** Writes `text` to `file` readable by its owner alone (a new file renamed over the old one). */
 export async function writePrivate(file: string, text: string, owner?: { uid?: number; gid?: number }): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`
-  await rm(temp, { force: true })
-  await writeFile(temp, text, { mode: 0o600, flag: 'wx' })
-  if (owner?.uid !== undefined) await chown(temp, owner.uid, owner.gid ?? -1)
-  await rename(temp, file)
+  // A name no one can guess and make first (a symlink, say): `wx` refuses to open what exists.
+  const temp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await writeFile(temp, text, { mode: 0o600, flag: 'wx' })
+    if (owner?.uid !== undefined) await chown(temp, owner.uid, owner.gid ?? -1)
+    await rename(temp, file)
+  } catch (e) {
+    await rm(temp, { force: true })
+    throw e
+  }
 }
 
 /** The password of the cluster in `dataDir`; undefined when it has no password file (a folder made before them). */
