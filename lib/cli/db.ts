@@ -76,70 +76,79 @@ export async function dbCommand(action: string, options: DbOptions): Promise<DbR
   if (!(DB_ACTIONS as readonly string[]).includes(action)) {
     throw new SeedbedError(codes.BAD_OPTION, `unknown db action '${action}'`, { hint: `use one of: ${DB_ACTIONS.join(', ')}` })
   }
-  const { dataDir, log } = options
-  const where = path.relative(process.cwd(), path.resolve(dataDir)) || dataDir
-  if (action === 'start') {
-    const server = await pinEmbedded({ dataDir, port: options.port, log })
-    const written = options.envFile ? await setEnvLine(options.envFile, 'DATABASE_URL', server.url) : undefined
-    const lines = [
-      `${server.already ? 'already running' : 'running'}: the embedded PostgreSQL of ${where}, until \`seedbed db stop\``,
-      `DATABASE_URL=${redactUrl(server.url)}`,
-      whereTheUrlIs(dataDir, options.envFile, written),
-    ]
-    return {
-      text: lines.join('\n'),
-      data: {
-        running: true,
-        url: redactUrl(server.url),
-        port: server.port,
-        dataDir,
-        envFile: options.envFile ?? null,
-        passwordFile: embeddedPasswordFile(path.resolve(dataDir)),
-      },
-      code: 0,
-    }
+  const where = path.relative(process.cwd(), path.resolve(options.dataDir)) || options.dataDir
+  return ACTIONS[action as DbAction](options, where)
+}
+
+/** Each action, given the options and the data folder as printed. */
+const ACTIONS: Record<DbAction, (options: DbOptions, where: string) => Promise<DbResult>> = { start, stop, status, url, psql }
+
+async function start({ dataDir, port, log, envFile }: DbOptions, where: string): Promise<DbResult> {
+  const server = await pinEmbedded({ dataDir, port, log })
+  const written = envFile ? await setEnvLine(envFile, 'DATABASE_URL', server.url) : undefined
+  const lines = [
+    `${server.already ? 'already running' : 'running'}: the embedded PostgreSQL of ${where}, until \`seedbed db stop\``,
+    `DATABASE_URL=${redactUrl(server.url)}`,
+    whereTheUrlIs(dataDir, envFile, written),
+  ]
+  return {
+    text: lines.join('\n'),
+    data: {
+      running: true,
+      url: redactUrl(server.url),
+      port: server.port,
+      dataDir,
+      envFile: envFile ?? null,
+      passwordFile: embeddedPasswordFile(path.resolve(dataDir)),
+    },
+    code: 0,
   }
-  if (action === 'stop') {
-    const before = await embeddedStatus(dataDir)
-    const left = await leave(dataDir, PINNED_HOLDER)
-    const users = left.filter((u) => u !== PINNED_HOLDER).map((u) => Number(u.split('-')[0]))
-    const text = !before.running
-      ? `not running: the embedded PostgreSQL of ${where}`
-      : users.length
-        ? `still running for ${users.length} process(es) using it (pid ${users.join(', ')}): it stops when the last one ends`
-        : `stopped: the embedded PostgreSQL of ${where}`
-    return { text, data: { running: users.length > 0, users }, code: 0 }
+}
+
+async function stop({ dataDir }: DbOptions, where: string): Promise<DbResult> {
+  const before = await embeddedStatus(dataDir)
+  const left = await leave(dataDir, PINNED_HOLDER)
+  const users = left.filter((u) => u !== PINNED_HOLDER).map((u) => Number(u.split('-')[0]))
+  const text = !before.running
+    ? `not running: the embedded PostgreSQL of ${where}`
+    : users.length
+      ? `still running for ${users.length} process(es) using it (pid ${users.join(', ')}): it stops when the last one ends`
+      : `stopped: the embedded PostgreSQL of ${where}`
+  return { text, data: { running: users.length > 0, users }, code: 0 }
+}
+
+async function status({ dataDir }: DbOptions, where: string): Promise<DbResult> {
+  const now = await embeddedStatus(dataDir)
+  const text = now.running
+    ? [
+        `running: the embedded PostgreSQL of ${where} (pid ${now.pid}, port ${now.port})`,
+        now.pinned ? 'kept running by `seedbed db start`, until `seedbed db stop`' : 'started by a run or a test: it stops when they end',
+        `used by ${now.users.length} process(es)${now.users.length ? ` (pid ${now.users.join(', ')})` : ''}`,
+        `DATABASE_URL=${redactUrl(now.url!)}`,
+      ].join('\n')
+    : `stopped: the embedded PostgreSQL of ${where} (\`seedbed db start\` starts it)`
+  return { text, data: { ...now, ...(now.url && { url: redactUrl(now.url) }) }, code: 0 }
+}
+
+async function url({ dataDir, envFile }: DbOptions, where: string): Promise<DbResult> {
+  const now = await embeddedStatus(dataDir)
+  if (!now.url) {
+    throw new SeedbedError(codes.DB_NOT_RUNNING, `the embedded PostgreSQL of ${where} is not running`, {
+      hint: 'start it with `seedbed db start` (it prints the URL too)',
+    })
   }
-  const status = await embeddedStatus(dataDir)
-  if (action === 'status') {
-    const text = status.running
-      ? [
-          `running: the embedded PostgreSQL of ${where} (pid ${status.pid}, port ${status.port})`,
-          status.pinned
-            ? 'kept running by `seedbed db start`, until `seedbed db stop`'
-            : 'started by a run or a test: it stops when they end',
-          `used by ${status.users.length} process(es)${status.users.length ? ` (pid ${status.users.join(', ')})` : ''}`,
-          `DATABASE_URL=${redactUrl(status.url!)}`,
-        ].join('\n')
-      : `stopped: the embedded PostgreSQL of ${where} (\`seedbed db start\` starts it)`
-    return { text, data: { ...status, ...(status.url && { url: redactUrl(status.url) }) }, code: 0 }
+  const written = envFile ? await setEnvLine(envFile, 'DATABASE_URL', now.url) : undefined
+  return {
+    text: redactUrl(now.url),
+    note: whereTheUrlIs(dataDir, envFile, written),
+    data: { url: redactUrl(now.url), envFile: envFile ?? null, passwordFile: embeddedPasswordFile(path.resolve(dataDir)) },
+    code: 0,
   }
-  if (action === 'url') {
-    if (!status.url) {
-      throw new SeedbedError(codes.DB_NOT_RUNNING, `the embedded PostgreSQL of ${where} is not running`, {
-        hint: 'start it with `seedbed db start` (it prints the URL too)',
-      })
-    }
-    const written = options.envFile ? await setEnvLine(options.envFile, 'DATABASE_URL', status.url) : undefined
-    return {
-      text: redactUrl(status.url),
-      note: whereTheUrlIs(dataDir, options.envFile, written),
-      data: { url: redactUrl(status.url), envFile: options.envFile ?? null, passwordFile: embeddedPasswordFile(path.resolve(dataDir)) },
-      code: 0,
-    }
-  }
-  // psql: on the running server, or on one started for this session alone.
-  const server = await startEmbedded({ dataDir, port: options.port, log })
+}
+
+/** psql: on the running server, or on one started for this session alone. */
+async function psql({ dataDir, port, log }: DbOptions): Promise<DbResult> {
+  const server = await startEmbedded({ dataDir, port, log })
   try {
     // The password in psql's environment, not in its arguments (which every local user can list).
     const conninfo = new URL(server.url)
