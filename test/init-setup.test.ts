@@ -4,7 +4,7 @@
  * second seeds nothing (its clones carry the first run's ledger row); an edited seed rebuilds it.
  */
 import { spawn } from 'node:child_process'
-import { readFile, symlink, writeFile } from 'node:fs/promises'
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { initProject } from '../lib/cli/init.ts'
@@ -95,7 +95,10 @@ t.test('two test runs of an init project: one build, then none; an edited seed r
     const { existsSync } = await import('node:fs')
     t.ok(existsSync(path.join(dir, '.seedbed', 'test', 'test-profile')), 'the embedded server ran in a test folder of its own')
     t.notOk(existsSync(path.join(dir, '.seedbed', 'pg')), 'the development folder was not touched')
-    t.notOk(existsSync(path.join(dir, '.seedbed', 'test', 'owner.json')), 'the last test process stopped the server')
+    // Each test process is a file in users/ while it uses the server; the last one to leave stops it.
+    const users = await readdir(path.join(dir, '.seedbed', 'test', 'users'))
+    t.same(users, [], 'no test process is still recorded as using the server: each left')
+    t.notOk(existsSync(path.join(dir, '.seedbed', 'test', 'pg', 'postmaster.pid')), 'the last test process stopped the server')
   }
 })
 
