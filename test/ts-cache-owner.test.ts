@@ -119,6 +119,31 @@ else {
   /** The cache entries of `proj` (none when there is no cache folder). */
   const entriesOf = (proj: string) => readdir(path.join(proj, 'node_modules', '.cache', 'seedbed')).catch(() => [] as string[])
 
+  t.test("a user-private group's write bit (umask 002, Debian's and Ubuntu's default): the cache is used", async (t) => {
+    const base = await tempDir(t, 'seedbed-ts-cache-')
+    // What umask 002 makes: folders 0775 of the user's own group, which has no other member. node_modules
+    // is made by the user under that umask, as npm install makes it.
+    const proj = await project(path.join(base, 'proj'), user)
+    await chmod(proj, 0o775)
+    const made = await runAs(user, 'umask 002 && mkdir node_modules && stat -c %a node_modules', proj)
+    t.equal(made.out.trim(), '775', 'node_modules is group-writable')
+    const first = await plan(user, proj, '002')
+    t.equal(first.code, 0, `the first plan ${first.code ? first.out : ''}`.trim())
+    const entries = await entriesOf(proj)
+    t.ok(entries.length, 'the first run wrote the cache')
+    // The second run reads the entries: one rewritten (by the user) says so when it runs.
+    const cache = path.join(proj, 'node_modules', '.cache', 'seedbed')
+    for (const entry of entries)
+      await file(
+        path.join(cache, entry),
+        `console.log('CACHE ENTRY READ')\n${SEED.replace(': string', '').replace(': Promise<void>', '')}`,
+        user,
+      )
+    const second = await plan(user, proj, '002')
+    t.match(second.out, /CACHE ENTRY READ/, 'the second run read its cache entry')
+    t.match(second.out, /^ +0 +notes\b/m, 'and lists the seed')
+  })
+
   t.test('group-writable by a group with another member: no cache', async (t) => {
     const base = await tempDir(t, 'seedbed-ts-cache-')
     // seedbed-team: seedbed-other is listed as its member. seedbed-pair: seedbed-pair-b has it as primary group too.

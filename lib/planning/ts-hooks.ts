@@ -115,12 +115,33 @@ function ownedCache(dir: string): string | undefined {
 
 /**
  * A folder owned by `uid` (or by root where `orRoot`) that no other user can change: not writable by
- * the group or by others; or sticky, as /tmp, where no one renames or removes what is not theirs.
+ * others, nor by a group other than this user's own (privateGroup); or sticky, as /tmp, where no one
+ * renames or removes what is not theirs.
  */
 function trusted(stats: Stats, uid: number, orRoot: boolean): boolean {
   if (stats.uid !== uid && !(orRoot && stats.uid === 0)) return false
   if (stats.mode & 0o1000) return true
-  return (stats.mode & 0o022) === 0
+  return (stats.mode & 0o002) === 0 && ((stats.mode & 0o020) === 0 || privateGroup(stats.gid))
+}
+
+/**
+ * Whether `gid` is this user's own group, as Debian and Ubuntu make one for each user (and a umask of
+ * 002, so npm's node_modules is 0775): their primary group, with no member listed in /etc/group and no
+ * other user's primary group. A group /etc/group does not list (a directory service) is not known to be.
+ */
+function privateGroup(gid: number): boolean {
+  if (gid !== process.getgid?.()) return false
+  const fields = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+  try {
+    const group = fields('/etc/group').filter((entry) => entry[2] === String(gid))
+    if (group.length === 0 || group.some((entry) => entry[3]?.trim())) return false
+    return !fields('/etc/passwd').some((entry) => entry[3] === String(gid) && entry[2] !== String(process.getuid?.()))
+  } catch {
+    return false
+  }
 }
 
 /**
