@@ -4,15 +4,15 @@
  * run executes, so a cache another user can write is code they run as you. Two local users (made here:
  * CI runs as root): `seedbed-user` runs `seedbed plan` (it imports the seeds, no database needed) in a
  * project of theirs; `seedbed-other` plants a cache file for that project's seed. The user's run must
- * load the seed itself, never the planted file. Runs dist/ (build first), as test/bin.test.ts does.
+ * load the seed itself, never the planted file. Runs the bin built from these sources (packedSeedbed).
  */
 import { chmod, chown, link, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t, { type Test } from 'tap'
-import { ROOT, tempDir } from './helpers.ts'
+import { tempDir } from './helpers.ts'
 import { IS_ROOT, type LocalUser, localGroup, localUser, runAs } from './local-users.ts'
+import { packedSeedbed } from './user-project.ts'
 
-const BIN = path.join(ROOT, 'dist', 'cli', 'bin.js')
 const user = IS_ROOT ? localUser('seedbed-user') : undefined
 const other = IS_ROOT ? localUser('seedbed-other') : undefined
 /** A group shared by two users: seedbed-teammate's primary group, with seedbed-other listed as a member. */
@@ -22,6 +22,8 @@ const teammate = team ? localUser('seedbed-teammate', 'seedbed-team') : undefine
 const pair = IS_ROOT ? localGroup('seedbed-pair') : undefined
 const pairA = pair ? localUser('seedbed-pair-a', 'seedbed-pair') : undefined
 if (pair) localUser('seedbed-pair-b', 'seedbed-pair')
+/** The bin as packed from these sources (test/user-project.ts): not this repository's dist/, which may be older. */
+const BIN = IS_ROOT ? path.join((await packedSeedbed()).root, 'dist', 'cli', 'bin.js') : ''
 
 /** The planted module: it says so when it runs, and passes for a seed so the plan still lists it. */
 const PLANTED = "console.log('PLANTED CODE RAN as uid ' + process.getuid())\nexport default { name: 'planted', async run() {} }\n"
