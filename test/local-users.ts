@@ -31,13 +31,14 @@ function lookup(name: string): LocalUser | undefined {
 
 /**
  * A normal local user named `name` with a home folder, made when missing (root only). Undefined when
- * not root and the user does not exist: the caller skips and says why.
+ * not root and the user does not exist: the caller skips and says why. `group`: their primary group
+ * (made by localGroup first); otherwise useradd's default, a group of their own (Debian, Ubuntu).
  */
-export function localUser(name: string): LocalUser | undefined {
+export function localUser(name: string, group?: string): LocalUser | undefined {
   const known = lookup(name)
   if (known || !IS_ROOT) return known
   try {
-    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', name], { stdio: 'pipe' })
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', ...(group ? ['--gid', group] : []), name], { stdio: 'pipe' })
   } catch (e) {
     // Two test files making the same user at once: the other one won.
     if (!lookup(name)) throw e
@@ -68,5 +69,29 @@ export async function runAs(user: LocalUser, line: string, cwd: string, env: Rec
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string }
     return { code: typeof err.code === 'number' ? err.code : -1, out: (err.stdout ?? '') + (err.stderr ?? '') }
+  }
+}
+
+/**
+ * The gid of a local group named `name`, made when missing, with `members` (existing users) listed as
+ * its members in /etc/group (root only; idempotent). Undefined when not root.
+ */
+export function localGroup(name: string, members: string[] = []): number | undefined {
+  if (!IS_ROOT) return undefined
+  try {
+    execFileSync('groupadd', [name], { stdio: 'pipe' })
+  } catch (e) {
+    // Made already (by an earlier run, or another test file at the same time).
+    if (!groupId(name)) throw e
+  }
+  for (const member of members) execFileSync('usermod', ['--append', '--groups', name, member], { stdio: 'pipe' })
+  return groupId(name)
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    return Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2])
+  } catch {
+    return undefined
   }
 }

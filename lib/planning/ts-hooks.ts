@@ -19,17 +19,20 @@
  * of every `npx seedbed` run on this machine (docs/benchmarks.md, start-up). This file runs in Node's
  * loader thread: it imports only Node's own modules, and esbuild on a cache miss.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import {
   closeSync,
+  constants,
   existsSync,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
+  rmSync,
   type Stats,
-  statSync,
   writeFileSync,
 } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -78,41 +81,85 @@ export function initialize(data: TypeScriptHooksData): void {
 /**
  * A cache entry is JavaScript the run executes: a cache another local user can write is code they run
  * as this user (a project without node_modules of its own, under a shared folder with another user's;
- * a cache folder made writable by all). `dir` (node_modules/.cache/seedbed) is used only when it is
- * this user's and its .cache and node_modules are this user's or root's, and none of them is writable
- * by the group or by others; the folders still missing are made so (store). Otherwise there is no
- * cache. Without uids (Windows) there is nothing to compare: the cache is used.
+ * a cache folder made writable by all; a project in a group-writable folder, which a member may rename
+ * away and replace after any check). The cache is used only at the real path of `dir`
+ * (node_modules/.cache/seedbed, node_modules resolved once) when every folder from / down to it is this
+ * user's or root's (the cache folder this user's) and no other user can change it (trusted): then no
+ * one else can move any folder of that path later either, and the later reads and writes by path reach
+ * the same folders. The folders still missing are made so (store). Otherwise there is no cache. Without
+ * uids (Windows) there is nothing to compare: the cache is used.
  */
 function ownedCache(dir: string): string | undefined {
   const uid = process.getuid?.()
   if (uid === undefined) return dir
-  const folders = [dir, path.dirname(dir), path.dirname(path.dirname(dir))]
+  let real: string
+  try {
+    real = path.join(realpathSync(path.dirname(path.dirname(dir))), path.basename(path.dirname(dir)), path.basename(dir))
+  } catch {
+    return undefined // node_modules must be there
+  }
+  const folders = [real]
+  while (path.dirname(folders[0]!) !== folders[0]) folders.unshift(path.dirname(folders[0]!))
+  const last = folders.length - 1
   const safe = folders.every((folder, i) => {
     try {
-      return trusted(statSync(folder), uid, i > 0)
+      const stats = lstatSync(folder)
+      return stats.isDirectory() && trusted(stats, uid, i < last)
     } catch (e) {
-      // .cache/seedbed or .cache not made yet; node_modules must be there.
-      return (e as NodeJS.ErrnoException).code === 'ENOENT' && i < 2
+      // .cache/seedbed or .cache not made yet
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' && i >= last - 1
     }
   })
-  return safe ? dir : undefined
+  return safe ? real : undefined
 }
 
-/** Owned by `uid` (or by root where `orRoot`) and not writable by the group or by others. */
-const trusted = (stats: Stats, uid: number, orRoot: boolean) =>
-  (stats.uid === uid || (orRoot && stats.uid === 0)) && (stats.mode & 0o022) === 0
+/**
+ * A folder owned by `uid` (or by root where `orRoot`) that no other user can change: not writable by
+ * others, nor by a group other than this user's own (privateGroup); or sticky, as /tmp, where no one
+ * renames or removes what is not theirs.
+ */
+function trusted(stats: Stats, uid: number, orRoot: boolean): boolean {
+  if (stats.uid !== uid && !(orRoot && stats.uid === 0)) return false
+  if (stats.mode & 0o1000) return true
+  return (stats.mode & 0o002) === 0 && ((stats.mode & 0o020) === 0 || privateGroup(stats.gid))
+}
 
-/** A cache entry's text, when there is one and it is this user's, writable by no one else. */
+/**
+ * Whether `gid` is this user's own group, as Debian and Ubuntu make one for each user (and a umask of
+ * 002, so npm's node_modules is 0775): their primary group, with no member listed in /etc/group and no
+ * other user's primary group. A group /etc/group does not list (a directory service) is not known to be.
+ */
+function privateGroup(gid: number): boolean {
+  if (gid !== process.getgid?.()) return false
+  const fields = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+  try {
+    const group = fields('/etc/group').filter((entry) => entry[2] === String(gid))
+    if (group.length === 0 || group.some((entry) => entry[3]?.trim())) return false
+    return !fields('/etc/passwd').some((entry) => entry[3] === String(gid) && entry[2] !== String(process.getuid?.()))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A cache entry's text, when there is one and it is this user's own file: not a link (O_NOFOLLOW; one
+ * name, so not a hard link to a file elsewhere) and writable by no one else.
+ */
 function readCached(file: string): string | undefined {
   let fd: number
   try {
-    fd = openSync(file, 'r')
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
   } catch {
-    return undefined // not transformed yet
+    return undefined // not transformed yet, or a symbolic link: transformed again, and stored over it
   }
   try {
     const uid = process.getuid?.()
-    return uid === undefined || trusted(fstatSync(fd), uid, false) ? readFileSync(fd, 'utf8') : undefined
+    const stats = fstatSync(fd)
+    const own = uid === undefined || (stats.isFile() && stats.uid === uid && stats.nlink === 1 && (stats.mode & 0o022) === 0)
+    return own ? readFileSync(fd, 'utf8') : undefined
   } catch {
     return undefined // not a file: transformed again, and stored over it
   } finally {
@@ -192,11 +239,22 @@ function store(file: string, code: string): void {
   try {
     // Writable by this user only, whatever the umask (it only takes bits away), as ownedCache wants them.
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 })
-    const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, code, { mode: 0o644 })
+  } catch {
+    return // a read-only project: the next run transforms again
+  }
+  // A new file of a name no one can guess ('wx': never through a link or over a file there); the rename
+  // replaces the entry's name, a link there included, not what it points to.
+  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`
+  try {
+    writeFileSync(temporary, code, { mode: 0o644, flag: 'wx' })
     renameSync(temporary, file)
   } catch {
-    // read-only project or full disk: the next run transforms again
+    // A full disk: the next run transforms again.
+    try {
+      rmSync(temporary, { force: true })
+    } catch {
+      // nothing of ours there
+    }
   }
 }
 
