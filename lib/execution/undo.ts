@@ -107,8 +107,11 @@ async function defaultRun(sql: Sql, expected?: number | null): Promise<number> {
   return id
 }
 
-/** The run must exist, be a seed run not undone, and have ended having committed a seed (or succeeded). */
-async function checkRun(sql: Sql, runId: number): Promise<void> {
+/**
+ * The run must exist, be a seed run not undone, and have ended having committed a seed (or succeeded).
+ * Returns how it ended (`succeeded`, `failed`, ...).
+ */
+async function checkRun(sql: Sql, runId: number): Promise<string> {
   const [run] = await sql<[{ command: string; status: string; undone_by: number | null } | undefined]>`
     SELECT r.command, r.status, u.undone_by::int AS undone_by FROM seedbed.runs r LEFT JOIN seedbed.undos u ON u.run_id = r.id WHERE r.id = ${runId}`
   if (!run) throw refuse(codes.UNDO_NOTHING, `run ${runId} does not exist in the ledger`, '`status` lists the runs')
@@ -141,19 +144,20 @@ async function checkRun(sql: Sql, runId: number): Promise<void> {
       )
     }
   }
+  return run.status
 }
 
 /**
  * The refusals that need only the ledger: the run must exist, be a seed run not undone yet that succeeded
  * or committed a seed, with no later run (not undone) over any of its seeds, and each of its seeds
- * reversible. Returns its seeds.
+ * reversible. Returns its seeds, and how the run ended.
  */
 export async function checkUndoable(
   sql: postgres.Sql | postgres.TransactionSql,
   runId: number,
   seeds: ReadonlyMap<string, LoadedSeed>,
-): Promise<SeedRecord[]> {
-  await checkRun(sql, runId)
+): Promise<{ records: SeedRecord[]; runStatus: string }> {
+  const runStatus = await checkRun(sql, runId)
   const records = await sql<SeedRecord[]>`
     SELECT sr.seed, coalesce(us.level, 0) AS level, us.reversible, us.reason
     FROM seedbed.seed_runs sr LEFT JOIN seedbed.undo_seeds us ON us.run_id = sr.run_id AND us.seed = sr.seed
@@ -203,7 +207,7 @@ export async function checkUndoable(
       )
     }
   }
-  return records
+  return { records, runStatus }
 }
 
 /** Per run: whether it can be undone, for `status`. */
@@ -272,9 +276,7 @@ class DryRunRollback extends Error {}
  */
 async function chosenRun(work: UndoWork): Promise<{ runId: number; runStatus: string; records: SeedRecord[] }> {
   const runId = work.run ?? (await defaultRun(work.sql, work.expected))
-  const records = await checkUndoable(work.sql, runId, work.seeds)
-  const [row] = await work.sql<[{ status: string }]>`SELECT status FROM seedbed.runs WHERE id = ${runId}`
-  const runStatus = row.status
+  const { records, runStatus } = await checkUndoable(work.sql, runId, work.seeds)
   if (work.run === undefined) {
     const what = runStatus === 'succeeded' ? 'its seeds' : 'its committed seeds'
     work.log.info(
