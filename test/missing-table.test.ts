@@ -119,3 +119,23 @@ t.test('any error of a seed during a run names its file: a unique violation', as
   t.equal(error.code, codes.UNIQUE_VIOLATION)
   t.equal(error.file, 'seeds/dup.ts')
 })
+
+t.test('the default hints of a missing table or column (outside a seed run) do not send the user to `make fresh`', async (t) => {
+  const { fromDriverError } = await import('../lib/errors/pg-errors.ts')
+  await db.sql`CREATE TABLE IF NOT EXISTS kept (name text)`
+  const table = await db.sql`SELECT * FROM no_such_table`.catch((e) => fromDriverError(e))
+  const column = await db.sql`SELECT no_such_column FROM kept`.catch((e) => fromDriverError(e))
+  t.equal((table as { code?: string }).code, codes.MISSING_TABLE)
+  t.equal((column as { code?: string }).code, codes.MISSING_COLUMN)
+  for (const [what, err] of [
+    ['table', table],
+    ['column', column],
+  ] as const) {
+    const hint = String((err as { hint?: string }).hint)
+    t.notMatch(hint, /make fresh/, `${what}: ${hint}`)
+    t.match(hint, /`seed --apply-schema`/, `${what}: ${hint}`)
+    t.match(hint, /migrations/, `${what}: ${hint}`)
+  }
+  const { errorCodes } = await import('../lib/errors/errors.ts')
+  t.notMatch(JSON.stringify(errorCodes), /make fresh/, 'no code of the catalogue says `make fresh`')
+})

@@ -34,7 +34,7 @@ const table = {
   NOT_NULL_VIOLATION: ['E_NOT_NULL_VIOLATION', 'run', 'a required column got no value', 'give it one, or a default in the schema'],
   CHECK_VIOLATION: ['E_CHECK_VIOLATION', 'run', 'a check constraint rejected a row', 'change the value'],
   MISSING_TABLE: ['E_MISSING_TABLE', 'run', 'a table a seed writes (or declares in `writes`) does not exist; the seed and its file named', 'the hint says what fits: `seed --apply-schema` when a schema file creates the table, else run the migrations or create the table'],
-  MISSING_COLUMN: ['E_MISSING_COLUMN', 'run', 'a column does not exist', 'align schema and seed, or `make fresh`'],
+  MISSING_COLUMN: ['E_MISSING_COLUMN', 'run', 'a column does not exist', 'fix the column name in the seed, or add the column: `seed --apply-schema` for a new schema file, or the migrations'],
   SQL_ERROR: ['E_SQL', 'run', 'any other PostgreSQL error (SQLSTATE in the message)', 'fix the SQL'],
   CONNECT: ['E_CONNECT', 'run', 'the server cannot be reached (host and port named)', 'start it, fix `DATABASE_URL`, or unset it for the embedded server'],
   AUTH: ['E_AUTH', 'run', 'authentication failed (user and host named, never the password)', 'fix the credentials'],

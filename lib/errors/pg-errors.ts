@@ -85,12 +85,12 @@ const BY_CODE: Readonly<Record<string, (f: Facts) => Made | undefined>> = {
   '42P01': ({ e }) => ({
     code: codes.MISSING_TABLE,
     message: e.message ?? 'relation does not exist',
-    hint: 'apply the schema first: `make fresh`, or `seed --apply-schema`',
+    hint: 'create the table first: `seed --apply-schema` applies the schema files (schema/*.sql), or run the migrations that create it; else fix the table name (schema-qualify it when it is not on the search_path)',
   }),
   '42703': ({ e }) => ({
     code: codes.MISSING_COLUMN,
     message: e.message ?? 'column does not exist',
-    hint: 'the schema and the seed disagree: update one of them, or run `make fresh`',
+    hint: 'the schema and the seed disagree: fix the column name in the seed, or add the column (`seed --apply-schema` applies new schema files, or run the migrations that add it)',
   }),
   '28P01': auth,
   '28000': auth,
