@@ -32,6 +32,8 @@ interface TableRecord {
   key: string[]
   created: string
   updated: string
+  /** Columns whose old values the records left out: they held a `ctx.secret` value (lib/sql/undo-records.ts). */
+  secret: string[]
 }
 
 type Sql = postgres.Sql | postgres.TransactionSql
@@ -325,11 +327,19 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
           continue
         }
         const tables = await tx<TableRecord[]>`
-          SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text
+          SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text,
+            coalesce(secret_columns, '{}') AS secret
           FROM seedbed.undo_tables WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
         reports.push({ name: r.seed, level: r.level, by: 'records', tables: done, ...timed() })
+        for (const t of done.filter((d) => d.unrestored?.length)) {
+          log
+            .withTag(r.seed)
+            .warn(
+              `${t.table}: column(s) ${t.unrestored!.join(', ')} ${work.dryRun ? 'would not be' : 'not'} restored: the run wrote a ctx.secret value into them, which the undo records leave out; they keep their current value`,
+            )
+        }
         log
           .withTag(r.seed)
           .success(
@@ -373,6 +383,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     key: t.key,
     restored,
     deleted: created,
+    ...(restored && t.secret.length && { unrestored: t.secret }),
     ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
   }
 }
@@ -433,7 +444,7 @@ async function restoreUpdated(
     t.key.map((k) => tx`${rel(tx, t)}.${tx(k)} = o.${tx(k)}`),
     'and',
   )
-  const update = tx`
+  const update = () => tx`
     UPDATE ${rel(tx, t)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
     FROM (SELECT (jsonb_populate_record(NULL::${rel(tx, t)}, r.old)).* FROM seedbed.undo_rows r
           WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
@@ -444,11 +455,11 @@ async function restoreUpdated(
   try {
     if (diff && set.length) {
       // The statement's select reads the table as it was before the UPDATE: current -> restored values.
-      const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
+      const [row] = await tx`WITH written AS (${update()}) ${diffSelectRestored(tx, t, diff)}`
       restored = row!.updated
       recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
     } else if (set.length) {
-      restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
+      restored = (await tx`WITH written AS (${update()}) SELECT count(*)::int AS n FROM written`)[0]!.n
     } else {
       restored = updated
     }
