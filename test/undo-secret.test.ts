@@ -101,6 +101,10 @@ t.test('the database password inside ordinary values: undo restores them (only c
   const seeded = await runCli(['seed', '--seeds', own], { env })
   t.equal(seeded.code, 0, seeded.stdout + seeded.stderr)
   t.same(await db.sql`SELECT body FROM notes`, [{ body: `runs on ${password} every day` }])
+  // A ledger from before undo_tables.secret_columns: a dry run (which adds no column) reads it too.
+  await db.sql`ALTER TABLE seedbed.undo_tables DROP COLUMN secret_columns`
+  const dry = await runCli(['undo', '--dry-run', '--seeds', own], { env })
+  t.equal(dry.code, 0, dry.stdout + dry.stderr)
   const undo = await runCli(['undo', '--json', '--seeds', own], { env })
   t.equal(undo.code, 0, undo.stdout + undo.stderr)
   t.same(await db.sql`SELECT body FROM notes`, [{ body: 'as it was' }], 'the column holding the password as a word is restored')

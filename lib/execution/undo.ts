@@ -328,7 +328,8 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
         }
         const tables = await tx<TableRecord[]>`
           SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text,
-            coalesce(secret_columns, '{}') AS secret
+            -- Read by name through the row: a ledger from before secret_columns (a dry run does not add it) has none.
+            jsonb_path_query_array(to_jsonb(undo_tables), '$.secret_columns[*] ? (@.type() == "string")') AS secret
           FROM seedbed.undo_tables WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
