@@ -1,5 +1,6 @@
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { codes } from '../lib/errors/errors.ts'
 import { seed } from '../lib/execution/api.ts'
@@ -119,3 +120,60 @@ t.test('any error of a seed during a run names its file: a unique violation', as
   t.equal(error.code, codes.UNIQUE_VIOLATION)
   t.equal(error.file, 'seeds/dup.ts')
 })
+
+t.test('the default hints of a missing table or column (outside a seed run) do not send the user to `make fresh`', async (t) => {
+  const { fromDriverError } = await import('../lib/errors/pg-errors.ts')
+  // A clone of its own: a connection left on the test database would stop later clones of it.
+  const sql = postgres(await emptyDatabase(t, 'hints'), { max: 1, onnotice: () => {} })
+  t.teardown(() => sql.end())
+  await sql`CREATE TABLE kept (name text)`
+  const table = await sql`SELECT * FROM no_such_table`.catch((e) => fromDriverError(e))
+  const column = await sql`SELECT no_such_column FROM kept`.catch((e) => fromDriverError(e))
+  t.equal((table as { code?: string }).code, codes.MISSING_TABLE)
+  t.equal((column as { code?: string }).code, codes.MISSING_COLUMN)
+  for (const [what, err] of [
+    ['table', table],
+    ['column', column],
+  ] as const) {
+    const hint = String((err as { hint?: string }).hint)
+    t.notMatch(hint, /make fresh/, `${what}: ${hint}`)
+    t.match(hint, /`seed --apply-schema`/, `${what}: ${hint}`)
+    t.match(hint, /migrations/, `${what}: ${hint}`)
+  }
+  const { errorCodes } = await import('../lib/errors/errors.ts')
+  t.notMatch(JSON.stringify(errorCodes), /make fresh/, 'no code of the catalogue says `make fresh`')
+})
+
+t.test(
+  "a declared `writes` table that does not exist: the error's file is shown as a run error's is (relative; none in memory)",
+  async (t) => {
+    const root = await project(t, { shelves: autoShelves })
+    const url = await emptyDatabase(t, 'declared')
+    const before = process.cwd()
+    process.chdir(root)
+    t.teardown(() => process.chdir(before))
+    const fromFile = await seed({ databaseUrl: url, seedsDir: path.join(root, 'seeds'), schemaDir: path.join(root, 'schema') }).then(
+      () => undefined,
+      (e) => e,
+    )
+    t.equal(fromFile?.code, codes.MISSING_TABLE)
+    t.equal(fromFile?.file, 'seeds/shelves.ts', 'relative to the folder it runs in, as run errors name it')
+    const inMemory = await seed({
+      databaseUrl: url,
+      schemaDir: path.join(root, 'schema'),
+      seeds: [
+        {
+          name: 'shelves',
+          dependsOn: 'auto',
+          writes: ['shelves'],
+          async run() {},
+        },
+      ],
+    }).then(
+      () => undefined,
+      (e) => e,
+    )
+    t.equal(inMemory?.code, codes.MISSING_TABLE)
+    t.equal(inMemory?.file, undefined, 'a seed given in memory has no file')
+  },
+)

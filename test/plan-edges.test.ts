@@ -33,7 +33,38 @@ const generated: Record<string, PlanNode[][]> = {
   'every last-level seed on the first level': dag([3, 5, 6, 5, 4], (level) => (level === 4 ? [4] : [])),
   'edges of every length': dag([6, 8, 7, 9, 6, 5], (level, i) => [2 + (i % Math.max(1, level - 1)), 1 + ((i * 2) % level)]),
   'a tall narrow column between long edges': dag([2, 12, 3, 2], (level, i) => (level >= 2 ? [level, level - 1 - (i % 2)] : [])),
+  // One seed a level, each on the 2 or 3 levels before the last: 9 long edges, all in the lane under row 0.
+  'many long edges in one lane': dag([1, 1, 1, 1, 1, 1], (level) => [level, level - 1, level - 2].filter((back) => back >= 2)),
 }
+
+/** The horizontal run of each edge that passes levels by (`... x,y L x2,y ...` in its path). */
+function horizontals(svg: string) {
+  return [...svg.matchAll(/<path class="edge" data-from="([^"]+)" data-to="([^"]+)" d="([^"]+)"/g)].flatMap(([, from, to, d]) => {
+    const run = /(-?[\d.]+),(-?[\d.]+) L(-?[\d.]+),(-?[\d.]+)/.exec(d!)
+    if (!run) return []
+    const [x1, y, x2, y2] = run.slice(1).map(Number) as [number, number, number, number]
+    return [{ edge: `${from} -> ${to}`, y, y2, from: Math.min(x1, x2), to: Math.max(x1, x2) }]
+  })
+}
+
+t.test('no two edges share a horizontal run: each edge of a lane has a track of its own', async (t) => {
+  for (const [name, levels] of Object.entries(generated)) {
+    const runs = horizontals(planToSvg(levels))
+    t.ok(
+      runs.every((r) => r.y === r.y2),
+      `${name}: the runs are horizontal`,
+    )
+    const shared: string[] = []
+    for (const [i, a] of runs.entries()) {
+      for (const b of runs.slice(i + 1)) {
+        if (Math.abs(a.y - b.y) < 2 && a.from < b.to && b.from < a.to) shared.push(`${a.edge} and ${b.edge} at y=${a.y}`)
+      }
+    }
+    t.same(shared, [], `${name}: ${runs.length} runs, none on top of another`)
+  }
+  const crowded = horizontals(planToSvg(generated['many long edges in one lane']!))
+  t.ok(crowded.length > 3, `more than 3 long edges in the lane (${crowded.length})`)
+})
 
 /** Every edge's points inside a box other than at its two ends, read from the rendered SVG. */
 async function crossings(file: string, browser: Awaited<ReturnType<typeof launch>>) {

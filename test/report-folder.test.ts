@@ -52,3 +52,14 @@ t.test('--report where no file can be: E_REPORT_WRITE naming the path, the summa
   )
   t.match(json.stderr, 'E_REPORT_WRITE')
 })
+
+t.test('`report --output` where no file can be: E_REPORT_WRITE naming --output, no run said to be over', async (t) => {
+  const blocker = path.join(dir, 'not-a-folder-either')
+  await writeFile(blocker, 'a file where a folder would be\n')
+  const file = path.join(blocker, 'run.html')
+  const r = await runCli(['report', '--output', file], { env })
+  t.equal(r.code, 1)
+  t.match(r.stdout + r.stderr, `E_REPORT_WRITE: cannot write the report to ${file}`)
+  t.match(r.stdout + r.stderr, /--output needs a path/)
+  t.notMatch(r.stdout + r.stderr, /the run itself is over/, '`report` ran no run')
+})

@@ -269,7 +269,8 @@ export const flags: readonly Flag[] = [
     value: '<url>',
     summary: 'Run on this database (a list of one), instead of DATABASE_URL; repeat it for several',
     commands: SEEDING,
-    details: 'Run on a list of databases instead of `DATABASE_URL`; see [Many databases](databases.md#many-databases).',
+    details:
+      'Run on a list of databases instead of `DATABASE_URL`; see [Many databases](databases.md#many-databases). A URL on the command line is visible to every local user (`ps`, `/proc/<pid>/cmdline`) and lands in shell history: for a URL with a password, prefer `DATABASE_URL` or `--databases-file` (a file only you can read), or leave the password out of the URL (`PGPASSWORD`, `~/.pgpass`).',
   },
   {
     name: 'databases-file',

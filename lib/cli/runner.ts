@@ -278,11 +278,15 @@ async function writeReportFile(session: Session, flag: string, file: string, con
     return true
   } catch (cause) {
     const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message
-    const error = new SeedbedError(codes.REPORT_WRITE, `cannot write the report to ${file} (${why}); the run itself is over, as shown`, {
-      file,
-      hint: `${flag} needs a path where a file can be written: a folder you can write to (made when missing), not an existing folder`,
-      cause,
-    })
+    const error = new SeedbedError(
+      codes.REPORT_WRITE,
+      `cannot write the report to ${file} (${why})${flag === '--report' ? '; the run itself is over, as shown' : ''}`,
+      {
+        file,
+        hint: `${flag} needs a path where a file can be written: a folder you can write to (made when missing), not an existing folder`,
+        cause,
+      },
+    )
     session.log.error(formatError(error))
     return false
   }

@@ -237,6 +237,12 @@ export interface UndoTableReport {
   restored: number
   /** Rows the run created, deleted. */
   deleted: number
+  /**
+   * Columns not restored in the restored rows: the run wrote a `ctx.secret` value into them, and the undo
+   * records leave those out (a rotated secret's old value never lands in seedbed's tables). They keep
+   * their current value. Absent when every column was restored.
+   */
+  unrestored?: string[]
   /** With `--diff`: the first deleted rows and the restored rows as current -> old, sensitive columns hidden. */
   deletedRows?: Record<string, unknown>[]
   restoredRows?: RowChange[]

@@ -37,6 +37,9 @@ interface LedgerObject {
  */
 const SEED_RUN_COLUMNS = ['level integer', 'started_ms integer', 'attempts integer', 'error jsonb'] as const
 
+/** The columns of a table whose old values the undo records left out (they held a `ctx.secret` value): undo reports them. */
+const UNDO_TABLE_COLUMNS = ['secret_columns text[]'] as const
+
 /**
  * The ledger's objects in creation order: what `ledger-sql` prints for a DBA and what
  * ensureLedger / ensureSchemaRecord run for those that are missing (the one copy of the DDL).
@@ -128,9 +131,11 @@ const LEDGER: readonly LedgerObject[] = [
   key     text[] NOT NULL,
   created bigint NOT NULL,
   updated bigint NOT NULL,
+  ${UNDO_TABLE_COLUMNS.join(',\n  ')},
   PRIMARY KEY (run_id, seed, tbl)
 )`,
     privileges: ['SELECT', 'INSERT', 'UPDATE'],
+    added: UNDO_TABLE_COLUMNS,
   },
   /**
    * ...and the old values of the rows it updated that existed before it, with their xmin then (an undo

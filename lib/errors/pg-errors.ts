@@ -16,17 +16,114 @@ interface DriverError {
   port?: number
 }
 
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'ECONNRESET'])
-
-/** The server ended the connection (an administrator, a crash, a shutdown) or the socket closed under it. */
-const LOST_CODES = new Set(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_ENDED'])
-
 /** Where a connection was headed, without its password. */
 export interface Target {
   host?: string
   port?: number
   user?: string
   database?: string
+}
+
+/** What a driver error is about, for the builders of {@link BY_CODE}. */
+interface Facts {
+  e: DriverError
+  /** `schema.table` (`table` alone in public), when the server names one. */
+  table?: string
+  /** ` (<the server's detail>)`, or nothing. */
+  detail: string
+  /** `host:port` the connection was headed for. */
+  where: string
+  target: Target
+}
+
+/** A SeedbedError's code, message (after the seed's name) and hint. */
+type Made = { code: ErrorCode; message: string; hint: string }
+
+const lost = ({ e, where }: Facts): Made => ({
+  code: codes.CONNECT,
+  message: `lost the connection to PostgreSQL at ${where}: ${e.message ?? e.code} (${e.code})`,
+  hint: 'what committed before stays committed (the summary lists it); see the server log for why it ended the connection, then run again: committed seeds are skipped',
+})
+
+const unreachable = ({ e, where }: Facts): Made => ({
+  code: codes.CONNECT,
+  message: `cannot reach PostgreSQL at ${where} (${e.code})`,
+  hint: 'start the server, check host and port in DATABASE_URL, or unset DATABASE_URL to use the embedded PostgreSQL',
+})
+
+const auth = ({ target, where }: Facts): Made => ({
+  code: codes.AUTH,
+  message: `authentication failed for user '${target.user ?? '?'}' at ${where}`,
+  hint: 'check the user and password in DATABASE_URL',
+})
+
+/**
+ * Per driver error code (a SQLSTATE, or postgres.js's and Node's own): the SeedbedError it becomes.
+ * A builder that returns nothing leaves the error to the generic E_SQL (or E_SEED_FAILED).
+ */
+const BY_CODE: Readonly<Record<string, (f: Facts) => Made | undefined>> = {
+  '23505': ({ table, e, detail }) => ({
+    code: codes.UNIQUE_VIOLATION,
+    message: `unique violation on table ${table}, constraint ${e.constraint_name}${detail}`,
+    hint: 'make the write idempotent: ON CONFLICT on that constraint (ctx.upsert with conflict: [...]) instead of a plain INSERT',
+  }),
+  '23503': ({ table, e, detail }) => ({
+    code: codes.FOREIGN_KEY_VIOLATION,
+    message: `foreign key violation on table ${table}, constraint ${e.constraint_name}${detail}`,
+    hint: 'the referenced rows come from another seed: declare it in dependsOn so it runs first',
+  }),
+  '23502': ({ table, e }) => ({
+    code: codes.NOT_NULL_VIOLATION,
+    message: `null value in column ${e.column_name} of table ${table}`,
+    hint: 'give that column a value in the seed, or a default in the schema',
+  }),
+  '23514': ({ table, e, detail }) => ({
+    code: codes.CHECK_VIOLATION,
+    message: `check constraint ${e.constraint_name} on table ${table} rejected a row${detail}`,
+    hint: 'change the seeded value so it satisfies the constraint',
+  }),
+  '42P01': ({ e }) => ({
+    code: codes.MISSING_TABLE,
+    message: e.message ?? 'relation does not exist',
+    hint: 'create the table first: `seed --apply-schema` applies the schema files (schema/*.sql), or run the migrations that create it; else fix the table name (schema-qualify it when it is not on the search_path)',
+  }),
+  '42703': ({ e }) => ({
+    code: codes.MISSING_COLUMN,
+    message: e.message ?? 'column does not exist',
+    hint: 'the schema and the seed disagree: fix the column name in the seed, or add the column (`seed --apply-schema` applies new schema files, or run the migrations that add it)',
+  }),
+  '28P01': auth,
+  '28000': auth,
+  '57014': ({ e }) => serverCancel(e),
+  '55P03': ({ e }) => serverCancel(e),
+  '25P03': ({ e }) => serverCancel(e),
+  '25P04': ({ e }) => serverCancel(e),
+  '53100': ({ e, detail }) => ({
+    code: codes.DISK_FULL,
+    message: `the server's disk is full: ${e.message}${detail}; the transaction was rolled back`,
+    hint: "free space on the server's data disk (or the tablespace's), then run again: nothing of this seed was kept",
+  }),
+  '57P03': ({ e, where }) => ({
+    code: codes.SERVER_NOT_READY,
+    message: `PostgreSQL at ${where} is not accepting connections yet: ${e.message}`,
+    hint: 'wait until it does (`pg_isready` says so: it is starting up, shutting down or recovering) and run again; `--max-retries <n>` retries the first connection',
+  }),
+  '3D000': ({ target, where }) => ({
+    code: codes.DATABASE_MISSING,
+    message: `database '${target.database ?? '?'}' does not exist at ${where}`,
+    hint: 'create it (createdb) or fix the database name in DATABASE_URL',
+  }),
+  // Only seedbed's own shutdown destroys its pool: the run is being interrupted.
+  CONNECTION_DESTROYED: () => ({
+    code: codes.INTERRUPTED,
+    message: 'stopped by an interrupt; its transaction was rolled back',
+    hint: 'run again',
+  }),
+  // The server ended the connection (an administrator, a crash, a shutdown) or the socket closed under it.
+  ...Object.fromEntries(['57P01', '57P02', 'CONNECTION_CLOSED', 'CONNECTION_ENDED'].map((c) => [c, lost])),
+  ...Object.fromEntries(
+    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'ECONNRESET'].map((c) => [c, unreachable]),
+  ),
 }
 
 /**
@@ -42,107 +139,22 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
   const prefix = seed ? `seed '${seed}': ` : ''
   const table = e.table_name ? (e.schema_name && e.schema_name !== 'public' ? `${e.schema_name}.${e.table_name}` : e.table_name) : undefined
   const base = { seed, table, constraint: e.constraint_name, sqlState: e.code, cause: err }
-  const make = (code: ErrorCode, message: string, hint: string) => new SeedbedError(code, prefix + message, { ...base, hint })
-  const detail = e.detail ? ` (${e.detail})` : ''
-  const t = context.target ?? {}
-  const where = `${t.host ?? e.address ?? 'localhost'}:${t.port ?? e.port ?? 5432}`
-
-  switch (e.code) {
-    case '23505':
-      return make(
-        codes.UNIQUE_VIOLATION,
-        `unique violation on table ${table}, constraint ${e.constraint_name}${detail}`,
-        'make the write idempotent: ON CONFLICT on that constraint (ctx.upsert with conflict: [...]) instead of a plain INSERT',
-      )
-    case '23503':
-      return make(
-        codes.FOREIGN_KEY_VIOLATION,
-        `foreign key violation on table ${table}, constraint ${e.constraint_name}${detail}`,
-        'the referenced rows come from another seed: declare it in dependsOn so it runs first',
-      )
-    case '23502':
-      return make(
-        codes.NOT_NULL_VIOLATION,
-        `null value in column ${e.column_name} of table ${table}`,
-        'give that column a value in the seed, or a default in the schema',
-      )
-    case '23514':
-      return make(
-        codes.CHECK_VIOLATION,
-        `check constraint ${e.constraint_name} on table ${table} rejected a row${detail}`,
-        'change the seeded value so it satisfies the constraint',
-      )
-    case '42P01':
-      return make(
-        codes.MISSING_TABLE,
-        e.message ?? 'relation does not exist',
-        'apply the schema first: `make fresh`, or `seed --apply-schema`',
-      )
-    case '42703':
-      return make(
-        codes.MISSING_COLUMN,
-        e.message ?? 'column does not exist',
-        'the schema and the seed disagree: update one of them, or run `make fresh`',
-      )
-    case '28P01':
-    case '28000':
-      return make(
-        codes.AUTH,
-        `authentication failed for user '${t.user ?? '?'}' at ${where}`,
-        'check the user and password in DATABASE_URL',
-      )
-    case '42501': {
-      const denied = deniedError(e, t.user, seed)
-      if (denied) return denied
-      break
-    }
-    case '57014':
-    case '55P03':
-    case '25P03':
-    case '25P04': {
-      const cancel = serverCancel(e)
-      if (cancel) return make(cancel.code, cancel.message, cancel.hint)
-      break
-    }
-    case '53100':
-      return make(
-        codes.DISK_FULL,
-        `the server's disk is full: ${e.message}${detail}; the transaction was rolled back`,
-        "free space on the server's data disk (or the tablespace's), then run again: nothing of this seed was kept",
-      )
-    case '57P03':
-      return make(
-        codes.SERVER_NOT_READY,
-        `PostgreSQL at ${where} is not accepting connections yet: ${e.message}`,
-        'wait until it does (`pg_isready` says so: it is starting up, shutting down or recovering) and run again; `--max-retries <n>` retries the first connection',
-      )
-    case '3D000':
-      return make(
-        codes.DATABASE_MISSING,
-        `database '${t.database ?? '?'}' does not exist at ${where}`,
-        'create it (createdb) or fix the database name in DATABASE_URL',
-      )
+  const target = context.target ?? {}
+  const where = `${target.host ?? e.address ?? 'localhost'}:${target.port ?? e.port ?? 5432}`
+  if (e.code === '42501') {
+    const denied = deniedError(e, target.user, seed)
+    if (denied) return denied
   }
-  if (e.code === 'CONNECTION_DESTROYED') {
-    // Only seedbed's own shutdown destroys its pool: the run is being interrupted.
-    return make(codes.INTERRUPTED, 'stopped by an interrupt; its transaction was rolled back', 'run again')
-  }
-  if (e.code && LOST_CODES.has(e.code)) {
-    return make(
-      codes.CONNECT,
-      `lost the connection to PostgreSQL at ${where}: ${e.message ?? e.code} (${e.code})`,
-      'what committed before stays committed (the summary lists it); see the server log for why it ended the connection, then run again: committed seeds are skipped',
-    )
-  }
-  if (e.code && CONNECT_CODES.has(e.code)) {
-    return make(
-      codes.CONNECT,
-      `cannot reach PostgreSQL at ${where} (${e.code})`,
-      'start the server, check host and port in DATABASE_URL, or unset DATABASE_URL to use the embedded PostgreSQL',
-    )
-  }
+  const made =
+    e.code && Object.hasOwn(BY_CODE, e.code)
+      ? BY_CODE[e.code]!({ e, table, detail: e.detail ? ` (${e.detail})` : '', where, target })
+      : undefined
+  if (made) return new SeedbedError(made.code, prefix + made.message, { ...base, hint: made.hint })
   if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
-    return make(codes.SQL_ERROR, `${e.message}${detail} [SQLSTATE ${e.code}]`, 'fix the SQL in the seed')
+    return new SeedbedError(codes.SQL_ERROR, `${prefix}${e.message}${e.detail ? ` (${e.detail})` : ''} [SQLSTATE ${e.code}]`, {
+      ...base,
+      hint: 'fix the SQL in the seed',
+    })
   }
   const message = err instanceof Error ? err.message : String(err)
   const location = context.file ? stackLocation(err, context.file) : undefined
@@ -162,7 +174,7 @@ export function fromDriverError(err: unknown, context: { seed?: string; file?: s
  * naming both causes, and a 55P03 stays E_SQL. seedbed's own limits (--seed-timeout, --timeout) stop a
  * seed with E_TIMEOUT before its error is looked at (lib/execution/run.ts).
  */
-function serverCancel(e: DriverError): { code: ErrorCode; message: string; hint: string } | undefined {
+function serverCancel(e: DriverError): Made | undefined {
   const said = e.message ?? ''
   const role = 'ALTER ROLE <seeding role> SET'
   if (e.code === '57014' && /statement timeout/.test(said)) {

@@ -43,6 +43,8 @@ const KEY_VALUE_PASSWORD = /\b((?:PG)?PASSWORD\s*=\s*)('[^']*'|[^\s&]+)/gi
  */
 export class Redactor {
   readonly #forms = new Set<string>()
+  /** The values `ctx.secret` returned in this run: the undo records leave out the columns given one. */
+  readonly #seedSecrets = new Set<string>()
 
   /** Registers a secret (and the forms it takes inside URLs and JSON). */
   add(value: string | undefined | null): void {
@@ -54,14 +56,24 @@ export class Redactor {
     if (escaped !== value) this.#forms.add(escaped)
   }
 
-  /** Whether any secret of the run is registered: when none is, nothing needs looking for. */
-  get empty(): boolean {
-    return this.#forms.size === 0
+  /** Registers a value `ctx.secret` returned: a secret, and one {@link holdsSeedSecret} looks for. */
+  addSeedSecret(value: string): void {
+    this.add(value)
+    if (value.length >= MIN_SECRET_LENGTH) this.#seedSecrets.add(value)
   }
 
-  /** Whether `text` holds a registered secret (in any of its forms). */
-  holdsSecret(text: string): boolean {
-    for (const form of this.#forms) if (text.includes(form)) return true
+  /** Whether `ctx.secret` returned any value in this run: when none, no column needs looking at. */
+  get noSeedSecrets(): boolean {
+    return this.#seedSecrets.size === 0
+  }
+
+  /**
+   * Whether `text` holds a value `ctx.secret` returned in this run (the whole value, or inside it, as in
+   * `Bearer <token>`). Database passwords and other registered secrets do not count: they are redacted
+   * from what seedbed shows, but a column holding one is an ordinary column.
+   */
+  holdsSeedSecret(text: string): boolean {
+    for (const value of this.#seedSecrets) if (text.includes(value)) return true
     return false
   }
 
@@ -122,6 +134,11 @@ export function withRedactor<T>(fn: () => T, redactor: Redactor = scope.getStore
 export function addSecret(value: string | undefined | null): void {
   const redactor = scope.getStore()
   redactor?.add(value)
+}
+
+/** Registers a value `ctx.secret` returned with the current run's redactor (Redactor.addSeedSecret). */
+export function addSeedSecret(value: string): void {
+  scope.getStore()?.addSeedSecret(value)
 }
 
 /** Redacts text with the current run's redactor. */

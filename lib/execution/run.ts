@@ -11,7 +11,7 @@ import { displayPath } from '../errors/location.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import type { Logger } from '../output/log.ts'
 import type { ProgressReporter } from '../output/progress.ts'
-import { IN_MEMORY } from '../planning/project.ts'
+import { shownFile } from '../planning/project.ts'
 import { endSeedSpan, loadTracing, startSpan } from '../output/tracing.ts'
 import type { UndoSetting } from '../sql/undo-records.ts'
 import { retrying, transientReason, within } from '../util/retry.ts'
@@ -139,10 +139,10 @@ const MISSING_RELATION = /relation "([^"]+)" does not exist/
  * migrations, or no file makes the table.
  */
 async function inSeed(error: SeedbedError, seed: LoadedSeed, project: ExecuteOptions['project']): Promise<SeedbedError> {
-  const file = error.file ?? (seed.file.startsWith(IN_MEMORY) ? undefined : seed.file)
+  const file = error.file ? displayPath(error.file) : shownFile(seed)
   const table = error.table ?? MISSING_RELATION.exec(error.message)?.[1]
   const hint = error.code === codes.MISSING_TABLE && table && project ? await missingTableHint(table, project) : undefined
-  return Object.assign(error, { ...(file && { file: displayPath(file) }), ...(hint && { hint }) })
+  return Object.assign(error, { ...(file && { file }), ...(hint && { hint }) })
 }
 
 /** A seed's tries until one succeeds, a failure is not transient, or the run stops; then its report. */

@@ -32,6 +32,8 @@ interface TableRecord {
   key: string[]
   created: string
   updated: string
+  /** Columns whose old values the records left out: they held a `ctx.secret` value (lib/sql/undo-records.ts). */
+  secret: string[]
 }
 
 type Sql = postgres.Sql | postgres.TransactionSql
@@ -107,8 +109,11 @@ async function defaultRun(sql: Sql, expected?: number | null): Promise<number> {
   return id
 }
 
-/** The run must exist, be a seed run not undone, and have ended having committed a seed (or succeeded). */
-async function checkRun(sql: Sql, runId: number): Promise<void> {
+/**
+ * The run must exist, be a seed run not undone, and have ended having committed a seed (or succeeded).
+ * Returns how it ended (`succeeded`, `failed`, ...).
+ */
+async function checkRun(sql: Sql, runId: number): Promise<string> {
   const [run] = await sql<[{ command: string; status: string; undone_by: number | null } | undefined]>`
     SELECT r.command, r.status, u.undone_by::int AS undone_by FROM seedbed.runs r LEFT JOIN seedbed.undos u ON u.run_id = r.id WHERE r.id = ${runId}`
   if (!run) throw refuse(codes.UNDO_NOTHING, `run ${runId} does not exist in the ledger`, '`status` lists the runs')
@@ -141,19 +146,20 @@ async function checkRun(sql: Sql, runId: number): Promise<void> {
       )
     }
   }
+  return run.status
 }
 
 /**
  * The refusals that need only the ledger: the run must exist, be a seed run not undone yet that succeeded
  * or committed a seed, with no later run (not undone) over any of its seeds, and each of its seeds
- * reversible. Returns its seeds.
+ * reversible. Returns its seeds, and how the run ended.
  */
 export async function checkUndoable(
   sql: postgres.Sql | postgres.TransactionSql,
   runId: number,
   seeds: ReadonlyMap<string, LoadedSeed>,
-): Promise<SeedRecord[]> {
-  await checkRun(sql, runId)
+): Promise<{ records: SeedRecord[]; runStatus: string }> {
+  const runStatus = await checkRun(sql, runId)
   const records = await sql<SeedRecord[]>`
     SELECT sr.seed, coalesce(us.level, 0) AS level, us.reversible, us.reason
     FROM seedbed.seed_runs sr LEFT JOIN seedbed.undo_seeds us ON us.run_id = sr.run_id AND us.seed = sr.seed
@@ -203,7 +209,7 @@ export async function checkUndoable(
       )
     }
   }
-  return records
+  return { records, runStatus }
 }
 
 /** Per run: whether it can be undone, for `status`. */
@@ -272,9 +278,7 @@ class DryRunRollback extends Error {}
  */
 async function chosenRun(work: UndoWork): Promise<{ runId: number; runStatus: string; records: SeedRecord[] }> {
   const runId = work.run ?? (await defaultRun(work.sql, work.expected))
-  const records = await checkUndoable(work.sql, runId, work.seeds)
-  const [row] = await work.sql<[{ status: string }]>`SELECT status FROM seedbed.runs WHERE id = ${runId}`
-  const runStatus = row.status
+  const { records, runStatus } = await checkUndoable(work.sql, runId, work.seeds)
   if (work.run === undefined) {
     const what = runStatus === 'succeeded' ? 'its seeds' : 'its committed seeds'
     work.log.info(
@@ -323,11 +327,20 @@ export async function undoRun(work: UndoWork): Promise<UndoResult> {
           continue
         }
         const tables = await tx<TableRecord[]>`
-          SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text
+          SELECT seed, tbl, ${recordedTable(tx, tx`tbl`)}::text AS oid, ord, xid::text AS xid, key, created::text, updated::text,
+            -- Read by name through the row: a ledger from before secret_columns (a dry run does not add it) has none.
+            jsonb_path_query_array(to_jsonb(undo_tables), '$.secret_columns[*] ? (@.type() == "string")') AS secret
           FROM seedbed.undo_tables WHERE run_id = ${runId} AND seed = ${r.seed} ORDER BY ord DESC`
         const done: UndoTableReport[] = []
         for (const t of tables) done.push(await undoTable(tx, runId, t, work.diffLimit))
         reports.push({ name: r.seed, level: r.level, by: 'records', tables: done, ...timed() })
+        for (const t of done.filter((d) => d.unrestored?.length)) {
+          log
+            .withTag(r.seed)
+            .warn(
+              `${t.table}: column(s) ${t.unrestored!.join(', ')} ${work.dryRun ? 'would not be' : 'not'} restored: the run wrote a ctx.secret value into them, which the undo records leave out; they keep their current value`,
+            )
+        }
         log
           .withTag(r.seed)
           .success(
@@ -371,6 +384,7 @@ async function undoTable(tx: postgres.TransactionSql, runId: number, t: TableRec
     key: t.key,
     restored,
     deleted: created,
+    ...(restored && t.secret.length && { unrestored: t.secret }),
     ...(diff && { deletedRows: shown?.createdRows ?? [], restoredRows: shown?.updatedRows ?? [] }),
   }
 }
@@ -431,7 +445,7 @@ async function restoreUpdated(
     t.key.map((k) => tx`${rel(tx, t)}.${tx(k)} = o.${tx(k)}`),
     'and',
   )
-  const update = tx`
+  const update = () => tx`
     UPDATE ${rel(tx, t)} SET (${columnList(tx, set)}) = ROW(${columnList(tx, set, 'o')})
     FROM (SELECT (jsonb_populate_record(NULL::${rel(tx, t)}, r.old)).* FROM seedbed.undo_rows r
           WHERE r.run_id = ${runId} AND r.seed = ${t.seed} AND r.tbl = ${t.tbl}) o
@@ -442,11 +456,11 @@ async function restoreUpdated(
   try {
     if (diff && set.length) {
       // The statement's select reads the table as it was before the UPDATE: current -> restored values.
-      const [row] = await tx`WITH written AS (${update}) ${diffSelectRestored(tx, t, diff)}`
+      const [row] = await tx`WITH written AS (${update()}) ${diffSelectRestored(tx, t, diff)}`
       restored = row!.updated
       recordDiff(diff, t.tbl, t.key, row as Parameters<typeof recordDiff>[3])
     } else if (set.length) {
-      restored = (await tx`WITH written AS (${update}) SELECT count(*)::int AS n FROM written`)[0]!.n
+      restored = (await tx`WITH written AS (${update()}) SELECT count(*)::int AS n FROM written`)[0]!.n
     } else {
       restored = updated
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { codes, SeedbedError } from '../errors/errors.ts'
-import { addSecret } from '../errors/redact.ts'
+import { addSecret, addSeedSecret } from '../errors/redact.ts'
 
 /**
  * Keeps a stored hash that still matches, so re-seeding does not rewrite password rows. Cost 10 by
@@ -34,6 +34,7 @@ export function readSecret(
       hint: `set ${name} in the environment or in .env.${env}; only development has a default`,
     })
   }
-  addSecret(value)
+  // Redacted everywhere, and the columns a seed writes it into are left out of the undo records.
+  addSeedSecret(value)
   return value
 }

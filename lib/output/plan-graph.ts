@@ -18,9 +18,12 @@ export interface PlanNode {
 
 const CHAR_PX = 7.3
 const BOX_H = 24
-// Room between two rows for the lanes of edges that pass levels by: 3 tracks, 4 px clear of each box.
+// Room between two rows: the lane of the edges that pass levels by, a track each, 3 px apart and 4 px
+// clear of each box. 14 px holds 3 tracks; a lane with more is made taller (and the rows below move down).
 const GAP_Y = 14
-const TRACKS = [0, -3, 3]
+const TRACK = 3
+const CLEAR = 4
+const laneHeight = (edges: number) => Math.max(GAP_Y, 2 * CLEAR + (edges - 1) * TRACK)
 const GAP_X = 90
 const PAD = 20
 const TOP = 40
@@ -48,8 +51,46 @@ function layout(levels: readonly (readonly PlanNode[])[]) {
     xs.push(x)
     x += w + GAP_X
   }
-  const tallest = Math.max(1, ...order.map((c) => c.length))
-  return { order, widths, xs, width: x - GAP_X + PAD, height: TOP + tallest * (BOX_H + GAP_Y) + PAD }
+  return { order, row, widths, xs, width: x - GAP_X + PAD, rows: Math.max(1, ...order.map((c) => c.length)) }
+}
+
+/** An edge to draw; one that passes levels by runs along `track` (from 0) of `lane`, the gap above row `lane`. */
+interface Edge {
+  from: string
+  to: string
+  lane?: number
+  track: number
+}
+
+/**
+ * Every edge, and the lane and track of those that pass levels by: the lane nearest the middle of
+ * their two rows, and a track of their own in it, so no two run on top of each other.
+ */
+function route(order: readonly (readonly PlanNode[])[], row: ReadonlyMap<string, number>) {
+  const level = new Map(order.flatMap((col, i) => col.map((s) => [s.name, i] as const)))
+  const lanes = new Map<number, number>()
+  const edges: Edge[] = []
+  for (const s of order.flat()) {
+    for (const d of s.dependsOn) {
+      if (!level.has(d)) continue // a dependency outside this plan (--only): its seed is not drawn
+      if (level.get(s.name)! === level.get(d)! + 1) {
+        edges.push({ from: d, to: s.name, track: 0 })
+        continue
+      }
+      const lane = Math.max(0, Math.round((row.get(d)! + row.get(s.name)!) / 2 + 0.5))
+      const track = lanes.get(lane) ?? 0
+      lanes.set(lane, track + 1)
+      edges.push({ from: d, to: s.name, lane, track })
+    }
+  }
+  return { edges, lanes }
+}
+
+/** The top of each row (and of the row after the last), every lane as tall as its tracks need. */
+function rowTops(rows: number, lanes: ReadonlyMap<number, number>): number[] {
+  const tops = [TOP - GAP_Y + laneHeight(lanes.get(0) ?? 0)]
+  for (let k = 1; k <= rows; k++) tops.push(tops[k - 1]! + BOX_H + laneHeight(lanes.get(k) ?? 0))
+  return tops
 }
 
 interface Placed {
@@ -69,19 +110,23 @@ const curve = (x1: number, y1: number, x2: number, y2: number) => {
  * An edge's path. To the next level it is one curve through the gap between the columns. Past a level
  * it would cross that level's column where a box may stand (and read as going through it), so it
  * curves into a lane between two rows (every column shares the rows, so a lane is free in all of
- * them), runs along it, and curves out into its dependant in the last gap. Edges sharing a lane get
- * tracks of their own within it, so they do not run on top of each other.
+ * them), runs along its track there, and curves out into its dependant in the last gap. Edges sharing a
+ * lane each have a track of their own (see {@link route}), so they never run on top of each other.
  */
-function edgePath(from: Placed, to: Placed, grid: { xs: number[]; widths: number[]; lanes: Map<number, number> }): string {
+function edgePath(
+  from: Placed,
+  to: Placed,
+  edge: Edge,
+  grid: { xs: number[]; widths: number[]; tops: number[]; lanes: ReadonlyMap<number, number> },
+): string {
   const x1 = from.x + from.w
   const y1 = from.y + BOX_H / 2
   const x2 = to.x - 6
   const y2 = to.y + BOX_H / 2
-  if (to.level === from.level + 1) return `M${x1.toFixed(1)},${y1} ${curve(x1, y1, x2, y2)}`
-  const lane = Math.max(0, Math.round(((y1 + y2) / 2 - TOP + GAP_Y / 2) / (BOX_H + GAP_Y)))
-  const used = grid.lanes.get(lane) ?? 0
-  grid.lanes.set(lane, used + 1)
-  const y = TOP + lane * (BOX_H + GAP_Y) - GAP_Y / 2 + TRACKS[used % TRACKS.length]!
+  if (edge.lane === undefined) return `M${x1.toFixed(1)},${y1} ${curve(x1, y1, x2, y2)}`
+  const tracks = grid.lanes.get(edge.lane)!
+  const middle = grid.tops[edge.lane]! - laneHeight(tracks) / 2
+  const y = middle + (edge.track - (tracks - 1) / 2) * TRACK
   const enter = grid.xs[from.level + 1]!
   const leave = grid.xs[to.level - 1]! + grid.widths[to.level - 1]!
   return `M${x1.toFixed(1)},${y1} ${curve(x1, y1, enter, y)} L${leave.toFixed(1)},${y} ${curve(leave, y, x2, y2)}`
@@ -89,28 +134,22 @@ function edgePath(from: Placed, to: Placed, grid: { xs: number[]; widths: number
 
 /** The dependency graph as a standalone SVG document. */
 export function planToSvg(levels: readonly (readonly PlanNode[])[]): string {
-  const { order, widths, xs, width, height } = layout(levels)
+  const { order, row, widths, xs, width, rows } = layout(levels)
+  const { edges: routed, lanes } = route(order, row)
+  const tops = rowTops(rows, lanes)
+  const height = tops[rows]! + PAD
   const at = new Map<string, Placed>()
   for (const [i, col] of order.entries()) {
-    for (const [j, s] of col.entries()) at.set(s.name, { x: xs[i]!, y: TOP + j * (BOX_H + GAP_Y), w: widths[i]!, level: i })
+    for (const [j, s] of col.entries()) at.set(s.name, { x: xs[i]!, y: tops[j]!, w: widths[i]!, level: i })
   }
   const heads = order.map(
     (_, i) =>
       `<text x="${(xs[i]! + widths[i]! / 2).toFixed(1)}" y="22" text-anchor="middle" fill="#5f6b7a" font-weight="bold">level ${i}</text>`,
   )
-  const lanes = new Map<number, number>()
-  const edges: string[] = []
-  for (const s of order.flat()) {
-    const to = at.get(s.name)!
-    for (const d of s.dependsOn) {
-      const from = at.get(d)
-      if (!from) continue // a dependency outside this plan (--only): its seed is not drawn
-      const d1 = edgePath(from, to, { xs, widths, lanes })
-      edges.push(
-        `<path class="edge" data-from="${esc(d)}" data-to="${esc(s.name)}" d="${d1}" fill="none" stroke="#8a96a8" stroke-width="1.2" marker-end="url(#arrow)"/>`,
-      )
-    }
-  }
+  const edges = routed.map(
+    (e) =>
+      `<path class="edge" data-from="${esc(e.from)}" data-to="${esc(e.to)}" d="${edgePath(at.get(e.from)!, at.get(e.to)!, e, { xs, widths, tops, lanes })}" fill="none" stroke="#8a96a8" stroke-width="1.2" marker-end="url(#arrow)"/>`,
+  )
   const nodes = order.flat().map((s) => {
     const p = at.get(s.name)!
     const tip = `${s.name} (level ${p.level}${s.priority !== undefined ? `, priority ${s.priority}` : ''})${s.dependsOn.length ? `; depends on ${s.dependsOn.join(', ')}` : ''}${s.description ? `; ${s.description}` : ''}`

@@ -3,6 +3,7 @@ import type { Settings } from '../config/config.ts'
 import type { LoadedSeed, Seed } from '../contract/contract.ts'
 import type { PlanResult } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
+import { displayPath } from '../errors/location.ts'
 import { discoverSeeds, toSeed } from './discover.ts'
 import { planLevels } from './plan.ts'
 import { planToJson } from './plan-format.ts'
@@ -19,6 +20,10 @@ export interface Planned {
 
 /** Where a seed given in memory says it comes from, in messages and `plan`. */
 export const IN_MEMORY = '<memory>'
+
+/** A seed's file as its errors name it: as the user would type it (displayPath); none for a seed given in memory. */
+export const shownFile = (seed: { file: string }): string | undefined =>
+  seed.file.startsWith(IN_MEMORY) ? undefined : displayPath(seed.file)
 
 /**
  * Seeds given as values (`seeds: [defineSeed(...)]`) checked exactly as a file's export is, each

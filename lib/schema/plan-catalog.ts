@@ -6,7 +6,7 @@ import { missingTableHint } from '../db/schema.ts'
 import type { Logger } from '../output/log.ts'
 import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'
 import { planLevels } from '../planning/plan.ts'
-import type { Planned } from '../planning/project.ts'
+import { type Planned, shownFile } from '../planning/project.ts'
 import { readForeignKeys } from './foreign-keys.ts'
 
 export interface CatalogPlan {
@@ -66,7 +66,7 @@ export async function planWithCatalog(
       `seed '${unknown.name}' has dependsOn: 'auto', but which tables it writes is not known yet`,
       {
         seed: unknown.name,
-        file: unknown.file,
+        file: shownFile(unknown),
         hint: "declare them: writes: ['table', ...] (after a run the ledger knows them too)",
       },
     )
@@ -80,7 +80,7 @@ async function missingDeclared(planned: Planned, seed: LoadedSeed, table: string
   return new SeedbedError(codes.MISSING_TABLE, `seed '${seed.name}' ${why}`, {
     seed: seed.name,
     table,
-    file: seed.file,
+    file: shownFile(seed),
     hint: `${hint}; or fix the name in \`writes\``,
   })
 }

@@ -46,9 +46,9 @@ export class UndoRecorder {
   private readonly tables = new Map<string, Written>()
   private baseline = '[]'
   /**
-   * Per table, the columns a write gave a secret of the run (`ctx.secret`, a database password): their
-   * old values are left out of the saved rows, so a rotated secret's old value never lands in seedbed's
-   * tables. Undo sets only the columns a saved row has (lib/execution/undo.ts): such a column keeps
+   * Per table, the columns a write gave a value `ctx.secret` returned (or one holding it, as in
+   * `Bearer <token>`): their old values are left out of the saved rows, so a rotated secret's old value
+   * never lands in seedbed's tables; undo_tables.secret_columns names them, and undo reports them. Undo sets only the columns a saved row has (lib/execution/undo.ts): such a column keeps
    * the value it has then, the secret as the environment now gives it. `uneven`: a column joined the
    * set after rows of the table were saved without it, so those rows are trimmed to match at flush.
    */
@@ -71,15 +71,15 @@ export class UndoRecorder {
     this.baseline = row.stats
   }
 
-  /** Notes the columns of `row` (an object, or values in `columns` order) whose values hold a secret of the run. */
+  /** Notes the columns of `row` (an object, or values in `columns` order) whose values hold a `ctx.secret` value. */
   see(table: string, columns: readonly string[], row: CopyRow | Record<string, unknown>): void {
     const redactor = currentRedactor()
-    if (!this.active || redactor.empty) return
+    if (!this.active || redactor.noSeedSecrets) return
     columns.forEach((column, i) => {
       const value = Array.isArray(row) ? row[i] : (row as Record<string, unknown>)[column]
       if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return
       const text = typeof value === 'string' ? value : value instanceof Date ? '' : JSON.stringify(value)
-      if (!text || !redactor.holdsSecret(text)) return
+      if (!text || !redactor.holdsSeedSecret(text)) return
       const entry = this.secret.get(table) ?? { columns: new Set<string>(), saved: false, uneven: false }
       if (entry.columns.has(column)) return
       entry.columns.add(column)
@@ -90,7 +90,7 @@ export class UndoRecorder {
 
   /** `rows`, passed through {@link see} as they stream (a load's rows are read once). */
   seeing(table: string, columns: readonly string[], rows: RowSource): RowSource {
-    if (!this.active || currentRedactor().empty) return rows
+    if (!this.active || currentRedactor().noSeedSecrets) return rows
     const see = (row: CopyRow) => this.see(table, columns, row)
     if (Symbol.asyncIterator in rows) {
       return (async function* () {
@@ -183,19 +183,22 @@ export class UndoRecorder {
           SELECT g.given, ${tableIdentity(tx)} AS name
           FROM unnest(${[...this.tables.keys()]}::text[], ${[...this.tables.keys()].map(quotedName)}::text[]) AS g(given, quoted)
           JOIN pg_class c ON c.oid = to_regclass(g.quoted) JOIN pg_namespace n ON n.oid = c.relnamespace`
-        const byName = new Map<string, Written & { ord: number }>()
+        const byName = new Map<string, Written & { ord: number; secret: Set<string> }>()
         for (const [ord, [given, t]] of [...this.tables].entries()) {
           const name = names.find((n) => n.given === given)!.name
-          const into = byName.get(name) ?? { key: [], created: 0, updated: 0, writes: 0, ord }
+          const into = byName.get(name) ?? { key: [], created: 0, updated: 0, writes: 0, ord, secret: new Set<string>() }
           if (t.key.length) into.key = t.key
           into.created += t.created
           into.updated += t.updated
+          for (const column of this.secret.get(given)?.columns ?? []) into.secret.add(column)
           byName.set(name, into)
         }
         for (const [tbl, t] of byName) {
+          // Only rows it updated have old values to leave a column out of.
+          const secret = t.updated ? [...t.secret] : []
           await tx`
-            INSERT INTO seedbed.undo_tables (run_id, seed, tbl, ord, xid, key, created, updated)
-            VALUES (${this.runId}, ${this.seed}, ${tbl}, ${t.ord}, pg_current_xact_id(), ${t.key}::text[], ${t.created}, ${t.updated})`
+            INSERT INTO seedbed.undo_tables (run_id, seed, tbl, ord, xid, key, created, updated, secret_columns)
+            VALUES (${this.runId}, ${this.seed}, ${tbl}, ${t.ord}, pg_current_xact_id(), ${t.key}::text[], ${t.created}, ${t.updated}, ${secret}::text[])`
         }
       }
     }
