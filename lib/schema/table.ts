@@ -17,6 +17,8 @@ export interface Column {
   serverFills?: ServerFilled
   /** The limits of the table's simple CHECKs on this column and of its domains, merged. */
   limits: ColumnLimits
+  /** The sequence that fills it (an identity, a serial or a `nextval()` default), quoted as regclass prints it. */
+  sequence?: string
 }
 
 /** A unique key: the primary key or a unique constraint or index on plain columns, without a predicate. */
@@ -55,6 +57,7 @@ interface ColumnRow {
   identity: string
   generated: string
   has_default: boolean
+  sequence: string | null
 }
 
 /**
@@ -78,7 +81,16 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
     sql<ColumnRow[]>`
       SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int AS type_oid,
              a.atttypmod AS type_mod, a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
-             a.atthasdef AS has_default
+             a.atthasdef AS has_default,
+             (SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+               WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
+                 AND d.refobjsubid = a.attnum AND d.deptype IN ('a', 'i')
+              UNION ALL
+              SELECT s.oid::regclass::text FROM pg_attrdef ad
+               JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+               JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+               WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+              LIMIT 1) AS sequence
       FROM pg_attribute a WHERE a.attrelid = ${oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     sql<{ name: string; columns: string[]; primary: boolean }[]>`
       SELECT ic.relname AS name, i.indisprimary AS primary,
@@ -118,6 +130,7 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       notNull: r.not_null || Boolean(resolved.limits.notNull),
       ...(serverFills ? { serverFills } : {}),
       limits: resolved.limits,
+      ...(r.sequence ? { sequence: r.sequence } : {}),
     }
   })
   const byName = new Map(columns.map((c) => [c.name, c]))
