@@ -94,3 +94,22 @@ t.test('item 1: an override that fills a serial key (id: (i) => i + 1) moves the
   const [next] = await db.sql`INSERT INTO tickets (subject) VALUES ('again') RETURNING id`
   t.equal(next!.id, 12, 'a re-run does not move the sequence')
 })
+
+t.test('item 5: partial and expression unique indexes are kept unique, and a re-run inserts nothing', async (t) => {
+  await db.sql`CREATE TABLE members (id serial PRIMARY KEY, handle text NOT NULL, nick text NOT NULL, active boolean NOT NULL)`
+  await db.sql`CREATE UNIQUE INDEX members_handle ON members (handle) WHERE active`
+  await db.sql`CREATE UNIQUE INDEX members_nick ON members (lower(nick))`
+  t.same(await inSeed((ctx) => ctx.fake('members', 300)), { created: 300, updated: 0, skipped: 0 }, 'no unique violation on 300 rows')
+  t.same(await inSeed((ctx) => ctx.fake('members', 300)), { created: 0, updated: 0, skipped: 300 })
+  t.equal((await digest('members')).n, 300)
+})
+
+t.test('item 5: a key that is NULL in every row is never the key to merge on', async (t) => {
+  await db.sql`CREATE TABLE lists (id int PRIMARY KEY)`
+  await db.sql`CREATE TABLE subscribers (id serial PRIMARY KEY, list_id int REFERENCES lists, email text NOT NULL, code text UNIQUE, UNIQUE (list_id, email))`
+  // lists is empty: list_id is NULL in every row, code is overridden NULL: neither key can find a row again.
+  const fill = (ctx: ReturnType<typeof createContext>['ctx']) => ctx.fake('subscribers', 40, { code: null })
+  t.same(await inSeed(fill), { created: 40, updated: 0, skipped: 0 })
+  t.same(await inSeed(fill), { created: 0, updated: 0, skipped: 40 }, 'a second run finds its rows')
+  t.equal((await digest('subscribers')).n, 40, 'and inserts none again')
+})

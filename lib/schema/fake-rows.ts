@@ -118,7 +118,7 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
       )
     }
   }
-  const written = writtenColumns(table, overrides)
+  const written = table.columns.filter((c) => c.name in overrides || !c.serverFills)
   const writtenNames = new Set(written.map((c) => c.name))
 
   const unitOf = new Map<string, Unit>()
@@ -195,33 +195,25 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
   }
 
   const people = peopleOf(input.key, words)
-  for (const c of written) {
-    if (unitOf.has(c.name)) continue
-    const why = c.resolved.unreadChecks[0]
-    if (why) {
-      throw unsupported(
-        name,
-        `column '${c.name}' has a domain CHECK seedbed cannot read: ${why}`,
-        `override '${c.name}' with values that satisfy it`,
-      )
-    }
-    try {
-      const values = valueGenerator(c.name, c.resolved.type, c.limits, words, people)
-      add({ columns: [c.name], kind: 'value', values, nullable: !c.notNull, size: values.size })
-    } catch (err) {
-      if (!(err instanceof Unsupported)) throw err
-      if (!c.notNull) {
-        add({ columns: [c.name], kind: 'value', nullable: true, size: 0, alwaysNull: true })
-        notes.push(`${c.name} left NULL: ${err.message} (type ${c.typeName})`)
-        continue
-      }
-      throw unsupported(
-        name,
-        `column '${c.name}' (${c.typeName}, NOT NULL): ${err.message}`,
-        `override it: fake('${name}', n, { ${c.name}: (i, faker) => ... })`,
-      )
-    }
+  const addValue = (c: Column) => {
+    const unit = valueUnit(name, c, words, people)
+    if (unit.alwaysNull) notes.push(`${c.name} left NULL: ${unit.why} (type ${c.typeName})`)
+    add(unit)
   }
+  for (const c of written) if (!unitOf.has(c.name)) addValue(c)
+
+  // A key that is NULL in every row never finds a row again (NULLs are distinct): never one to merge on.
+  const nullEverywhere = new Set(
+    units.filter((u) => u.alwaysNull || (u.kind === 'override' && allNull(u.override))).flatMap((u) => u.columns),
+  )
+  const usable = (k: UniqueKey) => !k.columns.some((c) => nullEverywhere.has(c))
+  const serverKey = serverFilledKey(table, writtenNames, usable)
+  for (const c of serverKey) {
+    written.push(byName.get(c)!)
+    writtenNames.add(c)
+    addValue(byName.get(c)!)
+  }
+  written.sort((a, b) => table.columns.indexOf(a) - table.columns.indexOf(b))
 
   for (const check of table.unreadChecks) {
     const made = check.columns.filter((c) => writtenNames.has(c) && !(c in overrides))
@@ -235,15 +227,15 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
     }
   }
 
-  const keys = table.keys.filter((k) => k.columns.every((c) => writtenNames.has(c)))
-  const conflictKey = keys[0]
+  const keys = table.keys.filter((k) => k.columns.every((c) => writtenNames.has(c)) && usable(k))
+  const conflictKey = keys.find((k) => !k.partial)
   if (!conflictKey) {
     throw new SeedbedError(
       codes.FAKE_NO_KEY,
-      `fake ${name}: ${table.qualified} has no primary key or unique key seedbed can fill${table.keys.length ? ` (${table.keys.map((k) => `${k.name}: ${k.columns.join(', ')}`).join('; ')} ${table.keys.length === 1 ? 'holds' : 'hold'} a GENERATED column)` : ''}, so a second run could not tell its rows from new ones`,
+      `fake ${name}: ${table.qualified} has no primary key or unique key seedbed can fill and merge on${table.keys.length ? ` (${table.keys.map((k) => `${k.name}: ${k.columns.join(', ')}`).join('; ')}: each is partial or on expressions, or holds a GENERATED column or one NULL in every row)` : ''}, so a second run could not tell its rows from new ones`,
       {
         table: name,
-        hint: 'add a primary key or a unique key on columns that are not GENERATED (a serial or identity key is fine)',
+        hint: 'add a primary key or a unique key on columns that are not GENERATED (a serial or identity key is fine), or override a key column NULL in every row',
       },
     )
   }
@@ -278,19 +270,47 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
 }
 
 /**
- * The columns seedbed writes: those the server does not fill, the overridden ones, and, when no unique
- * key is made of those, the server-filled columns of the first key the server fills by an identity, a
- * serial or another default (not a generated column): the ordinary `id serial PRIMARY KEY` table. Such a
- * key is filled by construction (1, 2, 3... for an integer), so a re-run knows its rows; COPY and the
- * merge write identity columns, GENERATED ALWAYS too, and fake moves the sequence past them after.
+ * When no full unique key (not partial, not on expressions) is made of the columns seedbed writes, the
+ * server-filled columns of the first one the server fills by an identity, a serial or another default
+ * (not a GENERATED column): the ordinary `id serial PRIMARY KEY` table. seedbed fills them by construction
+ * (1, 2, 3... for an integer), so a re-run knows its rows; COPY and the merge write identity columns,
+ * GENERATED ALWAYS too, and fake moves the sequence past them after.
  */
-function writtenColumns(table: TableInfo, overrides: FakeOverrides): Column[] {
-  const mine = (c: Column) => c.name in overrides || !c.serverFills
+function serverFilledKey(table: TableInfo, written: ReadonlySet<string>, usable: (k: UniqueKey) => boolean): string[] {
+  const full = table.keys.filter((k) => !k.partial && usable(k))
+  if (full.some((k) => k.columns.every((c) => written.has(c)))) return []
   const byName = new Map(table.columns.map((c) => [c.name, c]))
-  if (table.keys.some((k) => k.columns.every((c) => mine(byName.get(c)!)))) return table.columns.filter(mine)
-  const key = table.keys.find((k) => k.columns.every((c) => byName.get(c)!.serverFills !== 'generated'))
-  const keyColumns = new Set(key?.columns)
-  return table.columns.filter((c) => mine(c) || keyColumns.has(c.name))
+  const key = full.find((k) => k.columns.every((c) => byName.get(c)!.serverFills !== 'generated'))
+  return key ? key.columns.filter((c) => !written.has(c)) : []
+}
+
+/** A constant NULL override, or a list of NULLs only. */
+function allNull(o: FakeOverride | undefined): boolean {
+  return o === null || (Array.isArray(o) && o.length > 0 && o.every((v) => v === null))
+}
+
+/** A plain column's unit: its values, or always NULL (with why) for a nullable column of a type seedbed cannot make. */
+function valueUnit(table: string, c: Column, words: Words, people: People): Unit & { why?: string } {
+  const why = c.resolved.unreadChecks[0]
+  if (why) {
+    throw unsupported(
+      table,
+      `column '${c.name}' has a domain CHECK seedbed cannot read: ${why}`,
+      `override '${c.name}' with values that satisfy it`,
+    )
+  }
+  try {
+    const values = valueGenerator(c.name, c.resolved.type, c.limits, words, people)
+    return { columns: [c.name], kind: 'value', values, nullable: !c.notNull, size: values.size }
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err
+    if (!c.notNull) return { columns: [c.name], kind: 'value', nullable: true, size: 0, alwaysNull: true, why: err.message }
+    throw unsupported(
+      table,
+      `column '${c.name}' (${c.typeName}, NOT NULL): ${err.message}`,
+      `override it: fake('${table}', n, { ${c.name}: (i, faker) => ... })`,
+    )
+  }
 }
 
 /** Whether some of `assigned` together determine the row number: their divisors chain 1, r1, r1*r2, ... to the end. */

@@ -21,11 +21,16 @@ export interface Column {
   sequence?: string
 }
 
-/** A unique key: the primary key or a unique constraint or index on plain columns, without a predicate. */
+/**
+ * A unique key: the primary key, a unique constraint, or a unique index. A partial index or one on
+ * expressions (`WHERE active`, `lower(email)`) is `partial`: its columns (those of its expressions too)
+ * are made unique all the same, but ON CONFLICT cannot merge on it.
+ */
 export interface UniqueKey {
   name: string
   columns: string[]
   primary: boolean
+  partial?: boolean
 }
 
 /** A CHECK constraint that is not one of the simple forms (lib/schema/checks.ts), and its columns. */
@@ -92,14 +97,21 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
                WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
               LIMIT 1) AS sequence
       FROM pg_attribute a WHERE a.attrelid = ${oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    sql<{ name: string; columns: string[]; primary: boolean }[]>`
-      SELECT ic.relname AS name, i.indisprimary AS primary,
+    // An expression's columns: those whose quoted name stands as a word in the expression's text.
+    sql<{ name: string; columns: string[]; primary: boolean; partial: boolean }[]>`
+      SELECT ic.relname AS name, i.indisprimary AS primary, (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL) AS partial,
              ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                   WHERE k.n <= i.indnkeyatts ORDER BY k.n) AS columns
+                   WHERE k.n <= i.indnkeyatts ORDER BY k.n)
+             || ARRAY(SELECT a.attname::text FROM pg_attribute a
+                      WHERE i.indexprs IS NOT NULL AND a.attrelid = i.indrelid AND a.attnum > 0 AND NOT a.attisdropped
+                        AND NOT a.attnum = ANY (i.indkey::int2[])
+                        AND strpos(regexp_replace(pg_get_expr(i.indexprs, i.indrelid), '[^[:alnum:]_"$]+', ' ', 'g') || ' ',
+                                   ' ' || quote_ident(a.attname) || ' ') > 0
+                      ORDER BY a.attnum) AS columns
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-      WHERE i.indrelid = ${oid} AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-      ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname`,
+      WHERE i.indrelid = ${oid} AND i.indisunique
+      ORDER BY i.indisprimary DESC, (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL), i.indnkeyatts, ic.relname`,
     sql<{ name: string; definition: string; columns: string[] }[]>`
       SELECT c.conname AS name, pg_get_expr(c.conbin, c.conrelid) AS definition,
              ARRAY(SELECT a.attname::text FROM unnest(c.conkey) k(attnum)
@@ -149,11 +161,12 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
   }
   // A key seen twice (a unique constraint on the primary key's columns) is one key.
   const seen = new Set<string>()
-  const uniqueKeys = keys.filter((k) => {
+  const uniqueKeys: UniqueKey[] = []
+  for (const { partial, ...k } of keys) {
     const id = [...k.columns].sort().join('\0')
-    if (seen.has(id)) return false
+    if (seen.has(id) || !k.columns.length) continue
     seen.add(id)
-    return true
-  })
+    uniqueKeys.push(partial ? { ...k, partial } : k)
+  }
   return { oid, qualified: found.qualified!, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
 }
