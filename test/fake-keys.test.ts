@@ -113,3 +113,54 @@ t.test('item 5: a key that is NULL in every row is never the key to merge on', a
   t.same(await inSeed(fill), { created: 0, updated: 0, skipped: 40 }, 'a second run finds its rows')
   t.equal((await digest('subscribers')).n, 40, 'and inserts none again')
 })
+
+t.test('item 2: types with a text form, NOT NULL, arrays of them, unique ones; valid and re-run', async (t) => {
+  const forms = [
+    'tsvector',
+    'tsquery',
+    'xml',
+    'money',
+    'point',
+    'line',
+    'lseg',
+    'box',
+    'path',
+    'polygon',
+    'circle',
+    'bit(5)',
+    'bit varying(12)',
+    'int4range',
+    'int8range',
+    'numrange',
+    'daterange',
+    'tsrange',
+    'tstzrange',
+  ]
+  const columns = forms.map((f, i) => `c${i} ${f} NOT NULL`).join(', ')
+  await db.sql.unsafe(`CREATE TABLE shapes (id int PRIMARY KEY, ${columns}, a_tags tsvector[] NOT NULL, a_spots point[], u_bits bit(12) UNIQUE NOT NULL,
+    u_span int4range UNIQUE NOT NULL)`)
+  t.same(await inSeed((ctx) => ctx.fake('shapes', 200)), { created: 200, updated: 0, skipped: 0 })
+  const first = await digest('shapes')
+  t.same(await inSeed((ctx) => ctx.fake('shapes', 200)), { created: 0, updated: 0, skipped: 200 }, 'a second run skips every row')
+  t.same(await digest('shapes'), first)
+  const [nulls] = await db.sql`SELECT count(*)::int AS n FROM shapes WHERE c0 = '' OR isempty(c13) OR c11 IS NULL`
+  t.equal(nulls!.n, 0, 'no empty tsvector or range')
+
+  const multi = ['int4multirange', 'nummultirange', 'datemultirange', 'tstzmultirange']
+  await db.sql.unsafe(`CREATE TABLE spans (id int PRIMARY KEY, ${multi.map((m, i) => `m${i} ${m} NOT NULL`).join(', ')})`)
+  t.same(await inSeed((ctx) => ctx.fake('spans', 50)), { created: 50, updated: 0, skipped: 0 }, 'multiranges')
+  t.same(await inSeed((ctx) => ctx.fake('spans', 50)), { created: 0, updated: 0, skipped: 50 })
+})
+
+t.test('item 2: hstore and ltree (extension types) when installed', async (t) => {
+  const [{ n }] = await db.sql<[{ n: number }]>`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name IN ('hstore', 'ltree')`
+  if (n < 2) {
+    t.plan(0, 'hstore and ltree are not available on this server')
+    return
+  }
+  await db.sql`CREATE EXTENSION IF NOT EXISTS hstore`
+  await db.sql`CREATE EXTENSION IF NOT EXISTS ltree`
+  await db.sql`CREATE TABLE tree (id int PRIMARY KEY, attrs hstore NOT NULL, path ltree NOT NULL UNIQUE, more hstore[] NOT NULL)`
+  t.same(await inSeed((ctx) => ctx.fake('tree', 100)), { created: 100, updated: 0, skipped: 0 })
+  t.same(await inSeed((ctx) => ctx.fake('tree', 100)), { created: 0, updated: 0, skipped: 100 })
+})
