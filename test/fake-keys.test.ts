@@ -164,3 +164,21 @@ t.test('item 2: hstore and ltree (extension types) when installed', async (t) =>
   t.same(await inSeed((ctx) => ctx.fake('tree', 100)), { created: 100, updated: 0, skipped: 0 })
   t.same(await inSeed((ctx) => ctx.fake('tree', 100)), { created: 0, updated: 0, skipped: 100 })
 })
+
+t.test('item 4: a DEFAULT that breaks a CHECK seedbed reads is filled by seedbed; one that keeps it is left to the server', async (t) => {
+  await db.sql`CREATE TYPE tier AS ENUM ('gold', 'silver', 'none')`
+  await db.sql`CREATE TABLE offers (
+    code text PRIMARY KEY,
+    amount numeric(6, 2) NOT NULL DEFAULT 0.00 CHECK (amount > 0.00),
+    status text NOT NULL DEFAULT 'new' CHECK (status IN ('open', 'closed')),
+    level tier NOT NULL DEFAULT 'none' CHECK (level IN ('gold', 'silver')),
+    since date NOT NULL DEFAULT '2000-01-01' CHECK (since > '2020-01-01'),
+    fee int NOT NULL DEFAULT -1 CHECK (fee >= 0),
+    kept int NOT NULL DEFAULT 5 CHECK (kept > 0),
+    note text DEFAULT 'none')`
+  t.same(await inSeed((ctx) => ctx.fake('offers', 50)), { created: 50, updated: 0, skipped: 0 })
+  const [row] =
+    await db.sql`SELECT count(DISTINCT kept)::int AS kept, min(kept) AS k, count(*) FILTER (WHERE note = 'none')::int AS notes FROM offers`
+  t.same(row, { kept: 1, k: 5, notes: 50 }, 'defaults that keep their CHECK (or have none) stay the server’s')
+  t.same(await inSeed((ctx) => ctx.fake('offers', 50)), { created: 0, updated: 0, skipped: 50 })
+})

@@ -186,3 +186,29 @@ export function addCondition(limits: ColumnLimits, condition: Condition): Column
   if (next.in) next.in = [...new Set(next.in.filter((v) => allows(next, v)))]
   return next
 }
+
+/**
+ * A column DEFAULT's constant value (`0.00`, `'new'::text`, `'-1'::integer`, `(-1)`), as text; undefined
+ * for any other expression (now(), nextval(), a function: seedbed does not evaluate those).
+ */
+export function constantDefault(expression: string | null): string | undefined {
+  if (!expression) return undefined
+  const bare = expression.replace(/^\((.*)\)$/, '$1')
+  const quoted = /^'((?:[^']|'')*)'(?:::[\w ."]+(?:\[\])?)?$/.exec(bare)
+  if (quoted) return quoted[1]!.replace(/''/g, "'")
+  const number = /^\(?(-?\d+(?:\.\d+)?)\)?(?:::[\w ."]+)?$/.exec(bare)
+  return number ? number[1] : undefined
+}
+
+/** Whether a value breaks the limits seedbed read (a list of allowed values, a number or date bound); false when unsure. */
+export function breaksLimits(value: string, limits: ColumnLimits): boolean {
+  if (limits.in && !limits.in.includes(value)) return true
+  const below = (bound: ColumnLimits['min'], sign: 1 | -1) => {
+    if (!bound) return false
+    const [a, b] =
+      NUMBER.test(value) && NUMBER.test(bound.value) ? [Number(value), Number(bound.value)] : [Date.parse(value), Date.parse(bound.value)]
+    if (Number.isNaN(a) || Number.isNaN(b)) return false
+    return bound.inclusive ? sign * (a - b) < 0 : sign * (a - b) <= 0
+  }
+  return below(limits.min, 1) || below(limits.max, -1)
+}

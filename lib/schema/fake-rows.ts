@@ -3,6 +3,7 @@ import type { FakeOverride, FakeOverrides } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { stableHash } from '../helpers/fake.ts'
 import { cellRandom } from './cell-random.ts'
+import { breaksLimits } from './checks.ts'
 import type { ForeignKey } from './foreign-keys.ts'
 import type { Column, TableInfo, UniqueKey } from './table.ts'
 import { type Next, type People, Unsupported, type ValueGenerator, valueGenerator } from './values.ts'
@@ -118,7 +119,11 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
       )
     }
   }
-  const written = table.columns.filter((c) => c.name in overrides || !c.serverFills)
+  // A constant DEFAULT that breaks a CHECK seedbed reads (`DEFAULT 0.00` with `CHECK (x > 0)`) would fail
+  // every row: seedbed fills that column instead.
+  const breaksCheck = (c: Column) =>
+    c.serverFills === 'default' && c.constantDefault !== undefined && breaksLimits(c.constantDefault, c.limits)
+  const written = table.columns.filter((c) => c.name in overrides || !c.serverFills || breaksCheck(c))
   const writtenNames = new Set(written.map((c) => c.name))
 
   const unitOf = new Map<string, Unit>()

@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { quotedName } from '../sql/fragments.ts'
-import { addCondition, type ColumnLimits, parseCheck } from './checks.ts'
+import { addCondition, type ColumnLimits, constantDefault, parseCheck } from './checks.ts'
 import { type ForeignKey, readForeignKeys } from './foreign-keys.ts'
 import { type ResolvedType, resolveTypes } from './types.ts'
 
@@ -19,6 +19,8 @@ export interface Column {
   limits: ColumnLimits
   /** The sequence that fills it (an identity, a serial or a `nextval()` default), quoted as regclass prints it. */
   sequence?: string
+  /** Its DEFAULT's value as text, when the DEFAULT is a constant (lib/schema/checks.ts constantDefault). */
+  constantDefault?: string
 }
 
 /**
@@ -63,6 +65,7 @@ interface ColumnRow {
   generated: string
   has_default: boolean
   sequence: string | null
+  default_expr: string | null
 }
 
 /**
@@ -95,7 +98,9 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
                JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
                JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
                WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-              LIMIT 1) AS sequence
+              LIMIT 1) AS sequence,
+             (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+              AND a.attgenerated = '') AS default_expr
       FROM pg_attribute a WHERE a.attrelid = ${oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     // An expression's columns: those whose quoted name stands as a word in the expression's text.
     sql<{ name: string; columns: string[]; primary: boolean; partial: boolean }[]>`
@@ -143,6 +148,7 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       ...(serverFills ? { serverFills } : {}),
       limits: resolved.limits,
       ...(r.sequence ? { sequence: r.sequence } : {}),
+      ...(constantDefault(r.default_expr) !== undefined ? { constantDefault: constantDefault(r.default_expr) } : {}),
     }
   })
   const byName = new Map(columns.map((c) => [c.name, c]))
