@@ -182,3 +182,29 @@ t.test('item 4: a DEFAULT that breaks a CHECK seedbed reads is filled by seedbed
   t.same(row, { kept: 1, k: 5, notes: 50 }, 'defaults that keep their CHECK (or have none) stay the server’s')
   t.same(await inSeed((ctx) => ctx.fake('offers', 50)), { created: 0, updated: 0, skipped: 50 })
 })
+
+t.test('item 3 (part): upper/lower/btrim(col) = ANY (ARRAY[...]) and `col IS NULL OR ...` CHECKs', async (t) => {
+  await db.sql`CREATE TABLE people (
+    id serial PRIMARY KEY,
+    person_type nchar(2) NOT NULL CHECK (upper(person_type) IN ('SC', 'VC', 'IN')),
+    class nchar(2) CHECK (upper(class) = ANY (ARRAY['L', 'M', 'H']) OR class IS NULL),
+    style text CHECK (class IS NULL OR lower(style) IN ('w', 'm', 'u')),
+    tag text NOT NULL CHECK (btrim(tag) = 'ok'),
+    size int CHECK (size IS NULL OR size BETWEEN 1 AND 5),
+    starts date NOT NULL,
+    ends date CHECK (ends >= starts OR ends IS NULL))`
+  t.same(await inSeed((ctx) => ctx.fake('people', 60)), { created: 60, updated: 0, skipped: 0 })
+  t.same(await inSeed((ctx) => ctx.fake('people', 60)), { created: 0, updated: 0, skipped: 60 })
+  const [row] =
+    await db.sql`SELECT count(DISTINCT person_type)::int AS types, count(*) FILTER (WHERE size IS NOT NULL)::int AS sized FROM people`
+  t.equal(row!.types, 3, 'every allowed value is used')
+  t.ok(row!.sized > 30, 'a nullable column limited by IS NULL OR is still filled')
+})
+
+t.test('a key column the server fills by default that is also a foreign key is never filled with made-up values', async (t) => {
+  await db.sql`CREATE TABLE docs2 (node varchar PRIMARY KEY DEFAULT '/', title text)`
+  await db.sql`CREATE TABLE product_docs (product int NOT NULL, node varchar NOT NULL DEFAULT '/' REFERENCES docs2, PRIMARY KEY (product, node))`
+  await inSeed((ctx) => ctx.fake('docs2', 5))
+  const error = await inSeed((ctx) => ctx.fake('product_docs', 5)).catch((e) => e)
+  t.match(error, { code: 'E_FAKE_NO_KEY', table: 'product_docs' }, 'a coded refusal, not a foreign-key violation')
+})

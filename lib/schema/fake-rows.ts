@@ -285,7 +285,11 @@ function serverFilledKey(table: TableInfo, written: ReadonlySet<string>, usable:
   const full = table.keys.filter((k) => !k.partial && usable(k))
   if (full.some((k) => k.columns.every((c) => written.has(c)))) return []
   const byName = new Map(table.columns.map((c) => [c.name, c]))
-  const key = full.find((k) => k.columns.every((c) => byName.get(c)!.serverFills !== 'generated'))
+  // A server-filled column in a foreign key (`DEFAULT '/'` referencing a parent) would need a reference, not a value.
+  const referencing = new Set(table.foreignKeys.flatMap((fk) => fk.columns))
+  const key = full.find((k) =>
+    k.columns.every((c) => written.has(c) || (byName.get(c)!.serverFills !== 'generated' && !referencing.has(c))),
+  )
   return key ? key.columns.filter((c) => !written.has(c)) : []
 }
 
@@ -304,7 +308,18 @@ function valueUnit(table: string, c: Column, words: Words, people: People): Unit
       `override '${c.name}' with values that satisfy it`,
     )
   }
+  if (c.limits.isNull && !c.notNull) {
+    return {
+      columns: [c.name],
+      kind: 'value',
+      nullable: true,
+      size: 0,
+      alwaysNull: true,
+      why: 'a CHECK is met by leaving it NULL (col IS NULL OR ...)',
+    }
+  }
   try {
+    if (c.limits.isNull) throw new Unsupported('a CHECK is met only by leaving it NULL, and it is NOT NULL')
     const values = valueGenerator(c.name, c.resolved.type, c.limits, words, people)
     return { columns: [c.name], kind: 'value', values, nullable: !c.notNull, size: values.size }
   } catch (err) {
