@@ -13,6 +13,8 @@ export type Condition =
   | { column: string; op: Comparison; value: string }
   | { column: string; in: string[] }
   | { column: string; notNull: true }
+  /** Only as one side of an OR (`end >= start OR end IS NULL`): the column left NULL satisfies it. */
+  | { column: string; isNull: true }
 
 /** What the CHECKs on one column allow, merged. */
 export interface ColumnLimits {
@@ -22,6 +24,8 @@ export interface ColumnLimits {
   /** The only values allowed (`IN`, `=`): the intersection of every list. */
   in?: string[]
   notNull?: boolean
+  /** Left NULL: an OR's readable side was `col IS NULL`. */
+  isNull?: boolean
 }
 
 const IDENT = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))$/
@@ -102,6 +106,24 @@ function column(text: string): string | undefined {
   return m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!
 }
 
+const FOLDS: Record<string, (v: string) => string> = {
+  upper: (v) => v.toUpperCase(),
+  lower: (v) => v.toLowerCase(),
+  btrim: (v) => v.trim(),
+}
+
+/**
+ * `upper(col)`, `lower(col)`, `btrim(col)` compared with a list or a value: the column, and a filter that
+ * keeps the listed values the function leaves as they are (writing one of those satisfies the CHECK).
+ */
+function folded(text: string): { column: string; keep: (v: string) => boolean } | undefined {
+  const m = /^(upper|lower|btrim)\((.*)\)$/.exec(bare(text))
+  const c = m ? column(m[2]!) : undefined
+  if (!m || c === undefined) return undefined
+  const fold = FOLDS[m[1]!]!
+  return { column: c, keep: (v) => fold(v) === v }
+}
+
 function conjunct(text: string): Condition | undefined {
   const s = bare(text)
   const notNull = /^(.*) IS NOT NULL$/.exec(s)
@@ -111,17 +133,22 @@ function conjunct(text: string): Condition | undefined {
   }
   const any = splitTop(s, ' = ANY ')
   if (any.length === 2) {
-    const c = column(any[0]!)
+    const f = folded(any[0]!)
+    const c = column(any[0]!) ?? f?.column
     const list = bare(any[1]!)
     if (c === undefined || !list.startsWith('ARRAY[') || !list.endsWith(']')) return undefined
     const values = splitTop(list.slice(6, -1), ',').map(literal)
-    return values.every((v) => v !== undefined) ? { column: c, in: values as string[] } : undefined
+    if (!values.every((v) => v !== undefined)) return undefined
+    return { column: c, in: f ? (values as string[]).filter(f.keep) : (values as string[]) }
   }
   for (const op of ['>=', '<=', '<>', '>', '<', '='] as const) {
     const sides = splitTop(s, ` ${op} `)
     if (sides.length !== 2) continue
     if (op === '<>') return undefined
     const [left, right] = sides as [string, string]
+    const f = op === '=' ? folded(left) : undefined
+    const fv = f && literal(right)
+    if (f && fv !== undefined) return { column: f.column, in: [fv].filter(f.keep) }
     const lc = column(left)
     const rv = literal(right)
     if (lc !== undefined && rv !== undefined) return { column: lc, op, value: rv }
@@ -137,6 +164,20 @@ function conjunct(text: string): Condition | undefined {
 export function parseCheck(expression: string): Condition[] | null {
   const conditions: Condition[] = []
   for (const part of splitTop(bare(expression), ' AND ')) {
+    // `a OR b`: values that satisfy one readable side satisfy it (`col IS NULL OR col IN (...)`,
+    // `other IS NULL OR lower(col) = ANY (...)`): the first side that is one of the forms.
+    const sides = splitTop(bare(part), ' OR ')
+    if (sides.length > 1) {
+      // A side of values first; `col IS NULL` (the column left NULL) when no other side is readable.
+      const isNull = sides.map((x) => /^(.*) IS NULL$/.exec(bare(x))?.[1]).map((x) => (x === undefined ? undefined : column(x)))
+      const nullSide = isNull.find((c) => c !== undefined)
+      const side =
+        sides.map((x, i) => (isNull[i] === undefined ? parseCheck(x) : null)).find((x) => x !== null) ??
+        (nullSide === undefined ? undefined : [{ column: nullSide, isNull: true as const }])
+      if (!side) return null
+      conditions.push(...side)
+      continue
+    }
     const c = conjunct(part)
     if (!c) return null
     conditions.push(c)
@@ -170,6 +211,7 @@ function allows(limits: ColumnLimits, value: string): boolean {
 export function addCondition(limits: ColumnLimits, condition: Condition): ColumnLimits {
   const next = { ...limits }
   if ('notNull' in condition) next.notNull = true
+  else if ('isNull' in condition) next.isNull = true
   else if ('in' in condition) next.in = next.in ? next.in.filter((v) => condition.in.includes(v)) : [...condition.in]
   else if (condition.op === '=') next.in = next.in ? next.in.filter((v) => v === condition.value) : [condition.value]
   else {
@@ -185,4 +227,22 @@ export function addCondition(limits: ColumnLimits, condition: Condition): Column
   }
   if (next.in) next.in = [...new Set(next.in.filter((v) => allows(next, v)))]
   return next
+}
+
+/**
+ * A column DEFAULT's constant value (`0.00`, `'new'::text`, `'-1'::integer`, `(-1)`), as text; undefined
+ * for any other expression (now(), nextval(), a function: seedbed does not evaluate those).
+ */
+export function constantDefault(expression: string | null): string | undefined {
+  if (!expression) return undefined
+  const bare = expression.replace(/^\((.*)\)$/, '$1')
+  const quoted = /^'((?:[^']|'')*)'(?:::[\w ."]+(?:\[\])?)?$/.exec(bare)
+  if (quoted) return quoted[1]!.replace(/''/g, "'")
+  const number = /^\(?(-?\d+(?:\.\d+)?)\)?(?:::[\w ."]+)?$/.exec(bare)
+  return number ? number[1] : undefined
+}
+
+/** Whether a value breaks the limits seedbed read (a list of allowed values, a number or date bound); false when unsure. */
+export function breaksLimits(value: string, limits: ColumnLimits): boolean {
+  return Boolean(limits.in && !limits.in.includes(value)) || !allows(limits, value)
 }

@@ -7,7 +7,7 @@ import { type LoadRun, loadRows } from '../sql/load.ts'
 import type { FakeOverrides } from '../contract/types.ts'
 import { type ParentKeys, planFakeRows } from './fake-rows.ts'
 import type { ForeignKey } from './foreign-keys.ts'
-import { readTable } from './table.ts'
+import { readTable, type TableInfo } from './table.ts'
 import { wordsOf } from './words.ts'
 
 export interface FakeTableOptions {
@@ -80,5 +80,27 @@ export async function fakeTable(
     { columns: plan.columns, conflict: plan.conflict, onProgress: options.onProgress },
     options.run,
   )
+  // setval is not transactional: a dry run (which rolls back) leaves the sequence alone.
+  if (options.run?.fastLoad !== 'off') await moveSequences(sql, info, plan.columns)
   return result
+}
+
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint'])
+
+/**
+ * Moves each sequence that feeds a column seedbed wrote (an identity or serial key it filled, or an
+ * override of one) past the largest value in the table, so the application's next plain INSERT does
+ * not take a value seedbed wrote. A sequence already past it (a re-run) is left as it is.
+ */
+async function moveSequences(sql: postgres.TransactionSql, info: TableInfo, written: readonly string[]): Promise<void> {
+  const names = new Set(written)
+  for (const c of info.columns) {
+    if (!c.sequence || !names.has(c.name) || !INTEGER_TYPES.has(c.typeName)) continue
+    await sql`
+      SELECT setval(${c.sequence}::regclass, m.top)
+      FROM (SELECT max(${sql(c.name)}) AS top FROM ${sql.unsafe(info.qualified)}) m,
+           (SELECT last_value, increment_by FROM pg_sequences
+            WHERE format('%I.%I', schemaname, sequencename)::regclass = ${c.sequence}::regclass) s
+      WHERE m.top IS NOT NULL AND s.increment_by > 0 AND (s.last_value IS NULL OR m.top > s.last_value)`
+  }
 }

@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { quotedName } from '../sql/fragments.ts'
-import { addCondition, type ColumnLimits, parseCheck } from './checks.ts'
+import { addCondition, type ColumnLimits, constantDefault, parseCheck } from './checks.ts'
 import { type ForeignKey, readForeignKeys } from './foreign-keys.ts'
 import { type ResolvedType, resolveTypes } from './types.ts'
 
@@ -17,13 +17,22 @@ export interface Column {
   serverFills?: ServerFilled
   /** The limits of the table's simple CHECKs on this column and of its domains, merged. */
   limits: ColumnLimits
+  /** The sequence that fills it (an identity, a serial or a `nextval()` default), quoted as regclass prints it. */
+  sequence?: string
+  /** Its DEFAULT's value as text, when the DEFAULT is a constant (lib/schema/checks.ts constantDefault). */
+  constantDefault?: string
 }
 
-/** A unique key: the primary key or a unique constraint or index on plain columns, without a predicate. */
+/**
+ * A unique key: the primary key, a unique constraint, or a unique index. A partial index or one on
+ * expressions (`WHERE active`, `lower(email)`) is `partial`: its columns (those of its expressions too)
+ * are made unique all the same, but ON CONFLICT cannot merge on it.
+ */
 export interface UniqueKey {
   name: string
   columns: string[]
   primary: boolean
+  partial?: boolean
 }
 
 /** A CHECK constraint that is not one of the simple forms (lib/schema/checks.ts), and its columns. */
@@ -55,6 +64,8 @@ interface ColumnRow {
   identity: string
   generated: string
   has_default: boolean
+  sequence: string | null
+  default_expr: string | null
 }
 
 /**
@@ -78,16 +89,34 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
     sql<ColumnRow[]>`
       SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int AS type_oid,
              a.atttypmod AS type_mod, a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
-             a.atthasdef AS has_default
+             a.atthasdef AS has_default,
+             (SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+               WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
+                 AND d.refobjsubid = a.attnum AND d.deptype IN ('a', 'i')
+              UNION ALL
+              SELECT s.oid::regclass::text FROM pg_attrdef ad
+               JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+               JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+               WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+              LIMIT 1) AS sequence,
+             (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+              AND a.attgenerated = '') AS default_expr
       FROM pg_attribute a WHERE a.attrelid = ${oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    sql<{ name: string; columns: string[]; primary: boolean }[]>`
-      SELECT ic.relname AS name, i.indisprimary AS primary,
+    // An expression's columns: those whose quoted name stands as a word in the expression's text.
+    sql<{ name: string; columns: string[]; primary: boolean; partial: boolean }[]>`
+      SELECT ic.relname AS name, i.indisprimary AS primary, (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL) AS partial,
              ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                   WHERE k.n <= i.indnkeyatts ORDER BY k.n) AS columns
+                   WHERE k.n <= i.indnkeyatts ORDER BY k.n)
+             || ARRAY(SELECT a.attname::text FROM pg_attribute a
+                      WHERE i.indexprs IS NOT NULL AND a.attrelid = i.indrelid AND a.attnum > 0 AND NOT a.attisdropped
+                        AND NOT a.attnum = ANY (i.indkey::int2[])
+                        AND strpos(regexp_replace(pg_get_expr(i.indexprs, i.indrelid), '[^[:alnum:]_"$]+', ' ', 'g') || ' ',
+                                   ' ' || quote_ident(a.attname) || ' ') > 0
+                      ORDER BY a.attnum) AS columns
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-      WHERE i.indrelid = ${oid} AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-      ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname`,
+      WHERE i.indrelid = ${oid} AND i.indisunique
+      ORDER BY i.indisprimary DESC, (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL), i.indnkeyatts, ic.relname`,
     sql<{ name: string; definition: string; columns: string[] }[]>`
       SELECT c.conname AS name, pg_get_expr(c.conbin, c.conrelid) AS definition,
              ARRAY(SELECT a.attname::text FROM unnest(c.conkey) k(attnum)
@@ -118,6 +147,8 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       notNull: r.not_null || Boolean(resolved.limits.notNull),
       ...(serverFills ? { serverFills } : {}),
       limits: resolved.limits,
+      ...(r.sequence ? { sequence: r.sequence } : {}),
+      ...(constantDefault(r.default_expr) !== undefined ? { constantDefault: constantDefault(r.default_expr) } : {}),
     }
   })
   const byName = new Map(columns.map((c) => [c.name, c]))
@@ -136,11 +167,12 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
   }
   // A key seen twice (a unique constraint on the primary key's columns) is one key.
   const seen = new Set<string>()
-  const uniqueKeys = keys.filter((k) => {
+  const uniqueKeys: UniqueKey[] = []
+  for (const { partial, ...k } of keys) {
     const id = [...k.columns].sort().join('\0')
-    if (seen.has(id)) return false
+    if (seen.has(id) || !k.columns.length) continue
     seen.add(id)
-    return true
-  })
+    uniqueKeys.push(partial ? { ...k, partial } : k)
+  }
   return { oid, qualified: found.qualified!, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
 }

@@ -1,5 +1,6 @@
 import type postgres from 'postgres'
 import { addCondition, type ColumnLimits, parseCheck } from './checks.ts'
+import { EXTENSION_TEXT_FORMS, TEXT_FORMS } from './text-forms.ts'
 
 /**
  * A column's type as the row generator sees it: domains resolved to their base type (their CHECKs
@@ -22,6 +23,8 @@ export type ColumnType =
   | { kind: 'bytea' }
   | { kind: 'enum'; labels: string[] }
   | { kind: 'array'; of: ResolvedType }
+  /** A type written by its text form (lib/schema/text-forms.ts): tsvector, xml, point, ranges, bit(n)... */
+  | { kind: 'textform'; name: string; bits?: number }
   | { kind: 'unsupported'; name: string }
 
 /** A type with the limits its domains put on it (`CREATE DOMAIN ... CHECK (VALUE > 0) NOT NULL`). */
@@ -77,6 +80,7 @@ function withModifier(name: string, mod: number): ColumnType | undefined {
       ? { kind: 'text', max: mod - 4, fixed: name === 'bpchar' }
       : { kind: 'text', ...(name === 'bpchar' ? { max: 1, fixed: true } : {}) }
   }
+  if (name === 'bit' || name === 'varbit') return { kind: 'textform', name, ...(mod > 0 ? { bits: mod } : {}) }
   if (name === 'numeric') {
     if (mod < 4) return { kind: 'numeric' }
     const m = mod - 4
@@ -119,10 +123,12 @@ function resolve(types: Map<number, TypeRow>, oid: number, mod: number): Resolve
   }
   if (row.kind === 'e') return { type: { kind: 'enum', labels: row.labels ?? [] }, limits: {}, unreadChecks: [] }
   if (row.category === 'A' && row.elem) return { type: { kind: 'array', of: resolve(types, row.elem, mod) }, limits: {}, unreadChecks: [] }
-  const type = (row.schema === 'pg_catalog' || row.name === 'citext' ? (withModifier(row.name, mod) ?? BUILT_IN[row.name]) : undefined) ?? {
-    kind: 'unsupported',
-    name: row.name,
-  }
+  const builtIn = row.schema === 'pg_catalog' || row.name === 'citext'
+  const type = (builtIn ? (withModifier(row.name, mod) ?? BUILT_IN[row.name]) : undefined) ??
+    ((builtIn && TEXT_FORMS.has(row.name)) || EXTENSION_TEXT_FORMS.has(row.name) ? { kind: 'textform', name: row.name } : undefined) ?? {
+      kind: 'unsupported',
+      name: row.name,
+    }
   return { type, limits: {}, unreadChecks: [] }
 }
 

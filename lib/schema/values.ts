@@ -1,5 +1,6 @@
 import { FAKE_REFERENCE_DATE, type FakePerson } from '../helpers/unique.ts'
 import type { ColumnLimits } from './checks.ts'
+import { textFormGenerator } from './text-forms.ts'
 import type { ColumnType } from './types.ts'
 import type { Words } from './words.ts'
 
@@ -317,6 +318,12 @@ export function valueGenerator(name: string, type: ColumnType, limits: ColumnLim
         nth: (k, next, row) => [element.nth(k, next, row)],
         size: element.size,
       }
+    }
+    case 'textform': {
+      if (ranged) refuse()
+      const made = textFormGenerator(type.name, type.bits, words)
+      if (!made) throw new Unsupported(`seedbed makes no values of type ${type.name}`)
+      return made
     }
     case 'unsupported':
       throw new Unsupported(`seedbed makes no values of type ${type.name}`)

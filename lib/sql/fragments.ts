@@ -24,20 +24,3 @@ export function columnList(sql: Sql, columns: readonly string[], qualifier?: str
 export function quotedName(table: string): string {
   return `"${table.replace(/"/g, '""').replace(/\./g, '"."')}"`
 }
-
-/**
- * The `ON CONFLICT` action of an idempotent write: update the `update` columns only where they differ
- * (an unchanged row is left alone and counts as skipped), or `DO NOTHING` when there is nothing to update.
- */
-export function conflictAction(
-  sql: postgres.Sql | postgres.TransactionSql,
-  table: string,
-  update: readonly string[],
-): postgres.PendingQuery<postgres.Row[]> {
-  if (!update.length) return sql`DO NOTHING`
-  return sql`DO UPDATE SET ${joinFragments(
-    sql,
-    update.map((c) => sql`${sql(c)} = excluded.${sql(c)}`),
-  )}
-          WHERE ROW(${columnList(sql, update, table)}) IS DISTINCT FROM ROW(${columnList(sql, update, 'excluded')})`
-}

@@ -4,7 +4,8 @@ import { copyRows } from './copy.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { conflictKeyError, duplicateKeyError, inputDuplicateError, MAX_KEYS_NAMED } from '../errors/load-errors.ts'
 import { insertedFlag, type PartitionKey, partitionKey, partitionKeyError } from './partitions.ts'
-import { columnList, conflictAction, joinFragments, quotedName } from './fragments.ts'
+import { comparisons, conflictAction, rowsDiffer } from './compare.ts'
+import { columnList, joinFragments, quotedName } from './fragments.ts'
 import { capturing, type DiffRecorder, diffReturning, diffSelect, recordDiff } from './diff.ts'
 import { type FastLoad, prepareFastLoad } from './fast-load.ts'
 import type { UndoRecorder } from './undo-records.ts'
@@ -134,11 +135,12 @@ export async function loadRows(
     'and',
   )
   const firstKey = sql`t.${sql(conflict[0]!)}`
-  const changed = update.length ? sql`OR ROW(${columnList(sql, update, 't')}) IS DISTINCT FROM ROW(${columnList(sql, update, 's')})` : sql``
-  const action = conflictAction(sql, table, update)
+  const how = await comparisons(sql, table, update)
+  const changed = update.length ? sql`OR ${rowsDiffer(sql, update, 't', 's', how)}` : sql``
+  const action = conflictAction(sql, table, update, how)
   const [counts] = await sql<[{ created: number; updated: number; saved?: number }]>`
     WITH written AS (
-      INSERT INTO ${sql(table)} (${columnList(sql, columns)})
+      INSERT INTO ${sql(table)} (${columnList(sql, columns)}) OVERRIDING SYSTEM VALUE
       SELECT ${columnList(sql, columns, 's')}
       FROM ${sql(stage)} s LEFT JOIN ${sql(table)} t ON ${join}
       WHERE ${firstKey} IS NULL ${changed}

@@ -2,7 +2,8 @@ import type postgres from 'postgres'
 import type { SeedCounts, UpsertOptions, UpsertResult } from '../contract/types.ts'
 import { conflictColumnError, conflictKeyError, duplicateKeyError, MAX_KEYS_NAMED, missingValueError } from '../errors/load-errors.ts'
 import { encodeField } from './copy.ts'
-import { columnList, conflictAction } from './fragments.ts'
+import { comparisons, conflictAction } from './compare.ts'
+import { columnList } from './fragments.ts'
 import { insertedFlag, partitionKeyError, partitionKeyQuery } from './partitions.ts'
 import { type DiffRecorder, diffJoin, diffReturning } from './diff.ts'
 import type { UndoRecorder } from './undo-records.ts'
@@ -43,7 +44,7 @@ export async function upsertRows<Row extends Record<string, unknown>, Ret>(
   const repeated = repeatedKeys(rows, conflict)
   if (repeated.length) throw duplicateKeyError('upsert into', table, conflict, repeated)
   const update = options.update ? [...options.update] : columns.filter((c) => !conflict.includes(c))
-  const action = conflictAction(sql, table, update)
+  const action = conflictAction(sql, table, update, await comparisons(sql, table, update))
   const returning = options.returning?.length ? sql`, ${sql(options.returning as string[])}` : sql``
   const batchSize = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / columns.length)))
   // Before anything is written: a partitioned table needs its partition key in the conflict, and
