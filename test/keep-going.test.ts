@@ -112,10 +112,17 @@ t.test('SEEDBED_KEEP_GOING=true: the text summary lists every failure', async (t
 t.test('run twice with keepGoing: the committed seeds change nothing the second time', async (t) => {
   const seedsDir = await project(t)
   const first = await seed({ databaseUrl: db.url, seedsDir, variables: {}, keepGoing: true })
-  t.match(first.seeds.find((s) => s.name === 'late'), { status: 'succeeded', created: 1, skipped: 0 })
+  t.match(
+    first.seeds.find((s) => s.name === 'late'),
+    { status: 'succeeded', created: 1, skipped: 0 },
+  )
   const second = await seed({ databaseUrl: db.url, seedsDir, variables: {}, keepGoing: true })
   t.equal(second.ok, false)
-  t.match(second.seeds.find((s) => s.name === 'late'), { status: 'succeeded', created: 0, skipped: 1 }, 'its row is skipped')
+  t.match(
+    second.seeds.find((s) => s.name === 'late'),
+    { status: 'succeeded', created: 0, skipped: 1 },
+    'its row is skipped',
+  )
   t.equal(second.errors?.length, 4)
   // --changed: the seeds that succeeded are not run again at all; the failing ones are tried again.
   const changed = await seed({ databaseUrl: db.url, seedsDir, variables: {}, keepGoing: true, changed: true })

@@ -152,6 +152,15 @@ export const flags: readonly Flag[] = [
   },
   { name: 'dry-run', summary: 'Print what would be written; write nothing', commands: ['init'] },
   {
+    name: 'keep-going',
+    summary: 'After a failure, run every seed whose dependencies succeeded; report every failure at once',
+    env: 'SEEDBED_KEEP_GOING',
+    envValue: 'true',
+    commands: SEEDING,
+    details:
+      "Without it a run stops at the first level with a failed seed. With it every seed whose dependencies all succeeded still runs (and commits); a seed depending, directly or through others, on a failed seed is not run: `not_executed`, its error `E_DEPENDENCY_FAILED` naming the failed seed. The run still fails (exit 1, the ledger's run `failed`, each seed's status recorded), and reports every failure at once: under the text summary, and in `--json` as `errors` (each naming its seed and file). API: `keepGoing: true`.",
+  },
+  {
     name: 'runtime',
     value: '<name>',
     summary: 'node, bun or deno: the runtime the task file, scripts and test setup are for',

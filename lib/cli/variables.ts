@@ -56,6 +56,11 @@ export const variables = [
   { name: 'SEEDBED_MAX_RETRIES', scope: 'seedbed', meaning: 'retries after transient failures (default 3)' },
   { name: 'SEEDBED_DRY_RUN', scope: 'seedbed', meaning: '`true` makes every run a dry run' },
   {
+    name: 'SEEDBED_KEEP_GOING',
+    scope: 'seedbed',
+    meaning: '`true`: after a failure, run every seed whose dependencies succeeded (as `--keep-going`); default `false`',
+  },
+  {
     name: 'SEEDBED_UNDO_RECORDS',
     scope: 'seedbed',
     meaning: '`false`: a real run keeps no undo records (as `--no-undo-records`); default `true`',

@@ -34,6 +34,11 @@ export interface Settings {
   /** Run only seeds whose file changed since their last success, and what depends on them. */
   changed: boolean
   /**
+   * After a failure, keep running every seed whose dependencies all succeeded (`--keep-going`,
+   * SEEDBED_KEEP_GOING): the seeds below a failure are not run, and every failure is reported at once.
+   */
+  keepGoing: boolean
+  /**
    * The project's migrate command (SEEDBED_MIGRATE), run instead of the schema files by `fresh`,
    * `seed --apply-schema` and a new embedded database, with DATABASE_URL set to the run's database.
    */
@@ -90,6 +95,7 @@ export interface SettingFlags {
   seedTimeout?: unknown
   maxRetries?: unknown
   dryRun?: boolean
+  keepGoing?: boolean
   lockTimeout?: unknown
   changed?: boolean
   pooler?: string
@@ -122,6 +128,7 @@ export const SETTING_KEYS: ReadonlySet<string> = new Set<keyof Settings>([
   'seedTimeoutMs',
   'maxRetries',
   'dryRun',
+  'keepGoing',
   'allow',
   'lockTimeoutMs',
   'changed',
@@ -265,6 +272,8 @@ export function resolveSettings(
       intOption('SEEDBED_MAX_RETRIES', env.SEEDBED_MAX_RETRIES, 0, 20) ??
       3,
     dryRun: parseBoolean('dryRun', g.dryRun) ?? (flags.dryRun || (parseBoolean('SEEDBED_DRY_RUN', env.SEEDBED_DRY_RUN) ?? false)),
+    keepGoing:
+      parseBoolean('keepGoing', g.keepGoing) ?? (flags.keepGoing || (parseBoolean('SEEDBED_KEEP_GOING', env.SEEDBED_KEEP_GOING) ?? false)),
     allow: listGiven('allow', g.allow) ?? listOption(env.SEEDBED_ALLOW),
     lockTimeoutMs:
       msOption('lockTimeoutMs', g.lockTimeoutMs) ??

@@ -164,7 +164,11 @@ export interface RunResult {
    * --timeout, `E_INTERRUPTED` for Ctrl-C or the caller's signal); seeds it never started are
    * `not_executed`.
    */
-  error?: SerializedError
+  error?: SerializedError /**
+   * With `keepGoing` (`--keep-going`): every seed's error at once, each naming its seed and file: the
+   * seeds that failed, and the seeds not run below them (E_DEPENDENCY_FAILED).
+   */
+  errors?: SerializedError[]
 }
 
 /** A seed as `plan()` shows it: what it declares, no functions. */

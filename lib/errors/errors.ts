@@ -99,6 +99,7 @@ const table = {
   SEED_FINISHED: ['E_SEED_FINISHED', 'run', "a query on a seed's transaction after the seed ended, started by a timer or a promise `run` did not await (seed named); refused: it would have run in the next seed's transaction on that connection", 'await every query before `run` returns'],
   SEED_EXIT: ['E_SEED_EXIT', 'run', 'a seed called `process.exit()` (seed and exit code named); the seed failed and was rolled back, nothing after it ran, the ledger says failed', 'throw an error instead: seedbed reports it and rolls the seed back'],
   SEED_UNHANDLED: ['E_SEED_UNHANDLED', 'run', 'an error nobody handled while a seed ran: a rejected promise it did not await, or a throw in a timer or callback (seed and error named); the seed failed and was rolled back', 'await the promise, or catch the error, inside `run`'],
+  DEPENDENCY_FAILED: ['E_DEPENDENCY_FAILED', 'run', 'with `--keep-going`: a seed depends, directly or through others, on a seed that failed (named); it was not run (`not_executed`) and wrote nothing', 'fix the failed seed named in the message, then run again'],
 } as const satisfies Record<string, readonly [`E_${string}`, ErrorKind, string, string]>
 
 type Table = typeof table

@@ -137,6 +137,7 @@ async function seedOn(run: Run, command: Seeding, options: RunOptions, planned: 
     signal: run.signal,
     seedTimeoutMs: settings.seedTimeoutMs,
     maxRetries: settings.maxRetries,
+    keepGoing: settings.keepGoing,
     ledger: runId === undefined ? undefined : ledgerHooks(run, runId),
     cancelVia: run.direct,
     project: { schemaDir: settings.schemaDir, migrate: settings.migrate },

@@ -6,7 +6,7 @@ import type { RunResult, SeedReport } from '../contract/types.ts'
 import { warmUp } from '../db/connect.ts'
 import { explainDenied } from '../db/privileges.ts'
 import { missingTableHint } from '../db/schema.ts'
-import { codes, formatError, type SeedbedError } from '../errors/errors.ts'
+import { codes, formatError, SeedbedError } from '../errors/errors.ts'
 import { displayPath } from '../errors/location.ts'
 import { fromDriverError, type Target } from '../errors/pg-errors.ts'
 import type { Logger } from '../output/log.ts'
@@ -66,6 +66,11 @@ export interface ExecuteOptions {
   project?: { schemaDir: string; migrate?: string | undefined }
   /** A real run keeps undo records in each seed's transaction (lib/sql/undo-records.ts). */
   undo?: UndoSetting
+  /**
+   * After a failure, run every seed whose dependencies all succeeded (`--keep-going`); a seed below a
+   * failure is `not_executed` with E_DEPENDENCY_FAILED, and the result lists every error (`errors`).
+   */
+  keepGoing?: boolean
 }
 
 const elapsed = (since: number) => Math.round(performance.now() - since)
@@ -82,8 +87,10 @@ interface Levels {
   /** The ledger's hooks, in a real run only. */
   ledger?: LedgerHooks
   attempts: AttemptSettings
-  /** A seed failed: nothing else starts. */
+  /** A seed failed: nothing else starts (unless keepGoing). */
   failed: boolean
+  /** With keepGoing: the failed seeds each seed that was not run waits on. */
+  blockedBy: Map<string, string[]>
   span: Span
   /** When the run started (performance.now()): each seed's start is reported from it. */
   started: number
@@ -145,9 +152,43 @@ async function inSeed(error: SeedbedError, seed: LoadedSeed, project: ExecuteOpt
   return Object.assign(error, { ...(file && { file }), ...(hint && { hint }) })
 }
 
+/** A seed's report in the ledger once it failed or was not run. Bounded: a server that stopped answering (a paused cluster) must not hold the end of the run. */
+async function recordNotDone(run: Levels, seed: LoadedSeed, report: SeedReport): Promise<void> {
+  await within(run.ledger?.failed(seed, report).catch(() => undefined) ?? Promise.resolve(), LEDGER_WAIT_MS)
+}
+
+/**
+ * With keepGoing: a seed one of whose dependencies (in this run) did not succeed is not run. Its
+ * report says why, naming the failed seeds it waits on, directly or through seeds not run either.
+ */
+async function belowFailure(run: Levels, seed: LoadedSeed): Promise<boolean> {
+  const waits = seed.dependsOn.filter((d) => (run.reports.get(d)?.status ?? 'succeeded') !== 'succeeded')
+  if (!waits.length) return false
+  const roots = [...new Set(waits.flatMap((d) => run.blockedBy.get(d) ?? [d]))]
+  run.blockedBy.set(seed.name, roots)
+  const why = waits.map((d) => {
+    const through = run.blockedBy.get(d)
+    return through
+      ? `its dependency '${d}' was not run (${through.map((r) => `'${r}'`).join(', ')} failed)`
+      : `its dependency '${d}' failed`
+  })
+  const file = shownFile(seed)
+  const error = new SeedbedError(codes.DEPENDENCY_FAILED, `seed '${seed.name}' was not run: ${why.join('; ')}`, {
+    seed: seed.name,
+    ...(file && { file }),
+    hint: `fix ${roots.map((r) => `'${r}'`).join(', ')} (its error is reported), then run again`,
+  })
+  const report = run.reports.get(seed.name)!
+  report.error = error.toJSON()
+  run.options.log.withTag(seed.name).warn(`not run: ${why.join('; ')}`)
+  await recordNotDone(run, seed, report)
+  return true
+}
+
 /** A seed's tries until one succeeds, a failure is not transient, or the run stops; then its report. */
 async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelSpan: Span): Promise<void> {
   if (stopped(run)) return // queued behind a failure (or the run was stopped): stays not_executed
+  if (run.options.keepGoing && (await belowFailure(run, seed))) return
   const { options } = run
   const report = run.reports.get(seed.name)!
   const span = startSpan(`seed ${seed.name}`, { 'seedbed.seed': seed.name, 'seedbed.level': report.level }, levelSpan)
@@ -173,7 +214,7 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
     )
     succeeded(run, report, tried, log)
   } catch (err) {
-    run.failed = true
+    if (!options.keepGoing) run.failed = true
     if (options.signal?.aborted && err === options.signal.reason) {
       // Stopped with the whole run: its reason is said once, by whoever stopped it (the CLI on Ctrl-C).
       const reason = err as SeedbedError
@@ -191,8 +232,7 @@ async function runSeed(run: Levels, seed: LoadedSeed, transact: Transact, levelS
       // The whole stack only under --verbose: the message already names the seed's line.
       if (error.seedStack) log.debug(error.seedStack)
     }
-    // Bounded: a server that stopped answering (a paused cluster) must not hold the end of the run.
-    await within(run.ledger?.failed(seed, report).catch(() => undefined) ?? Promise.resolve(), LEDGER_WAIT_MS)
+    await recordNotDone(run, seed, report)
   } finally {
     progress?.end()
     endSeedSpan(span, report)
@@ -236,7 +276,7 @@ async function runModes(run: Levels, sql: postgres.Sql, levels: ExecuteOptions['
  * Runs the levels in order, the seeds of a level concurrently (bounded by `concurrency`), each in
  * its own transaction with its validate function before commit (lib/execution/attempt.ts). After a
  * failure the seeds already running finish, nothing else starts, and what never ran is reported
- * `not_executed`. Transient failures are retried with backoff. Never throws for a seed's failure:
+ * `not_executed`; with `keepGoing` every seed whose dependencies succeeded still runs. Transient failures are retried with backoff. Never throws for a seed's failure:
  * the result says what happened.
  */
 export async function executeLevels(options: ExecuteOptions): Promise<RunResult> {
@@ -251,7 +291,7 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   // While the seeds run: their process.exit and unhandled errors fail them (lib/execution/trap.ts).
   const trap = trapSeeds()
   const attempts = { ...attemptSettings(options, mode, reports), trap }
-  const run: Levels = { options, mode, reports, ledger, attempts, failed: false, span, started }
+  const run: Levels = { options, mode, reports, ledger, attempts, failed: false, blockedBy: new Map(), span, started }
   try {
     await runModes(run, sql, levels)
   } finally {
@@ -261,5 +301,13 @@ export async function executeLevels(options: ExecuteOptions): Promise<RunResult>
   const ok = seeds.every((s) => s.status === 'succeeded') && !trap.runError
   span.setAttribute('seedbed.ok', ok)
   span.end()
-  return { ok, durationMs: elapsed(started), dryRun: mode === 'dry-run', seeds, ...(trap.runError && { error: trap.runError.toJSON() }) }
+  return {
+    ok,
+    durationMs: elapsed(started),
+    dryRun: mode === 'dry-run',
+    seeds,
+    ...(trap.runError && { error: trap.runError.toJSON() }),
+    // Every failure at once: the seeds that failed, and those not run below them.
+    ...(options.keepGoing && { errors: seeds.flatMap((s) => (s.error && s.status !== 'interrupted' ? [s.error] : [])) }),
+  }
 }

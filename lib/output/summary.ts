@@ -53,7 +53,19 @@ export function formatSummary(result: RunResult): string {
     const { code, message, hint } = result.error
     out += `\n${after ? 'after the seeds' : 'stopped'}: ${code}: ${message}${hint ? `\n  hint: ${hint}` : ''}`
   }
+  if (result.errors?.length) out += `\n\n${formatErrors(result)}`
   return result.dryRun ? `${out}\n${DRY_RUN_NOTE}` : out
+}
+
+/** `--keep-going`: every failure of the run at once, each with its seed, file and code; then the seeds not run below them. */
+function formatErrors(result: RunResult): string {
+  const failed = result.seeds.filter((s) => s.status === 'failed').length
+  const notRun = result.errors!.filter((e) => e.code === 'E_DEPENDENCY_FAILED').length
+  const lines = result.errors!.map((e) => {
+    const what = e.code === 'E_DEPENDENCY_FAILED' ? 'not run' : 'failed'
+    return `  ${what}: ${e.seed ?? '?'}${e.file ? ` (${e.file})` : ''}: ${e.code}: ${e.message.split('\n')[0]}`
+  })
+  return [`${failed} seed${failed === 1 ? '' : 's'} failed, ${notRun} not run:`, ...lines].join('\n')
 }
 
 /** `status`: the last runs, then each seed's last success and whether its file changed since. */
