@@ -25,6 +25,7 @@ t.test('settings: flags win over environment variables, which win over defaults'
     seedTimeoutMs: 0,
     maxRetries: 3,
     dryRun: false,
+    keepGoing: false,
     allow: [],
     lockTimeoutMs: 180_000,
     changed: false,
@@ -58,6 +59,12 @@ t.test('settings: flags win over environment variables, which win over defaults'
   // --no-undo-records (cac gives false, else true) wins over SEEDBED_UNDO_RECORDS, which wins over the default.
   t.equal(resolveSettings({ undoRecords: true }, { SEEDBED_UNDO_RECORDS: 'false' }, '/p').undoRecords, false)
   t.equal(resolveSettings({ undoRecords: false }, { SEEDBED_UNDO_RECORDS: 'true' }, '/p').undoRecords, false)
+  // --keep-going, then SEEDBED_KEEP_GOING, then false; the API's keepGoing over both.
+  t.equal(resolveSettings({ keepGoing: true }, {}, '/p').keepGoing, true)
+  t.equal(resolveSettings({}, { SEEDBED_KEEP_GOING: 'true' }, '/p').keepGoing, true)
+  t.equal(resolveSettings({}, {}, '/p', { keepGoing: true }).keepGoing, true)
+  t.equal(resolveSettings({ keepGoing: true }, {}, '/p', { keepGoing: false }).keepGoing, false)
+  t.throws(() => resolveSettings({}, { SEEDBED_KEEP_GOING: 'maybe' }, '/p'), { code: 'E_BAD_ENV', message: /SEEDBED_KEEP_GOING/ })
   t.equal(resolveSettings({}, {}, '/p', { undoRecords: false }).undoRecords, false)
   t.throws(() => resolveSettings({}, { SEEDBED_UNDO_RECORDS: 'maybe' }, '/p'), { code: 'E_BAD_ENV' })
   const env = {
