@@ -129,3 +129,19 @@ t.test('run twice with keepGoing: the committed seeds change nothing the second 
   t.same(statuses(changed.seeds), { fail_one: 'failed', fail_two: 'failed', child: 'not_executed', grandchild: 'not_executed' })
   t.same(await items(), ['base', 'late'])
 })
+
+t.test('a dry run keeps going too, and commits nothing', async (t) => {
+  const seedsDir = await project(t)
+  const result = await seed({ databaseUrl: db.url, seedsDir, variables: {}, keepGoing: true, dryRun: true })
+  t.equal(result.dryRun, true)
+  t.same(statuses(result.seeds), {
+    base: 'succeeded',
+    fail_one: 'failed',
+    fail_two: 'failed',
+    child: 'not_executed',
+    late: 'succeeded',
+    grandchild: 'not_executed',
+  })
+  t.same(result.errors?.map((e) => e.seed).sort(), ['child', 'fail_one', 'fail_two', 'grandchild'])
+  t.same(await items(), [], 'rolled back')
+})
