@@ -171,9 +171,11 @@ export function parseCheck(expression: string): Condition[] | null {
       // A side of values first; `col IS NULL` (the column left NULL) when no other side is readable.
       const isNull = sides.map((x) => /^(.*) IS NULL$/.exec(bare(x))?.[1]).map((x) => (x === undefined ? undefined : column(x)))
       const nullSide = isNull.find((c) => c !== undefined)
-      const side =
-        sides.map((x, i) => (isNull[i] === undefined ? parseCheck(x) : null)).find((x) => x !== null) ??
-        (nullSide === undefined ? undefined : [{ column: nullSide, isNull: true as const }])
+      // A side seedbed cannot read beside `col IS NULL` (`end >= start OR end IS NULL`): the server judges
+      // the whole (lib/schema/check-judge.ts), so the column is filled rather than always left NULL.
+      const values = sides.map((x, i) => (isNull[i] === undefined ? parseCheck(x) : undefined))
+      if (values.some((x) => x === null) && !values.some((x) => x)) return null
+      const side = values.find((x) => x) ?? (nullSide === undefined ? undefined : [{ column: nullSide, isNull: true as const }])
       if (!side) return null
       conditions.push(...side)
       continue
@@ -183,6 +185,15 @@ export function parseCheck(expression: string): Condition[] | null {
     conditions.push(c)
   }
   return conditions
+}
+
+/**
+ * The conditions of a CHECK's top-level AND parts that are simple forms, when others are not: each holds
+ * for every valid row, so fake rows keep them (`birthdate >= '1930-01-01'` of `birthdate >= '1930-01-01'
+ * AND birthdate <= now() - '18 years'`) and the server judges the rest (lib/schema/check-judge.ts).
+ */
+export function readableConjuncts(expression: string): Condition[] {
+  return splitTop(bare(expression), ' AND ').flatMap((part) => parseCheck(part) ?? [])
 }
 
 const asNumber = (v: string) => (NUMBER.test(v) ? Number(v) : Number.NaN)
