@@ -41,7 +41,10 @@ t.test('length and char_length bounds', async (t) => {
     id int PRIMARY KEY,
     code text NOT NULL CHECK (length(code) >= 3 AND char_length(code) <= 12),
     label varchar(40) NOT NULL CHECK (char_length(label) > 0),
-    note text CHECK (length(note) BETWEEN 2 AND 30))`
+    note text CHECK (length(note) BETWEEN 2 AND 30),
+    short text NOT NULL CHECK (char_length(short) <= 2),
+    tag text NOT NULL UNIQUE CHECK (length(tag) < 4),
+    long text NOT NULL CHECK (length(long) >= 40 AND length(long) <= 45))`
   await twice(t, 'codes', 100)
 })
 

@@ -26,6 +26,9 @@ export interface ColumnLimits {
   notNull?: boolean
   /** Left NULL: an OR's readable side was `col IS NULL`. */
   isNull?: boolean
+  /** Text length bounds (`length(col) >= 3`, `char_length(col) <= 12`): hints, the server judges the CHECK. */
+  minLength?: number
+  maxLength?: number
 }
 
 const IDENT = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))$/
@@ -194,6 +197,33 @@ export function parseCheck(expression: string): Condition[] | null {
  */
 export function readableConjuncts(expression: string): Condition[] {
   return splitTop(bare(expression), ' AND ').flatMap((part) => parseCheck(part) ?? [])
+}
+
+/**
+ * The text length bounds of a CHECK's top-level AND parts (`length(col) >= 3`, `char_length(col) <= 12`,
+ * BETWEEN's two comparisons, either side): merged into the column's limits, so the text made fits them;
+ * the CHECK itself stays one the server judges.
+ */
+export function lengthBounds(expression: string): { column: string; minLength?: number; maxLength?: number }[] {
+  const out: { column: string; minLength?: number; maxLength?: number }[] = []
+  for (const part of splitTop(bare(expression), ' AND ')) {
+    for (const op of ['>=', '<=', '>', '<', '='] as const) {
+      const sides = splitTop(bare(part), ` ${op} `)
+      if (sides.length !== 2) continue
+      const fn = (x: string) => /^(?:length|char_length|character_length)\((.*)\)$/.exec(bare(x))?.[1]
+      const [l, r] = sides as [string, string]
+      const left = fn(l) !== undefined
+      const c = column(fn(left ? l : r) ?? '')
+      const n = Number(literal(left ? r : l))
+      if (c === undefined || !Number.isInteger(n)) break
+      const o = left ? op : FLIP[op]
+      const min = o === '>' ? n + 1 : o === '>=' || o === '=' ? n : undefined
+      const max = o === '<' ? n - 1 : o === '<=' || o === '=' ? n : undefined
+      out.push({ column: c, ...(min !== undefined ? { minLength: min } : {}), ...(max !== undefined ? { maxLength: max } : {}) })
+      break
+    }
+  }
+  return out
 }
 
 const asNumber = (v: string) => (NUMBER.test(v) ? Number(v) : Number.NaN)

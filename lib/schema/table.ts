@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { quotedName } from '../sql/fragments.ts'
-import { addCondition, type ColumnLimits, type Condition, constantDefault, parseCheck, readableConjuncts } from './checks.ts'
+import { addCondition, type ColumnLimits, type Condition, constantDefault, lengthBounds, parseCheck, readableConjuncts } from './checks.ts'
 import { type ForeignKey, readForeignKeys } from './foreign-keys.ts'
 import { type ResolvedType, resolveTypes } from './types.ts'
 
@@ -171,6 +171,12 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       // The server judges it (lib/schema/check-judge.ts); its simple AND parts still narrow the values.
       unreadChecks.push(check)
       apply(readableConjuncts(check.definition))
+      for (const { column, minLength, maxLength } of lengthBounds(check.definition)) {
+        const c = byName.get(column)
+        if (!c) continue
+        if (minLength !== undefined) c.limits = { ...c.limits, minLength: Math.max(minLength, c.limits.minLength ?? 0) }
+        if (maxLength !== undefined) c.limits = { ...c.limits, maxLength: Math.min(maxLength, c.limits.maxLength ?? Infinity) }
+      }
     }
   }
   // A key seen twice (a unique constraint on the primary key's columns) is one key.
