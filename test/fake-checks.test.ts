@@ -124,3 +124,20 @@ t.test('a column compared with a unique key column converges: from the 8th attem
     CONSTRAINT ends_after CHECK (enddate >= startdate OR enddate IS NULL))`
   await twice(t, 'history', 2000)
 })
+
+t.test('a CHECK that raises an error on the rows made is a coded error, and the seed’s transaction stays usable', async (t) => {
+  await db.sql`CREATE TABLE ratio (id int PRIMARY KEY, n int NOT NULL, CONSTRAINT ratio_check CHECK (1 / (n - n) = 1))`
+  await db.sql`CREATE TABLE after_ratio (id int PRIMARY KEY, n int NOT NULL CHECK (n <> 7))`
+  const result = await inSeed(async (ctx) => {
+    const e = await ctx.fake('ratio', 5).catch((x) => x)
+    t.match(e, {
+      code: codes.FAKE_UNSUPPORTED,
+      table: 'ratio',
+      constraint: 'ratio_check',
+      message: /could not evaluate .*division by zero/,
+    })
+    t.match(e.hint, /override n/)
+    await ctx.fake('after_ratio', 3)
+  })
+  t.same(result.created, 3, 'the seed went on in the same transaction')
+})

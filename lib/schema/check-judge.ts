@@ -58,7 +58,9 @@ async function judgeBatch(sql: Sql, info: TableInfo, plan: FakePlan, batch: read
   for (let attempt = 0; pending.length; attempt++) {
     const rows = pending.map((i) => [i, ...plan.row(i, attempts.get(i) ?? 0)])
     await copyRows(sql, STAGE, [ROW, ...plan.columns], rows, { reportAs: info.name, verb: 'load into' })
-    const failing = await failingRows(sql, plan.checks)
+    const failing = await failingRows(sql, plan.checks).catch((err: unknown) => {
+      throw unevaluated(info, plan.checks, err)
+    })
     await sql`DELETE FROM ${sql(STAGE)}`
     for (const { row, check } of failing) {
       const which = plan.checks[check]!
@@ -69,12 +71,31 @@ async function judgeBatch(sql: Sql, info: TableInfo, plan: FakePlan, batch: read
   }
 }
 
-/** The rows of the stage that break a CHECK (FALSE: NULL passes, as in the table), with the first CHECK each breaks. */
+/**
+ * The rows of the stage that break a CHECK (FALSE: NULL passes, as in the table), with the first CHECK each
+ * breaks. In a savepoint: a CHECK that raises an error on a candidate row (a division by zero) leaves the
+ * seed's transaction usable.
+ */
 async function failingRows(sql: Sql, checks: readonly UnreadCheck[]) {
   const broken = checks.map((c, i) => sql`WHEN (${sql.unsafe(c.definition)}) IS FALSE THEN ${i}::int`).reduce((a, w) => sql`${a} ${w}`)
-  return sql<{ row: number; check: number }[]>`
-    SELECT ${sql(ROW)} AS row, c AS check FROM (SELECT ${sql(ROW)}, CASE ${broken} END AS c FROM ${sql(STAGE)}) s
-    WHERE c IS NOT NULL ORDER BY 1`
+  return sql.savepoint(
+    (sp) => sp<{ row: number; check: number }[]>`
+      SELECT ${sp(ROW)} AS row, c AS check FROM (SELECT ${sp(ROW)}, CASE ${broken} END AS c FROM ${sp(STAGE)}) s
+      WHERE c IS NOT NULL ORDER BY 1`,
+  )
+}
+
+function unevaluated(info: TableInfo, checks: readonly UnreadCheck[], err: unknown) {
+  const message = err instanceof Error ? err.message : String(err)
+  return new SeedbedError(
+    codes.FAKE_UNSUPPORTED,
+    `fake ${info.name}: the server could not evaluate the CHECKs of ${info.qualified} (${checks.map((c) => c.name).join(', ')}) on the rows seedbed made: ${message}`,
+    {
+      table: info.name,
+      ...(checks.length === 1 ? { constraint: checks[0]!.name } : {}),
+      hint: `override ${[...new Set(checks.flatMap((c) => c.columns))].join(', ')} with values that satisfy the CHECKs`,
+    },
+  )
 }
 
 function impossible(info: TableInfo, check: FakePlan['checks'][number], row: number, tries: number) {
