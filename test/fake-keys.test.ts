@@ -2,21 +2,12 @@ import t from 'tap'
 import { createContext } from '../lib/execution/context.ts'
 import { createLogger } from '../lib/output/log.ts'
 import { testDatabase } from './helpers.ts'
+import { seedRunner } from './seed-runner.ts'
 
 // Issue 29, items 1, 5 and 6: tables real schemas are full of, filled and re-run with no override.
 const db = await testDatabase(t)
 const log = createLogger({ level: -999 })
-/** Runs fn with a seed context in a transaction; returns the seed's counts. */
-const inSeed = (fn: (ctx: ReturnType<typeof createContext>['ctx']) => Promise<unknown>, seed = 'keys') =>
-  db.sql.begin(async (tx) => {
-    const { ctx, counts } = createContext(tx, log, { seed, env: 'development', secrets: [] })
-    await fn(ctx)
-    return { created: counts.created, updated: counts.updated, skipped: counts.skipped }
-  })
-const digest = async (table: string) => {
-  const [row] = await db.sql.unsafe(`SELECT count(*)::int AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS d FROM ${table} t`)
-  return row as unknown as { n: number; d: string }
-}
+const { inSeed, digest } = seedRunner(db.sql, 'keys')
 
 t.test('item 6: a second run compares xml, json, point and arrays of them, in fake, load and upsert', async (t) => {
   await db.sql`CREATE TABLE docs (code text PRIMARY KEY, body xml, meta json, spot point, tags json[], n int)`

@@ -26,6 +26,9 @@ export interface ColumnLimits {
   notNull?: boolean
   /** Left NULL: an OR's readable side was `col IS NULL`. */
   isNull?: boolean
+  /** Text length bounds (`length(col) >= 3`, `char_length(col) <= 12`): hints, the server judges the CHECK. */
+  minLength?: number
+  maxLength?: number
 }
 
 const IDENT = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))$/
@@ -171,9 +174,11 @@ export function parseCheck(expression: string): Condition[] | null {
       // A side of values first; `col IS NULL` (the column left NULL) when no other side is readable.
       const isNull = sides.map((x) => /^(.*) IS NULL$/.exec(bare(x))?.[1]).map((x) => (x === undefined ? undefined : column(x)))
       const nullSide = isNull.find((c) => c !== undefined)
-      const side =
-        sides.map((x, i) => (isNull[i] === undefined ? parseCheck(x) : null)).find((x) => x !== null) ??
-        (nullSide === undefined ? undefined : [{ column: nullSide, isNull: true as const }])
+      // A side seedbed cannot read beside `col IS NULL` (`end >= start OR end IS NULL`): the server judges
+      // the whole (lib/schema/check-judge.ts), so the column is filled rather than always left NULL.
+      const values = sides.map((x, i) => (isNull[i] === undefined ? parseCheck(x) : undefined))
+      if (values.some((x) => x === null) && !values.some((x) => x)) return null
+      const side = values.find((x) => x) ?? (nullSide === undefined ? undefined : [{ column: nullSide, isNull: true as const }])
       if (!side) return null
       conditions.push(...side)
       continue
@@ -183,6 +188,42 @@ export function parseCheck(expression: string): Condition[] | null {
     conditions.push(c)
   }
   return conditions
+}
+
+/**
+ * The conditions of a CHECK's top-level AND parts that are simple forms, when others are not: each holds
+ * for every valid row, so fake rows keep them (`birthdate >= '1930-01-01'` of `birthdate >= '1930-01-01'
+ * AND birthdate <= now() - '18 years'`) and the server judges the rest (lib/schema/check-judge.ts).
+ */
+export function readableConjuncts(expression: string): Condition[] {
+  return splitTop(bare(expression), ' AND ').flatMap((part) => parseCheck(part) ?? [])
+}
+
+/**
+ * The text length bounds of a CHECK's top-level AND parts (`length(col) >= 3`, `char_length(col) <= 12`,
+ * BETWEEN's two comparisons, either side): merged into the column's limits, so the text made fits them;
+ * the CHECK itself stays one the server judges.
+ */
+export function lengthBounds(expression: string): { column: string; minLength?: number; maxLength?: number }[] {
+  const out: { column: string; minLength?: number; maxLength?: number }[] = []
+  for (const part of splitTop(bare(expression), ' AND ')) {
+    for (const op of ['>=', '<=', '>', '<', '='] as const) {
+      const sides = splitTop(bare(part), ` ${op} `)
+      if (sides.length !== 2) continue
+      const fn = (x: string) => /^(?:length|char_length|character_length)\((.*)\)$/.exec(bare(x))?.[1]
+      const [l, r] = sides as [string, string]
+      const left = fn(l) !== undefined
+      const c = column(fn(left ? l : r) ?? '')
+      const n = Number(literal(left ? r : l))
+      if (c === undefined || !Number.isInteger(n)) break
+      const o = left ? op : FLIP[op]
+      const min = o === '>' ? n + 1 : o === '>=' || o === '=' ? n : undefined
+      const max = o === '<' ? n - 1 : o === '<=' || o === '=' ? n : undefined
+      out.push({ column: c, ...(min !== undefined ? { minLength: min } : {}), ...(max !== undefined ? { maxLength: max } : {}) })
+      break
+    }
+  }
+  return out
 }
 
 const asNumber = (v: string) => (NUMBER.test(v) ? Number(v) : Number.NaN)

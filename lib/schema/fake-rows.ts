@@ -5,7 +5,7 @@ import { stableHash } from '../helpers/fake.ts'
 import { cellRandom } from './cell-random.ts'
 import { breaksLimits } from './checks.ts'
 import type { ForeignKey } from './foreign-keys.ts'
-import type { Column, TableInfo, UniqueKey } from './table.ts'
+import type { Column, TableInfo, UniqueKey, UnreadCheck } from './table.ts'
 import { type Next, type People, Unsupported, type ValueGenerator, valueGenerator } from './values.ts'
 import type { Words } from './words.ts'
 
@@ -41,7 +41,12 @@ export interface FakePlan {
   conflict: string[]
   /** Notes for the seed's log: columns left NULL, and why. */
   notes: string[]
-  rows(count: number): Generator<unknown[]>
+  /** The CHECKs the server judges (of other forms than seedbed reads), and whether another attempt changes a row's values for it. */
+  checks: (UnreadCheck & { remade: boolean })[]
+  /** The rows; `attempts` gives the attempt of each row that needs another than the first (lib/schema/check-judge.ts). */
+  rows(count: number, attempts?: ReadonlyMap<number, number>): Generator<unknown[]>
+  /** Row `index` as attempt `attempt` makes it (attempt 0 is the row `rows` gives with no attempts). */
+  row(index: number, attempt: number): unknown[]
 }
 
 export interface FakePlanInput {
@@ -56,6 +61,8 @@ export interface FakePlanInput {
 }
 
 const NULL_SHARE = 0.1
+/** The attempt (lib/schema/check-judge.ts) from which the nullable columns of a failing CHECK are left NULL. */
+const NULL_AFTER = 8
 
 const unsupported = (table: string, what: string, hint: string, extra: { constraint?: string } = {}) =>
   new SeedbedError(codes.FAKE_UNSUPPORTED, `fake ${table}: ${what}`, { table, hint, ...extra })
@@ -123,7 +130,14 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
   // every row: seedbed fills that column instead.
   const breaksCheck = (c: Column) =>
     c.serverFills === 'default' && c.constantDefault !== undefined && breaksLimits(c.constantDefault, c.limits)
-  const written = table.columns.filter((c) => c.name in overrides || !c.serverFills || breaksCheck(c))
+  const makes = (c: Column) => !(c.name in overrides) && (!c.serverFills || breaksCheck(c))
+  // A DEFAULT (not a sequence) in a CHECK the server judges beside a column seedbed makes (`duedate >= orderdate`,
+  // orderdate DEFAULT now()): seedbed fills it, so the CHECK compares values it chose and that stay the same.
+  const judgedDefault = (c: Column) =>
+    c.serverFills === 'default' &&
+    !c.sequence &&
+    table.unreadChecks.some((k) => k.columns.includes(c.name) && k.columns.some((n) => makes(byName.get(n)!)))
+  const written = table.columns.filter((c) => c.name in overrides || makes(c) || judgedDefault(c))
   const writtenNames = new Set(written.map((c) => c.name))
 
   const unitOf = new Map<string, Unit>()
@@ -149,7 +163,8 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
         { constraint: fk.name },
       )
     }
-    const nullable = !fk.required
+    // NOT NULL by a CHECK seedbed reads too (`(a IS NOT NULL AND b >= 1) OR (...)` takes its readable side).
+    const nullable = !fk.required && !fk.columns.some((c) => byName.get(c)!.notNull)
     const parents = input.parents.get(fk.name) ?? []
     const self = selfReferencing(fk, table) && fk.refColumns.every((c) => writtenNames.has(c) && !fk.columns.includes(c))
     if (self) {
@@ -220,17 +235,9 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
   }
   written.sort((a, b) => table.columns.indexOf(a) - table.columns.indexOf(b))
 
-  for (const check of table.unreadChecks) {
-    const made = check.columns.filter((c) => writtenNames.has(c) && !(c in overrides))
-    if (made.length) {
-      throw unsupported(
-        name,
-        `CHECK constraint ${check.name} is not one of the forms seedbed satisfies: ${check.definition}`,
-        `override ${made.join(', ')} with values that satisfy it (seedbed reads col IN (...), col = v, col > n, >=, <, <=, BETWEEN and their AND)`,
-        { constraint: check.name },
-      )
-    }
-  }
+  // CHECKs of other forms than those seedbed reads: the server judges the rows (lib/schema/check-judge.ts),
+  // and remakes the columns of a failing one seedbed makes (not overridden, not a unique key's).
+  const judged = table.unreadChecks.filter((check) => check.columns.some((c) => writtenNames.has(c) && !(c in overrides)))
 
   const keys = table.keys.filter((k) => k.columns.every((c) => writtenNames.has(c)) && usable(k))
   const conflictKey = keys.find((k) => !k.partial)
@@ -263,14 +270,21 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
     })
   }
 
+  const make = rowMaker(input, written, units)
+  // Made again on a later attempt: the units (not a unique key's, not an override) holding a judged CHECK's columns.
+  const remade = (check: UnreadCheck) =>
+    check.columns.map((c) => unitOf.get(c)).filter((u): u is Unit => u !== undefined && u.kind !== 'override' && u.divisor === undefined)
+  const varying = new Set(judged.flatMap(remade))
   return {
     columns: written.map((c) => c.name),
     conflict: conflictKey.columns,
     notes,
-    rows(count) {
+    checks: judged.map((check) => ({ ...check, remade: remade(check).length > 0 })),
+    rows(count, attempts) {
       checkCapacity(name, units, keys, count, unitOf)
-      return makeRows(input, written, units, count)
+      return makeRows(make, count, varying, attempts)
     },
+    row: (index, attempt) => make(index, attempt, varying),
   }
 }
 
@@ -405,7 +419,19 @@ function checkCapacity(
   }
 }
 
-function* makeRows(input: FakePlanInput, written: readonly Column[], units: readonly Unit[], count: number): Generator<unknown[]> {
+/** Makes row `row` at attempt `attempt`: the units in `varying` draw from another sequence on each attempt, the rest never change. */
+type RowMaker = (row: number, attempt: number, varying: ReadonlySet<Unit>) => unknown[]
+
+function* makeRows(
+  make: RowMaker,
+  count: number,
+  varying: ReadonlySet<Unit>,
+  attempts: ReadonlyMap<number, number> = new Map(),
+): Generator<unknown[]> {
+  for (let row = 0; row < count; row++) yield make(row, attempts.get(row) ?? 0, varying)
+}
+
+function rowMaker(input: FakePlanInput, written: readonly Column[], units: readonly Unit[]): RowMaker {
   const { faker } = input
   const hash = stableHash(input.key)
   const rand = cellRandom(hash)
@@ -414,12 +440,16 @@ function* makeRows(input: FakePlanInput, written: readonly Column[], units: read
   // Per unit, worked out once: its sequence number and where its columns go in the row.
   const slots = new Map(units.map((u, i) => [u, { id: i, at: u.columns.map((c) => position.get(c)!) }]))
   const scratch: unknown[] = []
+  let attempt = 0
+  let varies: ReadonlySet<Unit> = new Set()
 
   /** Writes a unit's values for a row into `out` at `at`. Each (row, unit) has its own sequence. */
   const fill = (u: Unit, row: number, out: unknown[], at: readonly number[]): void => {
-    rand.at(row, slots.get(u)!.id)
+    rand.at(row, slots.get(u)!.id + (attempt && varies.has(u) ? attempt * units.length : 0))
     const keyed = u.divisor !== undefined
-    if (u.alwaysNull || (!keyed && u.nullable && next() < NULL_SHARE)) {
+    // From attempt NULL_AFTER a nullable column of a failing CHECK is left NULL (a CHECK that is NULL holds).
+    const late = attempt >= NULL_AFTER && varies.has(u)
+    if (u.alwaysNull || (!keyed && u.nullable && (next() < NULL_SHARE || late))) {
       for (const i of at) out[i] = null
       return
     }
@@ -456,9 +486,11 @@ function* makeRows(input: FakePlanInput, written: readonly Column[], units: read
     }
   }
   const plan = units.map((u) => ({ u, at: slots.get(u)!.at }))
-  for (let row = 0; row < count; row++) {
+  return (row, rowAttempt, varying) => {
+    attempt = rowAttempt
+    varies = varying
     const out = new Array<unknown>(written.length)
     for (const { u, at } of plan) fill(u, row, out, at)
-    yield out
+    return out
   }
 }

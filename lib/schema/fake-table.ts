@@ -5,6 +5,7 @@ import { fakerFor } from '../helpers/fake.ts'
 import type { Logger } from '../output/log.ts'
 import { type LoadRun, loadRows } from '../sql/load.ts'
 import type { FakeOverrides } from '../contract/types.ts'
+import { judgeChecks } from './check-judge.ts'
 import { type ParentKeys, planFakeRows } from './fake-rows.ts'
 import type { ForeignKey } from './foreign-keys.ts'
 import { readTable, type TableInfo } from './table.ts'
@@ -72,7 +73,8 @@ export async function fakeTable(
   const faker = fakerFor(key)
   const plan = planFakeRows({ table: info, parents, overrides: given, key, faker, words: wordsOf(faker) })
   for (const note of plan.notes) options.log.warn(`fake ${table}: ${note}`)
-  const rows = plan.rows(count)
+  // The CHECKs seedbed does not read: the server judges the rows first, and says which need another attempt.
+  const rows = plan.rows(count, await judgeChecks(sql, info, plan, count))
   const result = await loadRows(
     sql,
     table,

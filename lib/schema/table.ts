@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { quotedName } from '../sql/fragments.ts'
-import { addCondition, type ColumnLimits, constantDefault, parseCheck } from './checks.ts'
+import { addCondition, type ColumnLimits, type Condition, constantDefault, lengthBounds, parseCheck, readableConjuncts } from './checks.ts'
 import { type ForeignKey, readForeignKeys } from './foreign-keys.ts'
 import { type ResolvedType, resolveTypes } from './types.ts'
 
@@ -21,6 +21,8 @@ export interface Column {
   sequence?: string
   /** Its DEFAULT's value as text, when the DEFAULT is a constant (lib/schema/checks.ts constantDefault). */
   constantDefault?: string
+  /** Its DEFAULT expression (not a GENERATED one), as `pg_get_expr` prints it. */
+  defaultExpr?: string
 }
 
 /**
@@ -149,20 +151,32 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       limits: resolved.limits,
       ...(r.sequence ? { sequence: r.sequence } : {}),
       ...(constantDefault(r.default_expr) !== undefined ? { constantDefault: constantDefault(r.default_expr) } : {}),
+      ...(r.default_expr ? { defaultExpr: r.default_expr } : {}),
     }
   })
   const byName = new Map(columns.map((c) => [c.name, c]))
   const unreadChecks: UnreadCheck[] = []
-  for (const check of checks) {
-    const conditions = parseCheck(check.definition)
-    if (!conditions || conditions.some((c) => !byName.has(c.column))) {
-      unreadChecks.push(check)
-      continue
-    }
+  const apply = (conditions: readonly Condition[]) => {
     for (const condition of conditions) {
-      const column = byName.get(condition.column)!
+      const column = byName.get(condition.column)
+      if (!column) continue
       column.limits = addCondition(column.limits, condition)
       if (column.limits.notNull) column.notNull = true
+    }
+  }
+  for (const check of checks) {
+    const conditions = parseCheck(check.definition)
+    if (conditions?.every((c) => byName.has(c.column))) apply(conditions)
+    else {
+      // The server judges it (lib/schema/check-judge.ts); its simple AND parts still narrow the values.
+      unreadChecks.push(check)
+      apply(readableConjuncts(check.definition))
+      for (const { column, minLength, maxLength } of lengthBounds(check.definition)) {
+        const c = byName.get(column)
+        if (!c) continue
+        if (minLength !== undefined) c.limits = { ...c.limits, minLength: Math.max(minLength, c.limits.minLength ?? 0) }
+        if (maxLength !== undefined) c.limits = { ...c.limits, maxLength: Math.min(maxLength, c.limits.maxLength ?? Infinity) }
+      }
     }
   }
   // A key seen twice (a unique constraint on the primary key's columns) is one key.

@@ -177,9 +177,19 @@ function uniqueText(base: string, k: number, max: number | undefined): string {
   return String(k)
 }
 
-function text(name: string, type: Extract<ColumnType, { kind: 'text' }>, words: Words, people: People): ValueGenerator {
-  const made = textByName(name, words, people)
-  const max = type.max
+function text(
+  name: string,
+  type: Extract<ColumnType, { kind: 'text' }>,
+  limits: ColumnLimits,
+  words: Words,
+  people: People,
+): ValueGenerator {
+  // Within the type's length and a CHECK's length bounds (lib/schema/checks.ts lengthBounds).
+  const limit = Math.min(type.max ?? Infinity, limits.maxLength ?? Infinity)
+  const max = Number.isFinite(limit) ? Math.max(limit, 1) : undefined
+  const pad = limits.minLength ?? 0
+  const base = textByName(name, words, people)
+  const made = pad ? (next: Next, row: number, k: number) => base(next, row, k).padEnd(pad, '_') : base
   const email = /e_?mail/i.test(name)
   return {
     random: (next, row) => {
@@ -271,7 +281,7 @@ export function valueGenerator(name: string, type: ColumnType, limits: ColumnLim
       return fromList(type.labels)
     case 'text':
       if (ranged) refuse()
-      return text(name, type, words, people)
+      return text(name, type, limits, words, people)
     case 'uuid': {
       const uuid = (a: number, b: number, c: number, d: string) =>
         `${hex(a, 8)}-${hex(b >>> 16, 4)}-4${hex(b, 3)}-${hex(0x8000 | (c & 0x3fff), 4)}-${d}`
