@@ -90,11 +90,13 @@ export interface LoadResult extends SeedCounts {
   mode: 'copy' | 'merge'
 }
 
+/** Every status a seed of a run can end with (the README's `--json` section is tested against it). */
+export const SEED_STATUSES = ['succeeded', 'failed', 'interrupted', 'not_executed'] as const
 /**
  * `interrupted`: the seed was running when the whole run was stopped (Ctrl-C, SIGTERM, --timeout,
  * the caller's signal) and was rolled back; its `error` is the run's reason.
  */
-export type SeedStatus = 'succeeded' | 'failed' | 'interrupted' | 'not_executed'
+export type SeedStatus = (typeof SEED_STATUSES)[number]
 
 /** A column a dry run would change: its value now and the one the seed would write. */
 export interface ColumnChange {
