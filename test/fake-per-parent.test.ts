@@ -1,5 +1,6 @@
 import t from 'tap'
 import { codes } from '../lib/errors/errors.ts'
+import type { FakeCount, FakePerParent } from '../lib/index.ts'
 import { testDatabase } from './helpers.ts'
 import { seedRunner } from './seed-runner.ts'
 
@@ -29,8 +30,8 @@ async function perParent(parent: string, child: string, column: string): Promise
 const within = (counts: Map<unknown, number>, min: number, max: number) => [...counts.values()].every((n) => n >= min && n <= max)
 const spread = (counts: Map<unknown, number>) => new Set(counts.values()).size
 
-const ORDERS = { per: 'customers', min: 0, max: 5 }
-const ITEMS = { per: 'orders', min: 1, max: 4 }
+const ORDERS: FakePerParent = { per: 'customers', min: 0, max: 5 }
+const ITEMS: FakeCount = { per: 'orders', min: 1, max: 4 }
 
 t.test('customers -> 0 to 5 orders each -> 1 to 4 items each, re-run and new parents', async (t) => {
   const results: unknown[] = []
