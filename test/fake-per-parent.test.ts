@@ -96,6 +96,14 @@ t.test("a parent's count comes from its key, not its position", async (t) => {
   t.ok(spread(second) > 1)
 })
 
+t.test('a reference with a DEFAULT is filled per parent all the same', async (t) => {
+  await db.sql`CREATE TABLE visits (id serial PRIMARY KEY, customer_id int NOT NULL DEFAULT 1 REFERENCES customers, at date NOT NULL)`
+  await inSeed((ctx) => ctx.fake('visits', { per: 'customer_id', min: 1, max: 2 }))
+  const [row] =
+    await db.sql`SELECT count(DISTINCT customer_id)::int AS parents, (SELECT count(*)::int FROM customers) AS customers FROM visits`
+  t.equal(row!.parents, row!.customers, 'every customer has a visit')
+})
+
 t.test('several keys to one parent: per names the column; 1:1; mixed case and other schemas', async (t) => {
   await db.sql.unsafe(`
     CREATE SCHEMA app;
@@ -156,6 +164,11 @@ t.test('bad counts and parents are errors naming the table and per', async (t) =
     code: codes.FAKE_OVERRIDE,
     message: /per 'customers': customer_id overridden/,
     hint: /remove the override of customer_id/,
+  })
+  await db.sql`CREATE TABLE categories (id serial PRIMARY KEY, parent_id int REFERENCES categories)`
+  t.match(await fails('categories', { per: 'categories', min: 0, max: 2 }), {
+    code: codes.FAKE_OVERRIDE,
+    message: /per 'categories': foreign key categories_parent_id_fkey refers to public\.categories itself/,
   })
   t.match(await fails('reviews', { per: 'empties', min: 1, max: 2 }), {
     code: codes.FAKE_PARENT_EMPTY,
