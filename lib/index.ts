@@ -20,8 +20,10 @@ export type { StartupOptions, StartupOutcome } from './execution/startup.ts'
 export { defineSeed, type Seed, type SeedContext } from './contract/contract.ts'
 export type {
   CopyRow,
+  FakeCount,
   FakeOverride,
   FakeOverrides,
+  FakePerParent,
   PlannedSeed,
   PlanResult,
   RunSummary,

@@ -1,6 +1,16 @@
 import type { Faker } from '@faker-js/faker'
 import type postgres from 'postgres'
-import type { FakeOverrides, LoadOptions, LoadResult, Logger, RowSource, SeedCounts, UpsertOptions, UpsertResult } from './types.ts'
+import type {
+  FakeCount,
+  FakeOverrides,
+  LoadOptions,
+  LoadResult,
+  Logger,
+  RowSource,
+  SeedCounts,
+  UpsertOptions,
+  UpsertResult,
+} from './types.ts'
 
 /** Everything a seed's `run` and `validate` receive. */
 export interface SeedContext {
@@ -65,8 +75,21 @@ export interface SeedContext {
    *   await fake('orders', scaled(2000), { status: ['paid', 'shipped'], note: (i, faker) => faker.lorem.sentence() })
    * }
    * ```
+   *
+   * `count` may instead give the rows per parent: `{ per, min, max }` makes, for each row of the parent
+   * `per` names (a table one of this table's foreign keys refers to, or the referencing column when
+   * several keys refer to that table), between `min` and `max` rows referring to it: the same number
+   * for the same parent on every run (drawn from the seed, the table and the parent's key, not its
+   * position, so new parents leave the others' counts alone). Nesting is by declaring each level per
+   * its parent, as Snaplet's `x(n)` nests. Per-parent counts are not scaled (scale the parents).
+   *
+   * ```ts
+   * await fake('customers', 100)
+   * await fake('orders', { per: 'customers', min: 0, max: 5 })
+   * await fake('order_items', { per: 'orders', min: 1, max: 4 })
+   * ```
    */
-  fake(table: string, count: number, overrides?: FakeOverrides): Promise<LoadResult>
+  fake(table: string, count: FakeCount, overrides?: FakeOverrides): Promise<LoadResult>
   /**
    * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
    * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).

@@ -31,6 +31,14 @@ export type FakeOverride =
   | readonly unknown[]
   | ((row: number, faker: Faker) => unknown)
 export type FakeOverrides = Readonly<Record<string, FakeOverride>>
+/** Children per parent: for each row of the parent table `per` names, between `min` and `max` rows (inclusive), the same number for the same parent on every run. */
+export interface FakePerParent {
+  per: string
+  min: number
+  max: number
+}
+/** How many rows `ctx.fake` makes: a number, or a number per parent row. */
+export type FakeCount = number | FakePerParent
 
 /** What a seed did: rows inserted, rows changed, rows already as wanted. */
 export interface SeedCounts {

@@ -33,6 +33,10 @@ interface Unit {
   radix?: number
   /** Always NULL (a nullable reference to a parent with no rows, a nullable column of an unsupported type). */
   alwaysNull?: boolean
+  /** The reference rows are made per parent of: the first row of each parent's, and the row count last. */
+  starts?: readonly number[]
+  /** Unique within each parent's rows (in a key with the reference rows are made per): its value index counts those rows. */
+  byChild?: boolean
 }
 
 /** What makes the rows: the columns in row order, the key to merge on, and the rows themselves. */
@@ -58,6 +62,8 @@ export interface FakePlanInput {
   key: string
   faker: Faker
   words: Words
+  /** Rows per parent (lib/schema/fake-per-parent.ts): the foreign key's name, each parent's row count in key order, the bounds asked. */
+  perParent?: { fk: string; counts: readonly number[]; min: number; max: number }
 }
 
 const NULL_SHARE = 0.1
@@ -130,7 +136,9 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
   // every row: seedbed fills that column instead.
   const breaksCheck = (c: Column) =>
     c.serverFills === 'default' && c.constantDefault !== undefined && breaksLimits(c.constantDefault, c.limits)
-  const makes = (c: Column) => !(c.name in overrides) && (!c.serverFills || breaksCheck(c))
+  // The columns of the reference rows are made per parent of are seedbed's, a DEFAULT or not.
+  const perColumns = new Set(table.foreignKeys.find((fk) => fk.name === input.perParent?.fk)?.columns)
+  const makes = (c: Column) => !(c.name in overrides) && (!c.serverFills || breaksCheck(c) || perColumns.has(c.name))
   // A DEFAULT (not a sequence) in a CHECK the server judges beside a column seedbed makes (`duedate >= orderdate`,
   // orderdate DEFAULT now()): seedbed fills it, so the CHECK compares values it chose and that stay the same.
   const judgedDefault = (c: Column) =>
@@ -166,6 +174,12 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
     // NOT NULL by a CHECK seedbed reads too (`(a IS NOT NULL AND b >= 1) OR (...)` takes its readable side).
     const nullable = !fk.required && !fk.columns.some((c) => byName.get(c)!.notNull)
     const parents = input.parents.get(fk.name) ?? []
+    if (fk.name === input.perParent?.fk) {
+      if (!parents.length && input.perParent.min > 0) throw parentEmpty(table, fk)
+      if (!parents.length) notes.push(`no rows made: ${fk.refTable} has no rows to make them per (foreign key ${fk.name})`)
+      add(perParentUnit(fk, parents, input.perParent.counts))
+      continue
+    }
     const self = selfReferencing(fk, table) && fk.refColumns.every((c) => writtenNames.has(c) && !fk.columns.includes(c))
     if (self) {
       const unit: Unit = { columns: fk.columns, kind: 'self', nullable, size: Infinity }
@@ -198,18 +212,7 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
         notes.push(`${fk.columns.join(', ')} left NULL: ${fk.refTable} has no rows to refer to (foreign key ${fk.name})`)
         continue
       }
-      throw new SeedbedError(
-        codes.FAKE_PARENT_EMPTY,
-        `fake ${name}: ${fk.refTable === table.qualified ? `${table.qualified} refers to itself` : `${table.qualified} refers to ${fk.refTable}`} (foreign key ${fk.name} on ${fk.columns.join(', ')}), and ${fk.refTable} has no rows${fk.refTable === table.qualified ? ' whose key it could take (the server assigns that key)' : ''}`,
-        {
-          table: name,
-          constraint: fk.name,
-          hint:
-            fk.refTable === table.qualified
-              ? `seed some rows of ${fk.refTable} first (another ctx.fake or load), or override ${fk.columns.join(', ')}`
-              : `fill ${fk.refTable} first: add the seed that writes it to dependsOn (or use dependsOn: 'auto'), or override ${fk.columns.join(', ')}`,
-        },
-      )
+      throw parentEmpty(table, fk)
     }
     add({ columns: fk.columns, kind: 'reference', parents, nullable, size: parents.length })
   }
@@ -273,7 +276,9 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
   const make = rowMaker(input, written, units)
   // Made again on a later attempt: the units (not a unique key's, not an override) holding a judged CHECK's columns.
   const remade = (check: UnreadCheck) =>
-    check.columns.map((c) => unitOf.get(c)).filter((u): u is Unit => u !== undefined && u.kind !== 'override' && u.divisor === undefined)
+    check.columns
+      .map((c) => unitOf.get(c))
+      .filter((u): u is Unit => u !== undefined && u.kind !== 'override' && u.divisor === undefined && !u.starts)
   const varying = new Set(judged.flatMap(remade))
   return {
     columns: written.map((c) => c.name),
@@ -281,11 +286,46 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
     notes,
     checks: judged.map((check) => ({ ...check, remade: remade(check).length > 0 })),
     rows(count, attempts) {
-      checkCapacity(name, units, keys, count, unitOf)
+      checkCapacity(name, units, keys, { count, perParent: input.perParent?.max }, unitOf)
       return makeRows(make, count, varying, attempts)
     },
     row: (index, attempt) => make(index, attempt, varying),
   }
+}
+
+/** A NOT NULL reference (or one rows are made per parent of) to a table with no rows. */
+function parentEmpty(table: TableInfo, fk: ForeignKey): SeedbedError {
+  const self = fk.refTable === table.qualified
+  return new SeedbedError(
+    codes.FAKE_PARENT_EMPTY,
+    `fake ${table.name}: ${self ? `${table.qualified} refers to itself` : `${table.qualified} refers to ${fk.refTable}`} (foreign key ${fk.name} on ${fk.columns.join(', ')}), and ${fk.refTable} has no rows${self ? ' whose key it could take (the server assigns that key)' : ''}`,
+    {
+      table: table.name,
+      constraint: fk.name,
+      hint: self
+        ? `seed some rows of ${fk.refTable} first (another ctx.fake or load), or override ${fk.columns.join(', ')}`
+        : `fill ${fk.refTable} first: add the seed that writes it to dependsOn (or use dependsOn: 'auto'), or override ${fk.columns.join(', ')}`,
+    },
+  )
+}
+
+/** The reference rows are made per parent of: parent after parent in key order, `counts[p]` rows each, never NULL. */
+function perParentUnit(fk: ForeignKey, parents: ParentKeys, counts: readonly number[]): Unit {
+  const starts = [0]
+  for (const n of counts) starts.push(starts[starts.length - 1]! + n)
+  return { columns: fk.columns, kind: 'reference', parents, nullable: false, size: parents.length, starts }
+}
+
+/** The parent of row `row`: the last `p` with `starts[p] <= row` (a parent with no rows has the same start as the next). */
+function parentAt(starts: readonly number[], row: number): number {
+  let lo = 0
+  let hi = starts.length - 2
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid]! <= row) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
 
 /**
@@ -367,8 +407,15 @@ function assignUnique(table: string, key: UniqueKey, unitOf: ReadonlyMap<string,
       { constraint: key.name },
     )
   }
-  const assigned = parts.filter((u) => u.divisor !== undefined)
-  const free = parts.filter((u) => u.divisor === undefined).sort((a, b) => a.size - b.size)
+  // With the reference rows are made per parent of, the other parts need only be unique within a
+  // parent's rows: they count those rows (1, 2, 3... per order), unless some already count all rows.
+  const per = parts.find((u) => u.starts)
+  const rest = parts.filter((u) => u !== per)
+  // The reference alone: at most one row per parent (fake-per-parent.ts checks max); or with parts already unique per parent.
+  if (per && rest.every((u) => u.byChild)) return
+  const assigned = rest.filter((u) => u.divisor !== undefined && !u.byChild)
+  const free = rest.filter((u) => u.divisor === undefined).sort((a, b) => a.size - b.size)
+  const byChild = per !== undefined && !assigned.length
   const reach = coverage(assigned)
   if (!free.length) {
     if (reach === Infinity) return
@@ -386,6 +433,7 @@ function assignUnique(table: string, key: UniqueKey, unitOf: ReadonlyMap<string,
   free.forEach((u, i) => {
     u.divisor = divisor
     u.radix = i === free.length - 1 ? Infinity : u.size
+    if (byChild) u.byChild = true
     divisor *= u.size
   })
 }
@@ -398,12 +446,14 @@ function checkCapacity(
   table: string,
   units: readonly Unit[],
   keys: readonly UniqueKey[],
-  count: number,
+  asked: { count: number; perParent: number | undefined },
   unitOf: ReadonlyMap<string, Unit>,
 ) {
   for (const unit of units) {
     if (unit.radix !== Infinity) continue
     const capacity = unit.divisor! * unit.size
+    // A part unique within each parent's rows runs out at the most rows a parent may have.
+    const count = unit.byChild ? asked.perParent! : asked.count
     if (count <= capacity) continue
     const key = keys.find((k) => k.columns.some((c) => unitOf.get(c) === unit))!
     const parts = [...new Set(key.columns.map((c) => unitOf.get(c)!))].filter((u) => u.kind !== 'override')
@@ -413,8 +463,12 @@ function checkCapacity(
     )
     throw new SeedbedError(
       codes.FAKE_DOMAIN,
-      `fake ${table}: ${count} rows asked, but key ${key.name} (${key.columns.join(', ')}) has only ${capacity} distinct value${capacity === 1 ? '' : 's'} (${sizes.join('; ')})`,
-      { table, constraint: key.name, hint: `ask for at most ${capacity} rows, widen the column's type or CHECK, or add parent rows` },
+      `fake ${table}: ${count} rows asked${unit.byChild ? ' per parent (max)' : ''}, but key ${key.name} (${key.columns.join(', ')}) has only ${capacity} distinct value${capacity === 1 ? '' : 's'} (${sizes.join('; ')})`,
+      {
+        table,
+        constraint: key.name,
+        hint: `ask for at most ${capacity} rows${unit.byChild ? ' per parent' : ''}, widen the column's type or CHECK, or add parent rows`,
+      },
     )
   }
 }
@@ -442,6 +496,14 @@ function rowMaker(input: FakePlanInput, written: readonly Column[], units: reado
   const scratch: unknown[] = []
   let attempt = 0
   let varies: ReadonlySet<Unit> = new Set()
+  // Rows per parent: the parent of a row, and the row's number among that parent's rows.
+  const starts = units.find((u) => u.starts)?.starts ?? [0]
+  let parentRow = -1
+  let parent = 0
+  const parentOf = (row: number) => {
+    if (row !== parentRow) [parentRow, parent] = [row, parentAt(starts, row)]
+    return parent
+  }
 
   /** Writes a unit's values for a row into `out` at `at`. Each (row, unit) has its own sequence. */
   const fill = (u: Unit, row: number, out: unknown[], at: readonly number[]): void => {
@@ -453,13 +515,14 @@ function rowMaker(input: FakePlanInput, written: readonly Column[], units: reado
       for (const i of at) out[i] = null
       return
     }
-    const k = keyed ? (u.radix === Infinity ? Math.floor(row / u.divisor!) : Math.floor(row / u.divisor!) % u.radix!) : -1
+    const n = u.byChild ? row - starts[parentOf(row)]! : row
+    const k = keyed ? (u.radix === Infinity ? Math.floor(n / u.divisor!) : Math.floor(n / u.divisor!) % u.radix!) : -1
     switch (u.kind) {
       case 'value':
         out[at[0]!] = keyed ? u.values!.nth(k, next, row) : u.values!.random(next, row)
         return
       case 'reference': {
-        const key = u.parents![keyed ? k : Math.floor(next() * u.parents!.length)]!
+        const key = u.parents![u.starts ? parentOf(row) : keyed ? k : Math.floor(next() * u.parents!.length)]!
         for (let i = 0; i < at.length; i++) out[at[i]!] = key[i]
         return
       }

@@ -6,6 +6,7 @@ import type { Logger } from '../output/log.ts'
 import { type LoadRun, loadRows } from '../sql/load.ts'
 import type { FakeOverrides } from '../contract/types.ts'
 import { judgeChecks } from './check-judge.ts'
+import { childCounts, countOf, perParentOf } from './fake-per-parent.ts'
 import { type ParentKeys, planFakeRows } from './fake-rows.ts'
 import type { ForeignKey } from './foreign-keys.ts'
 import { readTable, type TableInfo } from './table.ts'
@@ -45,25 +46,22 @@ function overridesOf(table: string, overrides: unknown): FakeOverrides {
 }
 
 /**
- * `ctx.fake`: `count` rows for `table` made from its catalog (lib/schema/fake-rows.ts), loaded through
- * `load`'s idempotent path keyed on the first primary or unique key seedbed fills. The same seed, table,
- * count and schema give the same rows, so a second run is all skipped.
+ * `ctx.fake`: `count` rows for `table` made from its catalog (lib/schema/fake-rows.ts), or `count.min` to
+ * `count.max` rows per row of a parent (lib/schema/fake-per-parent.ts), loaded through `load`'s
+ * idempotent path keyed on the first primary or unique key seedbed fills. The same seed, table, count
+ * and schema give the same rows, so a second run is all skipped.
  */
 export async function fakeTable(
   sql: postgres.TransactionSql,
   table: string,
-  count: number,
+  asked: unknown,
   overrides: unknown,
   options: FakeTableOptions,
 ): Promise<LoadResult> {
-  if (!Number.isInteger(count) || count < 0) {
-    throw new SeedbedError(codes.FAKE_OVERRIDE, `fake ${table}: count must be a whole number of rows, got ${String(count)}`, {
-      table,
-      hint: 'pass the number of rows, for example ctx.scaled(1000)',
-    })
-  }
+  const wanted = countOf(table, asked)
   const given = overridesOf(table, overrides)
   const info = await readTable(sql, table)
+  const per = typeof wanted === 'number' ? undefined : await perParentOf(sql, info, wanted, given)
   const parents = new Map<string, ParentKeys>()
   for (const fk of info.foreignKeys) {
     if (fk.columns.some((c) => c in given)) continue
@@ -71,7 +69,19 @@ export async function fakeTable(
   }
   const key = `fake:${options.seed}:${info.qualified}`
   const faker = fakerFor(key)
-  const plan = planFakeRows({ table: info, parents, overrides: given, key, faker, words: wordsOf(faker) })
+  // Per parent: each parent's rows, in key order; the rows made are their sum.
+  const counts = per && childCounts(key, parents.get(per.fk.name)!, per.min, per.max)
+  const perParent = per && counts && { fk: per.fk.name, counts, min: per.min, max: per.max }
+  const count = counts ? counts.reduce((a, b) => a + b, 0) : (wanted as number)
+  const plan = planFakeRows({
+    table: info,
+    parents,
+    overrides: given,
+    key,
+    faker,
+    words: wordsOf(faker),
+    ...(perParent ? { perParent } : {}),
+  })
   for (const note of plan.notes) options.log.warn(`fake ${table}: ${note}`)
   // The CHECKs seedbed does not read: the server judges the rows first, and says which need another attempt.
   const rows = plan.rows(count, await judgeChecks(sql, info, plan, count))

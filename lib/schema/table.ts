@@ -71,16 +71,29 @@ interface ColumnRow {
 }
 
 /**
+ * A table by name as `load` and `fake` take it (`orders`, `public.orders`, `app."Accounts"`): `to_regclass`
+ * of the name quoted as postgres.js quotes it, so `Users` and `app.Users` stay mixed-case. Its oid and
+ * `schema.table` quoted where needed (`format('%I.%I')`), or undefined when there is no such table.
+ */
+export async function findTable(
+  sql: postgres.Sql | postgres.TransactionSql,
+  table: string,
+): Promise<{ oid: number; qualified: string } | undefined> {
+  const [found] = await sql<[{ oid: number | null; qualified: string | null }]>`
+    SELECT c.oid::int AS oid, CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS qualified
+    FROM (SELECT to_regclass(${quotedName(table)}) AS oid) r
+    LEFT JOIN pg_class c ON c.oid = r.oid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`
+  return found?.oid ? { oid: found.oid, qualified: found.qualified! } : undefined
+}
+
+/**
  * Reads a table's columns, types, unique keys, foreign keys and CHECKs from the catalog, by oid
  * (`to_regclass` of the name quoted as postgres.js quotes it: `Users` and `app.Users` stay mixed-case).
  * A table that does not exist is E_MISSING_TABLE.
  */
 export async function readTable(sql: postgres.Sql | postgres.TransactionSql, table: string): Promise<TableInfo> {
-  const [found] = await sql<[{ oid: number | null; qualified: string | null }]>`
-    SELECT c.oid::int AS oid, CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS qualified
-    FROM (SELECT to_regclass(${quotedName(table)}) AS oid) r
-    LEFT JOIN pg_class c ON c.oid = r.oid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`
-  if (!found?.oid) {
+  const found = await findTable(sql, table)
+  if (!found) {
     throw new SeedbedError(codes.MISSING_TABLE, `fake: table ${table} does not exist`, {
       table,
       hint: 'apply the schema first (seed --apply-schema), or fix the table name (schema-qualify it when it is not on the search_path)',
@@ -188,5 +201,5 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
     seen.add(id)
     uniqueKeys.push(partial ? { ...k, partial } : k)
   }
-  return { oid, qualified: found.qualified!, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
+  return { oid, qualified: found.qualified, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
 }
