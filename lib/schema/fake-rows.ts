@@ -431,6 +431,17 @@ function* makeRows(
   for (let row = 0; row < count; row++) yield make(row, attempts.get(row) ?? 0, varying)
 }
 
+/**
+ * The value index of a keyed unit for a row: its digit `k`, or, for a part whose values lie along a range
+ * (dates, times: `spread`) above parts that already tell rows apart, the digit shifted by the row's lower
+ * digits, modulo its size. For each setting of the lower digits the shift is one-to-one, so the key stays
+ * unique; without it every row below the part's first digit (all of them, under a serial id) takes its
+ * first value, one timestamp for every row.
+ */
+function spreadIndex(u: Unit, k: number, row: number): number {
+  return u.values?.spread && u.divisor! > 1 ? (k + (row % u.divisor!)) % u.size : k
+}
+
 function rowMaker(input: FakePlanInput, written: readonly Column[], units: readonly Unit[]): RowMaker {
   const { faker } = input
   const hash = stableHash(input.key)
@@ -456,7 +467,7 @@ function rowMaker(input: FakePlanInput, written: readonly Column[], units: reado
     const k = keyed ? (u.radix === Infinity ? Math.floor(row / u.divisor!) : Math.floor(row / u.divisor!) % u.radix!) : -1
     switch (u.kind) {
       case 'value':
-        out[at[0]!] = keyed ? u.values!.nth(k, next, row) : u.values!.random(next, row)
+        out[at[0]!] = keyed ? u.values!.nth(spreadIndex(u, k, row), next, row) : u.values!.random(next, row)
         return
       case 'reference': {
         const key = u.parents![keyed ? k : Math.floor(next() * u.parents!.length)]!
