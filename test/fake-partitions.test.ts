@@ -169,6 +169,12 @@ t.test('unique date and time keys spread over a realistic range, within their CH
   const [pays] = await span('pays', 'paid_at')
   t.equal(pays!.distinct, 1000, 'a timestamp above a serial id: all distinct')
   t.ok(pays!.days > 365, `and spread (${pays!.days} days)`)
+  // More rows than the range has days: the dates repeat inside it rather than run back before it.
+  await db.sql`CREATE TABLE visits (day date NOT NULL, id smallserial, PRIMARY KEY (day, id))`
+  t.same(await inSeed((ctx) => ctx.fake('visits', 3000)), { created: 3000, updated: 0, skipped: 0 })
+  const [visits] = await span('visits', 'day')
+  t.ok(visits!.lo >= '2023-01-01' && visits!.hi <= '2026-01-01', `within the three years (${visits!.lo} to ${visits!.hi})`)
+  t.ok(visits!.distinct > 1000, `over most of their days (${visits!.distinct})`)
   const [{ hours }] = await db.sql<[{ hours: string }]>`SELECT extract(epoch FROM max(at) - min(at)) / 3600 AS hours FROM slots`
   t.ok(Number(hours) > 20, `time: 1,000 keys span most of the day (${hours} hours)`)
 

@@ -434,12 +434,13 @@ function* makeRows(
 /**
  * The value index of a keyed unit for a row: its digit `k`, or, for a part whose values lie along a range
  * (dates, times: `spread`) above parts that already tell rows apart, the digit shifted by the row's lower
- * digits, modulo its size. For each setting of the lower digits the shift is one-to-one, so the key stays
- * unique; without it every row below the part's first digit (all of them, under a serial id) takes its
- * first value, one timestamp for every row.
+ * digits (kept inside the range's first values), modulo its size. The shift depends on the lower digits
+ * alone, so for each setting of them the index is one-to-one in `k` and the key stays unique; without it
+ * every row below the part's first digit (all of them, under a serial id) takes its first value.
  */
 function spreadIndex(u: Unit, k: number, row: number): number {
-  return u.values?.spread && u.divisor! > 1 ? (k + (row % u.divisor!)) % u.size : k
+  const spread = u.values?.spread
+  return spread && u.divisor! > 1 ? (k + ((row % u.divisor!) % spread)) % u.size : k
 }
 
 function rowMaker(input: FakePlanInput, written: readonly Column[], units: readonly Unit[]): RowMaker {

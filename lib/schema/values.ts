@@ -18,11 +18,12 @@ export interface ValueGenerator {
   nth(k: number, next: Next, row: number): unknown
   size: number
   /**
-   * Its values lie along a range (dates, times) and `nth` spreads any first few over it. In a key whose
-   * lower parts already tell its rows apart, such a part takes the row's lower digits too
-   * (lib/schema/fake-rows.ts), so the rows do not all share its first value.
+   * Its first `spread` values (`nth(0)` to `nth(spread - 1)`) lie along a realistic range (dates, times),
+   * and any first few of them are spread over it. In a key whose lower parts already tell its rows apart,
+   * such a part takes the row's lower digits too (lib/schema/fake-rows.ts), so the rows do not all share
+   * its first value.
    */
-  spread?: true
+  spread?: number
 }
 
 /** Why a column's values cannot be made: the generator's caller turns it into E_FAKE_UNSUPPORTED. */
@@ -142,7 +143,7 @@ function dates(limits: ColumnLimits, step: number, format: (ms: number) => strin
     random: (next) => format(from + Math.floor(next() * (steps + 1)) * step),
     nth: (k) => format(top - (k < window ? order(k) : k) * step),
     size: Number.isFinite(min) ? Math.floor((top - min) / step) + 1 : 1e15 / step,
-    spread: true,
+    spread: window,
   }
 }
 
@@ -298,7 +299,7 @@ export function valueGenerator(name: string, type: ColumnType, limits: ColumnLim
         `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
       if (ranged) refuse()
       const order = spreadOver(86_400)
-      return { random: (next) => clock(between(next, 0, 86_399)), nth: (k) => clock(order(k)), size: 86_400, spread: true }
+      return { random: (next) => clock(between(next, 0, 86_399)), nth: (k) => clock(order(k)), size: 86_400, spread: 86_400 }
     }
     case 'interval':
       if (ranged) refuse()
