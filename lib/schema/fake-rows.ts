@@ -485,6 +485,18 @@ function* makeRows(
   for (let row = 0; row < count; row++) yield make(row, attempts.get(row) ?? 0, varying)
 }
 
+/**
+ * The value index of a keyed unit for a row: its digit `k`, or, for a part whose values lie along a range
+ * (dates, times: `spread`) above parts that already tell rows apart, the digit shifted by the row's lower
+ * digits (kept inside the range's first values), modulo its size. The shift depends on the lower digits
+ * alone, so for each setting of them the index is one-to-one in `k` and the key stays unique; without it
+ * every row below the part's first digit (all of them, under a serial id) takes its first value.
+ */
+function spreadIndex(u: Unit, k: number, row: number): number {
+  const spread = u.values?.spread
+  return spread && u.divisor! > 1 ? (k + ((row % u.divisor!) % spread)) % u.size : k
+}
+
 function rowMaker(input: FakePlanInput, written: readonly Column[], units: readonly Unit[]): RowMaker {
   const { faker } = input
   const hash = stableHash(input.key)
@@ -519,7 +531,7 @@ function rowMaker(input: FakePlanInput, written: readonly Column[], units: reado
     const k = keyed ? (u.radix === Infinity ? Math.floor(n / u.divisor!) : Math.floor(n / u.divisor!) % u.radix!) : -1
     switch (u.kind) {
       case 'value':
-        out[at[0]!] = keyed ? u.values!.nth(k, next, row) : u.values!.random(next, row)
+        out[at[0]!] = keyed ? u.values!.nth(spreadIndex(u, k, row), next, row) : u.values!.random(next, row)
         return
       case 'reference': {
         const key = u.parents![u.starts ? parentOf(row) : keyed ? k : Math.floor(next() * u.parents!.length)]!

@@ -7,7 +7,7 @@ import type { Logger } from '../output/log.ts'
 import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'
 import { planLevels } from '../planning/plan.ts'
 import { type Planned, shownFile } from '../planning/project.ts'
-import { readForeignKeys } from './foreign-keys.ts'
+import { partitionRoots, readForeignKeys } from './foreign-keys.ts'
 
 export interface CatalogPlan {
   levels: LoadedSeed[][]
@@ -51,8 +51,12 @@ export async function planWithCatalog(
     }
     if (tables.size) writes.set(seed.name, [...tables].sort())
   }
-  const edges = keys.map((k) => ({ constraint: k.name, table: k.table, refTable: k.refTable, deferrable: k.deferrable }))
-  const foreignKeys = planForeignKeys(kept, writes, edges)
+  // Partitions as their partitioned tables, on both sides: a key declared on a partition, or referring to
+  // one, and a seed writing one, all count for the partition root (lib/schema/foreign-keys.ts).
+  const edges = keys.map((k) => ({ constraint: k.name, table: k.table, refTable: k.refRoot, deferrable: k.deferrable }))
+  const roots = await partitionRoots(sql, [...new Set([...writes.values()].flat())])
+  const rootWrites = new Map([...writes].map(([seed, tables]) => [seed, [...new Set(tables.map((x) => roots.get(x) ?? x))].sort()]))
+  const foreignKeys = planForeignKeys(kept, rootWrites, edges)
   const unknown = foreignKeys.seeds.find((s) => s.autoDepends && !writes.has(s.name))
   const notYet = unknown && absent.get(unknown.name)?.[0]
   if (unknown && notYet) {

@@ -17,6 +17,13 @@ export interface ValueGenerator {
   random(next: Next, row: number): unknown
   nth(k: number, next: Next, row: number): unknown
   size: number
+  /**
+   * Its first `spread` values (`nth(0)` to `nth(spread - 1)`) lie along a realistic range (dates, times),
+   * and any first few of them are spread over it. In a key whose lower parts already tell its rows apart,
+   * such a part takes the row's lower digits too (lib/schema/fake-rows.ts), so the rows do not all share
+   * its first value.
+   */
+  spread?: number
 }
 
 /** Why a column's values cannot be made: the generator's caller turns it into E_FAKE_UNSUPPORTED. */
@@ -89,6 +96,26 @@ function numbers(name: string, limits: ColumnLimits, lo: number, hi: number, sca
   }
 }
 
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a)
+
+/**
+ * A bijection of 0..n-1 that spreads any first few of its values over the whole of it: k * p mod n, with
+ * p near n / φ and coprime with n (a golden-ratio stride, as a Weyl sequence), 0 first. Exact for any n:
+ * the product is split in two where it could pass 2^53.
+ */
+export function spreadOver(n: number): (k: number) => number {
+  let p = Math.max(1, Math.round(n * 0.6180339887498949))
+  while (gcd(p, n) !== 1) p++
+  if (n <= 2 ** 32) {
+    const hi = Math.floor(p / 65536)
+    const lo = p % 65536
+    return (k) => (((k * hi) % n) * 65536 + k * lo) % n
+  }
+  const big = BigInt(n)
+  const stride = BigInt(p)
+  return (k) => Number((BigInt(k) * stride) % big)
+}
+
 function dates(limits: ColumnLimits, step: number, format: (ms: number) => string, birth: boolean): ValueGenerator {
   const bound = (b: ColumnLimits['min']) => (b ? Date.parse(b.value) : Number.NaN)
   const lo = bound(limits.min)
@@ -107,12 +134,16 @@ function dates(limits: ColumnLimits, step: number, format: (ms: number) => strin
     to = Number.isFinite(max) ? Math.min(Math.floor(max / step) * step, from + SPAN_DAYS * DAY) : from + SPAN_DAYS * DAY
   }
   const steps = Math.floor((to - from) / step)
-  // Unique: one step apart, counting back from the top of the range.
+  // Unique: the first `window` over the range, one step apart in a spread order (1,000 timestamps span
+  // the three years, not the last 17 minutes); the rest one step apart, counting back below it.
   const top = Math.floor(to / step) * step
+  const window = Math.max(1, Math.floor((top - from) / step) + 1)
+  const order = spreadOver(window)
   return {
     random: (next) => format(from + Math.floor(next() * (steps + 1)) * step),
-    nth: (k) => format(top - k * step),
+    nth: (k) => format(top - (k < window ? order(k) : k) * step),
     size: Number.isFinite(min) ? Math.floor((top - min) / step) + 1 : 1e15 / step,
+    spread: window,
   }
 }
 
@@ -267,7 +298,8 @@ export function valueGenerator(name: string, type: ColumnType, limits: ColumnLim
       const clock = (s: number) =>
         `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
       if (ranged) refuse()
-      return { random: (next) => clock(between(next, 0, 86_399)), nth: (k) => clock(k), size: 86_400 }
+      const order = spreadOver(86_400)
+      return { random: (next) => clock(between(next, 0, 86_399)), nth: (k) => clock(order(k)), size: 86_400, spread: 86_400 }
     }
     case 'interval':
       if (ranged) refuse()
