@@ -138,7 +138,12 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
     c.serverFills === 'default' && c.constantDefault !== undefined && breaksLimits(c.constantDefault, c.limits)
   // The columns of the reference rows are made per parent of are seedbed's, a DEFAULT or not.
   const perColumns = new Set(table.foreignKeys.find((fk) => fk.name === input.perParent?.fk)?.columns)
-  const makes = (c: Column) => !(c.name in overrides) && (!c.serverFills || breaksCheck(c) || perColumns.has(c.name))
+  // A reference to another table with a DEFAULT (`node varchar DEFAULT '/' REFERENCES document`): the default
+  // names one parent that may not exist, and in a key it would be the same in every row; seedbed takes the
+  // parents' keys instead, as for any reference.
+  const defaultReference = new Set(table.foreignKeys.filter((fk) => !selfReferencing(fk, table)).flatMap((fk) => fk.columns))
+  const referenceDefault = (c: Column) => c.serverFills === 'default' && !c.sequence && defaultReference.has(c.name)
+  const makes = (c: Column) => !(c.name in overrides) && (!c.serverFills || breaksCheck(c) || perColumns.has(c.name) || referenceDefault(c))
   // A DEFAULT (not a sequence) in a CHECK the server judges beside a column seedbed makes (`duedate >= orderdate`,
   // orderdate DEFAULT now()): seedbed fills it, so the CHECK compares values it chose and that stay the same.
   const judgedDefault = (c: Column) =>
