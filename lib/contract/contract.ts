@@ -36,7 +36,7 @@ export type ColumnOf<T> = keyof TableRow<T> & string
  * `Row` with no key outside table `T`'s columns: a misspelled column is a type error even for rows
  * built elsewhere, whose message names it (`'nmae is not a column of customers'`).
  */
-type Exact<Row, T> = Row & { [K in Exclude<keyof Row, keyof TableRow<T>>]: `${K & string} is not a column of ${T & string}` }
+type Exact<Row, T> = Row & { [K in keyof Row]: K extends keyof TableRow<T> ? Row[K] : `${K & string} is not a column of ${T & string}` }
 /** `load`'s options, its column lists checked against the table. */
 export type TableLoadOptions<T> = Omit<LoadOptions, 'onProgress' | 'columns' | 'conflict' | 'update'> & {
   columns: readonly ColumnOf<T>[]
