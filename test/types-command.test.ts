@@ -23,6 +23,7 @@ await mkdir(seeds)
 // The CLI's tsx and the type-checker's @types/node come from this repository, as a project's own would.
 await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
 // A seed plan can import (no `seedbed` import: this folder has no seedbed package); the typed ones live in src/.
+await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', type: 'module' }))
 await writeFile(path.join(seeds, 'noop.ts'), "export default { name: 'noop', async run() {} }\n")
 const env = { DATABASE_URL: db.url }
 
@@ -96,18 +97,11 @@ t.test('types declares every table of the corpus; right columns type-check, miss
   await mkdir(path.join(dir, 'src'))
   await writeFile(path.join(dir, 'src', 'good.ts'), GOOD)
   await writeFile(path.join(dir, 'src', 'bad.ts'), BAD)
+  // This repository's compiler options, with 'seedbed' mapped to its source.
   const tsconfig = {
-    compilerOptions: {
-      target: 'ES2022',
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      strict: true,
-      noEmit: true,
-      allowImportingTsExtensions: true,
-      skipLibCheck: true,
-      types: ['node'],
-      paths: { seedbed: [path.join(ROOT, 'lib', 'index.ts')] },
-    },
+    extends: path.join(ROOT, 'tsconfig.json'),
+    compilerOptions: { paths: { seedbed: [path.join(ROOT, 'lib', 'index.ts')] } },
+    include: [],
     files: ['seeds/_tables.ts', 'src/good.ts', 'src/bad.ts'],
   }
   await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig))

@@ -393,7 +393,7 @@ export const flags: readonly Flag[] = [
     summary: "Read the database's foreign keys: E_PLAN_FOREIGN_KEY for a seed that may run before the seed writing a table it refers to",
     commands: ['plan'],
     details:
-      "Connects, reads the catalog's foreign keys and the tables each seed writes (`writes`, and what the ledger saw it write), fills in `dependsOn: 'auto'`, and checks that every seed runs after the seeds writing the tables its tables refer to; a problem is `E_PLAN_FOREIGN_KEY` (exit 2) naming the seed, the table, the constraint and the `dependsOn` to set. See [Seeds that know the schema](schema-seeding.md#the-plans-foreign-key-check). API: `checkPlan()`.",
+      "Connects, reads the catalog's foreign keys and the tables each seed writes (`writes`, and what the ledger saw it write), fills in `dependsOn: 'auto'`, and checks that every seed runs after the seeds writing the tables its tables refer to; a problem is `E_PLAN_FOREIGN_KEY` (exit 2) naming the seed, the table, the constraint and the `dependsOn` to set. It also finds the files `seedbed types` wrote (by their first line) and fails the same way, with `E_TYPES_STALE`, for one the catalog no longer matches ([Typed tables](../README.md#typed-tables-seedbed-types)). See [Seeds that know the schema](schema-seeding.md#the-plans-foreign-key-check). API: `checkPlan()` (`staleTypes`).",
   },
   {
     name: 'strict',
