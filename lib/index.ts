@@ -17,7 +17,20 @@ import type * as Startup from './execution/startup.ts'
 
 export type { RunOptions, UndoResult } from './execution/api.ts'
 export type { StartupOptions, StartupOutcome } from './execution/startup.ts'
-export { defineSeed, type Seed, type SeedContext } from './contract/contract.ts'
+export {
+  defineSeed,
+  type AnyTable,
+  type ColumnOf,
+  type ColumnOverride,
+  type Seed,
+  type SeedContext,
+  type TableLoadOptions,
+  type TableName,
+  type TableOverrides,
+  type TableRow,
+  type TableRows,
+  type Tables,
+} from './contract/contract.ts'
 export type {
   CopyRow,
   FakeCount,

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import t from 'tap'
 import { SeedbedError } from '../lib/errors/errors.ts'
 import { createContext } from '../lib/execution/context.ts'
 import { createLogger } from '../lib/output/log.ts'
-import { fixture, testDatabase } from './helpers.ts'
+import { fixture, loadDdl, testDatabase } from './helpers.ts'
 
 // Issue 29's corpus: real public schemas no one here wrote (test/fixtures/schemas/*/SOURCE.md), loaded
 // DDL-only, every table filled by `fake(table, ROWS)` with no override, each table in a transaction of
@@ -26,17 +25,6 @@ const REFUSED: Record<string, Record<string, string>> = {
 }
 
 type Sql = postgres.Sql
-
-/** Loads a schema file as psql would (one simple-protocol script) on a connection of its own: its SETs stay there. */
-async function loadDdl(url: string, file: string) {
-  const ddl = await readFile(file, 'utf8')
-  const one = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    await one.unsafe(ddl).simple()
-  } finally {
-    await one.end({ timeout: 5 })
-  }
-}
 
 /** The tables to fill (partitions through their parent), parents before children (foreign keys on partitions count for the parent). */
 async function tablesInOrder(sql: Sql): Promise<string[]> {

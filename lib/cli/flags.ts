@@ -21,6 +21,7 @@ export const COMMANDS = [
   'new',
   'init',
   'db',
+  'types',
   'task',
 ] as const
 export type CommandName = (typeof COMMANDS)[number]
@@ -43,6 +44,7 @@ export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summar
   new: { args: '<name>', summary: 'Write seeds/<name>.ts from a template' },
   init: { summary: 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup' },
   db: { args: '<action>', summary: 'The embedded PostgreSQL outside a run: start (keeps it running), stop, status, url, psql' },
+  types: { summary: "Write TypeScript declarations of the database's tables, so upsert, load and fake check columns and types" },
 }
 
 export interface Flag {
@@ -104,7 +106,7 @@ export const flags: readonly Flag[] = [
     summary: 'Folder of seed files',
     default: 'seeds/',
     env: 'SEEDBED_SEEDS_DIR',
-    commands: ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new'],
+    commands: ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'types'],
     details: 'The seeds folder.',
   },
   { name: 'seeds', value: '<dir>', summary: 'Folder for seed files', default: 'seeds/', commands: ['init'] },
@@ -116,6 +118,15 @@ export const flags: readonly Flag[] = [
     env: 'SEEDBED_SCHEMA_DIR',
     commands: SEEDING,
     details: 'The schema folder of `.sql` files.',
+  },
+  {
+    name: 'schema',
+    value: '<schemas>',
+    summary: 'Only the tables of these schemas (comma-separated)',
+    default: "every schema but the system ones and seedbed's ledger",
+    commands: ['types'],
+    details:
+      '`types --schema public,app`: declare only the tables of these schemas. A schema the database does not have is `E_TYPES_SCHEMA`, naming it and listing those there are.',
   },
   {
     name: 'migrate',
@@ -257,6 +268,15 @@ export const flags: readonly Flag[] = [
     commands: ['report'],
   },
   {
+    name: 'out',
+    value: '<file>',
+    summary: 'Write the declarations to this file',
+    default: 'seeds/_tables.ts (in the --seeds folder)',
+    commands: ['types'],
+    details:
+      'Where `types` writes the declarations (a missing folder is made; one it cannot write is `E_TYPES_WRITE`). The default starts with `_`, so seed discovery skips it; anywhere your tsconfig includes works, and `plan --check` finds the file again by its first line. See [Typed tables](../README.md#typed-tables-seedbed-types).',
+  },
+  {
     name: 'metrics-file',
     value: '<file>',
     summary: 'Write Prometheus metrics (text format) for node_exporter',
@@ -373,7 +393,7 @@ export const flags: readonly Flag[] = [
     summary: "Read the database's foreign keys: E_PLAN_FOREIGN_KEY for a seed that may run before the seed writing a table it refers to",
     commands: ['plan'],
     details:
-      "Connects, reads the catalog's foreign keys and the tables each seed writes (`writes`, and what the ledger saw it write), fills in `dependsOn: 'auto'`, and checks that every seed runs after the seeds writing the tables its tables refer to; a problem is `E_PLAN_FOREIGN_KEY` (exit 2) naming the seed, the table, the constraint and the `dependsOn` to set. See [Seeds that know the schema](schema-seeding.md#the-plans-foreign-key-check). API: `checkPlan()`.",
+      "Connects, reads the catalog's foreign keys and the tables each seed writes (`writes`, and what the ledger saw it write), fills in `dependsOn: 'auto'`, and checks that every seed runs after the seeds writing the tables its tables refer to; a problem is `E_PLAN_FOREIGN_KEY` (exit 2) naming the seed, the table, the constraint and the `dependsOn` to set. It also finds the files `seedbed types` wrote (by their first line) and fails the same way, with `E_TYPES_STALE`, for one the catalog no longer matches ([Typed tables](../README.md#typed-tables-seedbed-types)). See [Seeds that know the schema](schema-seeding.md#the-plans-foreign-key-check). API: `checkPlan()` (`staleTypes`).",
   },
   {
     name: 'strict',

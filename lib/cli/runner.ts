@@ -402,11 +402,43 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       const { checkPlan } = await import('../execution/api.ts')
       const checked = await checkPlan({ ...settings, logger: createLogger({ stream: process.stderr, level: 1 }) })
       const levels = checked.levels.map((l) => l.seeds)
-      if (!flags.check || !checked.problems.length) return session.finish(0, `${renderPlan(levels, format, checked)}\n`)
+      const { problems, staleTypes } = checked
+      if (!flags.check || (!problems.length && !staleTypes.length)) return session.finish(0, `${renderPlan(levels, format, checked)}\n`)
       process.stdout.write(`${renderPlan(levels, format, checked)}\n`)
+      // A stale types file fails the check as a foreign-key problem does (exit 2); the latter is the error shown.
       const { planError } = await import('../planning/foreign-keys.ts')
-      if (session.json) return session.finish(exitStatus(codes.PLAN_FOREIGN_KEY))
-      return session.fail(planError(checked.problems))
+      const { staleError } = await import('../schema/types-file.ts')
+      const error = problems.length ? planError(problems) : staleError(staleTypes)
+      if (session.json) return session.finish(exitStatus(error.code))
+      return session.fail(error)
+    })
+
+  defineTask(cli, 'types')
+    .example('  seedbed types --schema public,app --out src/db/_tables.ts')
+    .action(async (flags: Flags) => {
+      const log = session.loggerFor(flags)
+      // --schema here lists schemas; it is not the seeding tasks' schema folder.
+      const { schema, out, ...rest } = flags
+      const settings = settingsFor(rest)
+      const schemas =
+        schema === undefined
+          ? undefined
+          : String(schema)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+      if (schemas && !schemas.length)
+        throw new SeedbedError(codes.BAD_OPTION, '--schema needs schema names', { hint: 'for example --schema public,app' })
+      const { writeTypes } = await import('../execution/api.ts')
+      const options = {
+        ...settings,
+        logger: createLogger({ stream: process.stderr, level: 1 }),
+        ...(out !== undefined && { out: String(out) }),
+      }
+      const result = await writeTypes({ ...options, ...(schemas && { schemas }) })
+      if (session.json) return session.finish(0, `${JSON.stringify(result)}\n`)
+      log.success(`wrote the types of ${result.tables} tables to ${result.file} (catalog ${result.catalog.slice(0, 12)})`)
+      return session.finish(0)
     })
 
   defineTask(cli, 'status')

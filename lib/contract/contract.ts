@@ -12,6 +12,56 @@ import type {
   UpsertResult,
 } from './types.ts'
 
+/**
+ * The project's tables, as `seedbed types` writes them (`seeds/_tables.ts`): each table's insert
+ * shape by the names a seed writes (`'public.customers'`, and `customers` for a table of the search
+ * path). Empty, as it is until that file exists, `upsert`, `load` and `fake` take any table and any
+ * columns; filled, a table or column that is not in it is a type error.
+ *
+ * ```ts
+ * declare module 'seedbed' {
+ *   interface Tables {
+ *     customers: { id?: number; email: string; name?: string | null }
+ *   }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the declarations `seedbed types` writes (declaration merging)
+export interface Tables {}
+
+declare const anyTable: unique symbol
+/**
+ * A table name `upsert`, `load` and `fake` take unchecked once {@link Tables} is filled: a table the
+ * generated file does not know (made by the seed itself, in a schema left out with `--schema`).
+ * `upsert('audit_tmp' as AnyTable, rows, ...)`: its rows take any columns.
+ */
+export type AnyTable = string & { readonly [anyTable]: true }
+/** The table names the helpers take: any string while {@link Tables} is empty, else its names (or an {@link AnyTable}). */
+export type TableName = keyof Tables extends never ? string : (keyof Tables & string) | AnyTable
+/** A row for table `T`: its insert shape from {@link Tables}, else any columns. */
+export type TableRow<T> = T extends keyof Tables ? Tables[T] : Record<string, unknown>
+/** A column name of table `T` (any string for a table {@link Tables} does not hold). */
+export type ColumnOf<T> = keyof TableRow<T> & string
+/**
+ * `Row` with no key outside table `T`'s columns: a misspelled column is a type error even for rows
+ * built elsewhere, whose message names it (`'nmae is not a column of customers'`).
+ */
+type Exact<Row, T> = Row & { [K in keyof Row]: K extends keyof TableRow<T> ? Row[K] : `${K & string} is not a column of ${T & string}` }
+/** `load`'s options, its column lists checked against the table. */
+export type TableLoadOptions<T> = Omit<LoadOptions, 'onProgress' | 'columns' | 'conflict' | 'update'> & {
+  columns: readonly ColumnOf<T>[]
+  conflict?: readonly ColumnOf<T>[]
+  update?: readonly ColumnOf<T>[]
+}
+/** `load`'s rows: arrays in `columns` order, or objects keyed by the table's columns. */
+export type TableRows<T> = Iterable<readonly unknown[] | Partial<TableRow<T>>> | AsyncIterable<readonly unknown[] | Partial<TableRow<T>>>
+/** One column's override in `fake`: a value of the column's type, a list of them cycled through, or a function of the row index. */
+export type ColumnOverride<V> = V | readonly V[] | ((row: number, faker: Faker) => V)
+/** `fake`'s overrides for table `T`: per column of {@link Tables}, else {@link FakeOverrides}. */
+export type TableOverrides<T> = T extends keyof Tables
+  ? { readonly [C in keyof Tables[T]]?: ColumnOverride<Exclude<Tables[T][C], undefined>> }
+  : FakeOverrides
+
 /** Everything a seed's `run` and `validate` receive. */
 export interface SeedContext {
   /**
@@ -29,9 +79,9 @@ export interface SeedContext {
    * values already match is left alone and counted as skipped, so re-runs write nothing.
    * Counts add to the seed's tally.
    */
-  upsert<Row extends Record<string, unknown>, Ret = Record<string, unknown>>(
-    table: string,
-    rows: readonly Row[],
+  upsert<Row extends TableRow<T>, Ret = Record<string, unknown>, T extends TableName = TableName>(
+    table: T,
+    rows: readonly Exact<Row, T>[],
     options: UpsertOptions<Row>,
   ): Promise<UpsertResult<Ret>>
   /**
@@ -54,7 +104,7 @@ export interface SeedContext {
    * temporary table and merged with `INSERT ... SELECT ... ON CONFLICT`, writing only new or changed
    * rows. Counts created / updated / skipped into the seed's tally.
    */
-  load(table: string, rows: RowSource, options: Omit<LoadOptions, 'onProgress'>): Promise<LoadResult>
+  load<T extends TableName>(table: T, rows: TableRows<T>, options: TableLoadOptions<T>): Promise<LoadResult>
   /**
    * `count` rows for `table`, made from the database's catalog and loaded like `load` (COPY, merged on
    * the table's primary key or first unique key seedbed fills): a second run is all skipped, a changed
@@ -89,7 +139,7 @@ export interface SeedContext {
    * await fake('order_items', { per: 'orders', min: 1, max: 4 })
    * ```
    */
-  fake(table: string, count: FakeCount, overrides?: FakeOverrides): Promise<LoadResult>
+  fake<T extends TableName>(table: T, count: FakeCount, overrides?: TableOverrides<T>): Promise<LoadResult>
   /**
    * @faker-js/faker seeded from the seed's name with a fixed reference date: the same rows on every
    * run and machine. Values under a unique constraint need the row number in them (`uniqueEmail`).

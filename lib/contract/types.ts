@@ -220,6 +220,11 @@ export interface PlanCheck extends PlanResult {
   }[]
   /** What needs no change, said so: self-references, references inside one seed, tables no seed writes. */
   notes: { seed: string; table: string; constraint: string; text: string }[]
+  /**
+   * Files `seedbed types` wrote (found by their first line under the project folder and the seeds
+   * folder) whose catalog is no longer the database's (E_TYPES_STALE): the file, and both sha256.
+   */
+  staleTypes: { file: string; recorded: string; current: string }[]
 }
 
 /** One run as the ledger recorded it. */

@@ -100,6 +100,9 @@ const table = {
   SEED_EXIT: ['E_SEED_EXIT', 'run', 'a seed called `process.exit()` (seed and exit code named); the seed failed and was rolled back, nothing after it ran, the ledger says failed', 'throw an error instead: seedbed reports it and rolls the seed back'],
   SEED_UNHANDLED: ['E_SEED_UNHANDLED', 'run', 'an error nobody handled while a seed ran: a rejected promise it did not await, or a throw in a timer or callback (seed and error named); the seed failed and was rolled back', 'await the promise, or catch the error, inside `run`'],
   DEPENDENCY_FAILED: ['E_DEPENDENCY_FAILED', 'run', 'with `--keep-going`: a seed depends, directly or through others, on a seed that failed (named); it was not run (`not_executed`) and wrote nothing', 'fix the failed seed named in the message, then run again'],
+  TYPES_SCHEMA: ['E_TYPES_SCHEMA', 'usage', '`types --schema` names a schema the database does not have (named, with the schemas there are)', 'fix the name, or leave `--schema` out for every schema'],
+  TYPES_WRITE: ['E_TYPES_WRITE', 'run', '`types` cannot write its file (`--out`, default `seeds/_tables.ts`; path and reason named)', 'give `--out` a path you can write to (a missing folder is made), not a folder'],
+  TYPES_STALE: ['E_TYPES_STALE', 'usage', '`plan --check`: a file `seedbed types` wrote no longer matches the catalog (a migration since; the file named)', 'run `seedbed types` again (with the same `--out` and `--schema`) and commit the file'],
 } as const satisfies Record<string, readonly [`E_${string}`, ErrorKind, string, string]>
 
 type Table = typeof table

@@ -3,6 +3,7 @@
  * options, says what would refuse it (lib/execution/refusals.ts), and runs through the one lifecycle
  * (lib/execution/lifecycle.ts); this file holds only what differs between them.
  */
+import path from 'node:path'
 import type { Settings } from '../config/config.ts'
 import type { LoadedSeed } from '../contract/contract.ts'
 import type { PlanCheck, PlanResult, RunResult, Status } from '../contract/types.ts'
@@ -18,6 +19,8 @@ import { type Planned, planProject, publicPlan } from '../planning/project.ts'
 import { dependantsOf } from '../planning/select.ts'
 import { problemText } from '../planning/foreign-keys.ts'
 import { checkedLevels, planWithCatalog } from '../schema/plan-catalog.ts'
+import { catalogHash, readCatalogTypes, renderTypes } from '../schema/table-types.ts'
+import { staleTypesFiles, writeTypesFile } from '../schema/types-file.ts'
 import { markSequences } from '../sql/diff.ts'
 import { type Run, type RunOptions, settle, withRun } from './lifecycle.ts'
 import { confirmProduction, refuseBySettings, refuseMissingSecrets, refuseNotAllowed } from './refusals.ts'
@@ -50,9 +53,37 @@ export const checkPlan = (options: RunOptions = {}): Promise<PlanCheck> =>
         inferred: foreignKeys.inferred,
         problems: foreignKeys.problems.map((p) => ({ ...p, message: problemText(p) })),
         notes: foreignKeys.notes,
+        staleTypes: await staleTypesFiles(run.sql, [process.cwd(), settings.seedsDir]),
       }
     })
   })
+
+/** What `types` wrote: the file, how many tables, and the catalog's sha256. */
+export interface TypesResult {
+  file: string
+  tables: number
+  catalog: string
+}
+
+/**
+ * `seedbed types`: the catalog's tables as TypeScript declarations augmenting seedbed's `Tables`, so
+ * `upsert`, `load` and `fake` check table and column names and value types. `out` defaults to
+ * `<seeds folder>/_tables.ts` (seed discovery skips `_` files); `schemas` to every schema but the
+ * system ones and the ledger's. Reads the catalog; writes only the file.
+ */
+export function writeTypes(options: RunOptions & { out?: string; schemas?: readonly string[] } = {}): Promise<TypesResult> {
+  return withRedactor(async () => {
+    const { out, schemas, ...rest } = options
+    const { settings, log } = settle(rest)
+    return withRun(rest, { command: 'status', writes: false, lock: false, poolSize: 2 }, { settings, log }, async (run) => {
+      const catalog = await readCatalogTypes(run.sql, schemas)
+      const file = out ?? path.join(settings.seedsDir, '_tables.ts')
+      const source = `${run.target.database ?? 'the database'} on ${run.target.host ?? 'localhost'}:${run.target.port ?? 5432}`
+      await writeTypesFile(file, renderTypes(catalog, source))
+      return { file, tables: catalog.tables.length, catalog: catalogHash(catalog) }
+    })
+  })
+}
 
 type Seeding = 'seed' | 'validate' | 'fresh'
 

@@ -9,7 +9,12 @@ import { planToHtml, planToSvg } from '../output/plan-graph.ts'
 type Levels = readonly (readonly Pick<LoadedSeed, 'name' | 'priority' | 'dependsOn' | 'description' | 'file'>[])[]
 
 /** The foreign-key part of a checked plan. */
-export type PlanCheckPart = Pick<PlanCheck, 'inferred' | 'problems' | 'notes'>
+export type PlanCheckPart = Pick<PlanCheck, 'inferred' | 'problems' | 'notes'> & Partial<Pick<PlanCheck, 'staleTypes'>>
+
+/** One line for a types file `plan --check` found stale (E_TYPES_STALE). */
+export function staleText(s: PlanCheck['staleTypes'][number]): string {
+  return `${s.file} was generated from another catalog than the database's (a migration since?): run \`seedbed types\` to write it again`
+}
 
 /** The text after the levels of a checked plan: what 'auto' inferred, the problems, the notes. */
 function formatCheck(check: PlanCheckPart): string {
@@ -25,6 +30,7 @@ function formatCheck(check: PlanCheckPart): string {
       : 'foreign-key check: every seed runs after the seeds writing the tables it refers to',
   )
   for (const p of check.problems) lines.push(`  E_PLAN_FOREIGN_KEY ${p.message}`)
+  for (const s of check.staleTypes ?? []) lines.push('', `types: E_TYPES_STALE ${staleText(s)}`)
   if (check.notes.length) {
     lines.push('', 'notes:')
     for (const n of check.notes) lines.push(`  ${n.seed}: ${n.text}`)
