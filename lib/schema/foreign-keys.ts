@@ -21,6 +21,11 @@ export interface ForeignKey {
   required: boolean
 }
 
+/** `schema` (a column or expression of a schema's name) is none of the system schemas nor seedbed's own. */
+export function userSchema(sql: postgres.Sql | postgres.TransactionSql, schema: string): postgres.PendingQuery<postgres.Row[]> {
+  return sql`${sql.unsafe(schema)} NOT IN ('pg_catalog', 'information_schema', ${LEDGER_SCHEMA}) AND ${sql.unsafe(schema)} NOT LIKE 'pg_toast%' AND ${sql.unsafe(schema)} NOT LIKE 'pg_temp%'`
+}
+
 /**
  * The foreign keys of one table (`oid`), or of every table outside the system schemas and seedbed's
  * own when `oid` is omitted: the edges the plan check and `dependsOn: 'auto'` compare with.
@@ -40,6 +45,6 @@ export async function readForeignKeys(sql: postgres.Sql | postgres.TransactionSq
     JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
     JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
     WHERE c.contype = 'f' AND c.conparentid = 0
-      AND ${oid === undefined ? sql`tn.nspname NOT IN ('pg_catalog', 'information_schema', ${LEDGER_SCHEMA}) AND tn.nspname NOT LIKE 'pg_toast%'` : sql`c.conrelid = ${oid}`}
+      AND ${oid === undefined ? userSchema(sql, 'tn.nspname') : sql`c.conrelid = ${oid}`}
     ORDER BY t.relname, c.conname`
 }

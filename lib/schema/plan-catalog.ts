@@ -8,6 +8,8 @@ import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '..
 import { planLevels } from '../planning/plan.ts'
 import { type Planned, shownFile } from '../planning/project.ts'
 import { readForeignKeys } from './foreign-keys.ts'
+import { readCatalog } from './fill.ts'
+import { FILL_ALL } from './fill-order.ts'
 
 export interface CatalogPlan {
   levels: LoadedSeed[][]
@@ -34,11 +36,19 @@ export async function planWithCatalog(
   const out = new Set(planned.excluded.map((e) => e.name))
   const kept = planned.seeds.filter((s) => !out.has(s.name))
   const declared = [...new Set(kept.flatMap((s) => s.writes ?? []))]
-  const [names, recorded, keys] = await Promise.all([qualifiedNames(sql, declared), recordedTables(sql), readForeignKeys(sql)])
+  const everyTable = kept.some((s) => s.fill?.[FILL_ALL] !== undefined)
+  const [names, recorded, keys, catalog] = await Promise.all([
+    qualifiedNames(sql, declared),
+    recordedTables(sql),
+    readForeignKeys(sql),
+    everyTable ? readCatalog(sql) : undefined,
+  ])
   const writes = new Map<string, string[]>()
   const absent = new Map<string, string[]>()
   for (const seed of kept) {
     const tables = new Set(recorded.get(seed.name) ?? [])
+    // fill: { '*': n } writes every table of the database.
+    if (seed.fill?.[FILL_ALL] !== undefined) for (const t of catalog?.tables ?? []) tables.add(t.qualified)
     for (const name of seed.writes ?? []) {
       const qualified = names.get(name)
       if (!qualified && missing) {
@@ -46,7 +56,7 @@ export async function planWithCatalog(
         absent.set(seed.name, [...(absent.get(seed.name) ?? []), name])
         continue
       }
-      if (!qualified) throw await missingDeclared(planned, seed, name, `declares writes: ['${name}'], but there is no table ${name}`)
+      if (!qualified) throw await missingDeclared(planned, seed, name, `${declaring(seed, name)}, but there is no table ${name}`)
       tables.add(qualified)
     }
     if (tables.size) writes.set(seed.name, [...tables].sort())
@@ -57,7 +67,7 @@ export async function planWithCatalog(
   const notYet = unknown && absent.get(unknown.name)?.[0]
   if (unknown && notYet) {
     // What it writes is declared: the table is what is missing (a schema file added, not applied yet).
-    const why = `has dependsOn: 'auto' and declares writes: ['${notYet}'], but table ${notYet} does not exist yet, so the foreign keys its dependencies come from cannot be read`
+    const why = `has dependsOn: 'auto' and ${declaring(unknown, notYet)}, but table ${notYet} does not exist yet, so the foreign keys its dependencies come from cannot be read`
     throw await missingDeclared(planned, unknown, notYet, why)
   }
   if (unknown) {
@@ -74,6 +84,10 @@ export async function planWithCatalog(
   return { levels: planLevels(foreignKeys.seeds, { only: planned.settings.only }), foreignKeys, writes }
 }
 
+/** How a seed declares a table: in `fill` or in `writes`. */
+const declaring = (seed: LoadedSeed, table: string) =>
+  seed.fill?.[table] !== undefined ? `fills '${table}'` : `declares writes: ['${table}']`
+
 /** E_MISSING_TABLE for a table a seed declares in `writes`, with what fits the project (its schema file, its migrations). */
 async function missingDeclared(planned: Planned, seed: LoadedSeed, table: string, why: string): Promise<SeedbedError> {
   const hint = await missingTableHint(table, planned.settings)
@@ -81,7 +95,7 @@ async function missingDeclared(planned: Planned, seed: LoadedSeed, table: string
     seed: seed.name,
     table,
     file: shownFile(seed),
-    hint: `${hint}; or fix the name in \`writes\``,
+    hint: `${hint}; or fix the name in \`${seed.fill?.[table] !== undefined ? 'fill' : 'writes'}\``,
   })
 }
 
