@@ -7,7 +7,7 @@ import type { Logger } from '../output/log.ts'
 import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'
 import { planLevels } from '../planning/plan.ts'
 import { type Planned, shownFile } from '../planning/project.ts'
-import { readForeignKeys } from './foreign-keys.ts'
+import { type ForeignKey, readForeignKeys } from './foreign-keys.ts'
 import { readCatalog } from './fill.ts'
 import { FILL_ALL } from './fill-order.ts'
 
@@ -61,7 +61,10 @@ export async function planWithCatalog(
     }
     if (tables.size) writes.set(seed.name, [...tables].sort())
   }
-  const edges = keys.map((k) => ({ constraint: k.name, table: k.table, refTable: k.refTable, deferrable: k.deferrable }))
+  const overridden = overriddenKey(kept, writes, names)
+  const edges = keys
+    .filter((k) => !overridden(k))
+    .map((k) => ({ constraint: k.name, table: k.table, refTable: k.refTable, deferrable: k.deferrable }))
   const foreignKeys = planForeignKeys(kept, writes, edges)
   const unknown = foreignKeys.seeds.find((s) => s.autoDepends && !writes.has(s.name))
   const notYet = unknown && absent.get(unknown.name)?.[0]
@@ -82,6 +85,30 @@ export async function planWithCatalog(
     )
   }
   return { levels: planLevels(foreignKeys.seeds, { only: planned.settings.only }), foreignKeys, writes }
+}
+
+/**
+ * Whether every seed writing a key's table does so through a fill entry that overrides the key's
+ * columns (`generate` leaves the key breaking a cycle NULL so): its rows take no parent rows, so the
+ * key orders nothing.
+ */
+function overriddenKey(
+  seeds: readonly LoadedSeed[],
+  writes: ReadonlyMap<string, readonly string[]>,
+  names: ReadonlyMap<string, string | null>,
+): (key: ForeignKey) => boolean {
+  return (key) => {
+    const writers = seeds.filter((s) => writes.get(s.name)?.includes(key.table))
+    return (
+      writers.length > 0 &&
+      writers.every((s) =>
+        Object.entries(s.fill ?? {}).some(
+          ([name, entry]) =>
+            names.get(name) === key.table && typeof entry === 'object' && key.columns.some((c) => c in (entry.overrides ?? {})),
+        ),
+      )
+    )
+  }
 }
 
 /** How a seed declares a table: in `fill` or in `writes`. */
