@@ -169,7 +169,7 @@ t.test('a seed needs run or fill; a malformed fill entry is E_SEED_INVALID namin
     return undefined
   }
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{}, /^shop\.ts: a seed needs `run` \(a function\) or `fill`/],
+    [{}, /^shop\.ts: `run` must be a function \(or give `fill`, the tables to fill; or both\)/],
     [{ fill: [] }, /^shop\.ts: `fill` must be an object of table: count/],
     [{ fill: {} }, /^shop\.ts: `fill` must be an object/],
     [{ fill: { customers: -1 } }, /^shop\.ts: `fill` entry 'customers' must be a count of rows/],

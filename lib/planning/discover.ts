@@ -73,7 +73,7 @@ export function toSeed(loaded: Record<string, unknown>, file: string, checksum =
   if (unknown.length) throw invalid(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`)
   const fillProblem = s.fill === undefined ? undefined : checkFill(s.fill)
   if (fillProblem) throw invalid(fillProblem)
-  if (s.run === undefined && s.fill === undefined) throw invalid('a seed needs `run` (a function) or `fill` (tables to fill), or both')
+  if (s.run === undefined && s.fill === undefined) throw invalid('`run` must be a function (or give `fill`, the tables to fill; or both)')
   if (s.run !== undefined && typeof s.run !== 'function') throw invalid('`run` must be a function')
   if (s.validate !== undefined && typeof s.validate !== 'function') throw invalid('`validate` must be a function')
   if (s.undo !== undefined && s.undo !== false && typeof s.undo !== 'function') throw invalid('`undo` must be a function or false')
