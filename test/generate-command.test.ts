@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import path from 'node:path'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
+import { planGenerate } from '../lib/schema/generate.ts'
 import { fixture, ROOT, runCli, type TestDatabase, tempDir, testDatabase } from './helpers.ts'
 
 // Issue 29 item 10: seeds for an existing database in one command (`generate`), as files a user then edits.
@@ -157,6 +158,12 @@ t.test('--schema picks the schemas; a schema without tables is E_BAD_OPTION', as
     JSON.parse(r.stdout).files.map((f: { seed: string; dependsOn: string[] }) => [f.seed, f.dependsOn]),
     [['app_notes', []]],
   )
+  await db.sql.unsafe(`CREATE SCHEMA "App"; CREATE TABLE "App".notes (code varchar(1) PRIMARY KEY)`)
+  const planned = await planGenerate(db.sql, { schemas: ['app', 'App'], rows: 25 })
+  t.same(planned.map((s) => s.name).sort(), ['app_notes', 'app_notes_2'], 'a seed name taken gets a suffix')
+  const narrow = planned.find((s) => s.tables[0]!.name === 'App.notes')!.tables[0]!
+  t.ok(narrow.count > 0 && narrow.count < 25, 'a varchar(1) key gets what fits')
+  t.match(narrow.capped, /^key notes_pkey \(code\) has only \d+ distinct values/)
   const none = await runCli(['generate', '--seeds', seeds, '--schema', 'nope'], { env: { DATABASE_URL: db.url } })
   t.equal(none.code, 2)
   t.match(none.stderr, /E_BAD_OPTION: no tables in schema nope/)
