@@ -84,7 +84,7 @@ async function generateOnly(seedUrl: string, scale: number): Promise<number> {
             for await (const row of rows) encode(row, i++)
             return { mode: 'copy', created: i, updated: 0, skipped: 0 }
           }
-          await seed.run(Object.assign(Object.create(ctx), { load: encodeOnly }))
+          await seed.run?.(Object.assign(Object.create(ctx), { load: encodeOnly }))
           throw new Error('rollback')
         })
         .catch((err) => {

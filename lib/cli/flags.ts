@@ -19,6 +19,7 @@ export const COMMANDS = [
   'report',
   'ledger-sql',
   'new',
+  'generate',
   'init',
   'db',
   'types',
@@ -42,6 +43,9 @@ export const TASKS: Record<Exclude<CommandName, 'task'>, { args?: string; summar
     summary: "Print the SQL of seedbed's ledger (schema, tables, GRANTs) for a DBA to run once; touches no database",
   },
   new: { args: '<name>', summary: 'Write seeds/<name>.ts from a template' },
+  generate: {
+    summary: 'Write fake seeds for every table of the database (one file per table, in dependency order, counts that fit each key)',
+  },
   init: { summary: 'Add seedbed to this project: tasks.ts, seeds/, .env.example, scripts, Makefile, test setup' },
   db: { args: '<action>', summary: 'The embedded PostgreSQL outside a run: start (keeps it running), stop, status, url, psql' },
   types: { summary: "Write TypeScript declarations of the database's tables, so upsert, load and fake check columns and types" },
@@ -106,7 +110,7 @@ export const flags: readonly Flag[] = [
     summary: 'Folder of seed files',
     default: 'seeds/',
     env: 'SEEDBED_SEEDS_DIR',
-    commands: ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'types'],
+    commands: ['seed', 'fresh', 'validate', 'plan', 'status', 'undo', 'new', 'types', 'generate'],
     details: 'The seeds folder.',
   },
   { name: 'seeds', value: '<dir>', summary: 'Folder for seed files', default: 'seeds/', commands: ['init'] },
@@ -378,6 +382,37 @@ export const flags: readonly Flag[] = [
     summary: 'Allow fresh in production (it still asks for confirmation)',
     commands: ['fresh'],
     details: 'Allows `fresh` in production (it still needs confirmation); without it, `E_FRESH_PRODUCTION`.',
+  },
+  {
+    name: 'schema',
+    value: '<schemas>',
+    summary: 'Only the tables of these schemas (comma-separated)',
+    default: 'every schema but the system ones',
+    commands: ['generate'],
+    details:
+      "The schemas whose tables get a seed (`--schema public,app`). A foreign key to a table of another schema takes that table's existing rows.",
+  },
+  {
+    name: 'rows',
+    value: '<n>',
+    summary: 'Rows per table, where its keys hold that many',
+    default: '25',
+    commands: ['generate'],
+    details:
+      "The count each table gets, 0 or more; a table whose primary or unique key holds fewer values gets at most that many (a boolean key 2, an enum key its labels, a smallint, char(n) or varchar(n) key what fits, a join table the product of its parents, a 1:1 child its parent's rows).",
+  },
+  {
+    name: 'one-file',
+    summary: 'Write one seeds/database.ts whose fill fills every table, instead of one file per table',
+    commands: ['generate'],
+    details: 'One seed, `database`, whose `fill` lists every table with its count: the fill orders them parents first by itself.',
+  },
+  {
+    name: 'force',
+    summary: 'Overwrite the seed files generate wrote before',
+    commands: ['generate'],
+    details:
+      'Without it a seed file that exists is `E_SEED_EXISTS`, nothing written. Even with it, a file `generate` did not write (its first line is not the comment `generate` starts its files with) is never overwritten.',
   },
   {
     name: 'format',

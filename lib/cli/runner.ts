@@ -521,6 +521,19 @@ function defineBuiltIns(cli: CAC, session: Session): void {
       return session.finish(0)
     })
 
+  defineTask(cli, 'generate')
+    .example('  seedbed generate --schema public --rows 100')
+    .action(async (flags: Flags) => {
+      const log = session.loggerFor(flags)
+      // --schema here names database schemas, not the schema folder.
+      const settings = settingsFor({ ...flags, schema: undefined })
+      const { generateSeeds, formatGenerated } = await import('./generate.ts')
+      const report = await generateSeeds(settings, log, session.controller.signal, flags)
+      if (session.json) return session.finish(0, `${JSON.stringify(report)}\n`)
+      log.log(formatGenerated(report, invocation()))
+      return session.finish(0)
+    })
+
   defineTask(cli, 'init')
     // its flags: lib/cli/flags.ts
     .action(async (flags: Flags) => {

@@ -47,8 +47,13 @@ export async function newSeedFile(seedsDir: string, name: string, contractFile?:
     })
   }
   await mkdir(seedsDir, { recursive: true })
+  await writeFile(file, seedTemplate(name, contractImport(seedsDir, contractFile)))
+  return file
+}
+
+/** What a seed in `seedsDir` imports `defineSeed` from: `seedbed`, or `contractFile` by a relative path. */
+export function contractImport(seedsDir: string, contractFile?: string): string {
   let rel = contractFile && path.relative(seedsDir, contractFile).split(path.sep).join('/')
   if (rel && !rel.startsWith('.')) rel = `./${rel}`
-  await writeFile(file, seedTemplate(name, rel || undefined))
-  return file
+  return rel || 'seedbed'
 }

@@ -194,7 +194,6 @@ export interface Seed {
   name?: string
   /** One line saying what the seed provides; shown by `plan`. */
   description?: string
-  /** Names of seeds whose rows this one needs; they run in earlier levels. */
   /**
    * Names of seeds whose rows this one needs; they run in earlier levels. `'auto'`: the seeds that
    * write the tables its tables' foreign keys refer to (from the catalog, for the tables in `writes`
@@ -211,6 +210,18 @@ export interface Seed {
    * takes them: `orders`, `app.Accounts`.
    */
   writes?: readonly string[]
+  /**
+   * Tables to fill with `ctx.fake`, declared as data: table (as `fake` takes it) -> a count, or
+   * `{ count, overrides }`. Its tables count as declared `writes`, so `dependsOn: 'auto'` and
+   * `plan --check` know them before any run. They are filled parents first (the foreign keys among
+   * them; a cycle is broken at a nullable key, left NULL), in the seed's transaction, before `run`.
+   * `'*'`: every other table of the database (outside the system schemas and seedbed's ledger).
+   *
+   * ```ts
+   * export default defineSeed({ name: 'shop', dependsOn: 'auto', fill: { customers: 100, orders: { count: 300, overrides: { status: ['paid', 'shipped'] } } } })
+   * ```
+   */
+  fill?: Fill
   /** Order within a level: lower runs first (default 100). Ties go by name. */
   priority?: number
   /**
@@ -229,10 +240,11 @@ export interface Seed {
   timeout?: number
   /**
    * Writes the seed's rows, idempotently. Counts come from the `upsert`/`tally` helpers;
-   * if `run` returns counts instead, those are reported as they are.
+   * if `run` returns counts instead, those are reported as they are. Optional when `fill` is given
+   * (it runs after the fill, in the same transaction); a seed needs one of the two.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: `async run() {}` returns Promise<void>, which must be accepted
-  run(ctx: SeedContext): Promise<SeedCounts | void>
+  run?(ctx: SeedContext): Promise<SeedCounts | void>
   /**
    * Optional check of the result, run in the same transaction before commit: throw to fail the
    * seed and roll it back. `validate` runs it alone, in a read-only transaction.
@@ -259,8 +271,10 @@ export interface LoadedSeed {
   dependsOn: readonly string[]
   /** `dependsOn: 'auto'`: `dependsOn` is filled from the catalog's foreign keys before planning. */
   autoDepends?: boolean
-  /** The tables the seed declares it writes (`writes`), as given. */
+  /** The tables the seed declares it writes (`writes`, and the tables of `fill` but `'*'`), as given. */
   writes?: readonly string[]
+  /** What `fill` declares, as given. */
+  fill?: Fill
   priority: number
   environments?: readonly string[]
   secrets: readonly string[]
@@ -268,10 +282,26 @@ export interface LoadedSeed {
   file: string
   /** sha256 of the seed file: the ledger tells a changed seed by it. */
   checksum: string
-  run: Seed['run']
+  run?: Seed['run']
   validate?: Seed['validate']
   undo?: Seed['undo']
 }
+
+/** How many rows a `fill` entry asks for: what `ctx.fake` takes as its count (a number, or `{ per, min, max }` rows per parent). */
+export type FillCount = FakeCount
+
+/** One table of a seed's `fill`: a count (or rows per parent), or a count and the overrides `ctx.fake` takes. */
+export type FillEntry = FillCount | { count: FillCount; overrides?: FakeOverrides }
+
+/** A fill entry's count and overrides. */
+export function entryOf(entry: FillEntry): { count: FillCount; overrides: FakeOverrides } {
+  return typeof entry === 'object' && 'count' in entry
+    ? { count: entry.count, overrides: entry.overrides ?? {} }
+    : { count: entry, overrides: {} }
+}
+
+/** A seed's `fill`: table (as `ctx.fake` takes it, or `'*'` for every other table) -> its entry. */
+export type Fill = Readonly<Record<string, FillEntry>>
 
 /** Identity function that type-checks a seed definition (excess keys are errors too). */
 export function defineSeed<const S extends Seed>(seed: S & Record<Exclude<keyof S, keyof Seed>, never>): S {

@@ -189,6 +189,8 @@ export interface PlannedSeed {
   description: string
   /** The seed's file, relative to the working directory (`<memory>` for a seed given in memory). */
   file: string
+  /** The tables its `fill` fills (`'*'`: every other table), with the rows asked for each. */
+  fill?: Record<string, FakeCount>
 }
 
 /** What `plan()` returns: the levels in run order, and the seeds the environment leaves out. */

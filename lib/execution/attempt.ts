@@ -26,6 +26,7 @@ import { readSession, restoreSession, type SessionState } from '../db/session.ts
 import { within } from '../util/retry.ts'
 import { createContext } from './context.ts'
 import { recordTables } from '../schema/seed-tables.ts'
+import { fillTables } from '../schema/fill.ts'
 
 /** Runs a seed's body in a transaction of some kind (own, read-only, or a savepoint). */
 export type Transact = (fn: (tx: postgres.TransactionSql) => Promise<Tried>) => Promise<Tried>
@@ -168,7 +169,9 @@ async function seedBody(
   if (run.mode === 'validate') {
     await seed.validate?.(ctx).catch((e) => Promise.reject(validationError(e, seed)))
   } else {
-    const returned = await seed.run(ctx)
+    // The fill first, through the context's fake: its tables are there when run starts.
+    if (seed.fill) await fillTables(tx, seed.name, seed.fill, ctx.fake)
+    const returned = seed.run ? await seed.run(ctx) : undefined
     if (returned !== undefined) result = checkCounts(returned, seed.name)
     // Counts a seed returns beyond what its helpers counted were written where seedbed could not see.
     if (returned !== undefined && diff) {

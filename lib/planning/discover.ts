@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureTypeScript } from './typescript.ts'
 import { stackLocation, syntaxError } from '../errors/location.ts'
-import { DEFAULT_PRIORITY, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
+import { DEFAULT_PRIORITY, type Fill, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
+import { FILL_ALL } from '../schema/fill-order.ts'
 
 const SEED_FILE = /\.(ts|mts|js|mjs)$/
 const KNOWN_KEYS = new Set([
@@ -13,6 +14,7 @@ const KNOWN_KEYS = new Set([
   'description',
   'dependsOn',
   'writes',
+  'fill',
   'priority',
   'environments',
   'secrets',
@@ -69,7 +71,10 @@ export function toSeed(loaded: Record<string, unknown>, file: string, checksum =
     })
   const unknown = Object.keys(s).filter((k) => !KNOWN_KEYS.has(k))
   if (unknown.length) throw invalid(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`)
-  if (typeof s.run !== 'function') throw invalid('`run` must be a function')
+  const fillProblem = s.fill === undefined ? undefined : checkFill(s.fill)
+  if (fillProblem) throw invalid(fillProblem)
+  if (s.run === undefined && s.fill === undefined) throw invalid('`run` must be a function (or give `fill`, the tables to fill; or both)')
+  if (s.run !== undefined && typeof s.run !== 'function') throw invalid('`run` must be a function')
   if (s.validate !== undefined && typeof s.validate !== 'function') throw invalid('`validate` must be a function')
   if (s.undo !== undefined && s.undo !== false && typeof s.undo !== 'function') throw invalid('`undo` must be a function or false')
   const name = s.name ?? path.basename(file).replace(SEED_FILE, '')
@@ -82,6 +87,8 @@ export function toSeed(loaded: Record<string, unknown>, file: string, checksum =
   if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string'))
     throw invalid("`dependsOn` must be an array of seed names or 'auto' (inferred from the foreign keys of the tables it writes)")
   if (s.writes !== undefined && !names(s.writes)) throw invalid('`writes` must be an array of table names')
+  const filled = Object.keys((s.fill as Fill | undefined) ?? {}).filter((t) => t !== FILL_ALL)
+  const writes = s.writes || filled.length ? [...new Set([...((s.writes as string[] | undefined) ?? []), ...filled])] : undefined
   if (deps.includes(name)) throw invalid(`seed '${name}' depends on itself`)
   const priority = s.priority ?? DEFAULT_PRIORITY
   if (typeof priority !== 'number' || !Number.isFinite(priority)) throw invalid('`priority` must be a finite number')
@@ -94,17 +101,53 @@ export function toSeed(loaded: Record<string, unknown>, file: string, checksum =
     description: (s.description as string | undefined) ?? '',
     dependsOn: [...new Set(deps as string[])],
     ...(auto ? { autoDepends: true } : {}),
-    ...(s.writes ? { writes: [...new Set(s.writes as string[])] } : {}),
+    ...(writes ? { writes } : {}),
+    ...(s.fill ? { fill: s.fill as Fill } : {}),
     priority,
     ...(s.environments ? { environments: s.environments as string[] } : {}),
     secrets: (s.secrets as string[] | undefined) ?? [],
     ...(s.timeout ? { timeout: s.timeout as number } : {}),
     file,
     checksum,
-    run: s.run as LoadedSeed['run'],
+    ...(s.run ? { run: s.run as LoadedSeed['run'] } : {}),
     ...(s.validate ? { validate: s.validate as LoadedSeed['validate'] } : {}),
     ...(s.undo !== undefined ? { undo: s.undo as LoadedSeed['undo'] } : {}),
   }
+}
+
+const isCount = (n: unknown) => Number.isInteger(n) && (n as number) >= 0
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** `{ per, min, max }` as `ctx.fake` takes it (its own checks, against the catalog, come when it runs). */
+const isPerParent = (v: unknown) =>
+  isObject(v) &&
+  Object.keys(v).every((k) => k === 'per' || k === 'min' || k === 'max') &&
+  typeof v.per === 'string' &&
+  v.per.trim() !== '' &&
+  isCount(v.min) &&
+  isCount(v.max) &&
+  (v.min as number) <= (v.max as number)
+
+/** What is wrong with a seed's `fill`, or undefined: table -> a count, or `{ count, overrides }`. */
+function checkFill(fill: unknown): string | undefined {
+  const shape =
+    "`fill` must be an object of table: count or table: { count, overrides }, for example fill: { customers: 100, orders: { count: 300, overrides: { status: 'paid' } } }"
+  if (!isObject(fill) || !Object.keys(fill).length) return shape
+  for (const [table, entry] of Object.entries(fill)) {
+    const where = `\`fill\` entry '${table}'`
+    if (!table.trim()) return `${where}: a table name is needed`
+    if (isCount(entry) || isPerParent(entry)) continue
+    if (!isObject(entry))
+      return `${where} must be a count of rows (a whole number, 0 or more), { per, min, max } or { count, overrides }, got ${JSON.stringify(entry)}`
+    if ('per' in entry)
+      return `${where}: rows per parent take per (a parent table or reference column), min and max (whole numbers, min <= max), got ${JSON.stringify(entry)}`
+    const extra = Object.keys(entry).filter((k) => k !== 'count' && k !== 'overrides')
+    if (extra.length)
+      return `${where}: unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')} (it takes count and overrides)`
+    if (!isCount(entry.count) && !isPerParent(entry.count))
+      return `${where}: count must be a whole number of rows, 0 or more, or { per, min, max }, got ${JSON.stringify(entry.count)}`
+    if (entry.overrides !== undefined && !isObject(entry.overrides)) return `${where}: overrides must be an object of column: value`
+  }
+  return undefined
 }
 
 /**

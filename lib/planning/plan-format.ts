@@ -1,12 +1,27 @@
 import path from 'node:path'
-import type { LoadedSeed } from '../contract/contract.ts'
+import { entryOf, type Fill, type FillCount, type LoadedSeed } from '../contract/contract.ts'
 import type { PlanCheck } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { table } from '../output/summary.ts'
 import { planToHtml, planToSvg } from '../output/plan-graph.ts'
 
 /** What the formats show of a seed: a discovered seed, or one of `plan()`'s public levels. */
-type Levels = readonly (readonly Pick<LoadedSeed, 'name' | 'priority' | 'dependsOn' | 'description' | 'file'>[])[]
+type Levels = readonly (readonly Pick<LoadedSeed, 'name' | 'priority' | 'dependsOn' | 'description' | 'file' | 'fill'>[])[]
+
+/** A fill's count per table, as the plan shows it. */
+const fillCounts = (fill: Fill) => Object.fromEntries(Object.entries(fill).map(([t, e]) => [t, entryOf(e).count]))
+/** A count as the text plan shows it: `300`, or `0-5 per customers`. */
+const shownCount = (n: FillCount) => (typeof n === 'number' ? String(n) : `${n.min}-${n.max} per ${n.per}`)
+
+/** The description the text plan shows: the seed's own, then the tables its fill fills. */
+function described(s: Levels[number][number]): string {
+  const fills =
+    s.fill &&
+    `fills ${Object.entries(fillCounts(s.fill))
+      .map(([t, n]) => `${t} (${shownCount(n)})`)
+      .join(', ')}`
+  return [s.description, fills].filter(Boolean).join('; ')
+}
 
 /** The foreign-key part of a checked plan. */
 export type PlanCheckPart = Pick<PlanCheck, 'inferred' | 'problems' | 'notes'> & Partial<Pick<PlanCheck, 'staleTypes'>>
@@ -52,6 +67,7 @@ export function planToJson(levels: Levels) {
         dependsOn: [...s.dependsOn],
         description: s.description,
         file: s.file.startsWith('<memory>') ? s.file : path.relative(process.cwd(), s.file),
+        ...(s.fill && { fill: fillCounts(s.fill) }),
       })),
     })),
   }
@@ -62,7 +78,7 @@ export function formatPlan(levels: Levels): string {
   const rows = [['level', 'seed', 'priority', 'depends on', 'description']]
   for (const [i, level] of levels.entries()) {
     for (const [j, s] of level.entries()) {
-      rows.push([j === 0 ? String(i) : '', s.name, String(s.priority), s.dependsOn.join(', ') || '-', s.description])
+      rows.push([j === 0 ? String(i) : '', s.name, String(s.priority), s.dependsOn.join(', ') || '-', described(s)])
     }
   }
   return (

@@ -23,6 +23,11 @@ export interface ForeignKey {
   required: boolean
 }
 
+/** `schema` (a column or expression of a schema's name) is none of the system schemas nor seedbed's own. */
+export function userSchema(sql: postgres.Sql | postgres.TransactionSql, schema: string): postgres.PendingQuery<postgres.Row[]> {
+  return sql`${sql.unsafe(schema)} NOT IN ('pg_catalog', 'information_schema', ${LEDGER_SCHEMA}) AND ${sql.unsafe(schema)} NOT LIKE 'pg_toast%' AND ${sql.unsafe(schema)} NOT LIKE 'pg_temp%'`
+}
+
 /**
  * The foreign keys of one table (`oid`), or of every table outside the system schemas and seedbed's
  * own when `oid` is omitted: the edges the plan check and `dependsOn: 'auto'` compare with.
@@ -44,10 +49,7 @@ export async function readForeignKeys(sql: postgres.Sql | postgres.TransactionSq
       ? sql`true`
       : sql`c.conrelid IN (SELECT ${oid}::oid UNION ALL SELECT relid FROM pg_partition_tree(${oid}::oid)
                            UNION ALL SELECT relid FROM pg_partition_ancestors(${oid}::oid))`
-  const schemas =
-    oid === undefined
-      ? sql`tn.nspname NOT IN ('pg_catalog', 'information_schema', ${LEDGER_SCHEMA}) AND tn.nspname NOT LIKE 'pg_toast%'`
-      : sql`true`
+  const schemas = oid === undefined ? userSchema(sql, 'tn.nspname') : sql`true`
   return sql<ForeignKey[]>`
     WITH k AS (
       SELECT c.conname, c.conrelid, ${owner} AS owner, c.confrelid, c.condeferrable, c.condeferred,

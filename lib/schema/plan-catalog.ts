@@ -1,5 +1,5 @@
 import type postgres from 'postgres'
-import type { LoadedSeed } from '../contract/contract.ts'
+import { entryOf, type LoadedSeed } from '../contract/contract.ts'
 import { qualifiedNames, recordedTables } from './seed-tables.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { missingTableHint } from '../db/schema.ts'
@@ -7,7 +7,9 @@ import type { Logger } from '../output/log.ts'
 import { type ForeignKeyPlan, planError, planForeignKeys, problemText } from '../planning/foreign-keys.ts'
 import { planLevels } from '../planning/plan.ts'
 import { type Planned, shownFile } from '../planning/project.ts'
-import { partitionRoots, readForeignKeys } from './foreign-keys.ts'
+import { type ForeignKey, partitionRoots, readForeignKeys } from './foreign-keys.ts'
+import { readCatalog } from './fill.ts'
+import { FILL_ALL } from './fill-order.ts'
 
 export interface CatalogPlan {
   levels: LoadedSeed[][]
@@ -34,11 +36,19 @@ export async function planWithCatalog(
   const out = new Set(planned.excluded.map((e) => e.name))
   const kept = planned.seeds.filter((s) => !out.has(s.name))
   const declared = [...new Set(kept.flatMap((s) => s.writes ?? []))]
-  const [names, recorded, keys] = await Promise.all([qualifiedNames(sql, declared), recordedTables(sql), readForeignKeys(sql)])
+  const everyTable = kept.some((s) => s.fill?.[FILL_ALL] !== undefined)
+  const [names, recorded, keys, catalog] = await Promise.all([
+    qualifiedNames(sql, declared),
+    recordedTables(sql),
+    readForeignKeys(sql),
+    everyTable ? readCatalog(sql) : undefined,
+  ])
   const writes = new Map<string, string[]>()
   const absent = new Map<string, string[]>()
   for (const seed of kept) {
     const tables = new Set(recorded.get(seed.name) ?? [])
+    // fill: { '*': n } writes every table of the database.
+    if (seed.fill?.[FILL_ALL] !== undefined) for (const t of catalog?.tables ?? []) tables.add(t.qualified)
     for (const name of seed.writes ?? []) {
       const qualified = names.get(name)
       if (!qualified && missing) {
@@ -46,14 +56,18 @@ export async function planWithCatalog(
         absent.set(seed.name, [...(absent.get(seed.name) ?? []), name])
         continue
       }
-      if (!qualified) throw await missingDeclared(planned, seed, name, `declares writes: ['${name}'], but there is no table ${name}`)
+      if (!qualified) throw await missingDeclared(planned, seed, name, `${declaring(seed, name)}, but there is no table ${name}`)
       tables.add(qualified)
     }
     if (tables.size) writes.set(seed.name, [...tables].sort())
   }
   // Partitions as their partitioned tables, on both sides: a key declared on a partition, or referring to
-  // one, and a seed writing one, all count for the partition root (lib/schema/foreign-keys.ts).
-  const edges = keys.map((k) => ({ constraint: k.name, table: k.table, refTable: k.refRoot, deferrable: k.deferrable }))
+  // one, and a seed writing one, all count for the partition root (lib/schema/foreign-keys.ts). A key whose
+  // columns every seed writing its table overrides in its fill is left out.
+  const overridden = overriddenKey(kept, writes, names)
+  const edges = keys
+    .filter((k) => !overridden(k))
+    .map((k) => ({ constraint: k.name, table: k.table, refTable: k.refRoot, deferrable: k.deferrable }))
   const roots = await partitionRoots(sql, [...new Set([...writes.values()].flat())])
   const rootWrites = new Map([...writes].map(([seed, tables]) => [seed, [...new Set(tables.map((x) => roots.get(x) ?? x))].sort()]))
   const foreignKeys = planForeignKeys(kept, rootWrites, edges)
@@ -61,7 +75,7 @@ export async function planWithCatalog(
   const notYet = unknown && absent.get(unknown.name)?.[0]
   if (unknown && notYet) {
     // What it writes is declared: the table is what is missing (a schema file added, not applied yet).
-    const why = `has dependsOn: 'auto' and declares writes: ['${notYet}'], but table ${notYet} does not exist yet, so the foreign keys its dependencies come from cannot be read`
+    const why = `has dependsOn: 'auto' and ${declaring(unknown, notYet)}, but table ${notYet} does not exist yet, so the foreign keys its dependencies come from cannot be read`
     throw await missingDeclared(planned, unknown, notYet, why)
   }
   if (unknown) {
@@ -78,6 +92,33 @@ export async function planWithCatalog(
   return { levels: planLevels(foreignKeys.seeds, { only: planned.settings.only }), foreignKeys, writes }
 }
 
+/**
+ * Whether every seed writing a key's table does so through a fill entry that overrides the key's
+ * columns (`generate` leaves the key breaking a cycle NULL so): its rows take no parent rows, so the
+ * key orders nothing.
+ */
+function overriddenKey(
+  seeds: readonly LoadedSeed[],
+  writes: ReadonlyMap<string, readonly string[]>,
+  names: ReadonlyMap<string, string | null>,
+): (key: ForeignKey) => boolean {
+  return (key) => {
+    const writers = seeds.filter((s) => writes.get(s.name)?.includes(key.table))
+    return (
+      writers.length > 0 &&
+      writers.every((s) =>
+        Object.entries(s.fill ?? {}).some(
+          ([name, entry]) => names.get(name) === key.table && key.columns.some((c) => c in entryOf(entry).overrides),
+        ),
+      )
+    )
+  }
+}
+
+/** How a seed declares a table: in `fill` or in `writes`. */
+const declaring = (seed: LoadedSeed, table: string) =>
+  seed.fill?.[table] !== undefined ? `fills '${table}'` : `declares writes: ['${table}']`
+
 /** E_MISSING_TABLE for a table a seed declares in `writes`, with what fits the project (its schema file, its migrations). */
 async function missingDeclared(planned: Planned, seed: LoadedSeed, table: string, why: string): Promise<SeedbedError> {
   const hint = await missingTableHint(table, planned.settings)
@@ -85,7 +126,7 @@ async function missingDeclared(planned: Planned, seed: LoadedSeed, table: string
     seed: seed.name,
     table,
     file: shownFile(seed),
-    hint: `${hint}; or fix the name in \`writes\``,
+    hint: `${hint}; or fix the name in \`${seed.fill?.[table] !== undefined ? 'fill' : 'writes'}\``,
   })
 }
 
