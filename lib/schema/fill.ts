@@ -65,10 +65,16 @@ function cycleError(seed: string, group: readonly string[], edges: readonly Fill
  */
 export async function fillTables(sql: Sql, seed: string, fill: Fill, fake: SeedContext['fake']): Promise<void> {
   const named = Object.keys(fill).filter((t) => t !== FILL_ALL)
+  const all = fill[FILL_ALL]
+  // One table (what `generate` writes): nothing to order, no catalog to read.
+  if (named.length === 1 && all === undefined) {
+    const { count, overrides } = entryOf(fill[named[0]!]!)
+    await fake(named[0]!, count, overrides)
+    return
+  }
   const [qualified, catalog] = await Promise.all([qualifiedNames(sql, named), readCatalog(sql)])
   // A name that is no table keeps its own: `fake` says E_MISSING_TABLE for it when its turn comes.
   const entries = new Map(named.map((name) => [qualified.get(name) ?? name, { name, ...entryOf(fill[name]!) }]))
-  const all = fill[FILL_ALL]
   if (all !== undefined) {
     for (const t of catalog.tables) if (!entries.has(t.qualified)) entries.set(t.qualified, { name: t.name, ...entryOf(all) })
   }
