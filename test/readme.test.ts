@@ -23,6 +23,7 @@ t.test('every example marker in the pages is followed by a code block these test
   const run = ['seed', 'schema', 'diff-seed', 'diff-output', 'undo-output', 'tap-recipe', 'node-test-script', 'node-test-prepare']
   run.push('node-test-drop', 'node-test-file', 'test-databases') // the last by test/template-cache.test.ts, in a project of its own
   run.push('fake-schema', 'fake-authors', 'fake-books', 'fake-plan') // by test/schema-docs.test.ts
+  run.push('existing-database') // by test/existing-database.test.ts, on every schema of the corpus
   const names = pages.flatMap(({ text }) => [...text.matchAll(/<!-- example:([a-z-]+) -->/g)].map((m) => m[1]!))
   t.same(names.sort(), run.sort())
   for (const name of names) t.ok(example(name).length > 0, name)

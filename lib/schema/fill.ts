@@ -1,5 +1,6 @@
 import type postgres from 'postgres'
-import { entryOf, type Fill, type SeedContext } from '../contract/contract.ts'
+// Table names here come from the seed's fill and the catalog: unchecked against a project's Tables (AnyTable).
+import { type AnyTable, entryOf, type Fill, type SeedContext } from '../contract/contract.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { FILL_ALL, type FillEdge, orderTables } from './fill-order.ts'
 import { readForeignKeys, userSchema } from './foreign-keys.ts'
@@ -69,7 +70,7 @@ export async function fillTables(sql: Sql, seed: string, fill: Fill, fake: SeedC
   // One table (what `generate` writes): nothing to order, no catalog to read.
   if (named.length === 1 && all === undefined) {
     const { count, overrides } = entryOf(fill[named[0]!]!)
-    await fake(named[0]!, count, overrides)
+    await fake(named[0]! as AnyTable, count, overrides)
     return
   }
   const [qualified, catalog] = await Promise.all([qualifiedNames(sql, named), readCatalog(sql)])
@@ -86,6 +87,6 @@ export async function fillTables(sql: Sql, seed: string, fill: Fill, fake: SeedC
   for (const [table] of order.groups) {
     const { name, count, overrides } = entries.get(table!)!
     const cut = order.broken.filter((e) => e.table === table).flatMap((e) => e.columns)
-    await fake(name, count, { ...Object.fromEntries(cut.map((c) => [c, null])), ...overrides })
+    await fake(name as AnyTable, count, { ...Object.fromEntries(cut.map((c) => [c, null])), ...overrides })
   }
 }
