@@ -5,12 +5,11 @@
  * no hand edit, every foreign key points at a row, a second `seed` changes nothing, the same seeds in a
  * fresh database give identical digests, and the `types` file type-checks with the generated seeds.
  */
-import { spawn } from 'node:child_process'
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { digests, orphans, tablesInOrder } from './corpus.ts'
-import { fixture, loadDdl, ROOT, runCli, type TestDatabase, tempDir, testDatabase } from './helpers.ts'
+import { fixture, loadDdl, ROOT, runCli, type TestDatabase, tempDir, testDatabase, typeCheck } from './helpers.ts'
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
 const recipe = readme.match(/<!-- example:existing-database -->\s*```sh\n([\s\S]*?)```/)![1]!
@@ -55,20 +54,6 @@ async function runRecipe(dir: string, db: TestDatabase, extra: Record<string, st
     out.push({ command, ...r })
   }
   return out
-}
-
-/** This repository's tsc on the project: the generated seeds and the generated types. */
-function tsc(dir: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, out }))
-  })
 }
 
 t.test('the recipe is generate, seed, types', async (t) => {
@@ -139,7 +124,7 @@ t.test('the generated seeds and types of every schema type-check', async (t) => 
       include: ['seeds/*.ts'],
     }
     await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig))
-    checked.push(await tsc(dir))
+    checked.push(await typeCheck(dir))
   }
   t.equal(checked.length, SCHEMAS.length)
   for (const c of checked) t.equal(c.code, 0, c.out.slice(0, 3000))

@@ -115,6 +115,15 @@ export function runCommand(
   })
 }
 
+/** This repository's tsc on the project in `dir` (its tsconfig.json), with nothing emitted: exit code and output. */
+export async function typeCheck(dir: string): Promise<{ code: number | null; out: string }> {
+  const r = await runCommand(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.'], {
+    cwd: dir,
+    env: {},
+  })
+  return { code: r.code, out: r.stdout + r.stderr }
+}
+
 /** Runs `tsx tasks.ts ...args` as a user would, with only the environment given (plus PATH). */
 export function runCli(
   args: string[],

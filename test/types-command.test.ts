@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { writeTypes } from '../lib/execution/api.ts'
 import { parseTypesHeader } from '../lib/schema/types-file.ts'
-import { fixture, loadDdl, ROOT, runCli, tempDir, testDatabase } from './helpers.ts'
+import { fixture, loadDdl, ROOT, runCli, tempDir, testDatabase, typeCheck } from './helpers.ts'
 
 // Issue 29 item 12: `seedbed types` on the real public schemas of the corpus, loaded DDL-only into one
 // database: pagila, northwind and chinook each in public, the first two then renamed to a schema of their
@@ -63,19 +62,6 @@ export default defineSeed({
 })
 `
 
-/** Runs this repository's tsc on a project; its exit code and what it printed. */
-function tsc(project: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const bin = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    const child = spawn(process.execPath, [bin, '--noEmit', '-p', '.'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, out }))
-  })
-}
-
 t.test('types declares every table of the corpus; right columns type-check, misspelled ones are errors naming them', async (t) => {
   const written = await runCli(['types', '--seeds', seeds], { cwd: dir, env })
   t.equal(written.code, 0, written.stderr)
@@ -105,7 +91,7 @@ t.test('types declares every table of the corpus; right columns type-check, miss
     files: ['seeds/_tables.ts', 'src/good.ts', 'src/bad.ts'],
   }
   await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig))
-  const checked = await tsc(dir)
+  const checked = await typeCheck(dir)
   t.equal(checked.code, 2, 'tsc finds errors')
   const errors = checked.out.split('\n').filter((l) => /error TS\d+/.test(l))
   t.same(
