@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import t from 'tap'
 import { SeedbedError } from '../lib/errors/errors.ts'
 import { createContext } from '../lib/execution/context.ts'
 import { createLogger } from '../lib/output/log.ts'
+import { digests, loadDdl, tablesInOrder } from './corpus.ts'
 import { fixture, testDatabase } from './helpers.ts'
 
 // Issue 29's corpus: real public schemas no one here wrote (test/fixtures/schemas/*/SOURCE.md), loaded
@@ -29,42 +29,6 @@ const REFUSED: Record<string, Record<string, string>> = {
 
 type Sql = postgres.Sql
 
-/** Loads a schema file as psql would (one simple-protocol script) on a connection of its own: its SETs stay there. */
-async function loadDdl(url: string, file: string) {
-  const ddl = await readFile(file, 'utf8')
-  const one = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    await one.unsafe(ddl).simple()
-  } finally {
-    await one.end({ timeout: 5 })
-  }
-}
-
-/** The tables to fill (partitions through their parent), parents before children (foreign keys on partitions count for the parent). */
-async function tablesInOrder(sql: Sql): Promise<string[]> {
-  const tables = await sql<{ name: string }[]>`
-    SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'seedbed')
-      AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1`
-  const edges = await sql<{ child: string; parent: string }[]>`
-    SELECT DISTINCT format('%I.%I', cn.nspname, cc.relname) AS child, format('%I.%I', pn.nspname, pc.relname) AS parent
-    FROM pg_constraint k
-    JOIN pg_class cc ON cc.oid = coalesce(pg_partition_root(k.conrelid), k.conrelid) JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-    JOIN pg_class pc ON pc.oid = coalesce(pg_partition_root(k.confrelid), k.confrelid) JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-    WHERE k.contype = 'f' AND cc.oid <> pc.oid`
-  const order: string[] = []
-  const done = new Set<string>()
-  const visit = (name: string, path: Set<string>) => {
-    if (done.has(name) || path.has(name)) return
-    path.add(name)
-    for (const e of edges) if (e.child === name) visit(e.parent, path)
-    done.add(name)
-    order.push(name)
-  }
-  for (const { name } of tables) visit(name, new Set())
-  return order
-}
-
 /** Fills every table in order, each in its own transaction: what each gave, or the code of its refusal. */
 async function fillAll(sql: Sql, tables: readonly string[]) {
   const results: Record<string, { created: number; updated: number; skipped: number } | string> = {}
@@ -81,24 +45,6 @@ async function fillAll(sql: Sql, tables: readonly string[]) {
     }
   }
   return results
-}
-
-/** Row count and md5 of every table, over the columns the server does not fill with a volatile default (now(), random uuids). */
-async function digests(sql: Sql, tables: readonly string[]) {
-  const out: Record<string, string> = {}
-  for (const table of tables) {
-    const [{ columns }] = await sql<[{ columns: string[] }]>`
-      SELECT coalesce(array_agg(quote_ident(a.attname) ORDER BY a.attnum), '{}') AS columns FROM pg_attribute a
-      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = ${table}::regclass AND a.attnum > 0 AND NOT a.attisdropped
-        AND (d.oid IS NULL OR a.attgenerated <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')`
-    const list = columns.length ? columns.join(', ') : 'NULL'
-    const [row] = await sql.unsafe(
-      `SELECT count(*)::int AS n, coalesce(md5(string_agg(r::text, E'\\n' ORDER BY r::text)), '') AS d FROM (SELECT ROW(${list}) AS r FROM ${table}) x`,
-    )
-    out[table] = `${row!.n}:${row!.d}`
-  }
-  return out
 }
 
 /** Rows whose foreign key (MATCH SIMPLE: all columns set) has no parent row, per constraint. */
