@@ -141,3 +141,18 @@ t.test('a CHECK that raises an error on the rows made is a coded error, and the 
   })
   t.same(result.created, 3, 'the seed went on in the same transaction')
 })
+
+t.test('judging CHECKs over many batches opens one subtransaction, not one per round (each later statement walks them)', async (t) => {
+  await db.sql`CREATE TABLE many_orders (
+    id int PRIMARY KEY,
+    orderdate timestamp NOT NULL,
+    duedate timestamp NOT NULL,
+    CHECK (duedate >= orderdate))`
+  await inSeed(async (ctx) => {
+    await ctx.fake('many_orders', 25_000)
+    // Every subtransaction that wrote keeps the lock on its transaction id until the seed's transaction ends.
+    const [{ n }] = await ctx.sql<[{ n: number }]>`
+      SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'transactionid'`
+    t.ok(n <= 2, `transaction ids held by the seed's transaction: ${n} (the transaction and the judge's savepoint)`)
+  })
+})
