@@ -76,7 +76,7 @@ async function judgeBatch(
 ) {
   let pending: Iterable<number> = range(batch.start, batch.end)
   for (let attempt = 0; ; attempt++) {
-    const rows = candidates(plan, judged.at, pending, attempts)
+    const rows = candidates(plan, judged, pending, attempts)
     await copyRows(sql, STAGE, [ROW, ...judged.names], rows, { reportAs: info.name, verb: 'load into' })
     const failing = await failingRows(sql, plan.checks).catch((err: unknown) => {
       throw unevaluated(info, plan.checks, err)
@@ -98,10 +98,11 @@ function* range(start: number, end: number): Generator<number> {
   for (let i = start; i < end; i++) yield i
 }
 
-/** The candidate rows, made as they are sent: the row number, then the values at `at` of the row at its current attempt. */
-function* candidates(plan: FakePlan, at: readonly number[], rows: Iterable<number>, attempts: ReadonlyMap<number, number>) {
+/** The candidate rows, made as they are sent: the row number, then the judged columns' values at the row's current attempt. */
+function* candidates(plan: FakePlan, judged: Judged, rows: Iterable<number>, attempts: ReadonlyMap<number, number>) {
+  const { names, at } = judged
   for (const i of rows) {
-    const row = plan.row(i, attempts.get(i) ?? 0)
+    const row = plan.row(i, attempts.get(i) ?? 0, names)
     const out: unknown[] = [i]
     for (const j of at) out.push(row[j])
     yield out
