@@ -18,8 +18,8 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'))
 // The fix must be there before it is bundled: refuse to build from an unpatched driver.
 const connection = await readFile(path.join(root, 'node_modules/postgres/src/connection.js'), 'utf8')
 if (
-  !['final && (final(err), final = null)', 'fatal || errorResponse', "defineProperty(backend, 'destroy'"].every((hunk) =>
-    connection.includes(hunk),
+  !['final && (final(err), final = null)', 'fatal || errorResponse', "defineProperty(backend, 'destroy'", 'socket.setNoDelay(true)'].every(
+    (hunk) => connection.includes(hunk),
   )
 ) {
   throw new Error('node_modules/postgres is not patched: run `npx patch-package` (npm install does it) before building')

@@ -1,13 +1,29 @@
 /**
- * The corpus of real public schemas (test/fixtures/schemas/*): what the tests that fill them ask of the
- * database: the tables in order, their digests, and the rows whose foreign keys point nowhere.
+ * Issue 29's corpus of real schemas (test/fixtures/schemas/*): loading one DDL-only, the order to fill
+ * its tables in, a digest of their rows, and the rows whose foreign keys point nowhere. Shared by
+ * test/real-schemas.test.ts, test/existing-database.test.ts, test/types-command.test.ts and bench/fake-corpus.ts.
  */
-import type postgres from 'postgres'
+import { readFile } from 'node:fs/promises'
+import postgres from 'postgres'
 
 type Sql = postgres.Sql
 
-/** The tables to fill (partitions through their parent), parents before children (foreign keys on partitions count for the parent). */
-export async function tablesInOrder(sql: Sql): Promise<string[]> {
+/** Loads a schema file as psql would (one simple-protocol script) on a connection of its own: its SETs stay there. */
+export async function loadDdl(url: string, file: string): Promise<void> {
+  const ddl = await readFile(file, 'utf8')
+  const one = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    await one.unsafe(ddl).simple()
+  } finally {
+    await one.end({ timeout: 5 })
+  }
+}
+
+/**
+ * The tables to fill (partitions through their parent), parents before children (foreign keys on
+ * partitions count for the parent). With `roots`, only those tables and the tables they refer to, transitively.
+ */
+export async function tablesInOrder(sql: Sql, roots?: readonly string[]): Promise<string[]> {
   const tables = await sql<{ name: string }[]>`
     SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'seedbed')
@@ -27,12 +43,12 @@ export async function tablesInOrder(sql: Sql): Promise<string[]> {
     done.add(name)
     order.push(name)
   }
-  for (const { name } of tables) visit(name, new Set())
+  for (const name of roots ?? tables.map((x) => x.name)) visit(name, new Set())
   return order
 }
 
 /** Row count and md5 of every table, over the columns the server does not fill with a volatile default (now(), random uuids). */
-export async function digests(sql: Sql, tables: readonly string[]) {
+export async function digests(sql: Sql, tables: readonly string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const table of tables) {
     const [{ columns }] = await sql<[{ columns: string[] }]>`

@@ -8,8 +8,8 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
-import { digests, orphans, tablesInOrder } from './corpus.ts'
-import { fixture, loadDdl, ROOT, runCli, type TestDatabase, tempDir, testDatabase, typeCheck } from './helpers.ts'
+import { digests, loadDdl, orphans, tablesInOrder } from './corpus.ts'
+import { fixture, ROOT, runCli, type TestDatabase, tempDir, testDatabase, typeCheck } from './helpers.ts'
 
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
 const recipe = readme.match(/<!-- example:existing-database -->\s*```sh\n([\s\S]*?)```/)![1]!

@@ -1,5 +1,9 @@
 import t, { type Test } from 'tap'
 import { codes } from '../lib/errors/errors.ts'
+import { fakerFor } from '../lib/helpers/fake.ts'
+import { planFakeRows } from '../lib/schema/fake-rows.ts'
+import { readTable } from '../lib/schema/table.ts'
+import { wordsOf } from '../lib/schema/words.ts'
 import { testDatabase } from './helpers.ts'
 import { seedRunner } from './seed-runner.ts'
 
@@ -140,4 +144,46 @@ t.test('a CHECK that raises an error on the rows made is a coded error, and the 
     await ctx.fake('after_ratio', 3)
   })
   t.same(result.created, 3, 'the seed went on in the same transaction')
+})
+
+t.test('judging CHECKs over many batches opens one subtransaction, not one per round (each later statement walks them)', async (t) => {
+  await db.sql`CREATE TABLE many_orders (
+    id int PRIMARY KEY,
+    orderdate timestamp NOT NULL,
+    duedate timestamp NOT NULL,
+    CHECK (duedate >= orderdate))`
+  await inSeed(async (ctx) => {
+    await ctx.fake('many_orders', 25_000)
+    // Every subtransaction that wrote keeps the lock on its transaction id until the seed's transaction ends.
+    const [{ n }] = await ctx.sql<[{ n: number }]>`
+      SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'transactionid'`
+    t.ok(n <= 2, `transaction ids held by the seed's transaction: ${n} (the transaction and the judge's savepoint)`)
+  })
+})
+
+t.test('the judge makes only the columns its CHECKs read, each with the value the whole row has', async (t) => {
+  await db.sql`CREATE TABLE wide_orders (
+    id int PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    note text,
+    orderdate timestamp NOT NULL,
+    duedate timestamp NOT NULL,
+    total numeric(10, 2) NOT NULL,
+    CHECK (duedate >= orderdate))`
+  await db.sql.begin(async (tx) => {
+    const table = await readTable(tx, 'wide_orders')
+    const faker = fakerFor('partial')
+    const plan = planFakeRows({ table, parents: new Map(), overrides: {}, key: 'partial', faker, words: wordsOf(faker) })
+    const judged = ['orderdate', 'duedate']
+    const at = judged.map((c) => plan.columns.indexOf(c))
+    let same = 0
+    for (let i = 0; i < 50; i++) {
+      for (const attempt of [0, 1, 9]) {
+        const whole = plan.row(i, attempt)
+        const part = plan.row(i, attempt, judged)
+        if (at.every((j) => String(part[j]) === String(whole[j])) && part.filter((v) => v !== undefined).length === judged.length) same++
+      }
+    }
+    t.equal(same, 150, 'every partial row holds the judged values of the whole row, and nothing else')
+  })
 })

@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { planGenerate } from '../lib/schema/generate.ts'
 import { fixture, ROOT, runCli, type TestDatabase, tempDir, testDatabase } from './helpers.ts'
+import { loadDdl } from './corpus.ts'
 
 // Issue 29 item 10: seeds for an existing database in one command (`generate`), as files a user then edits.
 
@@ -168,16 +169,6 @@ t.test('--schema picks the schemas; a schema without tables is E_BAD_OPTION', as
   t.equal(none.code, 2)
   t.match(none.stderr, /E_BAD_OPTION: no tables in schema nope/)
 })
-
-/** Loads a schema file as psql would (one simple-protocol script) on a connection of its own. */
-async function loadDdl(url: string, file: string) {
-  const one = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    await one.unsafe(await readFile(file, 'utf8')).simple()
-  } finally {
-    await one.end({ timeout: 5 })
-  }
-}
 
 t.test('pagila: generate then seed fills every table with zero hand edits; a second seed changes nothing', async (t) => {
   const db = await testDatabase(t)

@@ -233,14 +233,3 @@ export function passwordPieces(password: string): string[] {
   for (let i = 0; i < password.length; i++) for (let j = i + 3; j <= password.length; j++) out.add(password.slice(i, j))
   return [...out].filter((p) => /[a-z0-9]/i.test(p))
 }
-
-/** Loads a schema file as psql would (one simple-protocol script) on a connection of its own: its SETs stay there. */
-export async function loadDdl(url: string, file: string): Promise<void> {
-  const ddl = await readFile(file, 'utf8')
-  const one = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    await one.unsafe(ddl).simple()
-  } finally {
-    await one.end({ timeout: 5 })
-  }
-}

@@ -3,8 +3,8 @@ import t from 'tap'
 import { SeedbedError } from '../lib/errors/errors.ts'
 import { createContext } from '../lib/execution/context.ts'
 import { createLogger } from '../lib/output/log.ts'
-import { digests, orphans, tablesInOrder } from './corpus.ts'
-import { fixture, loadDdl, testDatabase } from './helpers.ts'
+import { digests, loadDdl, orphans, tablesInOrder } from './corpus.ts'
+import { fixture, testDatabase } from './helpers.ts'
 
 // Issue 29's corpus: real public schemas no one here wrote (test/fixtures/schemas/*/SOURCE.md), loaded
 // DDL-only, every table filled by `fake(table, ROWS)` with no override, each table in a transaction of

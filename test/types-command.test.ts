@@ -3,7 +3,8 @@ import path from 'node:path'
 import t from 'tap'
 import { writeTypes } from '../lib/execution/api.ts'
 import { parseTypesHeader } from '../lib/schema/types-file.ts'
-import { fixture, loadDdl, ROOT, runCli, tempDir, testDatabase, typeCheck } from './helpers.ts'
+import { loadDdl } from './corpus.ts'
+import { fixture, ROOT, runCli, tempDir, testDatabase, typeCheck } from './helpers.ts'
 
 // Issue 29 item 12: `seedbed types` on the real public schemas of the corpus, loaded DDL-only into one
 // database: pagila, northwind and chinook each in public, the first two then renamed to a schema of their

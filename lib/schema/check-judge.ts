@@ -6,7 +6,7 @@ import type { TableInfo, UnreadCheck } from './table.ts'
 
 /** Attempts per row before a CHECK is declared impossible to meet. */
 export const CHECK_ATTEMPTS = 64
-const BATCH = 1000
+const BATCH = 10000
 const STAGE = 'pg_temp.seedbed_check_rows'
 const ROW = 'seedbed row'
 
@@ -25,22 +25,27 @@ export async function judgeChecks(sql: Sql, info: TableInfo, plan: FakePlan, cou
   const attempts = new Map<number, number>()
   if (!plan.checks.length) return attempts
   plan.rows(count) // checks the keys' capacity before any row is made
-  await createStage(sql, info, plan)
-  try {
+  // One savepoint around all of it: a CHECK that raises an error on a candidate row (a division by zero) rolls
+  // back to it and leaves the seed's transaction usable. postgres.js never releases a savepoint, so one per
+  // batch would nest thousands of subtransactions, which every later statement of the transaction walks.
+  return sql.savepoint(async (sp) => {
+    const judged = await createStage(sp, info, plan)
     for (let start = 0; start < count; start += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, count - start) }, (_, i) => start + i)
-      await judgeBatch(sql, info, plan, batch, attempts)
+      const end = Math.min(start + BATCH, count)
+      await judgeBatch(sp, info, plan, judged, { start, end }, attempts)
     }
-  } finally {
-    await sql`DROP TABLE IF EXISTS ${sql(STAGE)}`
-  }
-  return attempts
+    await sp`DROP TABLE ${sp(STAGE)}`
+    return attempts
+  })
 }
 
-/** The stage: the written columns and those the CHECKs read, typed as the target's, with the DEFAULTs of the latter. */
-async function createStage(sql: Sql, info: TableInfo, plan: FakePlan) {
+/**
+ * The stage: the columns the CHECKs read, typed as the target's, with the DEFAULTs of those seedbed does not
+ * write. Resolves with the written ones among them (what each candidate row sends), as positions in a row.
+ */
+async function createStage(sql: Sql, info: TableInfo, plan: FakePlan): Promise<Judged> {
   const read = new Set(plan.checks.flatMap((c) => c.columns))
-  const columns = info.columns.filter((c) => plan.columns.includes(c.name) || read.has(c.name))
+  const columns = info.columns.filter((c) => read.has(c.name))
   const list = columns.map((c) => sql`${sql(c.name)}`).reduce((a, c) => sql`${a}, ${c}`)
   await sql`DROP TABLE IF EXISTS ${sql(STAGE)}`
   await sql`CREATE TEMPORARY TABLE ${sql(STAGE.split('.')[1]!)} AS SELECT 0 AS ${sql(ROW)}, ${list} FROM ${sql.unsafe(info.qualified)} WITH NO DATA`
@@ -50,18 +55,36 @@ async function createStage(sql: Sql, info: TableInfo, plan: FakePlan) {
     if (plan.columns.includes(c.name) || !c.defaultExpr || /\bnextval\(/.test(c.defaultExpr)) continue
     await sql`ALTER TABLE ${sql(STAGE)} ALTER COLUMN ${sql(c.name)} SET DEFAULT ${sql.unsafe(c.defaultExpr)}`
   }
+  const names = plan.columns.filter((c) => read.has(c))
+  return { names, at: names.map((c) => plan.columns.indexOf(c)) }
 }
 
-/** Judges rows `batch` until each meets every CHECK, counting their attempts in `attempts`. */
-async function judgeBatch(sql: Sql, info: TableInfo, plan: FakePlan, batch: readonly number[], attempts: Map<number, number>) {
-  let pending = batch
-  for (let attempt = 0; pending.length; attempt++) {
-    const rows = pending.map((i) => [i, ...plan.row(i, attempts.get(i) ?? 0)])
-    await copyRows(sql, STAGE, [ROW, ...plan.columns], rows, { reportAs: info.name, verb: 'load into' })
+/** The written columns the CHECKs read: their names and their positions in a row. */
+interface Judged {
+  names: string[]
+  at: number[]
+}
+
+/** Judges rows [start, end) until each meets every CHECK, counting their attempts in `attempts`. */
+async function judgeBatch(
+  sql: Sql,
+  info: TableInfo,
+  plan: FakePlan,
+  judged: Judged,
+  batch: { start: number; end: number },
+  attempts: Map<number, number>,
+) {
+  let pending: Iterable<number> = range(batch.start, batch.end)
+  for (let attempt = 0; ; attempt++) {
+    const rows = candidates(plan, judged, pending, attempts)
+    await copyRows(sql, STAGE, [ROW, ...judged.names], rows, { reportAs: info.name, verb: 'load into' })
     const failing = await failingRows(sql, plan.checks).catch((err: unknown) => {
       throw unevaluated(info, plan.checks, err)
     })
-    await sql`DELETE FROM ${sql(STAGE)}`
+    // TRUNCATE, not DELETE: the stage was made in this subtransaction, so it is emptied in place, and no
+    // dead rows pile up for the next batches' scans to read.
+    await sql`TRUNCATE ${sql(STAGE)}`
+    if (!failing.length) return
     for (const { row, check } of failing) {
       const which = plan.checks[check]!
       if (attempt + 1 >= CHECK_ATTEMPTS || !which.remade) throw impossible(info, which, row, attempt + 1)
@@ -71,18 +94,30 @@ async function judgeBatch(sql: Sql, info: TableInfo, plan: FakePlan, batch: read
   }
 }
 
+function* range(start: number, end: number): Generator<number> {
+  for (let i = start; i < end; i++) yield i
+}
+
+/** The candidate rows, made as they are sent: the row number, then the judged columns' values at the row's current attempt. */
+function* candidates(plan: FakePlan, judged: Judged, rows: Iterable<number>, attempts: ReadonlyMap<number, number>) {
+  const { names, at } = judged
+  for (const i of rows) {
+    const row = plan.row(i, attempts.get(i) ?? 0, names)
+    const out: unknown[] = [i]
+    for (const j of at) out.push(row[j])
+    yield out
+  }
+}
+
 /**
  * The rows of the stage that break a CHECK (FALSE: NULL passes, as in the table), with the first CHECK each
- * breaks. In a savepoint: a CHECK that raises an error on a candidate row (a division by zero) leaves the
- * seed's transaction usable.
+ * breaks. An error here (a CHECK raising one on a candidate row) rolls back to judgeChecks's savepoint.
  */
-async function failingRows(sql: Sql, checks: readonly UnreadCheck[]) {
+function failingRows(sql: Sql, checks: readonly UnreadCheck[]) {
   const broken = checks.map((c, i) => sql`WHEN (${sql.unsafe(c.definition)}) IS FALSE THEN ${i}::int`).reduce((a, w) => sql`${a} ${w}`)
-  return sql.savepoint(
-    (sp) => sp<{ row: number; check: number }[]>`
-      SELECT ${sp(ROW)} AS row, c AS check FROM (SELECT ${sp(ROW)}, CASE ${broken} END AS c FROM ${sp(STAGE)}) s
-      WHERE c IS NOT NULL ORDER BY 1`,
-  )
+  return sql<{ row: number; check: number }[]>`
+    SELECT ${sql(ROW)} AS row, c AS check FROM (SELECT ${sql(ROW)}, CASE ${broken} END AS c FROM ${sql(STAGE)}) s
+    WHERE c IS NOT NULL ORDER BY 1`
 }
 
 function unevaluated(info: TableInfo, checks: readonly UnreadCheck[], err: unknown) {

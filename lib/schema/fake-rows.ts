@@ -49,8 +49,11 @@ export interface FakePlan {
   checks: (UnreadCheck & { remade: boolean })[]
   /** The rows; `attempts` gives the attempt of each row that needs another than the first (lib/schema/check-judge.ts). */
   rows(count: number, attempts?: ReadonlyMap<number, number>): Generator<unknown[]>
-  /** Row `index` as attempt `attempt` makes it (attempt 0 is the row `rows` gives with no attempts). */
-  row(index: number, attempt: number): unknown[]
+  /**
+   * Row `index` as attempt `attempt` makes it (attempt 0 is the row `rows` gives with no attempts). With
+   * `columns` (the same array on every call), only their values are made: the rest of the row is left out.
+   */
+  row(index: number, attempt: number, columns?: readonly string[]): unknown[]
 }
 
 export interface FakePlanInput {
@@ -285,6 +288,7 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
       .map((c) => unitOf.get(c))
       .filter((u): u is Unit => u !== undefined && u.kind !== 'override' && u.divisor === undefined && !u.starts)
   const varying = new Set(judged.flatMap(remade))
+  const partial = new WeakMap<readonly string[], ReadonlySet<Unit>>()
   return {
     columns: written.map((c) => c.name),
     conflict: conflictKey.columns,
@@ -294,7 +298,12 @@ export function planFakeRows(input: FakePlanInput): FakePlan {
       checkCapacity(name, units, keys, { count, perParent: input.perParent?.max }, unitOf)
       return makeRows(make, count, varying, attempts)
     },
-    row: (index, attempt) => make(index, attempt, varying),
+    row: (index, attempt, columns) => {
+      if (!columns) return make(index, attempt, varying)
+      const only = partial.get(columns) ?? new Set(columns.map((c) => unitOf.get(c)!))
+      partial.set(columns, only)
+      return make(index, attempt, varying, only)
+    },
   }
 }
 
@@ -479,7 +488,7 @@ function checkCapacity(
 }
 
 /** Makes row `row` at attempt `attempt`: the units in `varying` draw from another sequence on each attempt, the rest never change. */
-type RowMaker = (row: number, attempt: number, varying: ReadonlySet<Unit>) => unknown[]
+type RowMaker = (row: number, attempt: number, varying: ReadonlySet<Unit>, only?: ReadonlySet<Unit>) => unknown[]
 
 function* makeRows(
   make: RowMaker,
@@ -566,11 +575,11 @@ function rowMaker(input: FakePlanInput, written: readonly Column[], units: reado
     }
   }
   const plan = units.map((u) => ({ u, at: slots.get(u)!.at }))
-  return (row, rowAttempt, varying) => {
+  return (row, rowAttempt, varying, only) => {
     attempt = rowAttempt
     varies = varying
     const out = new Array<unknown>(written.length)
-    for (const { u, at } of plan) fill(u, row, out, at)
+    for (const { u, at } of plan) if (!only || only.has(u)) fill(u, row, out, at)
     return out
   }
 }
