@@ -171,11 +171,14 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       // The server judges it (lib/schema/check-judge.ts); its simple AND parts still narrow the values.
       unreadChecks.push(check)
       apply(readableConjuncts(check.definition))
-      for (const { column, minLength, maxLength } of lengthBounds(check.definition)) {
+      for (const { column, minLength, maxLength, chars } of lengthBounds(check.definition)) {
         const c = byName.get(column)
         if (!c) continue
         if (minLength !== undefined) c.limits = { ...c.limits, minLength: Math.max(minLength, c.limits.minLength ?? 0) }
         if (maxLength !== undefined) c.limits = { ...c.limits, maxLength: Math.min(maxLength, c.limits.maxLength ?? Infinity) }
+        const held = c.limits.chars
+        if (chars !== undefined)
+          c.limits = { ...c.limits, chars: held === undefined ? chars : [...held].filter((x) => chars.includes(x)).join('') }
       }
     }
   }
@@ -188,5 +191,15 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
     seen.add(id)
     uniqueKeys.push(partial ? { ...k, partial } : k)
   }
-  return { oid, qualified: found.qualified!, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
+  // A constant DEFAULT in a unique key (`display_name DEFAULT ''`, `version DEFAULT 0` of a composite key) could
+  // fill one row only, and one in a foreign key (`language_code DEFAULT 'en'`) names a parent seedbed may not
+  // have made: seedbed fills the column, as it would one without a DEFAULT (from the parents, for a reference).
+  const keyed = new Set([...uniqueKeys, ...foreignKeys].flatMap((k) => k.columns))
+  for (const c of columns)
+    if (c.serverFills === 'default' && !c.sequence && c.constantDefault !== undefined && keyed.has(c.name)) delete c.serverFills
+  // A foreign key on a column a CHECK keeps NULL (the other side of `(a IS NOT NULL) <> (b IS NOT NULL)`) is met
+  // by that NULL: no parent is looked for, the column is left NULL.
+  const keptNull = (c: string) => byName.get(c)!.limits.isNull && !byName.get(c)!.notNull
+  const references = foreignKeys.filter((fk) => !fk.columns.some(keptNull))
+  return { oid, qualified: found.qualified!, name: table, columns, keys: uniqueKeys, foreignKeys: references, unreadChecks }
 }
