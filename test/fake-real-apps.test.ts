@@ -102,3 +102,24 @@ t.test('a regular expression CHECK of one character class: the text made is of t
   const [row] = await db.sql`SELECT count(*) FILTER (WHERE tag IS NOT NULL)::int AS tags FROM roles`
   t.ok(row!.tags > 0, 'a nullable column with such a CHECK is filled, not only left NULL')
 })
+
+t.test('a key other tables refer to, DEFAULT gen_random_uuid(), is made by seedbed: the same rows in every database', async (t) => {
+  // lago's organizations: id uuid DEFAULT gen_random_uuid() PRIMARY KEY beside unique api_key and slug, and
+  // dozens of tables referring to it.
+  const other = await testDatabase(t)
+  const rows: unknown[] = []
+  for (const sql of [db.sql, other.sql]) {
+    await sql`CREATE TABLE organizations (id uuid DEFAULT gen_random_uuid() PRIMARY KEY, name varchar NOT NULL, slug varchar NOT NULL UNIQUE)`
+    await sql`CREATE TABLE members (
+      id uuid DEFAULT gen_random_uuid() PRIMARY KEY,
+      organization_id uuid NOT NULL REFERENCES organizations,
+      email varchar NOT NULL UNIQUE)`
+    await seedRunner(sql, 'real-apps').inSeed(async (ctx) => {
+      await ctx.fake('organizations', 5)
+      await ctx.fake('members', 20)
+    })
+    rows.push(await sql`SELECT o.id, o.slug, m.email FROM members m JOIN organizations o ON o.id = m.organization_id ORDER BY m.email`)
+  }
+  t.equal((rows[0] as unknown[]).length, 20)
+  t.same(rows[1], rows[0], 'the organizations and the references to them are the same in a fresh database')
+})
