@@ -242,7 +242,7 @@ export function readableConjuncts(expression: string): Condition[] {
 
 const SHORTHANDS: Record<string, string> = { d: '0-9', w: 'A-Za-z0-9_' }
 
-/** The characters of a regular expression's bracket expression body (`a-z0-9_`, `\\-`, `\\d`), or undefined when negated or unsure. */
+/** The characters of a regular expression's bracket expression body (`a-z0-9_`, `\-`, `\d`), or undefined when negated or unsure. */
 function classChars(body: string): string | undefined {
   if (body.startsWith('^') || body.includes('[:')) return undefined
   const spread = body.replace(/\\([dw])/g, (_, x: string) => SHORTHANDS[x]!)
@@ -261,7 +261,7 @@ function classChars(body: string): string | undefined {
 
 /**
  * A regular expression CHECK of one character class and a count, anchored (`col ~ '^[a-z0-9_]{1,100}$'`,
- * `col ~* '^[a-f0-9]{8}$'`, `col ~ '^\\d+$'`, `col ~ '^.{1,100}$'`): the column, its characters (none for `.`)
+ * `col ~* '^[a-f0-9]{8}$'`, `col ~ '^\d+$'`, `col ~ '^.{1,100}$'`): the column, its characters (none for `.`)
  * and length bounds.
  */
 function textPattern(text: string): { column: string; chars?: string; minLength: number; maxLength?: number } | undefined {
