@@ -23,6 +23,21 @@ const REFUSED: Record<string, Record<string, string>> = {
   // E_FAKE_NO_KEY), went when references with a DEFAULT took their parents' keys; the 6 CHECK refusals
   // (E_FAKE_UNSUPPORTED) and the 10 tables refused for their parents went with issue 29 item 3.
   adventureworks: {},
+  openstreetmap: {
+    // No primary key and no unique key at all (trackpoints: gpx_id, latitude, longitude, timestamp...): a second
+    // run could not tell its rows from new ones. Needs fake to fill a keyless table (lib/schema/fake-rows.ts
+    // planFakeRows, which requires a merge key; fake-table.ts's merge too), e.g. by matching on every column.
+    'public.gps_points': 'E_FAKE_NO_KEY',
+  },
+  lago: {
+    // pg_partman's template table (the extension is not installed, its table is): no key at all, as gps_points.
+    'partman.template_public_enriched_events': 'E_FAKE_NO_KEY',
+    // Two 2-column partial unique keys share subscription_id: (invoice_id, subscription_id) is assigned first and
+    // gives subscription_id the high digit (floor(row / 25)), so (subscription_id, invoicing_reason) is left with
+    // the 6 enum labels for 25 rows. Needs lib/schema/fake-rows.ts assignUnique to give a shared reference the low
+    // digit, or to assign keys holding a small domain (an enum, a boolean) first.
+    'public.invoice_subscriptions': 'E_FAKE_DOMAIN',
+  },
 }
 
 type Sql = postgres.Sql
@@ -56,12 +71,14 @@ for (const name of Object.keys(REFUSED)) {
     const file = fixture(`schemas/${name}/schema.sql`)
     await loadDdl(db.url, file)
     const tables = await tablesInOrder(db.sql)
+    const started = performance.now()
     const first = await fillAll(db.sql, tables)
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
     const refused = Object.fromEntries(Object.entries(first).filter(([, r]) => typeof r === 'string'))
     t.same(refused, REFUSED[name], 'exactly the tables listed as refused are refused, each with its code')
     const filled = tables.filter((x) => typeof first[x] !== 'string')
     for (const table of filled) t.same(first[table], { created: ROWS, updated: 0, skipped: 0 }, `${table}: ${ROWS} rows`)
-    measured.push(`${name}: ${filled.length} of ${tables.length} tables filled with no override`)
+    measured.push(`${name}: ${filled.length} of ${tables.length} tables filled with no override (${seconds} s)`)
     t.same(await orphans(db.sql), {}, 'every foreign key points at a row')
 
     const before = await digests(db.sql, tables)

@@ -3,7 +3,8 @@
  * PostgreSQL prints it (`pg_get_expr(conbin, conrelid)`, so the forms are canonical whatever the
  * DDL said): `col IN (...)` (printed `col = ANY (ARRAY[...])`), `col = v`, `col > n`, `>=`, `<`, `<=`
  * (either side), `col BETWEEN a AND b` (printed as two comparisons joined by AND), `col IS NOT NULL`,
- * and any AND of these. Pure: no I/O.
+ * "exactly one of" forms (`(a IS NOT NULL) <> (b IS NOT NULL)`, `num_nonnulls(a, b) = 1`), and any AND of
+ * these. Pure: no I/O.
  */
 
 export type Comparison = '>' | '>=' | '<' | '<=' | '='
@@ -29,6 +30,8 @@ export interface ColumnLimits {
   /** Text length bounds (`length(col) >= 3`, `char_length(col) <= 12`): hints, the server judges the CHECK. */
   minLength?: number
   maxLength?: number
+  /** The characters text may hold (`col ~ '^[a-z0-9_]{1,100}$'`): a hint, the server judges the CHECK. */
+  chars?: string
 }
 
 const IDENT = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))$/
@@ -163,6 +166,39 @@ function conjunct(text: string): Condition | undefined {
   return undefined
 }
 
+/** `col IS NULL` or `col IS NOT NULL`: the column, and whether the test is true of a column that is set. */
+function nullTest(text: string): { column: string; set: boolean } | undefined {
+  const m = /^(.*) IS (NOT )?NULL$/.exec(bare(text))
+  const c = m ? column(m[1]!) : undefined
+  return c === undefined ? undefined : { column: c, set: m![2] !== undefined }
+}
+
+/**
+ * "Exactly one of" CHECKs: two NULL tests compared (`(a IS NOT NULL) <> (b IS NOT NULL)`, `(a IS NULL) <> (b IS NULL)`,
+ * `(a IS NOT NULL) = (b IS NULL)`) or `num_nonnulls(a, b, ...) = 1`. Rows with the first column set and the
+ * others as the tests then ask (NULL, for the usual forms) meet them.
+ */
+function exactlyOne(text: string): Condition[] | undefined {
+  const s = bare(text)
+  const counted = /^num_nonnulls\((.*)\) = 1$/.exec(s)
+  if (counted) {
+    const names = splitTop(counted[1]!, ',').map(column)
+    if (names.length < 2 || names.some((c) => c === undefined) || new Set(names).size !== names.length) return undefined
+    const [first, ...rest] = names as string[]
+    return [{ column: first!, notNull: true }, ...rest.map((c) => ({ column: c, isNull: true as const }))]
+  }
+  for (const op of [' <> ', ' = ']) {
+    const sides = splitTop(s, op)
+    if (sides.length !== 2) continue
+    const [a, b] = sides.map(nullTest)
+    if (!a || !b || a.column === b.column) return undefined
+    // The first column set makes its test `a.set`; the second's test must then differ (<>) or match (=).
+    const bTest = op === ' <> ' ? !a.set : a.set
+    return [{ column: a.column, notNull: true }, bTest === b.set ? { column: b.column, notNull: true } : { column: b.column, isNull: true }]
+  }
+  return undefined
+}
+
 /** The conditions of a CHECK expression, or null when any part of it is not one of the simple forms. */
 export function parseCheck(expression: string): Condition[] | null {
   const conditions: Condition[] = []
@@ -183,6 +219,11 @@ export function parseCheck(expression: string): Condition[] | null {
       conditions.push(...side)
       continue
     }
+    const one = exactlyOne(part)
+    if (one) {
+      conditions.push(...one)
+      continue
+    }
     const c = conjunct(part)
     if (!c) return null
     conditions.push(c)
@@ -199,14 +240,61 @@ export function readableConjuncts(expression: string): Condition[] {
   return splitTop(bare(expression), ' AND ').flatMap((part) => parseCheck(part) ?? [])
 }
 
+const SHORTHANDS: Record<string, string> = { d: '0-9', w: 'A-Za-z0-9_' }
+
+/** The characters of a regular expression's bracket expression body (`a-z0-9_`, `\-`, `\d`), or undefined when negated or unsure. */
+function classChars(body: string): string | undefined {
+  if (body.startsWith('^') || body.includes('[:')) return undefined
+  const spread = body.replace(/\\([dw])/g, (_, x: string) => SHORTHANDS[x]!)
+  const chars: string[] = []
+  for (let i = 0; i < spread.length; i++) {
+    const c = spread[i] === '\\' ? spread[++i] : spread[i]
+    if (c === undefined || (spread[i - 1] !== '\\' && '\\[]'.includes(c))) return undefined
+    if (spread[i + 1] === '-' && i + 2 < spread.length) {
+      const to = spread[i + 2]!
+      for (let x = c.charCodeAt(0); x <= to.charCodeAt(0); x++) chars.push(String.fromCharCode(x))
+      i += 2
+    } else chars.push(c)
+  }
+  return chars.length ? [...new Set(chars)].join('') : undefined
+}
+
 /**
- * The text length bounds of a CHECK's top-level AND parts (`length(col) >= 3`, `char_length(col) <= 12`,
- * BETWEEN's two comparisons, either side): merged into the column's limits, so the text made fits them;
- * the CHECK itself stays one the server judges.
+ * A regular expression CHECK of one character class and a count, anchored (`col ~ '^[a-z0-9_]{1,100}$'`,
+ * `col ~* '^[a-f0-9]{8}$'`, `col ~ '^\d+$'`, `col ~ '^.{1,100}$'`): the column, its characters (none for `.`)
+ * and length bounds.
  */
-export function lengthBounds(expression: string): { column: string; minLength?: number; maxLength?: number }[] {
-  const out: { column: string; minLength?: number; maxLength?: number }[] = []
+function textPattern(text: string): { column: string; chars?: string; minLength: number; maxLength?: number } | undefined {
+  const sides = splitTop(bare(text), ' ~ ')
+  const caseless = sides.length === 1 ? splitTop(bare(text), ' ~* ') : undefined
+  const [left, right] = caseless ?? sides
+  const c = left === undefined ? undefined : column(left)
+  const re = right === undefined ? undefined : literal(right)
+  const m = re === undefined ? null : /^\^(\.|\\[dw]|\[((?:\\.|[^\]\\])+)\])(\+|\*|\{(\d+)(,(\d*))?\})?\$$/.exec(re)
+  if (c === undefined || !m) return undefined
+  const [, token, body, count, lo, comma, hi] = m
+  const chars = token === '.' ? '' : token!.startsWith('\\') ? classChars(token!) : classChars(body!)
+  if (chars === undefined) return undefined
+  const minLength = count === '*' ? 0 : lo !== undefined ? Number(lo) : 1
+  const maxLength =
+    count === '+' || count === '*' ? undefined : lo === undefined ? 1 : comma === undefined ? minLength : hi ? Number(hi) : undefined
+  const cased = caseless ? [...new Set(chars.toLowerCase() + chars.toUpperCase())].join('') : chars
+  return { column: c, ...(cased ? { chars: cased } : {}), minLength, ...(maxLength !== undefined ? { maxLength } : {}) }
+}
+
+/**
+ * The text bounds of a CHECK's top-level AND parts: length bounds (`length(col) >= 3`, `char_length(col) <= 12`,
+ * BETWEEN's two comparisons, either side) and a regular expression of one character class (textPattern):
+ * merged into the column's limits, so the text made fits them; the CHECK itself stays one the server judges.
+ */
+export function lengthBounds(expression: string): { column: string; minLength?: number; maxLength?: number; chars?: string }[] {
+  const out: { column: string; minLength?: number; maxLength?: number; chars?: string }[] = []
   for (const part of splitTop(bare(expression), ' AND ')) {
+    const pattern = textPattern(part)
+    if (pattern) {
+      out.push(pattern)
+      continue
+    }
     for (const op of ['>=', '<=', '>', '<', '='] as const) {
       const sides = splitTop(bare(part), ` ${op} `)
       if (sides.length !== 2) continue

@@ -100,7 +100,7 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
     })
   }
   const oid = found.oid
-  const [rows, keys, checks, foreignKeys] = await Promise.all([
+  const [rows, keys, checks, foreignKeys, referenced] = await Promise.all([
     sql<ColumnRow[]>`
       SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int AS type_oid,
              a.atttypmod AS type_mod, a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
@@ -138,6 +138,10 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS columns
       FROM pg_constraint c WHERE c.conrelid = ${oid} AND c.contype = 'c' ORDER BY c.conname`,
     readForeignKeys(sql, oid),
+    sql<{ name: string }[]>`
+      SELECT DISTINCT a.attname AS name FROM pg_constraint k CROSS JOIN LATERAL unnest(k.confkey) u(attnum)
+      JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
+      WHERE k.contype = 'f' AND k.confrelid = ${oid}`,
   ])
   const types = await resolveTypes(
     sql,
@@ -184,11 +188,14 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       // The server judges it (lib/schema/check-judge.ts); its simple AND parts still narrow the values.
       unreadChecks.push(check)
       apply(readableConjuncts(check.definition))
-      for (const { column, minLength, maxLength } of lengthBounds(check.definition)) {
+      for (const { column, minLength, maxLength, chars } of lengthBounds(check.definition)) {
         const c = byName.get(column)
         if (!c) continue
         if (minLength !== undefined) c.limits = { ...c.limits, minLength: Math.max(minLength, c.limits.minLength ?? 0) }
         if (maxLength !== undefined) c.limits = { ...c.limits, maxLength: Math.min(maxLength, c.limits.maxLength ?? Infinity) }
+        const held = c.limits.chars
+        if (chars !== undefined)
+          c.limits = { ...c.limits, chars: held === undefined ? chars : [...held].filter((x) => chars.includes(x)).join('') }
       }
     }
   }
@@ -201,5 +208,18 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
     seen.add(id)
     uniqueKeys.push(partial ? { ...k, partial } : k)
   }
-  return { oid, qualified: found.qualified, name: table, columns, keys: uniqueKeys, foreignKeys, unreadChecks }
+  // seedbed fills, as it would one without a DEFAULT (from the parents, for a reference), a column whose DEFAULT
+  // (not a sequence) is a constant in a unique key (`display_name DEFAULT ''`, `version DEFAULT 0` of a composite
+  // key: it could fill one row only) or in a foreign key (`language_code DEFAULT 'en'`: a parent seedbed may not
+  // have made), or any DEFAULT of a key other tables refer to (`id uuid DEFAULT gen_random_uuid()`: the
+  // children's references would differ in every database).
+  const keyed = new Set([...uniqueKeys, ...foreignKeys].flatMap((k) => k.columns))
+  const children = new Set(referenced.map((r) => r.name))
+  const made = (c: Column) => children.has(c.name) || (c.constantDefault !== undefined && keyed.has(c.name))
+  for (const c of columns) if (c.serverFills === 'default' && !c.sequence && made(c)) delete c.serverFills
+  // A foreign key on a column a CHECK keeps NULL (the other side of `(a IS NOT NULL) <> (b IS NOT NULL)`) is met
+  // by that NULL: no parent is looked for, the column is left NULL.
+  const keptNull = (c: string) => byName.get(c)!.limits.isNull && !byName.get(c)!.notNull
+  const references = foreignKeys.filter((fk) => !fk.columns.some(keptNull))
+  return { oid, qualified: found.qualified, name: table, columns, keys: uniqueKeys, foreignKeys: references, unreadChecks }
 }

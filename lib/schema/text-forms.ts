@@ -180,3 +180,43 @@ export function textFormGenerator(name: string, bits: number | undefined, words:
   }
   return undefined
 }
+
+/** Text of a row: the column's name says what (lib/schema/values.ts textByName); `k` is the row number a unique value holds. */
+type NamedText = (next: Next, row: number, k: number) => string
+
+/**
+ * Text of one character class (a CHECK `col ~ '^[a-z0-9_]{1,100}$'`, lib/schema/checks.ts lengthBounds): the
+ * text the name suggests with each character outside the class changed (to its other case, else to a filler of
+ * the class), within the length bounds. A unique value ends with k in the class's digits after a separator of
+ * the class that is none of them (the last separator marks where k starts), or, with no separator to spare, in
+ * a fixed width: distinct k give distinct values. Undefined when the class and bounds leave too little room.
+ */
+export function classText(named: NamedText, chars: string, min: number, max: number | undefined): ValueGenerator | undefined {
+  const allowed = new Set(chars)
+  if (!allowed.size || (max !== undefined && max < min)) return undefined
+  const filler = ['_', '-', 'x', 'X', '0', ...chars].find((c) => allowed.has(c))!
+  const swap = (c: string) =>
+    allowed.has(c) ? c : allowed.has(c.toLowerCase()) ? c.toLowerCase() : allowed.has(c.toUpperCase()) ? c.toUpperCase() : filler
+  const fit = (s: string, lo: number, hi: number) => Array.from(s.slice(0, hi), swap).join('').padEnd(lo, filler)
+  const numerals = [...'0123456789'].filter((c) => allowed.has(c))
+  const digits = numerals.length >= 2 ? numerals : [...allowed].sort()
+  const separator = ['-', '_', '.', ' ', ...chars].find((c) => allowed.has(c) && !digits.includes(c))
+  const base = digits.length
+  const spell = (k: number, width = 1) => {
+    let out = ''
+    for (let n = k; n > 0 || out.length < width; n = Math.floor(n / base)) out = digits[n % base]! + out
+    return out
+  }
+  const room = (width: number) => (width >= 52 / Math.log2(base) ? Number.MAX_SAFE_INTEGER : base ** width)
+  // Without a separator, k takes a fixed width: the whole value when it is short, else enough for 2^40 rows.
+  const width = separator ? 0 : Math.min(max ?? Infinity, Math.max(1, Math.ceil(40 / Math.log2(base))))
+  if (base < 2 || (!separator && width < 1) || (separator && max !== undefined && max < 2)) return undefined
+  return {
+    random: (next, row) => fit(named(next, row, row), min, max ?? Infinity),
+    nth(k, next, row) {
+      const tail = separator ? separator + spell(k) : spell(k, width)
+      return fit(named(next, row, k), Math.max(0, min - tail.length), Math.max(0, (max ?? Infinity) - tail.length)) + tail
+    },
+    size: separator ? (max === undefined ? Number.MAX_SAFE_INTEGER : room(max - 1)) : room(width),
+  }
+}

@@ -1,6 +1,6 @@
 import { FAKE_REFERENCE_DATE, type FakePerson } from '../helpers/unique.ts'
 import type { ColumnLimits } from './checks.ts'
-import { textFormGenerator } from './text-forms.ts'
+import { classText, textFormGenerator } from './text-forms.ts'
 import type { ColumnType } from './types.ts'
 import type { Words } from './words.ts'
 
@@ -220,6 +220,11 @@ function text(
   const max = Number.isFinite(limit) ? Math.max(limit, 1) : undefined
   const pad = limits.minLength ?? 0
   const base = textByName(name, words, people)
+  if (limits.chars !== undefined) {
+    const made = classText(base, limits.chars, pad, max)
+    if (!made) throw new Unsupported(`its CHECK's characters [${limits.chars}] and length leave too little room for the values asked`)
+    return made
+  }
   const made = pad ? (next: Next, row: number, k: number) => base(next, row, k).padEnd(pad, '_') : base
   const email = /e_?mail/i.test(name)
   return {
