@@ -43,6 +43,13 @@ export default defineSeed({
     await upsert('person.person', people, { conflict: ['businessentityid'] })
     await fake('sales.customer', 5, { modifieddate: new Date('2024-01-01') })
     await upsert('scratch' as AnyTable, [{ anything: 1 }], { conflict: ['anything'] })
+    // Type arguments given by hand (a typed result): the row is taken as given.
+    const added = await upsert<{ artist_id: number; name: string }, { artist_id: number }>('artist', [{ artist_id: 3, name: 'X' }], {
+      conflict: ['artist_id'],
+      returning: ['artist_id'],
+    })
+    const first: number | undefined = added.rows[0]?.artist_id
+    void first
   },
 })
 `

@@ -40,12 +40,23 @@ function entryLines(t: GeneratedTable): string[] {
   ]
   const overrides = t.nulls.map((n) => `${key(n.column)}: null`).join(', ')
   const entry = overrides ? `{ count: ${t.count}, overrides: { ${overrides} } }` : String(t.count)
-  return [...notes.map((n) => `    // ${n}`), `    ${quote(t.name)}: ${entry},`]
+  // A table fake refuses as it is stays in the file, commented out, so that `seed` runs the others.
+  return [...notes.map((n) => `    // ${n}`), `    ${t.problem ? '// ' : ''}${quote(t.name)}: ${entry},`]
 }
 
-/** A seed file: defineSeed with the seed's dependsOn and its fill. */
+/** A seed file: defineSeed with the seed's dependsOn and its fill (none, and an empty run, when fake refuses every table of it). */
 function seedFile(importFrom: string, seed: { name: string; description: string; dependsOn: string[]; tables: GeneratedTable[] }): string {
   const example = seed.tables[0]!.name
+  const fill = seed.tables.flatMap(entryLines).join('\n')
+  const filled = seed.tables.some((t) => !t.problem)
+  const body = filled
+    ? `  fill: {\n${fill}\n  },`
+    : `  // fake cannot fill ${seed.tables.length > 1 ? 'these tables' : 'this table'} as it is: write its rows in run, or give the table a key or
+  // the overrides named, then uncomment the fill (and remove run).
+  // fill: {
+${fill.replace(/^ {4}(?!\/\/)/gm, '    // ')}
+  // },
+  async run() {},`
   return `${MARK} from the database's catalog: edit it freely (\`generate --force\` writes it again).
 import { defineSeed } from ${quote(importFrom)}
 
@@ -55,9 +66,7 @@ export default defineSeed({
   dependsOn: [${seed.dependsOn.map(quote).join(', ')}],
   // Each table: a count of rows, or { count, overrides } to choose some columns' values, e.g.
   //   ${quote(example)}: { count: 100, overrides: { some_column: ['a', 'b'], other_column: (i, faker) => faker.lorem.word() } },
-  fill: {
-${seed.tables.flatMap(entryLines).join('\n')}
-  },
+${body}
 })
 `
 }
@@ -120,11 +129,13 @@ export async function writeGenerated(
       tables: f.tables.map((t) => ({
         table: t.name,
         count: t.count,
-        ...((t.capped || t.problem) && { note: t.problem ?? `at most ${t.count}: ${t.capped}` }),
+        ...((t.capped || t.problem) && {
+          note: t.problem ? `not filled (commented out in its file): ${t.problem}` : `at most ${t.count}: ${t.capped}`,
+        }),
       })),
     })),
     tables: tables.length,
-    rows: tables.reduce((n, t) => n + t.count, 0),
+    rows: tables.reduce((n, t) => n + (t.problem ? 0 : t.count), 0),
   }
 }
 

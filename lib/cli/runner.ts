@@ -375,6 +375,45 @@ async function runMany(
   return session.finish(code)
 }
 
+/** `seedbed types`: the tables' TypeScript declarations, written to --out. */
+async function runTypes(session: Session, flags: Flags) {
+  const log = session.loggerFor(flags)
+  // --schema here lists schemas; it is not the seeding tasks' schema folder.
+  const { schema, out, ...rest } = flags
+  const settings = settingsFor(rest)
+  const schemas =
+    schema === undefined
+      ? undefined
+      : String(schema)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+  if (schemas && !schemas.length)
+    throw new SeedbedError(codes.BAD_OPTION, '--schema needs schema names', { hint: 'for example --schema public,app' })
+  const { writeTypes } = await import('../execution/api.ts')
+  const options = {
+    ...settings,
+    logger: createLogger({ stream: process.stderr, level: 1 }),
+    ...(out !== undefined && { out: String(out) }),
+  }
+  const result = await writeTypes({ ...options, ...(schemas && { schemas }) })
+  if (session.json) return session.finish(0, `${JSON.stringify(result)}\n`)
+  log.success(`wrote the types of ${result.tables} tables to ${result.file} (catalog ${result.catalog.slice(0, 12)})`)
+  return session.finish(0)
+}
+
+/** `seedbed generate`: a fake seed per table of the connected database. */
+async function runGenerate(session: Session, flags: Flags) {
+  const log = session.loggerFor(flags)
+  // --schema here names database schemas, not the schema folder.
+  const settings = settingsFor({ ...flags, schema: undefined })
+  const { generateSeeds, formatGenerated } = await import('./generate.ts')
+  const report = await generateSeeds(settings, log, session.controller.signal, flags)
+  if (session.json) return session.finish(0, `${JSON.stringify(report)}\n`)
+  log.log(formatGenerated(report, invocation()))
+  return session.finish(0)
+}
+
 function defineBuiltIns(cli: CAC, session: Session): void {
   defineTask(cli, 'seed')
     .example('  seedbed seed --only users --json')
@@ -415,31 +454,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
 
   defineTask(cli, 'types')
     .example('  seedbed types --schema public,app --out src/db/_tables.ts')
-    .action(async (flags: Flags) => {
-      const log = session.loggerFor(flags)
-      // --schema here lists schemas; it is not the seeding tasks' schema folder.
-      const { schema, out, ...rest } = flags
-      const settings = settingsFor(rest)
-      const schemas =
-        schema === undefined
-          ? undefined
-          : String(schema)
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-      if (schemas && !schemas.length)
-        throw new SeedbedError(codes.BAD_OPTION, '--schema needs schema names', { hint: 'for example --schema public,app' })
-      const { writeTypes } = await import('../execution/api.ts')
-      const options = {
-        ...settings,
-        logger: createLogger({ stream: process.stderr, level: 1 }),
-        ...(out !== undefined && { out: String(out) }),
-      }
-      const result = await writeTypes({ ...options, ...(schemas && { schemas }) })
-      if (session.json) return session.finish(0, `${JSON.stringify(result)}\n`)
-      log.success(`wrote the types of ${result.tables} tables to ${result.file} (catalog ${result.catalog.slice(0, 12)})`)
-      return session.finish(0)
-    })
+    .action((flags: Flags) => runTypes(session, flags))
 
   defineTask(cli, 'status')
     // its flags: lib/cli/flags.ts
@@ -523,16 +538,7 @@ function defineBuiltIns(cli: CAC, session: Session): void {
 
   defineTask(cli, 'generate')
     .example('  seedbed generate --schema public --rows 100')
-    .action(async (flags: Flags) => {
-      const log = session.loggerFor(flags)
-      // --schema here names database schemas, not the schema folder.
-      const settings = settingsFor({ ...flags, schema: undefined })
-      const { generateSeeds, formatGenerated } = await import('./generate.ts')
-      const report = await generateSeeds(settings, log, session.controller.signal, flags)
-      if (session.json) return session.finish(0, `${JSON.stringify(report)}\n`)
-      log.log(formatGenerated(report, invocation()))
-      return session.finish(0)
-    })
+    .action((flags: Flags) => runGenerate(session, flags))
 
   defineTask(cli, 'init')
     // its flags: lib/cli/flags.ts

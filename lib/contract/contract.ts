@@ -46,7 +46,15 @@ export type ColumnOf<T> = keyof TableRow<T> & string
  * `Row` with no key outside table `T`'s columns: a misspelled column is a type error even for rows
  * built elsewhere, whose message names it (`'nmae is not a column of customers'`).
  */
-type Exact<Row, T> = Row & { [K in keyof Row]: K extends keyof TableRow<T> ? Row[K] : `${K & string} is not a column of ${T & string}` }
+type Exact<Row, T> =
+  true extends IsUnion<T>
+    ? Row
+    : Row & { [K in keyof Row]: K extends keyof TableRow<T> ? Row[K] : `${K & string} is not a column of ${T & string}` }
+/**
+ * Whether `T` is a union: the table is not known when type arguments are given by hand
+ * (`upsert<Row, Ret>(...)`, T left at its default, every name), so the row is taken as `Row` says.
+ */
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never
 /** `load`'s options, its column lists checked against the table. */
 export type TableLoadOptions<T> = Omit<LoadOptions, 'onProgress' | 'columns' | 'conflict' | 'update'> & {
   columns: readonly ColumnOf<T>[]

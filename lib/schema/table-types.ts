@@ -138,9 +138,12 @@ export async function readCatalogTypes(
   return { ...(schemas ? { schemas: [...schemas] } : {}), tables: sorted }
 }
 
-/** sha256 of the description: tables and columns sorted by name, so neither order nor oids change it. */
+/**
+ * sha256 of the description: tables and columns sorted by name, so neither order nor oids change it;
+ * without the bare names, which follow the connection's search_path, not the schema.
+ */
 export function catalogHash(catalog: CatalogTypes): string {
-  const tables = catalog.tables.map((t) => ({
+  const tables = catalog.tables.map(({ bare: _, ...t }) => ({
     ...t,
     columns: [...t.columns].sort((a, b) => byText(a.name, b.name)),
   }))

@@ -199,27 +199,37 @@ export async function readTable(sql: postgres.Sql | postgres.TransactionSql, tab
       }
     }
   }
-  // A key seen twice (a unique constraint on the primary key's columns) is one key.
-  const seen = new Set<string>()
-  const uniqueKeys: UniqueKey[] = []
-  for (const { partial, ...k } of keys) {
-    const id = [...k.columns].sort().join('\0')
-    if (seen.has(id) || !k.columns.length) continue
-    seen.add(id)
-    uniqueKeys.push(partial ? { ...k, partial } : k)
-  }
-  // seedbed fills, as it would one without a DEFAULT (from the parents, for a reference), a column whose DEFAULT
-  // (not a sequence) is a constant in a unique key (`display_name DEFAULT ''`, `version DEFAULT 0` of a composite
-  // key: it could fill one row only) or in a foreign key (`language_code DEFAULT 'en'`: a parent seedbed may not
-  // have made), or any DEFAULT of a key other tables refer to (`id uuid DEFAULT gen_random_uuid()`: the
-  // children's references would differ in every database).
-  const keyed = new Set([...uniqueKeys, ...foreignKeys].flatMap((k) => k.columns))
-  const children = new Set(referenced.map((r) => r.name))
-  const made = (c: Column) => children.has(c.name) || (c.constantDefault !== undefined && keyed.has(c.name))
-  for (const c of columns) if (c.serverFills === 'default' && !c.sequence && made(c)) delete c.serverFills
+  const uniqueKeys = distinctKeys(keys)
+  takeDefaults(columns, [...uniqueKeys, ...foreignKeys], new Set(referenced.map((r) => r.name)))
   // A foreign key on a column a CHECK keeps NULL (the other side of `(a IS NOT NULL) <> (b IS NOT NULL)`) is met
   // by that NULL: no parent is looked for, the column is left NULL.
   const keptNull = (c: string) => byName.get(c)!.limits.isNull && !byName.get(c)!.notNull
   const references = foreignKeys.filter((fk) => !fk.columns.some(keptNull))
   return { oid, qualified: found.qualified, name: table, columns, keys: uniqueKeys, foreignKeys: references, unreadChecks }
+}
+
+/** The unique keys, each once: a unique constraint on the primary key's columns is the same key. */
+function distinctKeys(keys: readonly (Omit<UniqueKey, 'partial'> & { partial: boolean })[]): UniqueKey[] {
+  const seen = new Set<string>()
+  const out: UniqueKey[] = []
+  for (const { partial, ...k } of keys) {
+    const id = [...k.columns].sort().join('\0')
+    if (seen.has(id) || !k.columns.length) continue
+    seen.add(id)
+    out.push(partial ? { ...k, partial } : k)
+  }
+  return out
+}
+
+/**
+ * The DEFAULT columns seedbed fills, as it would one without a DEFAULT (from the parents, for a reference):
+ * a DEFAULT (not a sequence) that is a constant in a unique key (`display_name DEFAULT ''`, `version DEFAULT 0`
+ * of a composite key: it could fill one row only) or in a foreign key (`language_code DEFAULT 'en'`: a parent
+ * seedbed may not have made), or any DEFAULT of a key other tables refer to (`id uuid DEFAULT
+ * gen_random_uuid()`: the children's references would differ in every database).
+ */
+function takeDefaults(columns: Column[], keys: readonly { columns: readonly string[] }[], referenced: ReadonlySet<string>): void {
+  const keyed = new Set(keys.flatMap((k) => k.columns))
+  const made = (c: Column) => referenced.has(c.name) || (c.constantDefault !== undefined && keyed.has(c.name))
+  for (const c of columns) if (c.serverFills === 'default' && !c.sequence && made(c)) delete c.serverFills
 }
