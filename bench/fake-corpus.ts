@@ -2,7 +2,7 @@
  * ctx.fake on issue 29's corpus of real schemas (test/fixtures/schemas/*), against `psql \copy` of the
  * same rows in the same run:
  *
- *   npm run bench:fake-corpus -- [--rows 1000000] [--runs 3] [--parents 1000] [--rows-per-table 10000] [--only table|database]
+ *   npm run bench:fake-corpus -- [--rows 1000000] [--runs 3] [--parents 1000] [--rows-per-table 10000] [--only table|database] [--schema lago]
  *
  * 1. The largest table of the corpus: adventureworks's sales.salesorderheader, the widest (25 columns,
  *    tied with production.product) and the most constrained (15 constraints: 8 foreign keys, 6 CHECKs,
@@ -11,7 +11,8 @@
  *    table is emptied and filled with `--rows` rows by `ctx.fake`, and emptied again and loaded by `psql
  *    \copy` from a file of the very rows `fake` made (dumped with `\copy ... TO` after the first run), into
  *    the same table with its keys and constraints in place. The ratio is rows/s of fake over rows/s of psql.
- * 2. The whole-database fill of adventureworks (68 tables, the largest schema of the corpus): every
+ * 2. The whole-database fill of a corpus schema (`--schema`, default lago: 138 tables, the largest of the
+ *    corpus; adventureworks has 68): every
  *    table, parents first, by `ctx.fake(table, --rows-per-table)` (fewer where a unique key has fewer
  *    distinct values: the count the error names), each in its own transaction; against `psql \copy` of the
  *    rows of every table (dumped after the fill) into a fresh copy of the DDL, in the same order, in one psql.
@@ -35,7 +36,9 @@ import { digests, loadDdl, tablesInOrder } from '../test/corpus.ts'
 import { type Measure, median, report, runChild } from './measure.ts'
 
 const HERE = fileURLToPath(import.meta.url)
-const SCHEMA = fileURLToPath(new URL('../test/fixtures/schemas/adventureworks/schema.sql', import.meta.url))
+/** A corpus schema's DDL. */
+const schemaFile = (name: string) => fileURLToPath(new URL(`../test/fixtures/schemas/${name}/schema.sql`, import.meta.url))
+const SCHEMA = schemaFile('adventureworks')
 const TARGET = 'sales.salesorderheader'
 const DB = 'seedbed_bench_corpus'
 
@@ -182,14 +185,14 @@ async function largestTable(serverUrl: string, admin: postgres.Sql, o: Options) 
   }
 }
 
-/** Part 2: every table of adventureworks by fake, against psql \copy of the same rows into a fresh copy of the DDL. */
-async function wholeDatabase(serverUrl: string, admin: postgres.Sql, o: Options) {
+/** Part 2: every table of `schema` by fake, against psql \copy of the same rows into a fresh copy of the DDL. */
+async function wholeDatabase(serverUrl: string, admin: postgres.Sql, o: Options & { schema: string }) {
   const [fillDb, copyDb] = [`${DB}_fill`, `${DB}_copy`]
   const urls = [databaseUrl(serverUrl, fillDb), databaseUrl(serverUrl, copyDb)] as const
   for (const name of [fillDb, copyDb]) await admin.unsafe(`CREATE DATABASE ${name}`)
   const [a, b] = urls.map((u) => createPool(u, 1)) as [postgres.Sql, postgres.Sql]
   try {
-    for (const u of urls) await loadDdl(u, SCHEMA)
+    for (const u of urls) await loadDdl(u, schemaFile(o.schema))
     const order = await tablesInOrder(a)
     const f = runMethod('fill', o.rows, urls[0])
     const results = JSON.parse(f.detail!) as Record<string, number | string>
@@ -205,7 +208,7 @@ async function wholeDatabase(serverUrl: string, admin: postgres.Sql, o: Options)
     const p = await psqlLoad(urls[1], o.work, dumped)
     o.log.info(`same rows in every table: ${JSON.stringify(await digests(a, tables)) === JSON.stringify(await digests(b, tables))}`)
     printTable([
-      [`adventureworks, ${tables.length} tables, ${fmt(total)} rows`, 'wall s', 'rows/s', 'rows/s over psql \\copy'],
+      [`${o.schema}, ${tables.length} of ${order.length} tables, ${fmt(total)} rows`, 'wall s', 'rows/s', 'rows/s over psql \\copy'],
       ['psql \\copy of the same rows, every table in order', (p.ms / 1000).toFixed(2), fmt((total * 1000) / p.ms), '1.00x'],
       [
         'ctx.fake of every table, each its own transaction',
@@ -229,6 +232,7 @@ async function main() {
       parents: { type: 'string', default: '1000' },
       'rows-per-table': { type: 'string', default: '10000' },
       only: { type: 'string' },
+      schema: { type: 'string', default: 'lago' },
       child: { type: 'string' },
       url: { type: 'string' },
     },
@@ -249,7 +253,7 @@ async function main() {
     await drop()
     const o = { runs: runs!, parents: parents!, log, work }
     if (values.only !== 'database') await largestTable(db.url, db.sql, { ...o, rows: rows! })
-    if (values.only !== 'table') await wholeDatabase(db.url, db.sql, { ...o, rows: perTable! })
+    if (values.only !== 'table') await wholeDatabase(db.url, db.sql, { ...o, rows: perTable!, schema: values.schema! })
   } finally {
     await drop()
     await db.close()
