@@ -154,10 +154,42 @@ async function quickStart(t: Test, runtime: keyof typeof WALKS) {
   return steps
 }
 
+/**
+ * The README's recipe for a database you already have (generate, seed, types), as the same user on the
+ * project's own embedded database, into a folder of its own beside init's seeds: every seed it writes
+ * fills its table, a second seed writes nothing, and the types file is written.
+ */
+async function existingDatabase(t: Test, project: string) {
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+  const recipe = /<!-- example:existing-database -->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? ''
+  const lines = recipe
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l.startsWith('npx seedbed '))
+  t.same(
+    lines.map((l) => l.split(' ')[2]),
+    ['generate', 'seed', 'types'],
+    "the README's recipe",
+  )
+  const run = async (line: string) => {
+    const out = await as(`${line} --seeds generated`, project)
+    t.equal(out.code, 0, `${line}: ${out.code ? out.out : ''}`.trim())
+    return out.out
+  }
+  const generated = await run(lines[0]!)
+  t.match(generated, /wrote \d+ seed files?, in dependency order/, 'generate wrote a seed per table')
+  const first = await run(lines[1]!)
+  t.match(first, /created [1-9]/, 'seed filled the tables')
+  t.notMatch(await run(lines[1]!), /(created|updated) [1-9]/, 'a second seed writes nothing')
+  await run(lines[2]!)
+  t.ok((await readFile(path.join(project, 'generated', '_tables.ts'), 'utf8')).includes("declare module 'seedbed'"), 'the types file')
+}
+
 if (user)
   t.test('Node: the README install line, npx seedbed init, its next steps, seed again, typecheck', async (t) => {
     const steps = await quickStart(t, 'node')
     if (steps) t.match(steps['npm test']?.out ?? '', /# pass 1\n/, 'the example test passes')
+    if (steps) await existingDatabase(t, path.join(dir, 'node'))
   })
 
 if (user)
