@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { intOption, listOption, type Settings } from '../config/config.ts'
+import { intOption, schemaNames, type Settings } from '../config/config.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { withRun } from '../execution/lifecycle.ts'
 import type { Logger } from '../output/log.ts'
@@ -176,10 +176,7 @@ export async function generateSeeds(
   flags: Record<string, unknown>,
 ): Promise<GenerateReport> {
   const rows = intOption('--rows', flags.rows, 0, 1_000_000_000) ?? 25
-  const schemas = flags.schema === undefined ? undefined : listOption(flags.schema)
-  if (schemas && !schemas.length) {
-    throw new SeedbedError(codes.BAD_OPTION, '--schema needs schema names, comma-separated', { hint: 'for example --schema public,app' })
-  }
+  const schemas = schemaNames(flags.schema)
   const seeds = await withRun({ signal }, { command: 'status', writes: false, lock: false, poolSize: 2 }, { settings, log }, ({ sql }) =>
     planGenerate(sql, { ...(schemas && { schemas }), rows }),
   )

@@ -9,7 +9,7 @@
 import path from 'node:path'
 import { formatWithOptions } from 'node:util'
 import { type CAC, type Command, cac } from 'cac'
-import { type Settings, type SettingFlags, resolveSettings } from '../config/config.ts'
+import { type Settings, type SettingFlags, resolveSettings, schemaNames } from '../config/config.ts'
 import { loadEnvironment } from '../config/environment.ts'
 import { codes, exitStatus, formatError, SeedbedError } from '../errors/errors.ts'
 import { Redactor, withRedactor } from '../errors/redact.ts'
@@ -381,15 +381,7 @@ async function runTypes(session: Session, flags: Flags) {
   // --schema here lists schemas; it is not the seeding tasks' schema folder.
   const { schema, out, ...rest } = flags
   const settings = settingsFor(rest)
-  const schemas =
-    schema === undefined
-      ? undefined
-      : String(schema)
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-  if (schemas && !schemas.length)
-    throw new SeedbedError(codes.BAD_OPTION, '--schema needs schema names', { hint: 'for example --schema public,app' })
+  const schemas = schemaNames(schema)
   const { writeTypes } = await import('../execution/api.ts')
   const options = {
     ...settings,

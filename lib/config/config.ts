@@ -206,6 +206,14 @@ export function listOption(raw: unknown): string[] {
     .filter(Boolean)
 }
 
+/** `--schema a,b` of `generate` and `types` (database schemas, not the schema folder): the names, or undefined when not given. */
+export function schemaNames(raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined
+  const names = listOption(raw)
+  if (!names.length) throw optionError('--schema', '--schema needs schema names, comma-separated', 'for example --schema public,app')
+  return names
+}
+
 /**
  * Every setting: `given` (already-typed values, the API's options, named by their key in errors),
  * then `flags` (the CLI's, named --flag), then environment variables, then defaults. Each is

@@ -3,6 +3,7 @@ import type postgres from 'postgres'
 import type {
   FakeCount,
   FakeOverrides,
+  FakePerParent,
   LoadOptions,
   LoadResult,
   Logger,
@@ -300,6 +301,37 @@ export type FillCount = FakeCount
 
 /** One table of a seed's `fill`: a count (or rows per parent), or a count and the overrides `ctx.fake` takes. */
 export type FillEntry = FillCount | { count: FillCount; overrides?: FakeOverrides }
+
+/**
+ * What is wrong with `{ per, min, max }` as `ctx.fake` and `fill` take it (its own shape: `per` a name,
+ * 0 <= min <= max whole numbers, no other key), with what to do; undefined when nothing is. The catalog's
+ * part (which foreign key `per` names) is checked when the rows are made.
+ */
+export function perParentProblem(count: object): { what: string; hint: string } | undefined {
+  const example = "fake('orders', { per: 'customers', min: 0, max: 5 })"
+  const { per, min, max, ...rest } = count as Partial<FakePerParent>
+  const extra = Object.keys(rest)
+  if (extra.length) {
+    return {
+      what: `count has unknown key${extra.length === 1 ? '' : 's'} ${extra.join(', ')}`,
+      hint: `give { per, min, max }, for example ${example}`,
+    }
+  }
+  if (typeof per !== 'string' || !per.trim()) {
+    return {
+      what: 'count per parent needs `per`, the parent table or referencing column',
+      hint: `give { per, min, max }, for example ${example}`,
+    }
+  }
+  const whole = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0
+  if (!whole(min) || !whole(max) || (min as number) > (max as number)) {
+    return {
+      what: `count per ${per}: min and max must be whole numbers with 0 <= min <= max, got min ${String(min)}, max ${String(max)}`,
+      hint: `for example { per: '${per}', min: 0, max: 5 }`,
+    }
+  }
+  return undefined
+}
 
 /** A fill entry's count and overrides. */
 export function entryOf(entry: FillEntry): { count: FillCount; overrides: FakeOverrides } {

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { ensureTypeScript } from './typescript.ts'
 import { stackLocation, syntaxError } from '../errors/location.ts'
-import { DEFAULT_PRIORITY, type Fill, SEED_NAME, type LoadedSeed } from '../contract/contract.ts'
+import { DEFAULT_PRIORITY, type Fill, type LoadedSeed, perParentProblem, SEED_NAME } from '../contract/contract.ts'
 import { FILL_ALL } from '../schema/fill-order.ts'
 
 const SEED_FILE = /\.(ts|mts|js|mjs)$/
@@ -118,14 +118,7 @@ export function toSeed(loaded: Record<string, unknown>, file: string, checksum =
 const isCount = (n: unknown) => Number.isInteger(n) && (n as number) >= 0
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 /** `{ per, min, max }` as `ctx.fake` takes it (its own checks, against the catalog, come when it runs). */
-const isPerParent = (v: unknown) =>
-  isObject(v) &&
-  Object.keys(v).every((k) => k === 'per' || k === 'min' || k === 'max') &&
-  typeof v.per === 'string' &&
-  v.per.trim() !== '' &&
-  isCount(v.min) &&
-  isCount(v.max) &&
-  (v.min as number) <= (v.max as number)
+const isPerParent = (v: unknown) => isObject(v) && perParentProblem(v) === undefined
 
 /** What is wrong with a seed's `fill`, or undefined: table -> a count, or `{ count, overrides }`. */
 function checkFill(fill: unknown): string | undefined {

@@ -1,4 +1,5 @@
 import type postgres from 'postgres'
+import { perParentProblem } from '../contract/contract.ts'
 import type { FakeOverrides, FakePerParent } from '../contract/types.ts'
 import { codes, SeedbedError } from '../errors/errors.ts'
 import { fmix32, stableHash } from '../helpers/fake.ts'
@@ -31,24 +32,9 @@ export function countOf(table: string, count: unknown): number | FakePerParent {
       `pass the number of rows, for example ctx.scaled(1000), or rows per parent: ${EXAMPLE}`,
     )
   }
-  const { per, min, max, ...rest } = count as Partial<FakePerParent>
-  const extra = Object.keys(rest)
-  if (typeof per !== 'string' || !per || extra.length) {
-    throw malformed(
-      table,
-      extra.length
-        ? `count has unknown key${extra.length === 1 ? '' : 's'} ${extra.join(', ')}`
-        : 'count per parent needs `per`, the parent table or referencing column',
-      `give { per, min, max }, for example ${EXAMPLE}`,
-    )
-  }
-  if (!isWhole(min) || !isWhole(max) || min > max) {
-    throw malformed(
-      table,
-      `count per ${per}: min and max must be whole numbers with 0 <= min <= max, got min ${String(min)}, max ${String(max)}`,
-      `for example { per: '${per}', min: 0, max: 5 }`,
-    )
-  }
+  const problem = perParentProblem(count)
+  if (problem) throw malformed(table, problem.what, problem.hint)
+  const { per, min, max } = count as FakePerParent
   return { per, min, max }
 }
 
