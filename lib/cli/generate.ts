@@ -12,6 +12,7 @@ import { withRun } from '../execution/lifecycle.ts'
 import type { Logger } from '../output/log.ts'
 import { table as textTable } from '../output/summary.ts'
 import { type GeneratedSeed, type GeneratedTable, planGenerate } from '../schema/generate.ts'
+import { property, quoted } from '../schema/table-types.ts'
 import { contractImport } from './scaffold.ts'
 
 /** The first line of every file `generate` writes: what `--force` may overwrite. */
@@ -27,10 +28,6 @@ export interface GenerateReport {
   rows: number
 }
 
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-/** An object key: bare when it is an identifier. */
-const key = (s: string) => (/^[A-Za-z_$][\w$]*$/.test(s) ? s : quote(s))
-
 /** One table's line of a `fill`, with why its count is lower or a key left NULL. */
 function entryLines(t: GeneratedTable): string[] {
   const notes = [
@@ -38,10 +35,10 @@ function entryLines(t: GeneratedTable): string[] {
     ...t.nulls.map((n) => `${n.column} left NULL: it refers to ${n.refTable}, filled later (a cycle of foreign keys)`),
     ...(t.problem ? [`fake cannot fill it as it is, give overrides: ${t.problem}`] : []),
   ]
-  const overrides = t.nulls.map((n) => `${key(n.column)}: null`).join(', ')
+  const overrides = t.nulls.map((n) => `${property(n.column)}: null`).join(', ')
   const entry = overrides ? `{ count: ${t.count}, overrides: { ${overrides} } }` : String(t.count)
   // A table fake refuses as it is stays in the file, commented out, so that `seed` runs the others.
-  return [...notes.map((n) => `    // ${n}`), `    ${t.problem ? '// ' : ''}${quote(t.name)}: ${entry},`]
+  return [...notes.map((n) => `    // ${n}`), `    ${t.problem ? '// ' : ''}${quoted(t.name)}: ${entry},`]
 }
 
 /** A seed file: defineSeed with the seed's dependsOn and its fill (none, and an empty run, when fake refuses every table of it). */
@@ -58,14 +55,14 @@ ${fill.replace(/^ {4}(?!\/\/)/gm, '    // ')}
   // },
   async run() {},`
   return `${MARK} from the database's catalog: edit it freely (\`generate --force\` writes it again).
-import { defineSeed } from ${quote(importFrom)}
+import { defineSeed } from ${quoted(importFrom)}
 
 export default defineSeed({
-  name: ${quote(seed.name)},
-  description: ${quote(seed.description)},
-  dependsOn: [${seed.dependsOn.map(quote).join(', ')}],
+  name: ${quoted(seed.name)},
+  description: ${quoted(seed.description)},
+  dependsOn: [${seed.dependsOn.map(quoted).join(', ')}],
   // Each table: a count of rows, or { count, overrides } to choose some columns' values, e.g.
-  //   ${quote(example)}: { count: 100, overrides: { some_column: ['a', 'b'], other_column: (i, faker) => faker.lorem.word() } },
+  //   ${quoted(example)}: { count: 100, overrides: { some_column: ['a', 'b'], other_column: (i, faker) => faker.lorem.word() } },
 ${body}
 })
 `
